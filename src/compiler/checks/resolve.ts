@@ -1,0 +1,270 @@
+// Name resolution for templates and expressions: what `REVIEW.output`, `input.task` or
+// `iteration` mean at a given place in the workflow, with their type and whether their
+// text can come from someone untrusted (an agent, a human, a pull request, a caller).
+import type { Span } from "../ast.ts";
+import { type Code, hintFor } from "../diagnostics.ts";
+import type { InputType, StateNode, WorkflowGraph } from "../graph.ts";
+import { type FieldType, isInertField, resultFields } from "../vocabulary.ts";
+import type { GraphFacts, Moment } from "./context.ts";
+
+export type Trust = "trusted" | "untrusted" | "caller";
+
+export interface Resolved {
+  type: FieldType;
+  trust: Trust;
+  /** The state whose result this reads, if any. */
+  state?: string;
+}
+
+export interface ResolveProblem {
+  code: Code;
+  message: string;
+  hint?: string;
+  /** Index of the path part the problem is about. */
+  part: number;
+  related?: { span: Span; message: string }[];
+}
+
+export interface Place {
+  /** The state whose template or expression this is (absent: the workflow's output). */
+  state?: string;
+  moment: Moment;
+  /** Expressions may name the current state's fields bare (`score >= 0.8`). */
+  bareFields: boolean;
+}
+
+const roots = ["input", "context", "secrets", "state", "human", "run", "workflow", "github", "intent", "iteration", "max_iterations", "previous", "index"];
+
+function inputFieldType(t: InputType): FieldType {
+  switch (t.type) {
+    case "string":
+    case "enum":
+      return t.type === "enum" && t.values.every((v) => typeof v === "number") ? "number" : "string";
+    case "number":
+    case "integer":
+      return "number";
+    case "boolean":
+      return "boolean";
+    case "list":
+      return "list";
+    default:
+      return "any";
+  }
+}
+
+function jsonType(value: unknown): FieldType {
+  if (typeof value === "string") return "string";
+  if (typeof value === "number") return "number";
+  if (typeof value === "boolean") return "boolean";
+  if (Array.isArray(value)) return "list";
+  if (value && typeof value === "object") {
+    return { object: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonType(v)])) };
+  }
+  return "any";
+}
+
+export class Resolver {
+  private readonly inputs: Map<string, { type: FieldType; trust: Trust }>;
+
+  constructor(
+    private readonly graph: WorkflowGraph,
+    private readonly facts: GraphFacts,
+  ) {
+    this.inputs = new Map(
+      graph.getAttribute("inputs").map((i) => {
+        const type = inputFieldType(i.type);
+        return [i.name, { type, trust: type === "number" || type === "boolean" || i.type.type === "enum" ? "trusted" : "caller" }];
+      }),
+    );
+  }
+
+  private node(state: string | undefined): StateNode | undefined {
+    return state && this.graph.hasNode(state) ? this.graph.getNodeAttributes(state) : undefined;
+  }
+
+  resolve(parts: string[], place: Place): Resolved | ResolveProblem {
+    const [head, ...rest] = parts;
+    if (head === undefined || head === "") return { type: "any", trust: "trusted" };
+    const here = this.node(place.state);
+
+    // Variables local to a kind of state.
+    if (here?.foreach && head === here.foreach.item && place.moment === "before") {
+      return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);
+    }
+    if (head === "index" && here?.foreach) return this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
+    if (head === "iteration" || head === "max_iterations" || head === "previous") {
+      if (!(here && (here.kind === "loop" || here.iterations))) {
+        return { code: "AEG409", message: `'${head}' exists only in loop states`, part: 0 };
+      }
+      return head === "previous" ? this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts) : this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
+    }
+    switch (head) {
+      case "input": {
+        if (rest.length === 0) return { type: "any", trust: "caller" };
+        const input = this.inputs.get(rest[0]!);
+        if (!input) {
+          return {
+            code: "AEG402",
+            message: `'${rest[0]}' is not an input of this workflow`,
+            part: 1,
+            ...withHint(rest[0]!, this.inputs.keys(), "declare it with `input NAME: TYPE`"),
+          };
+        }
+        return this.walk({ type: input.type, trust: input.trust }, rest.slice(1), 2, parts);
+      }
+      case "context":
+        return this.context(rest, 1, parts);
+      case "workflow":
+        if (rest[0] === "context") return this.context(rest.slice(1), 2, parts);
+        return this.walk({ type: { object: { name: "string", version: "string", description: "string" } }, trust: "trusted" }, rest, 1, parts);
+      case "secrets": {
+        const secrets = this.graph.getAttribute("secrets");
+        if (rest[0] !== undefined && !secrets.includes(rest[0])) {
+          return { code: "AEG408", message: `'${rest[0]}' is not a declared secret`, part: 1, ...withHint(rest[0], secrets, "declare it with `secret NAME`") };
+        }
+        return { type: "string", trust: "trusted" };
+      }
+      case "state":
+        if (!here) return { code: "AEG409", message: "'state' exists only inside a state", part: 0 };
+        return this.walk({ type: { object: { feedback: "string", visits: "number", name: "string", iteration: "number" } }, trust: "untrusted" }, rest, 1, parts, (f) => f !== "feedback");
+      case "human":
+        if (!(here?.kind === "human" && place.moment === "after")) {
+          return {
+            code: "AEG409",
+            message: "'human' exists only in a human state's transitions",
+            part: 0,
+            hint: "elsewhere, name the gate: GATE.response, GATE.feedback",
+          };
+        }
+        return this.walk({ type: resultFields(here).feedback ? { object: resultFields(here) } : "any", trust: "untrusted" }, rest, 1, parts, (f) => isInertField(resultFields(here)[f]));
+      case "run":
+        return this.walk({ type: { object: { id: "string", started_at: "string", attempt: "number" } }, trust: "trusted" }, rest, 1, parts);
+      case "github":
+        return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);
+      case "intent":
+        return this.walk({ type: "string", trust: "caller" }, rest, 1, parts);
+    }
+    // A state's result.
+    const target = this.node(head);
+    if (target) return this.stateResult(head, target, rest, parts, place);
+    // A bare field of the current state, in its own conditions.
+    if (place.bareFields && here) {
+      const fields = resultFields(here);
+      if (Object.hasOwn(fields, head) || head === "always" || head === "consensus") {
+        return this.stateResult(here.name, here, parts, parts, place, 0);
+      }
+    }
+    const candidates = [...roots, ...this.graph.nodes(), ...(place.bareFields && here ? Object.keys(resultFields(here)) : [])];
+    return {
+      code: "AEG401",
+      message: `'${head}' is not defined`,
+      part: 0,
+      ...withHint(head, candidates, "templates can name input.*, context.*, secrets.*, state.*, and STATE.field of earlier states"),
+    };
+  }
+
+  private context(rest: string[], offset: number, parts: string[]): Resolved | ResolveProblem {
+    const context = this.graph.getAttribute("context");
+    if (rest.length === 0) return { type: "any", trust: "trusted" };
+    if (!Object.hasOwn(context, rest[0]!)) {
+      return {
+        code: "AEG403",
+        message: `'${rest[0]}' is not a context key`,
+        part: offset,
+        ...withHint(rest[0]!, Object.keys(context), "add it to `context { … }`"),
+      };
+    }
+    return this.walk({ type: jsonType(context[rest[0]!]), trust: "trusted" }, rest.slice(1), offset + 1, parts);
+  }
+
+  private stateResult(
+    name: string,
+    target: StateNode,
+    rest: string[],
+    parts: string[],
+    place: Place,
+    fieldIndex = 1,
+  ): Resolved | ResolveProblem {
+    const fieldParts = rest;
+    const field = fieldParts[0];
+    if (field === "always") return { type: "boolean", trust: "trusted", state: name };
+    // Where may this state's result be read? After it has certainly run.
+    const here = place.state;
+    const ran = here !== undefined && ((here === name && place.moment === "after") || this.facts.mustHaveRun(here, name));
+    if (!ran && here !== undefined && this.facts.reachable.has(here)) {
+      const path = this.facts.pathAvoiding(here, name);
+      const pathText = path ? path.join(" → ") : "";
+      return {
+        code: "AEG406",
+        message:
+          here === name
+            ? `'${name}' reads its own result before it has run${pathText ? ` (first entered by ${pathText})` : ""}`
+            : `'${name}' may not have run when '${here}' uses it${pathText ? `: on the path ${pathText}, '${name}' is skipped` : ""}`,
+        part: 0,
+        hint:
+          here === name
+            ? "use state.feedback, or `previous` in a loop state"
+            : "read it only where every path has passed through that state, or carry the value along as feedback",
+      };
+    }
+    if (field === undefined) {
+      return { code: "AEG404", message: `'${name}' is a state; name one of its fields, e.g. ${name}.output`, part: 0 };
+    }
+    const fields = resultFields(target);
+    if (!Object.hasOwn(fields, field)) {
+      return {
+        code: "AEG404",
+        message: `a ${target.kind} state has no field '${field}'`,
+        part: fieldIndex,
+        ...withHint(field, Object.keys(fields), `fields are ${Object.keys(fields).join(", ")}`),
+      };
+    }
+    const type = fields[field]!;
+    const trust: Trust = isInertField(type) ? "trusted" : "untrusted";
+    const resolved = this.walk({ type, trust, state: name }, fieldParts.slice(1), fieldIndex + 1, parts);
+    return resolved;
+  }
+
+  /** Descends into fields of a typed value. */
+  private walk(base: Resolved, rest: string[], offset: number, parts: string[], inert?: (field: string) => boolean): Resolved | ResolveProblem {
+    let current = base;
+    rest.forEach((part, i) => {
+      if ("code" in current) return;
+      const t = current.type;
+      if (t === "any") return;
+      if (t === "list") {
+        current = part === "length" || /^\d+$/.test(part) ? { ...current, type: part === "length" ? "number" : "any" } : { code: "AEG404", message: `'${parts.slice(0, offset + i).join(".")}' is a list; use an index or .length`, part: offset + i };
+        return;
+      }
+      if (typeof t === "object") {
+        if (Object.hasOwn(t.object, part)) {
+          const type = t.object[part]!;
+          current = { ...current, type, trust: inert?.(part) || isInertField(type) ? "trusted" : current.trust };
+          return;
+        }
+        if (t.open) {
+          current = { ...current, type: "any" };
+          return;
+        }
+        current = {
+          code: "AEG404",
+          message: `'${parts.slice(0, offset + i).join(".")}' has no field '${part}'`,
+          part: offset + i,
+          ...withHint(part, Object.keys(t.object), Object.keys(t.object).length ? `fields are ${Object.keys(t.object).join(", ")}` : undefined),
+        } as ResolveProblem;
+        return;
+      }
+      if (part === "length" && t === "string") {
+        current = { ...current, type: "number", trust: "trusted" };
+        return;
+      }
+      current = { code: "AEG404", message: `'${parts.slice(0, offset + i).join(".")}' is a ${t} and has no field '${part}'`, part: offset + i };
+    });
+    return current;
+  }
+}
+
+function withHint(word: string, candidates: Iterable<string>, fallback?: string): { hint?: string } {
+  const hint = hintFor(word, candidates) ?? fallback;
+  return hint ? { hint } : {};
+}

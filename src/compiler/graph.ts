@@ -1,0 +1,263 @@
+// The compiled form of a workflow: a graphology directed multigraph whose nodes are states
+// and whose edges are transitions (ordered per source state). This is what the checks
+// analyse, what the runtime executes, and what is exported as JSON with a content hash.
+import { createHash } from "node:crypto";
+import Graph from "graphology";
+import type { SerializedGraph } from "graphology-types";
+import type { Expr, Span, StateKind } from "./ast.ts";
+
+/** A span with the file it belongs to. */
+export interface SourceSpan extends Span {
+  file: string;
+}
+
+export interface TemplateRef {
+  text: string;
+  span: SourceSpan;
+  /** See ast.Template.map. */
+  map: number[];
+}
+
+export type InputType =
+  | { type: "string" | "number" | "integer" | "boolean" | "object" | "any" }
+  | { type: "list"; items: InputType }
+  | { type: "enum"; values: (string | number)[] };
+
+export interface InputSpec {
+  name: string;
+  type: InputType;
+  required: boolean;
+  default?: unknown;
+  description?: string;
+  span: SourceSpan;
+}
+
+export type ProviderName = "claude" | "gemini" | "opencode" | "codex" | "command" | "openai" | "function";
+
+export interface AgentSpec {
+  name: string;
+  /** Absent: supplied at run time (agents file or embedding program). */
+  provider?: ProviderName;
+  options: Record<string, unknown>;
+  span: SourceSpan;
+}
+
+export interface Limits {
+  /** Maximum state-to-state transitions in one run. */
+  transitions?: number;
+  /** Default visit limit of every state. */
+  visits?: number;
+  /** Budget: agent invocations in one run. */
+  agentCalls?: number;
+  /** Budget: wall-clock time of one run, in ms. */
+  wallTimeMs?: number;
+  /** Budget: cost in USD, when providers report it. */
+  costUsd?: number;
+}
+
+export interface JudgeSpec {
+  agent: string;
+  weight: number;
+  timeoutMs?: number;
+  prompt?: TemplateRef;
+  span: SourceSpan;
+}
+
+export interface ConsensusSpec {
+  strategy: "weighted_average" | "majority" | "unanimous" | "best_of_n";
+  threshold: number;
+  agreement?: number;
+  minJudges?: number;
+}
+
+export type CommandSpec = { shell: TemplateRef } | { argv: TemplateRef[] };
+
+export interface StateNode {
+  name: string;
+  kind: Exclude<StateKind, "final"> | "final";
+  /** Set on final states: whether ending here is success or failure. */
+  final?: "success" | "failure";
+  agent?: string;
+  prompt?: TemplateRef;
+  intent?: TemplateRef;
+  command?: CommandSpec;
+  image?: TemplateRef;
+  workdir?: TemplateRef;
+  env?: Record<string, TemplateRef>;
+  volumes?: Record<string, string>;
+  resources?: Record<string, unknown>;
+  judges?: JudgeSpec[];
+  consensus?: ConsensusSpec;
+  /** Agent states: inner refinement iterations (AEGIS max_iterations). */
+  iterations?: number;
+  subworkflow?: { workflow: string; mode: "blocking" | "detached"; resultKey?: string };
+  /** Subworkflow input: one template, or named templates. */
+  input?: TemplateRef | Record<string, TemplateRef>;
+  foreach?: { item: string; over: Expr; concurrency: number };
+  loop?: { max?: number; until?: Expr };
+  coordinate?: { specialists: string[]; router: string; steps?: number };
+  human?: { default?: string };
+  /** Declared shape of an agent's JSON output, field → type name. */
+  outputFields?: Record<string, string>;
+  /** Final states: the run's output template. */
+  output?: TemplateRef;
+  timeoutMs?: number;
+  visits?: number;
+  retry?: { max: number; backoffMs: number };
+  errorMode: "fail" | "retry" | "skip";
+  span: SourceSpan;
+  nameSpan: SourceSpan;
+}
+
+export interface TransitionEdge {
+  /** Position among the source state's transitions; the first match wins. */
+  order: number;
+  /** Absent for `otherwise`. */
+  condition?: Expr;
+  /** Canonical text of the condition, for pictures and messages. */
+  label: string;
+  otherwise: boolean;
+  feedback?: TemplateRef;
+  span: SourceSpan;
+  targetSpan: SourceSpan;
+}
+
+export interface WorkflowAttributes {
+  name: string;
+  title?: string;
+  version?: string;
+  description?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  inputs: InputSpec[];
+  /** JSON Schema of the run inputs, validated before a run starts. */
+  inputSchema: Record<string, unknown>;
+  context: Record<string, unknown>;
+  secrets: string[];
+  agents: Record<string, AgentSpec>;
+  limits: Limits;
+  start?: string;
+  output?: TemplateRef;
+  /** alias → imported workflow (its name and content hash). */
+  imports: Record<string, { path: string; workflow: string; hash: string }>;
+  file: string;
+  span: SourceSpan;
+}
+
+export type WorkflowGraph = Graph<StateNode, TransitionEdge, WorkflowAttributes>;
+
+export function createWorkflowGraph(): WorkflowGraph {
+  return new Graph<StateNode, TransitionEdge, WorkflowAttributes>({
+    type: "directed",
+    multi: true,
+    allowSelfLoops: true,
+  });
+}
+
+/** Outgoing transitions of a state, in declaration order. */
+export function transitionsOf(graph: WorkflowGraph, state: string): { key: string; target: string; attributes: TransitionEdge }[] {
+  const out: { key: string; target: string; attributes: TransitionEdge }[] = [];
+  graph.forEachOutEdge(state, (key, attributes, _source, target) => out.push({ key, target, attributes }));
+  return out.sort((a, b) => a.attributes.order - b.attributes.order);
+}
+
+// ---------------------------------------------------------------- JSON export
+
+export const GRAPH_FORMAT = "aegis-graph";
+export const GRAPH_FORMAT_VERSION = 1;
+
+export interface GraphDocument {
+  format: typeof GRAPH_FORMAT;
+  version: number;
+  /** sha256 of the semantic content: everything but source positions. */
+  hash: string;
+  graph: SerializedGraph<StateNode, TransitionEdge, WorkflowAttributes>;
+  /** Imported workflows this one calls, by alias. */
+  subworkflows: Record<string, GraphDocument>;
+}
+
+/** Keys that locate things in source files; they do not change what a workflow means. */
+const positional = new Set(["span", "map", "file", "nameSpan", "targetSpan"]);
+/** Keys whose values are user data: kept whole, whatever their inner keys are called. */
+const userData = new Set(["context", "labels", "annotations", "options", "default", "resources", "volumes", "inputSchema"]);
+
+/** Canonical JSON (sorted keys, positions removed), the input of the content hash. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(strip(value));
+}
+
+function strip(value: unknown, keepAll = false): unknown {
+  if (Array.isArray(value)) return value.map((v) => strip(v, keepAll));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      if (!keepAll && positional.has(key)) continue;
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = strip(v, keepAll || userData.has(key));
+    }
+    return out;
+  }
+  return value;
+}
+
+function serialize(graph: WorkflowGraph): GraphDocument["graph"] {
+  const exported = graph.export();
+  // Edge keys are generated; name them by source and order so equal graphs export equally.
+  return {
+    ...exported,
+    edges: (exported.edges ?? []).map((e) => ({ ...e, key: `${e.source}#${e.attributes?.order ?? 0}` })),
+  };
+}
+
+export function graphHash(graph: WorkflowGraph, subworkflows: Record<string, GraphDocument> = {}): string {
+  const exported = serialize(graph);
+  const content = {
+    attributes: exported.attributes,
+    nodes: [...(exported.nodes ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    edges: [...(exported.edges ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    subworkflows: Object.fromEntries(Object.entries(subworkflows).map(([k, v]) => [k, v.hash])),
+  };
+  return createHash("sha256").update(canonicalJson(content)).digest("hex");
+}
+
+export function exportGraph(graph: WorkflowGraph, subworkflows: Record<string, GraphDocument> = {}): GraphDocument {
+  return {
+    format: GRAPH_FORMAT,
+    version: GRAPH_FORMAT_VERSION,
+    hash: graphHash(graph, subworkflows),
+    graph: serialize(graph),
+    subworkflows,
+  };
+}
+
+export class GraphLoadError extends Error {
+  readonly code = "AEG-LOAD";
+}
+
+/** Loads an exported graph without re-parsing; refuses a document whose hash does not match. */
+export function loadGraph(document: unknown): { graph: WorkflowGraph; subworkflows: Record<string, GraphDocument>; hash: string } {
+  if (!document || typeof document !== "object") throw new GraphLoadError("not a graph document");
+  const doc = document as Partial<GraphDocument>;
+  if (doc.format !== GRAPH_FORMAT) throw new GraphLoadError(`not an aegis graph (format is ${JSON.stringify(doc.format)})`);
+  if (doc.version !== GRAPH_FORMAT_VERSION) {
+    throw new GraphLoadError(`graph format version ${doc.version} is not supported (expected ${GRAPH_FORMAT_VERSION})`);
+  }
+  if (!doc.graph) throw new GraphLoadError("graph document has no graph");
+  const graph = createWorkflowGraph();
+  try {
+    graph.import(doc.graph);
+  } catch (error) {
+    throw new GraphLoadError(`malformed graph: ${(error as Error).message}`);
+  }
+  const subworkflows = doc.subworkflows ?? {};
+  for (const [alias, sub] of Object.entries(subworkflows)) {
+    try {
+      loadGraph(sub);
+    } catch (error) {
+      throw new GraphLoadError(`subworkflow '${alias}': ${(error as Error).message}`);
+    }
+  }
+  const hash = graphHash(graph, subworkflows);
+  if (hash !== doc.hash) throw new GraphLoadError(`content hash mismatch: the document says ${doc.hash}, its content is ${hash}`);
+  return { graph, subworkflows, hash };
+}

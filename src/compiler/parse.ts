@@ -1,0 +1,109 @@
+// parse(): source text → AST + findings. Never throws; the parser recovers so that one run
+// reports every syntax error of a file.
+import type { IRecognitionException, IToken } from "chevrotain";
+import type { SourceFileAst } from "./ast.ts";
+import { AstBuilder, tokenSpan } from "./cst-to-ast.ts";
+import type { Finding } from "./diagnostics.ts";
+import { aegisLexer } from "./lexer.ts";
+import { getParser } from "./parser.ts";
+
+export interface ParseResult {
+  ast: SourceFileAst;
+  findings: Finding[];
+  /** Comments, for suppressions and the formatter. */
+  comments: IToken[];
+}
+
+export function parse(text: string, file: string): ParseResult {
+  const findings: Finding[] = [];
+  const lexed = aegisLexer.tokenize(text);
+  for (const error of lexed.errors) {
+    const ch = text.slice(error.offset, error.offset + error.length);
+    const unterminated = ch.startsWith('"');
+    findings.push({
+      code: unterminated ? "AEG101" : "AEG100",
+      message: unterminated ? "unterminated string" : `unexpected character ${JSON.stringify(ch.slice(0, 1))}`,
+      file,
+      span: { start: error.offset, end: error.offset + Math.min(error.length, unterminated ? 1 : error.length) },
+      ...(unterminated && { hint: 'close the string with " on the same line, or use """ for text over several lines' }),
+    });
+  }
+  const parser = getParser();
+  parser.input = lexed.tokens;
+  const cst = parser.file();
+  for (const error of parser.errors) findings.push(syntaxFinding(error, file, text));
+  const builder = new AstBuilder();
+  const ast = builder.file(cst);
+  for (const problem of builder.problems) {
+    findings.push({ code: problem.kind === "escape" ? "AEG102" : "AEG104", message: problem.message, file, span: problem.span });
+  }
+  if (!ast.workflow && findings.length === 0) {
+    findings.push({
+      code: "AEG107",
+      message: "this file declares no workflow",
+      file,
+      span: { start: 0, end: 0 },
+      hint: "add `workflow NAME { … }`",
+    });
+  }
+  return { ast, findings, comments: lexed.groups.comments ?? [] };
+}
+
+function describe(t: IToken): string {
+  if (t.tokenType.name === "EOF") return "the end of the file";
+  return `'${t.image.length > 30 ? `${t.image.slice(0, 30)}…` : t.image}'`;
+}
+
+function syntaxFinding(error: IRecognitionException, file: string, text: string): Finding {
+  const t = error.token;
+  const atEnd = t.tokenType.name === "EOF" || Number.isNaN(t.startOffset);
+  const span = atEnd ? { start: text.length, end: text.length } : tokenSpan(t);
+  const rule = error.context?.ruleStack?.at(-1);
+  const expected = expectedFrom(error.message);
+  let message = `unexpected ${describe(t)}`;
+  if (expected) message += `; expected ${expected}`;
+  if (rule) message += ` (in ${ruleLabel(rule)})`;
+  return { code: "AEG101", message, file, span };
+}
+
+/** Chevrotain's messages list the expected token names; keep them short and readable. */
+function expectedFrom(message: string): string | undefined {
+  const single = /Expecting token of type --> (\w+) <--/.exec(message);
+  if (single) return tokenLabel(single[1]!);
+  const alternatives = [...message.matchAll(/\[([^\]]+)\]/g)].map((m) =>
+    m[1]!.split(",").map((s) => tokenLabel(s.trim())).join(" "),
+  );
+  if (alternatives.length === 0) return undefined;
+  const unique = [...new Set(alternatives)];
+  return unique.length > 6 ? `one of ${unique.slice(0, 6).join(", ")}, …` : `one of ${unique.join(", ")}`;
+}
+
+const labels: Record<string, string> = {
+  Name: "a name",
+  Identifier: "a name",
+  String: "a string",
+  TripleString: 'a """string"""',
+  Number: "a number",
+  Duration: "a duration (e.g. 30s, 5m, 2h)",
+  LBrace: "'{'",
+  RBrace: "'}'",
+  LBracket: "'['",
+  RBracket: "']'",
+  LParen: "'('",
+  RParen: "')'",
+  Arrow: "'->'",
+  Colon: "':'",
+  Comma: "','",
+  Equals: "'='",
+  EqEq: "'=='",
+  Dot: "'.'",
+  EOF: "the end of the file",
+};
+
+function tokenLabel(name: string): string {
+  return labels[name] ?? `'${name.toLowerCase()}'`;
+}
+
+function ruleLabel(rule: string): string {
+  return rule.replace(/Decl$|Kind$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) + (rule.endsWith("Decl") ? " declaration" : "");
+}

@@ -1,0 +1,722 @@
+// The aegis grammar, as a Chevrotain CST parser with error recovery. Rule names are the
+// names shown in grammar/railroad.html; keep them readable.
+import { CstParser } from "chevrotain";
+import * as T from "./lexer.ts";
+
+export class AegisParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3 });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE("file", () => {
+    this.MANY(() => this.SUBRULE(this.importDecl));
+    this.MANY2(() => this.SUBRULE(this.workflowDecl));
+  });
+
+  importDecl = this.RULE("importDecl", () => {
+    this.CONSUME(T.Import);
+    this.CONSUME(T.StringLit);
+    this.CONSUME(T.As);
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.CONSUME(T.Semicolon));
+  });
+
+  workflowDecl = this.RULE("workflowDecl", () => {
+    this.CONSUME(T.Workflow);
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.SUBRULE(this.template));
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.workflowItem);
+      this.OPTION2(() => this.CONSUME(T.Semicolon));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  workflowItem = this.RULE("workflowItem", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.versionDecl) },
+      { ALT: () => this.SUBRULE(this.descriptionDecl) },
+      { ALT: () => this.SUBRULE(this.labelsDecl) },
+      { ALT: () => this.SUBRULE(this.annotationsDecl) },
+      { ALT: () => this.SUBRULE(this.inputDecl) },
+      { ALT: () => this.SUBRULE(this.contextDecl) },
+      { ALT: () => this.SUBRULE(this.secretDecl) },
+      { ALT: () => this.SUBRULE(this.agentDecl) },
+      { ALT: () => this.SUBRULE(this.limitsDecl) },
+      { ALT: () => this.SUBRULE(this.startDecl) },
+      { ALT: () => this.SUBRULE(this.stateDecl) },
+      { ALT: () => this.SUBRULE(this.finalDecl) },
+      { ALT: () => this.SUBRULE(this.outputDecl) },
+    ]);
+  });
+
+  versionDecl = this.RULE("versionDecl", () => {
+    this.CONSUME(T.Version);
+    this.CONSUME(T.StringLit);
+  });
+
+  descriptionDecl = this.RULE("descriptionDecl", () => {
+    this.CONSUME(T.Description);
+    this.SUBRULE(this.template);
+  });
+
+  labelsDecl = this.RULE("labelsDecl", () => {
+    this.CONSUME(T.Labels);
+    this.SUBRULE(this.object);
+  });
+
+  annotationsDecl = this.RULE("annotationsDecl", () => {
+    this.CONSUME(T.Annotations);
+    this.SUBRULE(this.object);
+  });
+
+  inputDecl = this.RULE("inputDecl", () => {
+    this.CONSUME(T.Input);
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.CONSUME(T.Question));
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.type);
+    this.OPTION2(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.value);
+    });
+    this.OPTION3(() => this.SUBRULE(this.template));
+  });
+
+  type = this.RULE("type", () => {
+    this.SUBRULE(this.typeAtom);
+    this.MANY(() => {
+      this.CONSUME(T.Pipe);
+      this.SUBRULE2(this.typeAtom);
+    });
+  });
+
+  typeAtom = this.RULE("typeAtom", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Name);
+          this.OPTION(() => {
+            this.CONSUME(T.Less);
+            this.SUBRULE(this.type);
+            this.CONSUME(T.Greater);
+          });
+        },
+      },
+    ]);
+  });
+
+  contextDecl = this.RULE("contextDecl", () => {
+    this.CONSUME(T.Context);
+    this.SUBRULE(this.object);
+  });
+
+  secretDecl = this.RULE("secretDecl", () => {
+    this.CONSUME(T.Secret);
+    this.CONSUME(T.Name);
+    this.OPTION(() => this.SUBRULE(this.template));
+  });
+
+  agentDecl = this.RULE("agentDecl", () => {
+    this.CONSUME(T.Agent);
+    this.CONSUME(T.Name);
+    this.OPTION(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.providerCall);
+    });
+  });
+
+  providerCall = this.RULE("providerCall", () => {
+    this.CONSUME(T.Name);
+    this.CONSUME(T.LParen);
+    this.OPTION(() => this.SUBRULE(this.arguments));
+    this.CONSUME(T.RParen);
+  });
+
+  arguments = this.RULE("arguments", () => {
+    this.SUBRULE(this.argument);
+    this.MANY(() => {
+      this.CONSUME(T.Comma);
+      this.SUBRULE2(this.argument);
+    });
+    this.OPTION(() => this.CONSUME2(T.Comma));
+  });
+
+  argument = this.RULE("argument", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.entry) },
+      { ALT: () => this.SUBRULE(this.value) },
+    ]);
+  });
+
+  limitsDecl = this.RULE("limitsDecl", () => {
+    this.CONSUME(T.Limits);
+    this.SUBRULE(this.object);
+  });
+
+  startDecl = this.RULE("startDecl", () => {
+    this.CONSUME(T.Start);
+    this.CONSUME(T.Name);
+  });
+
+  outputDecl = this.RULE("outputDecl", () => {
+    this.CONSUME(T.Output);
+    this.SUBRULE(this.template);
+  });
+
+  stateDecl = this.RULE("stateDecl", () => {
+    this.CONSUME(T.State);
+    this.CONSUME(T.Name);
+    this.CONSUME(T.Equals);
+    this.SUBRULE(this.stateKind);
+    this.MANY(() => this.SUBRULE(this.stateSetting));
+    this.OPTION(() => this.SUBRULE(this.stateBody));
+  });
+
+  finalDecl = this.RULE("finalDecl", () => {
+    this.CONSUME(T.Final);
+    this.CONSUME(T.Name);
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Success) }, { ALT: () => this.CONSUME(T.Failure) }]);
+    });
+    this.OPTION2(() => {
+      this.CONSUME(T.Equals);
+      this.SUBRULE(this.stateKind);
+      this.MANY(() => this.SUBRULE(this.stateSetting));
+    });
+    this.OPTION3(() => this.SUBRULE(this.stateBody));
+  });
+
+  stateKind = this.RULE("stateKind", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.agentKind) },
+      { ALT: () => this.CONSUME(T.Human) },
+      { ALT: () => this.SUBRULE(this.runKind) },
+      { ALT: () => this.CONSUME(T.Parallel) },
+      { ALT: () => this.SUBRULE(this.containerKind) },
+      { ALT: () => this.SUBRULE(this.subworkflowKind) },
+      { ALT: () => this.SUBRULE(this.foreachKind) },
+      { ALT: () => this.SUBRULE(this.loopKind) },
+      { ALT: () => this.CONSUME(T.Branch) },
+      { ALT: () => this.SUBRULE(this.coordinateKind) },
+    ]);
+  });
+
+  agentKind = this.RULE("agentKind", () => {
+    this.CONSUME(T.Agent);
+    this.CONSUME(T.Name);
+  });
+
+  runKind = this.RULE("runKind", () => {
+    this.CONSUME(T.Run);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.template) },
+      { ALT: () => this.SUBRULE(this.list) },
+    ]);
+  });
+
+  containerKind = this.RULE("containerKind", () => {
+    this.CONSUME(T.Container);
+    this.SUBRULE(this.template);
+  });
+
+  subworkflowKind = this.RULE("subworkflowKind", () => {
+    this.CONSUME(T.Subworkflow);
+    this.CONSUME(T.Name);
+    this.OPTION(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Detached) }, { ALT: () => this.CONSUME(T.Blocking) }]);
+    });
+  });
+
+  foreachKind = this.RULE("foreachKind", () => {
+    this.CONSUME(T.Foreach);
+    this.CONSUME(T.Name);
+    this.CONSUME(T.In);
+    this.SUBRULE(this.expression);
+    this.CONSUME(T.Agent);
+    this.CONSUME2(T.Name);
+  });
+
+  loopKind = this.RULE("loopKind", () => {
+    this.CONSUME(T.Loop);
+    this.CONSUME(T.Agent);
+    this.CONSUME(T.Name);
+  });
+
+  coordinateKind = this.RULE("coordinateKind", () => {
+    this.CONSUME(T.Coordinate);
+    this.SUBRULE(this.nameList);
+    this.CONSUME(T.By);
+    this.CONSUME(T.Name);
+  });
+
+  nameList = this.RULE("nameList", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.CONSUME(T.Name);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.CONSUME2(T.Name);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  stateSetting = this.RULE("stateSetting", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Timeout);
+          this.CONSUME(T.Duration);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Visits);
+          this.CONSUME(T.NumberLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Retry);
+          this.CONSUME2(T.NumberLit);
+          this.OPTION(() => {
+            this.CONSUME(T.Backoff);
+            this.CONSUME2(T.Duration);
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Errors);
+          this.CONSUME(T.Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Concurrency);
+          this.CONSUME3(T.NumberLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Max);
+          this.CONSUME4(T.NumberLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Steps);
+          this.CONSUME5(T.NumberLit);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Until);
+          this.SUBRULE(this.expression);
+        },
+      },
+    ]);
+  });
+
+  stateBody = this.RULE("stateBody", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.stateSetting) },
+        { ALT: () => this.SUBRULE(this.stateStatement) },
+        { ALT: () => this.SUBRULE(this.transition) },
+      ]);
+      this.OPTION(() => this.CONSUME(T.Semicolon));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  stateStatement = this.RULE("stateStatement", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Prompt);
+          this.SUBRULE(this.template);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Intent);
+          this.SUBRULE2(this.template);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Input);
+          this.SUBRULE(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Output);
+          this.SUBRULE2(this.value);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.judge) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Consensus);
+          this.SUBRULE(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Env);
+          this.SUBRULE2(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Workdir);
+          this.SUBRULE3(this.template);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Command);
+          this.SUBRULE3(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Volumes);
+          this.SUBRULE3(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Resources);
+          this.SUBRULE4(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Result);
+          this.CONSUME(T.Name);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Default);
+          this.SUBRULE4(this.value);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Iterations);
+          this.CONSUME(T.NumberLit);
+        },
+      },
+    ]);
+  });
+
+  judge = this.RULE("judge", () => {
+    this.CONSUME(T.Judge);
+    this.CONSUME(T.Name);
+    this.MANY(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.CONSUME(T.Weight);
+            this.CONSUME(T.NumberLit);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Timeout);
+            this.CONSUME(T.Duration);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Prompt);
+            this.SUBRULE(this.template);
+          },
+        },
+      ]);
+    });
+  });
+
+  transition = this.RULE("transition", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.On);
+          this.SUBRULE(this.condition);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Otherwise) },
+    ]);
+    this.CONSUME(T.Arrow);
+    this.CONSUME(T.Name);
+    this.OPTION(() => {
+      this.CONSUME(T.Feedback);
+      this.SUBRULE(this.template);
+    });
+  });
+
+  condition = this.RULE("condition", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Exit);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.NumberLit) },
+            { ALT: () => this.CONSUME(T.Identifier) },
+          ]);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+  });
+
+  // ------------------------------------------------------------ expressions
+
+  expression = this.RULE("expression", () => {
+    this.SUBRULE(this.andExpr);
+    this.MANY(() => {
+      this.CONSUME(T.Or);
+      this.SUBRULE2(this.andExpr);
+    });
+  });
+
+  andExpr = this.RULE("andExpr", () => {
+    this.SUBRULE(this.notExpr);
+    this.MANY(() => {
+      this.CONSUME(T.And);
+      this.SUBRULE2(this.notExpr);
+    });
+  });
+
+  notExpr = this.RULE("notExpr", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Not);
+          this.SUBRULE(this.notExpr);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.comparison) },
+    ]);
+  });
+
+  comparison = this.RULE("comparison", () => {
+    this.SUBRULE(this.additive);
+    this.OPTION(() => {
+      this.OR([
+        {
+          ALT: () => {
+            this.OR2([
+              { ALT: () => this.CONSUME(T.EqEq) },
+              { ALT: () => this.CONSUME(T.NotEq) },
+              { ALT: () => this.CONSUME(T.LessEq) },
+              { ALT: () => this.CONSUME(T.GreaterEq) },
+              { ALT: () => this.CONSUME(T.Less) },
+              { ALT: () => this.CONSUME(T.Greater) },
+              { ALT: () => this.CONSUME(T.Contains) },
+              { ALT: () => this.CONSUME(T.Matches) },
+              { ALT: () => this.CONSUME(T.In) },
+            ]);
+            this.SUBRULE2(this.additive);
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Between);
+            this.SUBRULE3(this.additive);
+            this.CONSUME(T.And);
+            this.SUBRULE4(this.additive);
+          },
+        },
+      ]);
+    });
+  });
+
+  additive = this.RULE("additive", () => {
+    this.SUBRULE(this.multiplicative);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Plus) }, { ALT: () => this.CONSUME(T.Minus) }]);
+      this.SUBRULE2(this.multiplicative);
+    });
+  });
+
+  multiplicative = this.RULE("multiplicative", () => {
+    this.SUBRULE(this.unary);
+    this.MANY(() => {
+      this.OR([{ ALT: () => this.CONSUME(T.Star) }, { ALT: () => this.CONSUME(T.Slash) }]);
+      this.SUBRULE2(this.unary);
+    });
+  });
+
+  unary = this.RULE("unary", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Minus);
+          this.SUBRULE(this.unary);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.primary) },
+    ]);
+  });
+
+  primary = this.RULE("primary", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.Duration) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.SUBRULE(this.expression);
+          this.CONSUME(T.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.LBracket);
+          this.OPTION(() => {
+            this.SUBRULE2(this.expression);
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE3(this.expression);
+            });
+          });
+          this.CONSUME(T.RBracket);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.reference) },
+    ]);
+  });
+
+  /** `REVIEW.output.items[0]`, `AUDIT.agents.0.score`, or a call `len(X.results)`. */
+  reference = this.RULE("reference", () => {
+    this.CONSUME(T.Name);
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.LParen);
+          this.OPTION(() => {
+            this.SUBRULE(this.expression);
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE2(this.expression);
+            });
+          });
+          this.CONSUME(T.RParen);
+        },
+      },
+      {
+        ALT: () => {
+          this.MANY2(() => {
+            this.OR2([
+              {
+                ALT: () => {
+                  this.CONSUME(T.Dot);
+                  this.OR3([
+                    { ALT: () => this.CONSUME2(T.Name) },
+                    { ALT: () => this.CONSUME(T.NumberLit) },
+                  ]);
+                },
+              },
+              {
+                ALT: () => {
+                  this.CONSUME(T.LBracket);
+                  this.CONSUME2(T.NumberLit);
+                  this.CONSUME(T.RBracket);
+                },
+              },
+            ]);
+          });
+        },
+      },
+    ]);
+  });
+
+  // ------------------------------------------------------------ values
+
+  template = this.RULE("template", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.StringLit) },
+      { ALT: () => this.CONSUME(T.TripleString) },
+    ]);
+  });
+
+  value = this.RULE("value", () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.template) },
+      {
+        ALT: () => {
+          this.OPTION(() => this.CONSUME(T.Minus));
+          this.CONSUME(T.NumberLit);
+        },
+      },
+      { ALT: () => this.CONSUME(T.Duration) },
+      { ALT: () => this.CONSUME(T.True) },
+      { ALT: () => this.CONSUME(T.False) },
+      { ALT: () => this.CONSUME(T.Null) },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.object) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Name);
+          this.OPTION2(() => {
+            this.CONSUME(T.LParen);
+            this.OPTION3(() => this.SUBRULE(this.arguments));
+            this.CONSUME(T.RParen);
+          });
+        },
+      },
+    ]);
+  });
+
+  list = this.RULE("list", () => {
+    this.CONSUME(T.LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.value);
+      this.MANY(() => {
+        this.CONSUME(T.Comma);
+        this.SUBRULE2(this.value);
+      });
+      this.OPTION2(() => this.CONSUME2(T.Comma));
+    });
+    this.CONSUME(T.RBracket);
+  });
+
+  /** `{ key: value, … }`; commas between entries are optional (newlines suffice). */
+  object = this.RULE("object", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.SUBRULE(this.entry);
+      this.OPTION(() => this.CONSUME(T.Comma));
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  entry = this.RULE("entry", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.Name) }, { ALT: () => this.CONSUME(T.StringLit) }]);
+    this.CONSUME(T.Colon);
+    this.SUBRULE(this.value);
+  });
+}
+
+let shared: AegisParser | undefined;
+/** The parser is stateful but reusable; building it (self-analysis) is the costly part. */
+export function getParser(): AegisParser {
+  shared ??= new AegisParser();
+  return shared;
+}

@@ -1,0 +1,128 @@
+// Reads a Handlebars template once and lists what it refers to, with file positions: the
+// scope, type and security checks all work from this list.
+import Handlebars from "handlebars";
+import type { Span } from "./ast.ts";
+import type { TemplateRef } from "./graph.ts";
+import { templateOffset } from "./strings.ts";
+
+type HbsNode = hbs.AST.Node;
+
+export interface TemplateReference {
+  /** Path parts, e.g. ["REVIEW", "output", "reasoning"]; data paths keep "@root" etc. */
+  parts: string[];
+  original: string;
+  span: Span;
+  /** Inside an #each / #with block whose context is not the root. */
+  relative: boolean;
+  /** For relative references: the path the enclosing #each / #with iterates over. */
+  scopeSource?: string[];
+  /** The helper this is an argument of, if any (`quote` in `{{quote X.output}}`). */
+  helper?: string;
+  /** Output directly, without a helper. */
+  direct: boolean;
+}
+
+export interface TemplateHelperUse {
+  name: string;
+  span: Span;
+}
+
+export interface TemplateAnalysis {
+  references: TemplateReference[];
+  helpers: TemplateHelperUse[];
+  error?: { message: string; span: Span };
+}
+
+const cache = new WeakMap<TemplateRef, TemplateAnalysis>();
+
+export function analyzeTemplate(template: TemplateRef): TemplateAnalysis {
+  const cached = cache.get(template);
+  if (cached) return cached;
+  const analysis = analyze(template);
+  cache.set(template, analysis);
+  return analysis;
+}
+
+function analyze(template: TemplateRef): TemplateAnalysis {
+  const result: TemplateAnalysis = { references: [], helpers: [] };
+  if (!template.text.includes("{{")) return result;
+  const lineStarts = [0];
+  for (let i = 0; i < template.text.length; i++) if (template.text[i] === "\n") lineStarts.push(i + 1);
+  const toSpan = (loc: hbs.AST.SourceLocation | undefined): Span => {
+    if (!loc) return { start: template.span.start, end: template.span.end };
+    const index = (p: hbs.AST.Position) => (lineStarts[p.line - 1] ?? 0) + p.column;
+    return { start: templateOffset(template, index(loc.start)), end: templateOffset(template, Math.max(index(loc.end) - 1, index(loc.start))) + 1 };
+  };
+  let program: hbs.AST.Program;
+  try {
+    program = Handlebars.parseWithoutProcessing(template.text);
+  } catch (error) {
+    const message = (error as Error).message;
+    const m = /Parse error on line (\d+):/.exec(message) ?? /line (\d+)/.exec(message);
+    const col = /column (\d+)/.exec(message);
+    const line = m ? Number(m[1]) : 1;
+    const index = (lineStarts[line - 1] ?? 0) + (col ? Number(col[1]) : 0);
+    const offset = templateOffset(template, Math.min(index, template.text.length));
+    const firstLine = message.split("\n").find((l) => l.startsWith("Expecting")) ?? message.split("\n")[0] ?? message;
+    result.error = { message: firstLine.replace(/^Expecting/, "expecting"), span: { start: offset, end: offset + 1 } };
+    return result;
+  }
+
+  let scopeSource: string[] | undefined;
+  const visitExpression = (e: HbsNode, relative: boolean, helper: string | undefined, direct: boolean): void => {
+    if (e.type === "PathExpression") {
+      const p = e as hbs.AST.PathExpression;
+      const parts = p.data ? [`@${p.parts[0] ?? ""}`, ...p.parts.slice(1)] : [...p.parts];
+      result.references.push({
+        parts,
+        original: p.original,
+        span: toSpan(p.loc),
+        relative: relative && p.depth === 0 && !(p.data && p.parts[0] === "root"),
+        ...(relative && scopeSource && { scopeSource }),
+        ...(helper && { helper }),
+        direct,
+      });
+    } else if (e.type === "SubExpression") {
+      const s = e as hbs.AST.SubExpression;
+      visitCall(s.path, s.params, s.hash, relative, s.loc);
+    }
+  };
+
+  const visitCall = (
+    path: HbsNode,
+    params: hbs.AST.Expression[],
+    hash: hbs.AST.Hash | undefined,
+    relative: boolean,
+    loc: hbs.AST.SourceLocation | undefined,
+  ): void => {
+    const name = path.type === "PathExpression" ? (path as hbs.AST.PathExpression).original : "";
+    result.helpers.push({ name, span: toSpan(path.loc ?? loc) });
+    for (const param of params) visitExpression(param, relative, name, false);
+    for (const pair of hash?.pairs ?? []) visitExpression(pair.value, relative, name, false);
+  };
+
+  const visitProgram = (p: hbs.AST.Program | undefined, relative: boolean): void => {
+    for (const statement of p?.body ?? []) {
+      if (statement.type === "MustacheStatement") {
+        const m = statement as hbs.AST.MustacheStatement;
+        if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0) visitCall(m.path, m.params, m.hash, relative, m.loc);
+        else visitExpression(m.path, relative, undefined, true);
+      } else if (statement.type === "BlockStatement") {
+        const b = statement as hbs.AST.BlockStatement;
+        visitCall(b.path, b.params, b.hash, relative, b.loc);
+        const name = b.path.original;
+        const changesContext = name === "each" || name === "with";
+        const outer = scopeSource;
+        const param = b.params[0];
+        if (changesContext && param?.type === "PathExpression") scopeSource = [...(param as hbs.AST.PathExpression).parts];
+        visitProgram(b.program, relative || changesContext);
+        scopeSource = outer;
+        visitProgram(b.inverse, relative);
+      } else if (statement.type === "PartialStatement" || statement.type === "PartialBlockStatement") {
+        result.error = { message: "partials are not supported in aegis templates", span: toSpan(statement.loc) };
+      }
+    }
+  };
+  visitProgram(program, false);
+  return result;
+}
