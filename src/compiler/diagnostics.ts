@@ -12,7 +12,8 @@ export interface CatalogueEntry {
 }
 
 export const catalogue = {
-  // --- suppression and files
+  // --- the compiler itself, suppression and files
+  AEG000: { rule: "internal-error", severity: "error", summary: "A bug in aegis; please report it with the file." },
   AEG001: { rule: "unused-suppression", severity: "warning", summary: "An `aegis-ignore` comment suppresses nothing." },
   AEG002: { rule: "io-error", severity: "error", summary: "A file could not be read." },
   // --- syntax and values

@@ -2,7 +2,7 @@
 // and whose edges are transitions (ordered per source state). This is what the checks
 // analyse, what the runtime executes, and what is exported as JSON with a content hash.
 import { createHash } from "node:crypto";
-import Graph from "graphology";
+import { MultiDirectedGraph } from "graphology";
 import type { SerializedGraph } from "graphology-types";
 import type { Expr, Span, StateKind } from "./ast.ts";
 
@@ -144,14 +144,10 @@ export interface WorkflowAttributes {
   span: SourceSpan;
 }
 
-export type WorkflowGraph = Graph<StateNode, TransitionEdge, WorkflowAttributes>;
+export type WorkflowGraph = MultiDirectedGraph<StateNode, TransitionEdge, WorkflowAttributes>;
 
 export function createWorkflowGraph(): WorkflowGraph {
-  return new Graph<StateNode, TransitionEdge, WorkflowAttributes>({
-    type: "directed",
-    multi: true,
-    allowSelfLoops: true,
-  });
+  return new MultiDirectedGraph<StateNode, TransitionEdge, WorkflowAttributes>({ allowSelfLoops: true });
 }
 
 /** Outgoing transitions of a state, in declaration order. */
@@ -213,8 +209,8 @@ export function graphHash(graph: WorkflowGraph, subworkflows: Record<string, Gra
   const exported = serialize(graph);
   const content = {
     attributes: exported.attributes,
-    nodes: [...(exported.nodes ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
-    edges: [...(exported.edges ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    nodes: [...(exported.nodes ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
+    edges: [...(exported.edges ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
     subworkflows: Object.fromEntries(Object.entries(subworkflows).map(([k, v]) => [k, v.hash])),
   };
   return createHash("sha256").update(canonicalJson(content)).digest("hex");

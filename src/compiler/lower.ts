@@ -64,11 +64,13 @@ const consensusStrategies = ["weighted_average", "majority", "unanimous", "best_
 
 export class Lowering {
   readonly findings: Finding[] = [];
+  private readonly file: string;
+  private readonly imports: ReadonlyMap<string, ImportedWorkflow>;
 
-  constructor(
-    private readonly file: string,
-    private readonly imports: ReadonlyMap<string, ImportedWorkflow> = new Map(),
-  ) {}
+  constructor(file: string, imports: ReadonlyMap<string, ImportedWorkflow> = new Map()) {
+    this.file = file;
+    this.imports = imports;
+  }
 
   private report(code: Code, message: string, span: Span, hint?: string): void {
     this.findings.push({ code, message, file: this.file, span, ...(hint && { hint }) });
@@ -210,7 +212,7 @@ export class Lowering {
         continue;
       }
       seen.add(input.name.name);
-      const type = input.type ? this.inputType(input.type) : ({ type: "string" } as InputType);
+      const type = input.type ? this.inputType(input.type) : ({ type: "any" } as InputType);
       const spec: InputSpec = {
         name: input.name.name,
         type,

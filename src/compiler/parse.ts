@@ -50,7 +50,7 @@ export function parse(text: string, file: string): ParseResult {
 }
 
 function describe(t: IToken): string {
-  if (t.tokenType.name === "EOF") return "the end of the file";
+  if (t.tokenType.name === "EOF") return "end of file";
   return `'${t.image.length > 30 ? `${t.image.slice(0, 30)}…` : t.image}'`;
 }
 
@@ -58,12 +58,27 @@ function syntaxFinding(error: IRecognitionException, file: string, text: string)
   const t = error.token;
   const atEnd = t.tokenType.name === "EOF" || Number.isNaN(t.startOffset);
   const span = atEnd ? { start: text.length, end: text.length } : tokenSpan(t);
-  const rule = error.context?.ruleStack?.at(-1);
-  const expected = expectedFrom(error.message);
+  const stack = error.context?.ruleStack ?? [];
+  const rule = stack.at(-1);
+  const inExpression = stack.some((r) => r === "condition" || r === "expression" || r === "stateSetting");
+  let expected = expectedFrom(error.message);
+  if (rule === "typeAtom" || rule === "type") expected = "a type (string, number, boolean, list<string>, \"a\" | \"b\", …)";
+  else if (inExpression && expected?.startsWith("one of")) expected = "a condition such as success, score >= 0.8, exit 0 or output contains \"LGTM\"";
+  else if (rule === "value" && expected?.startsWith("one of")) expected = "a value (string, number, duration, true/false, [list] or { object })";
   let message = `unexpected ${describe(t)}`;
   if (expected) message += `; expected ${expected}`;
   if (rule) message += ` (in ${ruleLabel(rule)})`;
-  return { code: "AEG101", message, file, span };
+  const finding: Finding = { code: "AEG101", message, file, span };
+  const hint = syntaxHint(t, rule);
+  if (hint) finding.hint = hint;
+  return finding;
+}
+
+function syntaxHint(t: IToken, rule: string | undefined): string | undefined {
+  if (rule === "stateBody" && (t.image === "always" || t.image === "else")) return `write \`otherwise -> STATE\` (or \`on always -> STATE\`)`;
+  if (rule === "stateBody" || rule === "stateDecl") return "a state body holds statements (prompt …), settings (timeout …) and transitions (on CONDITION -> STATE, otherwise -> STATE)";
+  if (rule === "workflowDecl") return "a workflow holds input, context, secret, agent, limits, start, state and final declarations";
+  return undefined;
 }
 
 /** Chevrotain's messages list the expected token names; keep them short and readable. */

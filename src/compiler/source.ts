@@ -9,11 +9,12 @@ export interface Position {
 
 export class SourceText {
   readonly lineStarts: number[];
+  readonly file: string;
+  readonly text: string;
 
-  constructor(
-    readonly file: string,
-    readonly text: string,
-  ) {
+  constructor(file: string, text: string) {
+    this.file = file;
+    this.text = text;
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const ch = text.charCodeAt(i);

@@ -88,7 +88,11 @@ export class GraphFacts {
   private reachableSet?: Set<string>;
   private dominance?: Map<string, { enter: number; exit: number }>;
 
-  constructor(private readonly graph: WorkflowGraph) {}
+  private readonly graph: WorkflowGraph;
+
+  constructor(graph: WorkflowGraph) {
+    this.graph = graph;
+  }
 
   get start(): string | undefined {
     const start = this.graph.getAttribute("start");

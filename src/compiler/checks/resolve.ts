@@ -65,11 +65,12 @@ function jsonType(value: unknown): FieldType {
 
 export class Resolver {
   private readonly inputs: Map<string, { type: FieldType; trust: Trust }>;
+  private readonly graph: WorkflowGraph;
+  private readonly facts: GraphFacts;
 
-  constructor(
-    private readonly graph: WorkflowGraph,
-    private readonly facts: GraphFacts,
-  ) {
+  constructor(graph: WorkflowGraph, facts: GraphFacts) {
+    this.graph = graph;
+    this.facts = facts;
     this.inputs = new Map(
       graph.getAttribute("inputs").map((i) => {
         const type = inputFieldType(i.type);
@@ -199,7 +200,9 @@ export class Resolver {
         message:
           here === name
             ? `'${name}' reads its own result before it has run${pathText ? ` (first entered by ${pathText})` : ""}`
-            : `'${name}' may not have run when '${here}' uses it${pathText ? `: on the path ${pathText}, '${name}' is skipped` : ""}`,
+            : path && path.length === 1
+              ? `'${name}' has not run when the workflow starts at '${here}'`
+              : `'${name}' may not have run when '${here}' uses it${pathText ? `: on the path ${pathText}, '${name}' is skipped` : ""}`,
         part: 0,
         hint:
           here === name
@@ -227,10 +230,10 @@ export class Resolver {
 
   /** Descends into fields of a typed value. */
   private walk(base: Resolved, rest: string[], offset: number, parts: string[], inert?: (field: string) => boolean): Resolved | ResolveProblem {
-    let current = base;
+    let current: Resolved | ResolveProblem = base;
     rest.forEach((part, i) => {
       if ("code" in current) return;
-      const t = current.type;
+      const t: FieldType = current.type;
       if (t === "any") return;
       if (t === "list") {
         current = part === "length" || /^\d+$/.test(part) ? { ...current, type: part === "length" ? "number" : "any" } : { code: "AEG404", message: `'${parts.slice(0, offset + i).join(".")}' is a list; use an index or .length`, part: offset + i };

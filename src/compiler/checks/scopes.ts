@@ -6,8 +6,8 @@ import { hintFor } from "../diagnostics.ts";
 import { printExpr } from "../expression.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { type FieldType, functions, helpers } from "../vocabulary.ts";
-import { type Check, type CheckContext, expressionUses, type Place, templateUses } from "./context.ts";
-import { Resolver } from "./resolve.ts";
+import { type Check, type CheckContext, expressionUses, templateUses } from "./context.ts";
+import { type Place, Resolver } from "./resolve.ts";
 
 type Type = "string" | "number" | "boolean" | "list" | "null" | "any";
 
@@ -67,12 +67,17 @@ function hint(word: string, candidates: string[]): { hint?: string } {
 }
 
 class ExpressionTypes {
-  constructor(
-    private readonly ctx: CheckContext,
-    private readonly resolver: Resolver,
-    private readonly place: Place,
-    private readonly file: string,
-  ) {}
+  private readonly ctx: CheckContext;
+  private readonly resolver: Resolver;
+  private readonly place: Place;
+  private readonly file: string;
+
+  constructor(ctx: CheckContext, resolver: Resolver, place: Place, file: string) {
+    this.ctx = ctx;
+    this.resolver = resolver;
+    this.place = place;
+    this.file = file;
+  }
 
   private mismatch(message: string, span: Span): Type {
     this.ctx.report({ code: "AEG407", message, span, file: this.file });

@@ -1,0 +1,185 @@
+// The `aegis` command line: a thin shell over the library. Exit codes: 0 clean, 1 findings
+// at error level (or a failed run), 2 usage or I/O error.
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { glob, isDynamicPattern } from "tinyglobby";
+import { type CompileResult, compileFiles } from "../compiler/compile.ts";
+import type { Diagnostic } from "../compiler/diagnostics.ts";
+import { toDot } from "../compiler/emit/dot.ts";
+import { toMermaid } from "../compiler/emit/mermaid.ts";
+import { formatDuration } from "../compiler/expression.ts";
+import { formatGithub } from "../compiler/report/github.ts";
+import { formatJson } from "../compiler/report/json.ts";
+import { formatSarif } from "../compiler/report/sarif.ts";
+import { formatText, summaryLine } from "../compiler/report/text.ts";
+import type { SourceText } from "../compiler/source.ts";
+
+const VERSION = "0.1.0";
+
+const usage = `aegis ${VERSION} — compile, check and run multi-agent workflows
+
+Usage:
+  aegis compile [--check] [--format text|json|sarif|github] [--out graph.json] FILES…
+  aegis graph FILE [--format mermaid|dot|json]
+  aegis --help | --version
+
+compile options:
+  --check            only check; write nothing
+  --format F         how to print findings (default: text)
+  --out FILE         write the compiled graph (JSON with its content hash); one input only
+  --strict           warnings fail too (exit 1)
+  --color / --no-color
+                     colour the text output (default: when stdout is a terminal)
+
+FILES may be globs ('examples/**/*.aegis'). Exit status: 0 no errors, 1 errors found,
+2 usage or I/O error.`;
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTTY: boolean;
+}
+
+const processIo: Io = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: !!process.stdout.isTTY,
+};
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case "compile":
+      case "check":
+        return await compileCommand(command === "check" ? ["--check", ...rest] : rest, io);
+      case "graph":
+        return await graphCommand(rest, io);
+      case "--version":
+      case "-v":
+        io.stdout(`${VERSION}\n`);
+        return 0;
+      case undefined:
+      case "--help":
+      case "-h":
+      case "help":
+        io.stdout(`${usage}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      io.stderr(`aegis: ${(error as Error).message}\n\n${usage}\n`);
+      return 2;
+    }
+    io.stderr(`aegis: internal error: ${(error as Error).stack ?? error}\n`);
+    return 2;
+  }
+}
+
+async function expandFiles(patterns: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const pattern of patterns) {
+    if (isDynamicPattern(pattern)) {
+      const found = (await glob(pattern, { absolute: false, onlyFiles: true, expandDirectories: false })).sort();
+      if (found.length === 0) throw new UsageError(`no files match '${pattern}'`);
+      files.push(...found);
+    } else files.push(pattern);
+  }
+  return [...new Set(files)];
+}
+
+function allSources(results: CompileResult[]): Map<string, SourceText> {
+  const sources = new Map<string, SourceText>();
+  for (const r of results) for (const [k, v] of r.sources) sources.set(k, v);
+  return sources;
+}
+
+function ioFailure(results: CompileResult[]): boolean {
+  return results.some((r) => r.diagnostics.some((d) => d.code === "AEG002"));
+}
+
+async function compileCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      check: { type: "boolean", default: false },
+      format: { type: "string", default: "text" },
+      out: { type: "string" },
+      strict: { type: "boolean", default: false },
+      color: { type: "boolean" },
+      "no-color": { type: "boolean" },
+    },
+  });
+  const format = values.format!;
+  if (!["text", "json", "sarif", "github"].includes(format)) throw new UsageError(`unknown format '${format}' (text, json, sarif, github)`);
+  if (positionals.length === 0) throw new UsageError("no files given");
+  const files = await expandFiles(positionals);
+  if (values.out && files.length !== 1) throw new UsageError("--out takes exactly one input file");
+  const results = compileFiles(files);
+  const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
+  const color = values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
+  switch (format) {
+    case "json":
+      io.stdout(`${formatJson(diagnostics)}\n`);
+      break;
+    case "sarif":
+      io.stdout(`${formatSarif(diagnostics, { version: VERSION })}\n`);
+      break;
+    case "github": {
+      const text = formatGithub(diagnostics);
+      if (text) io.stdout(`${text}\n`);
+      break;
+    }
+    default: {
+      const text = formatText(diagnostics, allSources(results), { color });
+      if (text) io.stdout(`${text}\n\n`);
+      for (const r of results) {
+        if (!r.ok) continue;
+        const w = r.worstCase;
+        const calls = w.agentCalls === undefined ? "unbounded agent calls" : `${w.agentCalls} agent call${w.agentCalls === 1 ? "" : "s"}`;
+        const time = w.wallTimeMs === undefined ? "unbounded wall time" : `${formatDuration(w.wallTimeMs)} wall time`;
+        io.stdout(`${r.file}: ${r.graph.order} states; worst case ${calls}, ${time}\n`);
+      }
+      io.stdout(`${summaryLine(diagnostics, results.length)}\n`);
+    }
+  }
+  if (values.out && !values.check) {
+    const result = results[0]!;
+    if (result.ok) {
+      try {
+        writeFileSync(values.out, `${JSON.stringify(result.document, null, 2)}\n`);
+      } catch (error) {
+        io.stderr(`aegis: cannot write ${values.out}: ${(error as Error).message}\n`);
+        return 2;
+      }
+    } else io.stderr(`aegis: not writing ${values.out}: the workflow has errors\n`);
+  }
+  if (ioFailure(results)) return 2;
+  const failing = diagnostics.some((d) => d.severity === "error" || (values.strict && d.severity === "warning"));
+  return failing ? 1 : 0;
+}
+
+async function graphCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { format: { type: "string", default: "mermaid" } },
+  });
+  const format = values.format!;
+  if (!["mermaid", "dot", "json"].includes(format)) throw new UsageError(`unknown graph format '${format}' (mermaid, dot, json)`);
+  if (positionals.length !== 1) throw new UsageError("graph takes exactly one file");
+  const [result] = compileFiles(positionals);
+  if (!result) return 2;
+  if (!result.ok) {
+    io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
+    return ioFailure([result]) ? 2 : 1;
+  }
+  const output = format === "dot" ? toDot(result.graph) : format === "json" ? `${JSON.stringify(result.document, null, 2)}\n` : toMermaid(result.graph);
+  io.stdout(output);
+  return 0;
+}

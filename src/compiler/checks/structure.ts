@@ -1,0 +1,140 @@
+// Structure: states and targets exist, there is a start and a final state, every
+// transition can fire, every state is reachable and can reach an end, gates can reject.
+import { hintFor } from "../diagnostics.ts";
+import { type TransitionEdge, transitionsOf } from "../graph.ts";
+import type { Check } from "./context.ts";
+
+export const checkStructure: Check = (ctx) => {
+  const { graph, ast } = ctx;
+  const wf = ast.workflow;
+  if (!wf) return;
+  const states = graph.nodes();
+
+  // Targets that name no state (the lowering left those edges out of the graph).
+  for (const state of wf.states) {
+    for (const t of state.transitions) {
+      if (!graph.hasNode(t.target.name)) {
+        ctx.report({
+          code: "AEG201",
+          message: `transition to unknown state '${t.target.name}'`,
+          span: t.target.span,
+          ...hint(t.target.name, states),
+        });
+      }
+    }
+  }
+
+  if (!wf.start) {
+    ctx.report({
+      code: "AEG203",
+      message: `workflow '${wf.name.name}' has no start state`,
+      span: wf.name.span,
+      hint: states[0] ? `add \`start ${states[0]}\`` : "add states and a `start STATE` line",
+    });
+  } else if (!graph.hasNode(wf.start.name)) {
+    ctx.report({ code: "AEG201", message: `start state '${wf.start.name}' does not exist`, span: wf.start.span, ...hint(wf.start.name, states) });
+  }
+
+  const finals = states.filter((s) => graph.getNodeAttribute(s, "final"));
+  if (finals.length === 0 && states.length > 0) {
+    ctx.report({ code: "AEG210", message: `workflow '${wf.name.name}' has no final state`, span: wf.name.span, hint: "add `final DONE` and transitions to it" });
+  }
+
+  graph.forEachNode((state, node) => {
+    const transitions = transitionsOf(graph, state);
+    if (node.final && transitions.length > 0) {
+      ctx.report({
+        code: "AEG209",
+        message: `final state '${state}' has transitions`,
+        span: transitions[0]!.attributes.span,
+        hint: "a run ends at a final state; make it a `state` or remove its transitions",
+      });
+    }
+    const declared = wf.states.find((s) => s.name.name === state && s.span.start === node.span.start);
+    if (!node.final && (declared?.transitions.length ?? transitions.length) === 0) {
+      ctx.report({
+        code: "AEG207",
+        message: `state '${state}' has no transitions and is not final`,
+        span: node.nameSpan,
+        hint: `add transitions, or declare it \`final ${state}\``,
+      });
+    }
+    // Transitions after an unconditional one can never fire.
+    const unconditional = transitions.findIndex((t) => isUnconditional(t.attributes));
+    if (unconditional >= 0) {
+      for (const t of transitions.slice(unconditional + 1)) {
+        ctx.report({
+          code: "AEG204",
+          message: `this transition can never fire: the one before it ('${transitions[unconditional]!.attributes.label}') always matches`,
+          span: t.attributes.span,
+          related: [{ file: node.span.file, span: transitions[unconditional]!.attributes.span, message: "always matches" }],
+          hint: "move it above the unconditional transition, or remove it",
+        });
+      }
+    }
+  });
+
+  const start = ctx.facts.start;
+  if (!start) return;
+  const reachable = ctx.facts.reachable;
+  graph.forEachNode((state, node) => {
+    if (!reachable.has(state)) {
+      ctx.report({ code: "AEG205", message: `state '${state}' cannot be reached from the start state '${start}'`, span: node.nameSpan });
+    }
+  });
+
+  // Backwards from the final states: which states can still finish?
+  const canFinish = new Set(finals);
+  const stack = [...finals];
+  while (stack.length) {
+    const s = stack.pop()!;
+    graph.forEachInNeighbor(s, (p) => {
+      if (!canFinish.has(p)) {
+        canFinish.add(p);
+        stack.push(p);
+      }
+    });
+  }
+  graph.forEachNode((state, node) => {
+    if (reachable.has(state) && !canFinish.has(state) && transitionsOf(graph, state).length > 0) {
+      ctx.report({
+        code: "AEG206",
+        message: `no final state can be reached from state '${state}'`,
+        span: node.nameSpan,
+        hint: "add a transition that leads, directly or not, to a final state",
+      });
+    }
+  });
+
+  // Human gates need a way to say no.
+  graph.forEachNode((state, node) => {
+    if (node.kind !== "human" || !reachable.has(state)) return;
+    const transitions = transitionsOf(graph, state);
+    if (transitions.length === 0) return;
+    const handlesReject = transitions.some(
+      (t) => isUnconditional(t.attributes) || /\b(rejected|response|failure|timeout|timed_out)\b|not approved/.test(t.attributes.label),
+    );
+    if (!handlesReject) {
+      ctx.report({
+        code: "AEG208",
+        message: `human gate '${state}' has no transition for a rejection`,
+        span: node.nameSpan,
+        hint: "add `on rejected -> STATE feedback \"{{human.feedback}}\"`",
+      });
+    }
+  });
+};
+
+export function isUnconditional(edge: Pick<TransitionEdge, "otherwise" | "condition">): boolean {
+  if (edge.otherwise) return true;
+  const c = edge.condition;
+  if (!c) return true;
+  if (c.kind === "literal" && c.value === true) return true;
+  const first = c.kind === "path" ? c.segments[0] : undefined;
+  return c.kind === "path" && c.segments.length === 1 && !!first && "name" in first && first.name === "always";
+}
+
+function hint(word: string, candidates: string[]): { hint?: string } {
+  const h = hintFor(word, candidates);
+  return h ? { hint: h } : {};
+}

@@ -1,0 +1,203 @@
+// The compiler's entry points. compile() never throws: whatever the input, it returns a
+// graph (possibly partial) and diagnostics.
+import { readFileSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import type { SourceFileAst } from "./ast.ts";
+import { checkAgents } from "./checks/agents.ts";
+import { checkBounds, type WorstCase, worstCase } from "./checks/bounds.ts";
+import { type Check, GraphFacts } from "./checks/context.ts";
+import { checkScopes } from "./checks/scopes.ts";
+import { checkSecurity } from "./checks/security.ts";
+import { checkStructure } from "./checks/structure.ts";
+import { compareDiagnostics, type Diagnostic, type Finding, toDiagnostic } from "./diagnostics.ts";
+import { exportGraph, type GraphDocument, type WorkflowGraph } from "./graph.ts";
+import { type ImportedWorkflow, Lowering } from "./lower.ts";
+import { parse } from "./parse.ts";
+import { SourceText } from "./source.ts";
+import { applySuppressions, readSuppressions } from "./suppressions.ts";
+
+/** The checks, in the order they run. Each lives in its own file under checks/. */
+export const checks: readonly Check[] = [checkStructure, checkAgents, checkBounds, checkScopes, checkSecurity];
+
+export interface CompileOptions {
+  /** Name of the source, used in diagnostics and to resolve relative imports. */
+  filename?: string;
+  /** Reads an imported file; defaults to the file system. Return undefined if missing. */
+  readFile?: (path: string) => string | undefined;
+  /** Files being compiled further up the import chain (to detect recursion). */
+  importStack?: string[];
+  /** Cache of compiled imports shared between the files of one run. */
+  cache?: Map<string, CompileResult>;
+}
+
+export interface CompileResult {
+  file: string;
+  graph: WorkflowGraph;
+  ast: SourceFileAst;
+  /** The exported graph with its content hash (and its imported workflows). */
+  document: GraphDocument;
+  diagnostics: Diagnostic[];
+  /** True when no diagnostic is an error. */
+  ok: boolean;
+  worstCase: WorstCase;
+  /** Source texts by file name (this file and its imports), for rendering snippets. */
+  sources: Map<string, SourceText>;
+  /** Imported workflows by alias. */
+  imports: Map<string, CompileResult>;
+}
+
+function defaultRead(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+export function compile(source: string, options: CompileOptions = {}): CompileResult {
+  const file = options.filename ?? "<input>";
+  const sources = new Map<string, SourceText>([[file, new SourceText(file, source)]]);
+  const findings: Finding[] = [];
+  const imports = new Map<string, CompileResult>();
+  const { ast, findings: parseFindings, comments } = parse(source, file);
+  findings.push(...parseFindings);
+
+  let graph: WorkflowGraph;
+  let worst: WorstCase = { reasons: [] };
+  try {
+    const resolved = resolveImports(ast, file, options, imports, findings, sources);
+    const lowering = new Lowering(file, resolved);
+    graph = lowering.lower(ast);
+    findings.push(...lowering.findings);
+    // After a syntax error the tree has holes; semantic checks would only report echoes.
+    const syntaxErrors = parseFindings.some((f) => f.code === "AEG100" || f.code === "AEG101");
+    if (ast.workflow && !syntaxErrors) {
+      const facts = new GraphFacts(graph);
+      const context = {
+        file,
+        graph,
+        ast,
+        imports: new Map([...imports].map(([alias, r]) => [alias, { graph: r.graph }])),
+        facts,
+        report: (f: Omit<Finding, "file"> & { file?: string }) => findings.push({ ...f, file: f.file ?? file }),
+      };
+      for (const check of checks) check(context);
+      worst = worstCase(graph, facts.reachable);
+    }
+  } catch (error) {
+    // A bug in aegis, not in the workflow: report it as a finding rather than crash.
+    graph ??= new Lowering(file).lower({ imports: [], span: { start: 0, end: 0 } });
+    findings.push({
+      code: "AEG000",
+      message: `internal compiler error: ${(error as Error).message}`,
+      file,
+      span: { start: 0, end: 0 },
+      hint: "please report this with the file that caused it",
+    });
+  }
+
+  const suppressions = readSuppressions(comments, sources.get(file)!, file);
+  const kept = applySuppressions(findings, suppressions, file, sources.get(file));
+  const diagnostics = dedupe(kept.map((f) => toDiagnostic(f, sources))).sort(compareDiagnostics);
+  const subworkflows = Object.fromEntries([...imports].map(([alias, r]) => [alias, r.document]));
+  return {
+    file,
+    graph,
+    ast,
+    document: exportGraph(graph, subworkflows),
+    diagnostics,
+    ok: !diagnostics.some((d) => d.severity === "error"),
+    worstCase: worst,
+    sources,
+    imports,
+  };
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.file}:${d.offset}:${d.endOffset}:${d.code}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function resolveImports(
+  ast: SourceFileAst,
+  file: string,
+  options: CompileOptions,
+  imports: Map<string, CompileResult>,
+  findings: Finding[],
+  sources: Map<string, SourceText>,
+): Map<string, ImportedWorkflow> {
+  const resolved = new Map<string, ImportedWorkflow>();
+  const read = options.readFile ?? defaultRead;
+  const stack = options.importStack ?? [resolvePath(file)];
+  const cache = options.cache ?? new Map<string, CompileResult>();
+  for (const imp of ast.imports) {
+    if (imports.has(imp.alias.name)) {
+      findings.push({ code: "AEG106", message: `import alias '${imp.alias.name}' is used twice`, file, span: imp.alias.span });
+      continue;
+    }
+    const path = resolvePath(dirname(resolvePath(file)), imp.path);
+    if (stack.includes(path)) {
+      const chain = [...stack.slice(stack.indexOf(path)), path].map((p) => p.split("/").pop()).join(" → ");
+      findings.push({
+        code: "AEG506",
+        message: `recursive subworkflow: ${chain}`,
+        file,
+        span: imp.pathSpan,
+        hint: "a workflow may not call itself, directly or through others",
+      });
+      continue;
+    }
+    let result = cache.get(path);
+    if (!result) {
+      const text = read(path);
+      if (text === undefined) {
+        findings.push({ code: "AEG507", message: `cannot read imported file '${imp.path}'`, file, span: imp.pathSpan });
+        continue;
+      }
+      result = compile(text, { filename: path, readFile: read, importStack: [...stack, path], cache });
+      cache.set(path, result);
+    }
+    for (const [name, text] of result.sources) sources.set(name, text);
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+      findings.push({
+        code: errors.some((d) => d.code === "AEG506") ? "AEG506" : "AEG507",
+        message: `imported workflow '${imp.alias.name}' has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]!.message}`,
+        file,
+        span: imp.pathSpan,
+        related: errors.slice(0, 5).map((d) => ({ file: d.file, span: { start: d.offset, end: d.endOffset }, message: d.message })),
+      });
+    }
+    imports.set(imp.alias.name, result);
+    resolved.set(imp.alias.name, { path: imp.path, workflow: result.graph.getAttribute("name") ?? "", hash: result.document.hash });
+  }
+  return resolved;
+}
+
+/** Compiles a file from disk; a missing or unreadable file is a diagnostic, not a throw. */
+export function compileFile(path: string, options: Omit<CompileOptions, "filename"> = {}): CompileResult {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const result = compile("", { ...options, filename: path });
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    result.diagnostics = [
+      toDiagnostic({ code: "AEG002", message: `cannot read ${path}: ${reason}`, file: path, span: { start: 0, end: 0 } }, result.sources),
+    ];
+    result.ok = false;
+    return result;
+  }
+  return compile(text, { ...options, filename: path });
+}
+
+/** Compiles several files, sharing the compilation of common imports. */
+export function compileFiles(paths: string[], options: Omit<CompileOptions, "filename"> = {}): CompileResult[] {
+  const cache = options.cache ?? new Map<string, CompileResult>();
+  return paths.map((p) => compileFile(p, { ...options, cache }));
+}
