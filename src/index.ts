@@ -1,7 +1,20 @@
 // The aegis library: compile workflows, inspect and export their graphs.
 export type * from "./compiler/ast.ts";
-export { type CompileOptions, type CompileResult, checks, compile, compileFile, compileFiles } from "./compiler/compile.ts";
-export { type CatalogueEntry, type Code, catalogue, type Diagnostic, type Severity } from "./compiler/diagnostics.ts";
+export {
+  type CompileOptions,
+  type CompileResult,
+  checks,
+  compile,
+  compileFile,
+  compileFiles,
+} from "./compiler/compile.ts";
+export {
+  type CatalogueEntry,
+  type Code,
+  catalogue,
+  type Diagnostic,
+  type Severity,
+} from "./compiler/diagnostics.ts";
 export { toDot } from "./compiler/emit/dot.ts";
 export { type MermaidOptions, toMermaid } from "./compiler/emit/mermaid.ts";
 export {
@@ -19,9 +32,9 @@ export {
   type WorkflowAttributes,
   type WorkflowGraph,
 } from "./compiler/graph.ts";
-export { parse, type ParseResult } from "./compiler/parse.ts";
+export { type ParseResult, parse } from "./compiler/parse.ts";
+export { providers } from "./compiler/providers.ts";
 export { formatGithub } from "./compiler/report/github.ts";
 export { formatJson } from "./compiler/report/json.ts";
 export { formatSarif } from "./compiler/report/sarif.ts";
 export { formatText } from "./compiler/report/text.ts";
-export { providers } from "./compiler/providers.ts";

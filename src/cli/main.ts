@@ -71,7 +71,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       io.stderr(`aegis: ${(error as Error).message}\n\n${usage}\n`);
       return 2;
     }
@@ -84,7 +87,9 @@ async function expandFiles(patterns: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
     if (isDynamicPattern(pattern)) {
-      const found = (await glob(pattern, { absolute: false, onlyFiles: true, expandDirectories: false })).sort();
+      const found = (
+        await glob(pattern, { absolute: false, onlyFiles: true, expandDirectories: false })
+      ).sort();
       if (found.length === 0) throw new UsageError(`no files match '${pattern}'`);
       files.push(...found);
     } else files.push(pattern);
@@ -116,7 +121,8 @@ async function compileCommand(args: string[], io: Io): Promise<number> {
     },
   });
   const format = values.format!;
-  if (!["text", "json", "sarif", "github"].includes(format)) throw new UsageError(`unknown format '${format}' (text, json, sarif, github)`);
+  if (!["text", "json", "sarif", "github"].includes(format))
+    throw new UsageError(`unknown format '${format}' (text, json, sarif, github)`);
   if (positionals.length === 0) throw new UsageError("no files given");
   const files = await expandFiles(positionals);
   if (values.out && files.length !== 1) throw new UsageError("--out takes exactly one input file");
@@ -141,8 +147,14 @@ async function compileCommand(args: string[], io: Io): Promise<number> {
       for (const r of results) {
         if (!r.ok) continue;
         const w = r.worstCase;
-        const calls = w.agentCalls === undefined ? "unbounded agent calls" : `${w.agentCalls} agent call${w.agentCalls === 1 ? "" : "s"}`;
-        const time = w.wallTimeMs === undefined ? "unbounded wall time" : `${formatDuration(w.wallTimeMs)} wall time`;
+        const calls =
+          w.agentCalls === undefined
+            ? "unbounded agent calls"
+            : `${w.agentCalls} agent call${w.agentCalls === 1 ? "" : "s"}`;
+        const time =
+          w.wallTimeMs === undefined
+            ? "unbounded wall time"
+            : `${formatDuration(w.wallTimeMs)} wall time`;
         io.stdout(`${r.file}: ${r.graph.order} states; worst case ${calls}, ${time}\n`);
       }
       io.stdout(`${summaryLine(diagnostics, results.length)}\n`);
@@ -160,7 +172,9 @@ async function compileCommand(args: string[], io: Io): Promise<number> {
     } else io.stderr(`aegis: not writing ${values.out}: the workflow has errors\n`);
   }
   if (ioFailure(results)) return 2;
-  const failing = diagnostics.some((d) => d.severity === "error" || (values.strict && d.severity === "warning"));
+  const failing = diagnostics.some(
+    (d) => d.severity === "error" || (values.strict && d.severity === "warning"),
+  );
   return failing ? 1 : 0;
 }
 
@@ -171,7 +185,8 @@ async function graphCommand(args: string[], io: Io): Promise<number> {
     options: { format: { type: "string", default: "mermaid" } },
   });
   const format = values.format!;
-  if (!["mermaid", "dot", "json"].includes(format)) throw new UsageError(`unknown graph format '${format}' (mermaid, dot, json)`);
+  if (!["mermaid", "dot", "json"].includes(format))
+    throw new UsageError(`unknown graph format '${format}' (mermaid, dot, json)`);
   if (positionals.length !== 1) throw new UsageError("graph takes exactly one file");
   const [result] = compileFiles(positionals);
   if (!result) return 2;
@@ -179,7 +194,12 @@ async function graphCommand(args: string[], io: Io): Promise<number> {
     io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
     return ioFailure([result]) ? 2 : 1;
   }
-  const output = format === "dot" ? toDot(result.graph) : format === "json" ? `${JSON.stringify(result.document, null, 2)}\n` : toMermaid(result.graph);
+  const output =
+    format === "dot"
+      ? toDot(result.graph)
+      : format === "json"
+        ? `${JSON.stringify(result.document, null, 2)}\n`
+        : toMermaid(result.graph);
   io.stdout(output);
   return 0;
 }

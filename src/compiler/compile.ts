@@ -17,7 +17,13 @@ import { SourceText } from "./source.ts";
 import { applySuppressions, readSuppressions } from "./suppressions.ts";
 
 /** The checks, in the order they run. Each lives in its own file under checks/. */
-export const checks: readonly Check[] = [checkStructure, checkAgents, checkBounds, checkScopes, checkSecurity];
+export const checks: readonly Check[] = [
+  checkStructure,
+  checkAgents,
+  checkBounds,
+  checkScopes,
+  checkSecurity,
+];
 
 export interface CompileOptions {
   /** Name of the source, used in diagnostics and to resolve relative imports. */
@@ -79,7 +85,8 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
         ast,
         imports: new Map([...imports].map(([alias, r]) => [alias, { graph: r.graph }])),
         facts,
-        report: (f: Omit<Finding, "file"> & { file?: string }) => findings.push({ ...f, file: f.file ?? file }),
+        report: (f: Omit<Finding, "file"> & { file?: string }) =>
+          findings.push({ ...f, file: f.file ?? file }),
       };
       for (const check of checks) check(context);
       worst = worstCase(graph, facts.reachable);
@@ -137,12 +144,19 @@ function resolveImports(
   const cache = options.cache ?? new Map<string, CompileResult>();
   for (const imp of ast.imports) {
     if (imports.has(imp.alias.name)) {
-      findings.push({ code: "AEG106", message: `import alias '${imp.alias.name}' is used twice`, file, span: imp.alias.span });
+      findings.push({
+        code: "AEG106",
+        message: `import alias '${imp.alias.name}' is used twice`,
+        file,
+        span: imp.alias.span,
+      });
       continue;
     }
     const path = resolvePath(dirname(resolvePath(file)), imp.path);
     if (stack.includes(path)) {
-      const chain = [...stack.slice(stack.indexOf(path)), path].map((p) => p.split("/").pop()).join(" → ");
+      const chain = [...stack.slice(stack.indexOf(path)), path]
+        .map((p) => p.split("/").pop())
+        .join(" → ");
       findings.push({
         code: "AEG506",
         message: `recursive subworkflow: ${chain}`,
@@ -156,10 +170,20 @@ function resolveImports(
     if (!result) {
       const text = read(path);
       if (text === undefined) {
-        findings.push({ code: "AEG507", message: `cannot read imported file '${imp.path}'`, file, span: imp.pathSpan });
+        findings.push({
+          code: "AEG507",
+          message: `cannot read imported file '${imp.path}'`,
+          file,
+          span: imp.pathSpan,
+        });
         continue;
       }
-      result = compile(text, { filename: path, readFile: read, importStack: [...stack, path], cache });
+      result = compile(text, {
+        filename: path,
+        readFile: read,
+        importStack: [...stack, path],
+        cache,
+      });
       cache.set(path, result);
     }
     for (const [name, text] of result.sources) sources.set(name, text);
@@ -170,25 +194,47 @@ function resolveImports(
         message: `imported workflow '${imp.alias.name}' has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]!.message}`,
         file,
         span: imp.pathSpan,
-        related: errors.slice(0, 5).map((d) => ({ file: d.file, span: { start: d.offset, end: d.endOffset }, message: d.message })),
+        related: errors.slice(0, 5).map((d) => ({
+          file: d.file,
+          span: { start: d.offset, end: d.endOffset },
+          message: d.message,
+        })),
       });
     }
     imports.set(imp.alias.name, result);
-    resolved.set(imp.alias.name, { path: imp.path, workflow: result.graph.getAttribute("name") ?? "", hash: result.document.hash });
+    resolved.set(imp.alias.name, {
+      path: imp.path,
+      workflow: result.graph.getAttribute("name") ?? "",
+      hash: result.document.hash,
+    });
   }
   return resolved;
 }
 
 /** Compiles a file from disk; a missing or unreadable file is a diagnostic, not a throw. */
-export function compileFile(path: string, options: Omit<CompileOptions, "filename"> = {}): CompileResult {
+export function compileFile(
+  path: string,
+  options: Omit<CompileOptions, "filename"> = {},
+): CompileResult {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (error) {
     const result = compile("", { ...options, filename: path });
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
     result.diagnostics = [
-      toDiagnostic({ code: "AEG002", message: `cannot read ${path}: ${reason}`, file: path, span: { start: 0, end: 0 } }, result.sources),
+      toDiagnostic(
+        {
+          code: "AEG002",
+          message: `cannot read ${path}: ${reason}`,
+          file: path,
+          span: { start: 0, end: 0 },
+        },
+        result.sources,
+      ),
     ];
     result.ok = false;
     return result;
@@ -197,7 +243,10 @@ export function compileFile(path: string, options: Omit<CompileOptions, "filenam
 }
 
 /** Compiles several files, sharing the compilation of common imports. */
-export function compileFiles(paths: string[], options: Omit<CompileOptions, "filename"> = {}): CompileResult[] {
+export function compileFiles(
+  paths: string[],
+  options: Omit<CompileOptions, "filename"> = {},
+): CompileResult[] {
   const cache = options.cache ?? new Map<string, CompileResult>();
   return paths.map((p) => compileFile(p, { ...options, cache }));
 }

@@ -63,7 +63,10 @@ export function tokenSpan(t: IToken): Span {
 function nodeSpan(n: CstNode): Span {
   const loc = n.location;
   if (!loc || Number.isNaN(loc.startOffset)) return { start: 0, end: 0 };
-  const end = loc.endOffset === undefined || Number.isNaN(loc.endOffset) ? loc.startOffset : loc.endOffset + 1;
+  const end =
+    loc.endOffset === undefined || Number.isNaN(loc.endOffset)
+      ? loc.startOffset
+      : loc.endOffset + 1;
   return { start: loc.startOffset, end };
 }
 
@@ -341,7 +344,10 @@ export class AstBuilder {
         if (ref) state.workflowRef = ref;
         const mode = token(sub, "Detached") ?? token(sub, "Blocking");
         if (mode) {
-          state.mode = { value: mode.image === "detached" ? "detached" : "blocking", span: tokenSpan(mode) };
+          state.mode = {
+            value: mode.image === "detached" ? "detached" : "blocking",
+            span: tokenSpan(mode),
+          };
         }
         return;
       }
@@ -374,7 +380,8 @@ export class AstBuilder {
     const span = nodeSpan(n);
     const num = token(n, "Number");
     const dur = token(n, "Duration");
-    if (token(n, "Timeout")) return dur ? { kind: "timeout", ms: parseDuration(dur.image), span } : undefined;
+    if (token(n, "Timeout"))
+      return dur ? { kind: "timeout", ms: parseDuration(dur.image), span } : undefined;
     if (token(n, "Retry")) {
       if (!num) return undefined;
       const s: StateSetting = { kind: "retry", value: this.integer(num), span };
@@ -401,7 +408,11 @@ export class AstBuilder {
   private integer(t: IToken): number {
     const value = Number(t.image);
     if (!Number.isInteger(value)) {
-      this.problems.push({ kind: "value", message: `expected a whole number, got ${t.image}`, span: tokenSpan(t) });
+      this.problems.push({
+        kind: "value",
+        message: `expected a whole number, got ${t.image}`,
+        span: tokenSpan(t),
+      });
       return Math.floor(value);
     }
     return value;
@@ -470,12 +481,24 @@ export class AstBuilder {
     const span = nodeSpan(n);
     const arg = token(n, "Number") ?? token(n, "Identifier");
     if (!arg) return undefined;
-    const exitCode: Expr = { kind: "path", segments: [{ name: "exit_code", span: tokenSpan(exit) }], span: tokenSpan(exit) };
+    const exitCode: Expr = {
+      kind: "path",
+      segments: [{ name: "exit_code", span: tokenSpan(exit) }],
+      span: tokenSpan(exit),
+    };
     const zero: Expr = { kind: "literal", value: 0, span: tokenSpan(arg) };
-    if (arg.image === "zero") return { kind: "binary", op: "==", left: exitCode, right: zero, span };
-    if (arg.image === "nonzero") return { kind: "binary", op: "!=", left: exitCode, right: zero, span };
+    if (arg.image === "zero")
+      return { kind: "binary", op: "==", left: exitCode, right: zero, span };
+    if (arg.image === "nonzero")
+      return { kind: "binary", op: "!=", left: exitCode, right: zero, span };
     if (arg.tokenType.name === "Number") {
-      return { kind: "binary", op: "==", left: exitCode, right: { kind: "literal", value: Number(arg.image), span: tokenSpan(arg) }, span };
+      return {
+        kind: "binary",
+        op: "==",
+        left: exitCode,
+        right: { kind: "literal", value: Number(arg.image), span: tokenSpan(arg) },
+        span,
+      };
     }
     this.problems.push({
       kind: "value",
@@ -489,19 +512,34 @@ export class AstBuilder {
 
   expression(n: CstNode | undefined): Expr | undefined {
     if (!n) return undefined;
-    return this.fold(n, "andExpr", ["Or"], (c) => this.fold(c, "notExpr", ["And"], (d) => this.notExpr(d)));
+    return this.fold(n, "andExpr", ["Or"], (c) =>
+      this.fold(c, "notExpr", ["And"], (d) => this.notExpr(d)),
+    );
   }
 
   /** Left-associative chain of `sub (op sub)*`. */
-  private fold(n: CstNode, subName: string, ops: string[], build: (c: CstNode) => Expr | undefined): Expr | undefined {
+  private fold(
+    n: CstNode,
+    subName: string,
+    ops: string[],
+    build: (c: CstNode) => Expr | undefined,
+  ): Expr | undefined {
     const operands = nodes(n, subName);
-    const operators = ops.flatMap((o) => tokens(n, o)).sort((a, b) => a.startOffset - b.startOffset);
+    const operators = ops
+      .flatMap((o) => tokens(n, o))
+      .sort((a, b) => a.startOffset - b.startOffset);
     let result = operands[0] ? build(operands[0]) : undefined;
     for (let i = 1; i < operands.length && result; i++) {
       const right = build(operands[i]!);
       const op = operators[i - 1];
       if (!right || !op) return undefined;
-      result = { kind: "binary", op: op.image as BinaryOp, left: result, right, span: { start: result.span.start, end: right.span.end } };
+      result = {
+        kind: "binary",
+        op: op.image as BinaryOp,
+        left: result,
+        right,
+        span: { start: result.span.start, end: right.span.end },
+      };
     }
     return result;
   }
@@ -526,7 +564,17 @@ export class AstBuilder {
       if (operands.length < 3) return undefined;
       return { kind: "between", operand: left, low: operands[1]!, high: operands[2]!, span };
     }
-    const opToken = ["EqEq", "NotEq", "LessEq", "GreaterEq", "Less", "Greater", "Contains", "Matches", "In"]
+    const opToken = [
+      "EqEq",
+      "NotEq",
+      "LessEq",
+      "GreaterEq",
+      "Less",
+      "Greater",
+      "Contains",
+      "Matches",
+      "In",
+    ]
       .map((o) => token(n, o))
       .find((t) => t);
     if (!opToken) return undefined;
@@ -579,11 +627,15 @@ export class AstBuilder {
       if (args.some((a) => !a)) return undefined;
       return { kind: "call", callee: named(head)!, args: args as Expr[], span };
     }
-    const rest = [...names.slice(1), ...tokens(n, "Number")].sort((a, b) => a.startOffset - b.startOffset);
+    const rest = [...names.slice(1), ...tokens(n, "Number")].sort(
+      (a, b) => a.startOffset - b.startOffset,
+    );
     const segments: PathSegment[] = [{ name: head.image, span: tokenSpan(head) }];
     for (const t of rest) {
       segments.push(
-        t.tokenType.name === "Number" ? { index: Number(t.image), span: tokenSpan(t) } : { name: t.image, span: tokenSpan(t) },
+        t.tokenType.name === "Number"
+          ? { index: Number(t.image), span: tokenSpan(t) }
+          : { name: t.image, span: tokenSpan(t) },
       );
     }
     return { kind: "path", segments, span };
@@ -593,8 +645,11 @@ export class AstBuilder {
 
   private string(t: IToken): Template {
     const decoded =
-      t.tokenType.name === "TripleString" ? decodeTripleString(t.image, t.startOffset) : decodeString(t.image, t.startOffset);
-    for (const message of decoded.problems) this.problems.push({ kind: "escape", message, span: tokenSpan(t) });
+      t.tokenType.name === "TripleString"
+        ? decodeTripleString(t.image, t.startOffset)
+        : decodeString(t.image, t.startOffset);
+    for (const message of decoded.problems)
+      this.problems.push({ kind: "escape", message, span: tokenSpan(t) });
     return decoded.template;
   }
 
@@ -610,13 +665,16 @@ export class AstBuilder {
     const tplNode = node(n, "template");
     if (tplNode) {
       const template = this.template(tplNode);
-      return template ? { kind: "string", value: template.text, span: template.span, template } : undefined;
+      return template
+        ? { kind: "string", value: template.text, span: template.span, template }
+        : undefined;
     }
     const list = node(n, "list");
     if (list) return this.list(list);
     if (commandOnly) return undefined;
     const num = token(n, "Number");
-    if (num) return { kind: "number", value: (token(n, "Minus") ? -1 : 1) * Number(num.image), span };
+    if (num)
+      return { kind: "number", value: (token(n, "Minus") ? -1 : 1) * Number(num.image), span };
     const dur = token(n, "Duration");
     if (dur) return { kind: "duration", ms: parseDuration(dur.image), text: dur.image, span };
     if (token(n, "True")) return { kind: "boolean", value: true, span };

@@ -13,66 +13,266 @@ export interface CatalogueEntry {
 
 export const catalogue = {
   // --- the compiler itself, suppression and files
-  AEG000: { rule: "internal-error", severity: "error", summary: "A bug in aegis; please report it with the file." },
-  AEG001: { rule: "unused-suppression", severity: "warning", summary: "An `aegis-ignore` comment suppresses nothing." },
+  AEG000: {
+    rule: "internal-error",
+    severity: "error",
+    summary: "A bug in aegis; please report it with the file.",
+  },
+  AEG001: {
+    rule: "unused-suppression",
+    severity: "warning",
+    summary: "An `aegis-ignore` comment suppresses nothing.",
+  },
   AEG002: { rule: "io-error", severity: "error", summary: "A file could not be read." },
   // --- syntax and values
-  AEG100: { rule: "unexpected-character", severity: "error", summary: "A character that starts no token of the language." },
-  AEG101: { rule: "syntax-error", severity: "error", summary: "The parser expected something else here." },
-  AEG102: { rule: "invalid-escape", severity: "error", summary: "A malformed escape sequence in a string." },
-  AEG103: { rule: "template-syntax", severity: "error", summary: "A string is not a valid Handlebars template." },
-  AEG104: { rule: "invalid-value", severity: "error", summary: "A value has the wrong type or is out of range." },
-  AEG105: { rule: "unknown-key", severity: "error", summary: "An unknown key in an option map (limits, consensus, env …)." },
-  AEG106: { rule: "duplicate-declaration", severity: "error", summary: "Something is declared twice." },
-  AEG107: { rule: "missing-workflow", severity: "error", summary: "A file declares no workflow, or more than one." },
-  AEG108: { rule: "unknown-type", severity: "error", summary: "An input type that does not exist." },
-  AEG109: { rule: "invalid-regex", severity: "error", summary: "The pattern of `matches` is not a valid regular expression." },
-  AEG110: { rule: "misplaced-statement", severity: "error", summary: "A statement or setting that this kind of state does not take." },
-  AEG111: { rule: "missing-field", severity: "error", summary: "A state lacks something its kind requires." },
+  AEG100: {
+    rule: "unexpected-character",
+    severity: "error",
+    summary: "A character that starts no token of the language.",
+  },
+  AEG101: {
+    rule: "syntax-error",
+    severity: "error",
+    summary: "The parser expected something else here.",
+  },
+  AEG102: {
+    rule: "invalid-escape",
+    severity: "error",
+    summary: "A malformed escape sequence in a string.",
+  },
+  AEG103: {
+    rule: "template-syntax",
+    severity: "error",
+    summary: "A string is not a valid Handlebars template.",
+  },
+  AEG104: {
+    rule: "invalid-value",
+    severity: "error",
+    summary: "A value has the wrong type or is out of range.",
+  },
+  AEG105: {
+    rule: "unknown-key",
+    severity: "error",
+    summary: "An unknown key in an option map (limits, consensus, env …).",
+  },
+  AEG106: {
+    rule: "duplicate-declaration",
+    severity: "error",
+    summary: "Something is declared twice.",
+  },
+  AEG107: {
+    rule: "missing-workflow",
+    severity: "error",
+    summary: "A file declares no workflow, or more than one.",
+  },
+  AEG108: {
+    rule: "unknown-type",
+    severity: "error",
+    summary: "An input type that does not exist.",
+  },
+  AEG109: {
+    rule: "invalid-regex",
+    severity: "error",
+    summary: "The pattern of `matches` is not a valid regular expression.",
+  },
+  AEG110: {
+    rule: "misplaced-statement",
+    severity: "error",
+    summary: "A statement or setting that this kind of state does not take.",
+  },
+  AEG111: {
+    rule: "missing-field",
+    severity: "error",
+    summary: "A state lacks something its kind requires.",
+  },
   // --- structure
-  AEG201: { rule: "unknown-state", severity: "error", summary: "A transition or `start` names a state that does not exist." },
+  AEG201: {
+    rule: "unknown-state",
+    severity: "error",
+    summary: "A transition or `start` names a state that does not exist.",
+  },
   AEG202: { rule: "duplicate-state", severity: "error", summary: "Two states have the same name." },
-  AEG203: { rule: "missing-start", severity: "error", summary: "The workflow has no `start` state." },
-  AEG204: { rule: "shadowed-transition", severity: "warning", summary: "A transition after an unconditional one can never fire." },
-  AEG205: { rule: "unreachable-state", severity: "warning", summary: "No path from the start state reaches this state." },
-  AEG206: { rule: "no-path-to-final", severity: "error", summary: "From this state, no final state can be reached." },
+  AEG203: {
+    rule: "missing-start",
+    severity: "error",
+    summary: "The workflow has no `start` state.",
+  },
+  AEG204: {
+    rule: "shadowed-transition",
+    severity: "warning",
+    summary: "A transition after an unconditional one can never fire.",
+  },
+  AEG205: {
+    rule: "unreachable-state",
+    severity: "warning",
+    summary: "No path from the start state reaches this state.",
+  },
+  AEG206: {
+    rule: "no-path-to-final",
+    severity: "error",
+    summary: "From this state, no final state can be reached.",
+  },
   AEG207: { rule: "dead-end", severity: "error", summary: "A non-final state has no transitions." },
-  AEG208: { rule: "gate-without-reject", severity: "warning", summary: "A human gate has no transition taken on rejection." },
-  AEG209: { rule: "final-with-transitions", severity: "error", summary: "A final state has outgoing transitions." },
-  AEG210: { rule: "no-final-state", severity: "error", summary: "The workflow has no final state." },
+  AEG208: {
+    rule: "gate-without-reject",
+    severity: "warning",
+    summary: "A human gate has no transition taken on rejection.",
+  },
+  AEG209: {
+    rule: "final-with-transitions",
+    severity: "error",
+    summary: "A final state has outgoing transitions.",
+  },
+  AEG210: {
+    rule: "no-final-state",
+    severity: "error",
+    summary: "The workflow has no final state.",
+  },
   // --- bounds
-  AEG301: { rule: "unbounded-cycle", severity: "error", summary: "A cycle of states with no visit or transition limit." },
-  AEG302: { rule: "cycle-without-exit", severity: "error", summary: "A cycle that no transition leaves." },
-  AEG303: { rule: "agent-call-budget", severity: "warning", summary: "The worst-case number of agent calls exceeds the budget." },
-  AEG304: { rule: "wall-time-budget", severity: "warning", summary: "The worst-case wall time exceeds the budget." },
-  AEG305: { rule: "unknown-worst-case", severity: "warning", summary: "A budget is declared but the worst case cannot be bounded." },
-  AEG306: { rule: "missing-loop-bound", severity: "error", summary: "A loop or coordinator has no iteration cap." },
+  AEG301: {
+    rule: "unbounded-cycle",
+    severity: "error",
+    summary: "A cycle of states with no visit or transition limit.",
+  },
+  AEG302: {
+    rule: "cycle-without-exit",
+    severity: "error",
+    summary: "A cycle that no transition leaves.",
+  },
+  AEG303: {
+    rule: "agent-call-budget",
+    severity: "warning",
+    summary: "The worst-case number of agent calls exceeds the budget.",
+  },
+  AEG304: {
+    rule: "wall-time-budget",
+    severity: "warning",
+    summary: "The worst-case wall time exceeds the budget.",
+  },
+  AEG305: {
+    rule: "unknown-worst-case",
+    severity: "warning",
+    summary: "A budget is declared but the worst case cannot be bounded.",
+  },
+  AEG306: {
+    rule: "missing-loop-bound",
+    severity: "error",
+    summary: "A loop or coordinator has no iteration cap.",
+  },
   // --- scopes and types
-  AEG401: { rule: "unknown-variable", severity: "error", summary: "A template or expression names something that does not exist." },
-  AEG402: { rule: "unknown-input", severity: "error", summary: "`input.X` where X is not a declared input." },
-  AEG403: { rule: "unknown-context-key", severity: "error", summary: "`context.X` where X is not a context key." },
-  AEG404: { rule: "unknown-field", severity: "error", summary: "A field that results of this kind of state do not have." },
-  AEG405: { rule: "unknown-helper", severity: "error", summary: "A Handlebars helper that does not exist." },
-  AEG406: { rule: "maybe-not-run", severity: "error", summary: "A state's result is used where that state may not have run." },
-  AEG407: { rule: "type-mismatch", severity: "error", summary: "An expression combines values of incompatible types." },
-  AEG408: { rule: "unknown-secret", severity: "error", summary: "`secrets.X` where X is not a declared secret." },
-  AEG409: { rule: "not-available-here", severity: "error", summary: "A variable that exists only in other kinds of states." },
+  AEG401: {
+    rule: "unknown-variable",
+    severity: "error",
+    summary: "A template or expression names something that does not exist.",
+  },
+  AEG402: {
+    rule: "unknown-input",
+    severity: "error",
+    summary: "`input.X` where X is not a declared input.",
+  },
+  AEG403: {
+    rule: "unknown-context-key",
+    severity: "error",
+    summary: "`context.X` where X is not a context key.",
+  },
+  AEG404: {
+    rule: "unknown-field",
+    severity: "error",
+    summary: "A field that results of this kind of state do not have.",
+  },
+  AEG405: {
+    rule: "unknown-helper",
+    severity: "error",
+    summary: "A Handlebars helper that does not exist.",
+  },
+  AEG406: {
+    rule: "maybe-not-run",
+    severity: "error",
+    summary: "A state's result is used where that state may not have run.",
+  },
+  AEG407: {
+    rule: "type-mismatch",
+    severity: "error",
+    summary: "An expression combines values of incompatible types.",
+  },
+  AEG408: {
+    rule: "unknown-secret",
+    severity: "error",
+    summary: "`secrets.X` where X is not a declared secret.",
+  },
+  AEG409: {
+    rule: "not-available-here",
+    severity: "error",
+    summary: "A variable that exists only in other kinds of states.",
+  },
   // --- agents and subworkflows
-  AEG501: { rule: "undeclared-agent", severity: "error", summary: "A state uses an agent that is not declared." },
-  AEG502: { rule: "unused-agent", severity: "warning", summary: "A declared agent is used by no state." },
-  AEG503: { rule: "unknown-provider", severity: "error", summary: "An agent's provider does not exist." },
-  AEG504: { rule: "invalid-provider-option", severity: "error", summary: "An unknown or ill-typed provider option." },
-  AEG505: { rule: "missing-subworkflow", severity: "error", summary: "A subworkflow state names no imported workflow." },
-  AEG506: { rule: "recursive-subworkflow", severity: "error", summary: "Workflows that call each other in a cycle." },
-  AEG507: { rule: "unresolved-import", severity: "error", summary: "An imported file is missing or does not compile." },
-  AEG508: { rule: "unused-import", severity: "warning", summary: "An imported workflow is used by no state." },
+  AEG501: {
+    rule: "undeclared-agent",
+    severity: "error",
+    summary: "A state uses an agent that is not declared.",
+  },
+  AEG502: {
+    rule: "unused-agent",
+    severity: "warning",
+    summary: "A declared agent is used by no state.",
+  },
+  AEG503: {
+    rule: "unknown-provider",
+    severity: "error",
+    summary: "An agent's provider does not exist.",
+  },
+  AEG504: {
+    rule: "invalid-provider-option",
+    severity: "error",
+    summary: "An unknown or ill-typed provider option.",
+  },
+  AEG505: {
+    rule: "missing-subworkflow",
+    severity: "error",
+    summary: "A subworkflow state names no imported workflow.",
+  },
+  AEG506: {
+    rule: "recursive-subworkflow",
+    severity: "error",
+    summary: "Workflows that call each other in a cycle.",
+  },
+  AEG507: {
+    rule: "unresolved-import",
+    severity: "error",
+    summary: "An imported file is missing or does not compile.",
+  },
+  AEG508: {
+    rule: "unused-import",
+    severity: "warning",
+    summary: "An imported workflow is used by no state.",
+  },
   // --- security
-  AEG601: { rule: "unsafe-shell-interpolation", severity: "error", summary: "Untrusted text interpolated into a shell command without quoting." },
+  AEG601: {
+    rule: "unsafe-shell-interpolation",
+    severity: "error",
+    summary: "Untrusted text interpolated into a shell command without quoting.",
+  },
   AEG602: { rule: "literal-secret", severity: "error", summary: "A secret written in plain text." },
-  AEG603: { rule: "secret-in-prompt", severity: "warning", summary: "A secret is sent to an agent in a prompt." },
-  AEG604: { rule: "bypassable-gate", severity: "error", summary: "A human gate's approval can be skipped." },
-  AEG605: { rule: "gate-auto-approves", severity: "warning", summary: "A human gate approves by itself when it times out." },
-  AEG606: { rule: "input-in-shell", severity: "warning", summary: "A caller-supplied string input interpolated into a shell command without quoting." },
+  AEG603: {
+    rule: "secret-in-prompt",
+    severity: "warning",
+    summary: "A secret is sent to an agent in a prompt.",
+  },
+  AEG604: {
+    rule: "bypassable-gate",
+    severity: "error",
+    summary: "A human gate's approval can be skipped.",
+  },
+  AEG605: {
+    rule: "gate-auto-approves",
+    severity: "warning",
+    summary: "A human gate approves by itself when it times out.",
+  },
+  AEG606: {
+    rule: "input-in-shell",
+    severity: "warning",
+    summary: "A caller-supplied string input interpolated into a shell command without quoting.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof catalogue;
@@ -117,7 +317,15 @@ export interface Finding {
 
 export function locate(source: SourceText | undefined, file: string, span: Span): Location {
   if (!source) {
-    return { file, line: 1, column: 1, endLine: 1, endColumn: 1, offset: span.start, endOffset: span.end };
+    return {
+      file,
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 1,
+      offset: span.start,
+      endOffset: span.end,
+    };
   }
   const start = source.position(span.start);
   const end = source.position(Math.max(span.end, span.start));
@@ -132,7 +340,10 @@ export function locate(source: SourceText | undefined, file: string, span: Span)
   };
 }
 
-export function toDiagnostic(finding: Finding, sources: ReadonlyMap<string, SourceText>): Diagnostic {
+export function toDiagnostic(
+  finding: Finding,
+  sources: ReadonlyMap<string, SourceText>,
+): Diagnostic {
   const entry: CatalogueEntry = catalogue[finding.code];
   const diagnostic: Diagnostic = {
     ...locate(sources.get(finding.file), finding.file, finding.span),

@@ -20,7 +20,9 @@ const precedence: Record<string, number> = {
 };
 
 export function pathText(segments: readonly PathSegment[]): string {
-  return segments.map((s, i) => ("index" in s ? `[${s.index}]` : i === 0 ? s.name : `.${s.name}`)).join("");
+  return segments
+    .map((s, i) => ("index" in s ? `[${s.index}]` : i === 0 ? s.name : `.${s.name}`))
+    .join("");
 }
 
 export function printExpr(e: Expr, parent = 0): string {
@@ -40,7 +42,11 @@ export function printExpr(e: Expr, parent = 0): string {
       return wrap(`${printExpr(e.left, p)} ${e.op} ${printExpr(e.right, p + 1)}`, p, parent);
     }
     case "between":
-      return wrap(`${printExpr(e.operand, 5)} between ${printExpr(e.low, 5)} and ${printExpr(e.high, 5)}`, 4, parent);
+      return wrap(
+        `${printExpr(e.operand, 5)} between ${printExpr(e.low, 5)} and ${printExpr(e.high, 5)}`,
+        4,
+        parent,
+      );
     case "call":
       return `${e.callee.name}(${e.args.map((a) => printExpr(a)).join(", ")})`;
     case "list":

@@ -32,7 +32,14 @@ export interface InputSpec {
   span: SourceSpan;
 }
 
-export type ProviderName = "claude" | "gemini" | "opencode" | "codex" | "command" | "openai" | "function";
+export type ProviderName =
+  | "claude"
+  | "gemini"
+  | "opencode"
+  | "codex"
+  | "command"
+  | "openai"
+  | "function";
 
 export interface AgentSpec {
   name: string;
@@ -147,13 +154,20 @@ export interface WorkflowAttributes {
 export type WorkflowGraph = MultiDirectedGraph<StateNode, TransitionEdge, WorkflowAttributes>;
 
 export function createWorkflowGraph(): WorkflowGraph {
-  return new MultiDirectedGraph<StateNode, TransitionEdge, WorkflowAttributes>({ allowSelfLoops: true });
+  return new MultiDirectedGraph<StateNode, TransitionEdge, WorkflowAttributes>({
+    allowSelfLoops: true,
+  });
 }
 
 /** Outgoing transitions of a state, in declaration order. */
-export function transitionsOf(graph: WorkflowGraph, state: string): { key: string; target: string; attributes: TransitionEdge }[] {
+export function transitionsOf(
+  graph: WorkflowGraph,
+  state: string,
+): { key: string; target: string; attributes: TransitionEdge }[] {
   const out: { key: string; target: string; attributes: TransitionEdge }[] = [];
-  graph.forEachOutEdge(state, (key, attributes, _source, target) => out.push({ key, target, attributes }));
+  graph.forEachOutEdge(state, (key, attributes, _source, target) =>
+    out.push({ key, target, attributes }),
+  );
   return out.sort((a, b) => a.attributes.order - b.attributes.order);
 }
 
@@ -175,7 +189,16 @@ export interface GraphDocument {
 /** Keys that locate things in source files; they do not change what a workflow means. */
 const positional = new Set(["span", "map", "file", "nameSpan", "targetSpan"]);
 /** Keys whose values are user data: kept whole, whatever their inner keys are called. */
-const userData = new Set(["context", "labels", "annotations", "options", "default", "resources", "volumes", "inputSchema"]);
+const userData = new Set([
+  "context",
+  "labels",
+  "annotations",
+  "options",
+  "default",
+  "resources",
+  "volumes",
+  "inputSchema",
+]);
 
 /** Canonical JSON (sorted keys, positions removed), the input of the content hash. */
 export function canonicalJson(value: unknown): string {
@@ -201,11 +224,17 @@ function serialize(graph: WorkflowGraph): GraphDocument["graph"] {
   // Edge keys are generated; name them by source and order so equal graphs export equally.
   return {
     ...exported,
-    edges: (exported.edges ?? []).map((e) => ({ ...e, key: `${e.source}#${e.attributes?.order ?? 0}` })),
+    edges: (exported.edges ?? []).map((e) => ({
+      ...e,
+      key: `${e.source}#${e.attributes?.order ?? 0}`,
+    })),
   };
 }
 
-export function graphHash(graph: WorkflowGraph, subworkflows: Record<string, GraphDocument> = {}): string {
+export function graphHash(
+  graph: WorkflowGraph,
+  subworkflows: Record<string, GraphDocument> = {},
+): string {
   const exported = serialize(graph);
   const content = {
     attributes: exported.attributes,
@@ -216,7 +245,10 @@ export function graphHash(graph: WorkflowGraph, subworkflows: Record<string, Gra
   return createHash("sha256").update(canonicalJson(content)).digest("hex");
 }
 
-export function exportGraph(graph: WorkflowGraph, subworkflows: Record<string, GraphDocument> = {}): GraphDocument {
+export function exportGraph(
+  graph: WorkflowGraph,
+  subworkflows: Record<string, GraphDocument> = {},
+): GraphDocument {
   return {
     format: GRAPH_FORMAT,
     version: GRAPH_FORMAT_VERSION,
@@ -231,12 +263,19 @@ export class GraphLoadError extends Error {
 }
 
 /** Loads an exported graph without re-parsing; refuses a document whose hash does not match. */
-export function loadGraph(document: unknown): { graph: WorkflowGraph; subworkflows: Record<string, GraphDocument>; hash: string } {
+export function loadGraph(document: unknown): {
+  graph: WorkflowGraph;
+  subworkflows: Record<string, GraphDocument>;
+  hash: string;
+} {
   if (!document || typeof document !== "object") throw new GraphLoadError("not a graph document");
   const doc = document as Partial<GraphDocument>;
-  if (doc.format !== GRAPH_FORMAT) throw new GraphLoadError(`not an aegis graph (format is ${JSON.stringify(doc.format)})`);
+  if (doc.format !== GRAPH_FORMAT)
+    throw new GraphLoadError(`not an aegis graph (format is ${JSON.stringify(doc.format)})`);
   if (doc.version !== GRAPH_FORMAT_VERSION) {
-    throw new GraphLoadError(`graph format version ${doc.version} is not supported (expected ${GRAPH_FORMAT_VERSION})`);
+    throw new GraphLoadError(
+      `graph format version ${doc.version} is not supported (expected ${GRAPH_FORMAT_VERSION})`,
+    );
   }
   if (!doc.graph) throw new GraphLoadError("graph document has no graph");
   const graph = createWorkflowGraph();
@@ -254,6 +293,9 @@ export function loadGraph(document: unknown): { graph: WorkflowGraph; subworkflo
     }
   }
   const hash = graphHash(graph, subworkflows);
-  if (hash !== doc.hash) throw new GraphLoadError(`content hash mismatch: the document says ${doc.hash}, its content is ${hash}`);
+  if (hash !== doc.hash)
+    throw new GraphLoadError(
+      `content hash mismatch: the document says ${doc.hash}, its content is ${hash}`,
+    );
   return { graph, subworkflows, hash };
 }

@@ -35,7 +35,16 @@ export interface ImportedWorkflow {
   hash: string;
 }
 
-type StatementKind = StateStatement["kind"] | "timeout" | "visits" | "retry" | "errors" | "concurrency" | "max" | "steps" | "until";
+type StatementKind =
+  | StateStatement["kind"]
+  | "timeout"
+  | "visits"
+  | "retry"
+  | "errors"
+  | "concurrency"
+  | "max"
+  | "steps"
+  | "until";
 
 const runSettings = ["timeout", "visits", "retry", "errors"] as const;
 const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
@@ -152,12 +161,21 @@ export class Lowering {
     return attributes;
   }
 
-  private stringMap(obj: (Value & { kind: "object" }) | undefined, what: string): Record<string, string> {
+  private stringMap(
+    obj: (Value & { kind: "object" }) | undefined,
+    what: string,
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     for (const entry of this.entries(obj)) {
       const v = entry.value;
-      if (v.kind === "string" || v.kind === "symbol" || v.kind === "number" || v.kind === "boolean") {
-        out[entry.key.name] = v.kind === "string" ? v.value : v.kind === "symbol" ? v.name : String(v.value);
+      if (
+        v.kind === "string" ||
+        v.kind === "symbol" ||
+        v.kind === "number" ||
+        v.kind === "boolean"
+      ) {
+        out[entry.key.name] =
+          v.kind === "string" ? v.value : v.kind === "symbol" ? v.name : String(v.value);
       } else this.report("AEG104", `a ${what} value must be a string`, v.span);
     }
     return out;
@@ -168,7 +186,8 @@ export class Lowering {
     if (!obj) return [];
     const seen = new Map<string, ObjectEntry>();
     for (const entry of obj.entries) {
-      if (seen.has(entry.key.name)) this.report("AEG106", `key '${entry.key.name}' appears twice`, entry.key.span);
+      if (seen.has(entry.key.name))
+        this.report("AEG106", `key '${entry.key.name}' appears twice`, entry.key.span);
       seen.set(entry.key.name, entry);
     }
     return [...seen.values()];
@@ -194,10 +213,18 @@ export class Lowering {
         return Object.fromEntries(this.entries(v).map((e) => [e.key.name, this.plain(e.value)]));
       case "call": {
         const arg = v.args[0];
-        if ((v.callee.name === "env" || v.callee.name === "secret") && v.args.length === 1 && arg?.kind === "string") {
+        if (
+          (v.callee.name === "env" || v.callee.name === "secret") &&
+          v.args.length === 1 &&
+          arg?.kind === "string"
+        ) {
           return { [`$${v.callee.name}`]: arg.value };
         }
-        this.report("AEG104", `'${v.callee.name}(…)' is not a value; use env("NAME") or secret("NAME")`, v.span);
+        this.report(
+          "AEG104",
+          `'${v.callee.name}(…)' is not a value; use env("NAME") or secret("NAME")`,
+          v.span,
+        );
         return null;
       }
     }
@@ -222,7 +249,12 @@ export class Lowering {
       if (input.default) {
         const value = this.plain(input.default);
         const problem = typeProblem(type, value);
-        if (problem) this.report("AEG104", `default of input '${input.name.name}' ${problem}`, input.default.span);
+        if (problem)
+          this.report(
+            "AEG104",
+            `default of input '${input.name.name}' ${problem}`,
+            input.default.span,
+          );
         spec.default = value;
       }
       if (input.description) spec.description = input.description.text;
@@ -237,7 +269,12 @@ export class Lowering {
       const values: (string | number)[] = [];
       for (const m of members) {
         if (m.kind === "literal") values.push(m.value);
-        else this.report("AEG108", "a union type lists literal values only, such as \"a\" | \"b\"", m.span);
+        else
+          this.report(
+            "AEG108",
+            'a union type lists literal values only, such as "a" | "b"',
+            m.span,
+          );
       }
       return { type: "enum", values };
     }
@@ -248,14 +285,21 @@ export class Lowering {
     }
     const found = simple.find((s) => s === t.name);
     if (found) return { type: found };
-    this.report("AEG108", `unknown type '${t.name}'`, t.span, hintFor(t.name, [...simple, "list"]) ?? "types are string, number, integer, boolean, object, any, list<T>, or \"a\" | \"b\"");
+    this.report(
+      "AEG108",
+      `unknown type '${t.name}'`,
+      t.span,
+      hintFor(t.name, [...simple, "list"]) ??
+        'types are string, number, integer, boolean, object, any, list<T>, or "a" | "b"',
+    );
     return { type: "any" };
   }
 
   private secrets(wf: WorkflowDecl): string[] {
     const out = new Set<string>();
     for (const s of wf.secrets) {
-      if (out.has(s.name.name)) this.report("AEG106", `secret '${s.name.name}' is declared twice`, s.name.span);
+      if (out.has(s.name.name))
+        this.report("AEG106", `secret '${s.name.name}' is declared twice`, s.name.span);
       out.add(s.name.name);
     }
     return [...out];
@@ -274,22 +318,46 @@ export class Lowering {
       if (!decl.provider) continue;
       const providerName = decl.provider.name;
       if (!isProvider(providerName)) {
-        this.report("AEG503", `unknown provider '${providerName}'`, decl.provider.span, hintFor(providerName, Object.keys(providers)) ?? `providers are ${Object.keys(providers).join(", ")}`);
+        this.report(
+          "AEG503",
+          `unknown provider '${providerName}'`,
+          decl.provider.span,
+          hintFor(providerName, Object.keys(providers)) ??
+            `providers are ${Object.keys(providers).join(", ")}`,
+        );
         continue;
       }
       spec.provider = providerName;
       const info = providers[providerName];
       const [first, ...extra] = decl.args;
       if (first) {
-        if (info.positional) spec.options[info.positional.option] = this.providerOption(providerName, info.positional.option, first, info.positional.type);
-        else this.report("AEG504", `${providerName}(…) takes only named options, such as model: "…"`, first.span);
+        if (info.positional)
+          spec.options[info.positional.option] = this.providerOption(
+            providerName,
+            info.positional.option,
+            first,
+            info.positional.type,
+          );
+        else
+          this.report(
+            "AEG504",
+            `${providerName}(…) takes only named options, such as model: "…"`,
+            first.span,
+          );
       }
-      for (const e of extra) this.report("AEG504", `${providerName}(…) takes at most one positional argument`, e.span);
+      for (const e of extra)
+        this.report("AEG504", `${providerName}(…) takes at most one positional argument`, e.span);
       for (const option of decl.options) {
         const key = option.key.name;
         const known = info.options[key];
         if (!known) {
-          this.report("AEG504", `${providerName} has no option '${key}'`, option.key.span, hintFor(key, Object.keys(info.options)) ?? `options are ${Object.keys(info.options).join(", ")}`);
+          this.report(
+            "AEG504",
+            `${providerName} has no option '${key}'`,
+            option.key.span,
+            hintFor(key, Object.keys(info.options)) ??
+              `options are ${Object.keys(info.options).join(", ")}`,
+          );
           continue;
         }
         if (Object.hasOwn(spec.options, key)) {
@@ -298,13 +366,22 @@ export class Lowering {
         }
         const value = this.providerOption(providerName, key, option.value, known.type);
         if (known.values && typeof value === "string" && !known.values.includes(value)) {
-          this.report("AEG504", `${providerName} option '${key}' must be one of ${known.values.join(", ")}`, option.value.span, hintFor(value, known.values));
+          this.report(
+            "AEG504",
+            `${providerName} option '${key}' must be one of ${known.values.join(", ")}`,
+            option.value.span,
+            hintFor(value, known.values),
+          );
         }
         spec.options[key] = value;
       }
       for (const required of info.required) {
         if (!Object.hasOwn(spec.options, required)) {
-          this.report("AEG504", `${providerName} needs the option '${required}'`, decl.provider.span);
+          this.report(
+            "AEG504",
+            `${providerName} needs the option '${required}'`,
+            decl.provider.span,
+          );
         }
       }
     }
@@ -315,13 +392,19 @@ export class Lowering {
     const value = this.plain(v);
     const ok =
       type === "secret"
-        ? typeof value === "string" || (typeof value === "object" && value !== null && !Array.isArray(value))
+        ? typeof value === "string" ||
+          (typeof value === "object" && value !== null && !Array.isArray(value))
         : type === "list"
           ? Array.isArray(value)
           : type === "object"
             ? typeof value === "object" && value !== null && !Array.isArray(value)
             : typeof value === type;
-    if (!ok) this.report("AEG504", `${provider} option '${key}' must be ${type === "secret" ? 'env("NAME") or secret("NAME")' : `a ${type}`}`, v.span);
+    if (!ok)
+      this.report(
+        "AEG504",
+        `${provider} option '${key}' must be ${type === "secret" ? 'env("NAME") or secret("NAME")' : `a ${type}`}`,
+        v.span,
+      );
     return value;
   }
 
@@ -330,17 +413,36 @@ export class Lowering {
     for (const entry of this.entries(obj)) {
       const spec = limitKeys[entry.key.name];
       if (!spec) {
-        this.report("AEG105", `unknown limit '${entry.key.name}'`, entry.key.span, hintFor(entry.key.name, Object.keys(limitKeys)) ?? `limits are ${Object.keys(limitKeys).join(", ")}`);
+        this.report(
+          "AEG105",
+          `unknown limit '${entry.key.name}'`,
+          entry.key.span,
+          hintFor(entry.key.name, Object.keys(limitKeys)) ??
+            `limits are ${Object.keys(limitKeys).join(", ")}`,
+        );
         continue;
       }
       const v = entry.value;
       if (spec.type === "duration") {
         if (v.kind === "duration" && v.ms > 0) limits[spec.key] = v.ms;
-        else this.report("AEG104", `limit '${entry.key.name}' must be a positive duration such as 2h`, v.span);
-      } else if (v.kind === "number" && v.value > 0 && (spec.type === "number" || Number.isInteger(v.value))) {
+        else
+          this.report(
+            "AEG104",
+            `limit '${entry.key.name}' must be a positive duration such as 2h`,
+            v.span,
+          );
+      } else if (
+        v.kind === "number" &&
+        v.value > 0 &&
+        (spec.type === "number" || Number.isInteger(v.value))
+      ) {
         limits[spec.key] = v.value;
       } else {
-        this.report("AEG104", `limit '${entry.key.name}' must be a positive ${spec.type === "count" ? "whole number" : "number"}`, v.span);
+        this.report(
+          "AEG104",
+          `limit '${entry.key.name}' must be a positive ${spec.type === "count" ? "whole number" : "number"}`,
+          v.span,
+        );
       }
     }
     return limits;
@@ -380,10 +482,14 @@ export class Lowering {
     if (decl.workflowRef) {
       node.subworkflow = { workflow: decl.workflowRef.name, mode: decl.mode?.value ?? "blocking" };
     }
-    if (decl.foreach) node.foreach = { item: decl.foreach.item.name, over: decl.foreach.over, concurrency: 4 };
+    if (decl.foreach)
+      node.foreach = { item: decl.foreach.item.name, over: decl.foreach.over, concurrency: 4 };
     if (decl.kind === "loop") node.loop = {};
     if (decl.specialists && decl.router) {
-      node.coordinate = { specialists: decl.specialists.map((s) => s.name), router: decl.router.name };
+      node.coordinate = {
+        specialists: decl.specialists.map((s) => s.name),
+        router: decl.router.name,
+      };
     }
 
     for (const s of decl.settings) {
@@ -403,7 +509,13 @@ export class Lowering {
         case "errors": {
           const mode = s.mode.name;
           if (mode === "fail" || mode === "retry" || mode === "skip") node.errorMode = mode;
-          else this.report("AEG104", `error mode must be fail, retry or skip, not '${mode}'`, s.mode.span, hintFor(mode, ["fail", "retry", "skip"]));
+          else
+            this.report(
+              "AEG104",
+              `error mode must be fail, retry or skip, not '${mode}'`,
+              s.mode.span,
+              hintFor(mode, ["fail", "retry", "skip"]),
+            );
           break;
         }
         case "concurrency":
@@ -443,7 +555,8 @@ export class Lowering {
         break;
       case "judge":
         node.judges ??= [];
-        if (st.weight !== undefined && st.weight <= 0) this.report("AEG104", "a judge's weight must be above 0", st.span);
+        if (st.weight !== undefined && st.weight <= 0)
+          this.report("AEG104", "a judge's weight must be above 0", st.span);
         node.judges.push({
           agent: st.agent.name,
           weight: st.weight ?? 1,
@@ -472,7 +585,8 @@ export class Lowering {
       }
       case "volumes": {
         const volumes: Record<string, string> = {};
-        for (const [k, v] of Object.entries(this.templateMap(st.value, "a mount path"))) volumes[k] = v.text;
+        for (const [k, v] of Object.entries(this.templateMap(st.value, "a mount path")))
+          volumes[k] = v.text;
         node.volumes = volumes;
         break;
       }
@@ -485,17 +599,28 @@ export class Lowering {
       case "input":
         if (st.value.kind === "string") node.input = this.template(st.value.template);
         else if (st.value.kind === "object") node.input = this.templateMap(st.value, "an input");
-        else this.report("AEG104", "a subworkflow's input is a template string or { name: \"template\" }", st.value.span);
+        else
+          this.report(
+            "AEG104",
+            'a subworkflow\'s input is a template string or { name: "template" }',
+            st.value.span,
+          );
         break;
       case "output":
         if (st.value.kind === "string") node.output = this.template(st.value.template);
         else if (st.value.kind === "object") node.outputFields = this.outputFields(st.value);
-        else this.report("AEG104", "output is a template string, or { field: type } for an agent's JSON output", st.value.span);
+        else
+          this.report(
+            "AEG104",
+            "output is a template string, or { field: type } for an agent's JSON output",
+            st.value.span,
+          );
         break;
       case "default": {
         const v = st.value;
         const text = v.kind === "symbol" ? v.name : v.kind === "string" ? v.value : undefined;
-        if (text === undefined) this.report("AEG104", "a default response is approved, rejected, or a string", v.span);
+        if (text === undefined)
+          this.report("AEG104", "a default response is approved, rejected, or a string", v.span);
         else node.human = { default: text };
         break;
       }
@@ -508,7 +633,12 @@ export class Lowering {
     for (const e of this.entries(obj)) {
       const t = e.value.kind === "symbol" ? e.value.name : undefined;
       if (!t || !types.includes(t)) {
-        this.report("AEG108", `an output field's type is one of ${types.join(", ")}`, e.value.span, t ? hintFor(t, types) : undefined);
+        this.report(
+          "AEG108",
+          `an output field's type is one of ${types.join(", ")}`,
+          e.value.span,
+          t ? hintFor(t, types) : undefined,
+        );
         continue;
       }
       out[e.key.name] = t;
@@ -523,7 +653,11 @@ export class Lowering {
       const value = e.value;
       if (value.kind === "string") out[e.key.name] = this.template(value.template);
       else if (value.kind === "number" || value.kind === "boolean") {
-        out[e.key.name] = { text: String(value.value), span: this.at(value.span), map: [0, value.span.start] };
+        out[e.key.name] = {
+          text: String(value.value),
+          span: this.at(value.span),
+          map: [0, value.span.start],
+        };
       } else this.report("AEG104", `${what} must be a string`, value.span);
     }
     return out;
@@ -548,17 +682,29 @@ export class Lowering {
     const spec: ConsensusSpec = { strategy: "weighted_average", threshold: 0.5 };
     const keys = ["strategy", "threshold", "agreement", "min_judges"];
     const unit = (e: ObjectEntry): number | undefined => {
-      if (e.value.kind === "number" && e.value.value >= 0 && e.value.value <= 1) return e.value.value;
+      if (e.value.kind === "number" && e.value.value >= 0 && e.value.value <= 1)
+        return e.value.value;
       this.report("AEG104", `consensus ${e.key.name} must be a number from 0 to 1`, e.value.span);
       return undefined;
     };
     for (const e of this.entries(obj)) {
       switch (e.key.name) {
         case "strategy": {
-          const s = e.value.kind === "symbol" ? e.value.name : e.value.kind === "string" ? e.value.value : "";
+          const s =
+            e.value.kind === "symbol"
+              ? e.value.name
+              : e.value.kind === "string"
+                ? e.value.value
+                : "";
           const found = consensusStrategies.find((c) => c === s);
           if (found) spec.strategy = found;
-          else this.report("AEG104", `consensus strategy must be one of ${consensusStrategies.join(", ")}`, e.value.span, hintFor(s, consensusStrategies));
+          else
+            this.report(
+              "AEG104",
+              `consensus strategy must be one of ${consensusStrategies.join(", ")}`,
+              e.value.span,
+              hintFor(s, consensusStrategies),
+            );
           break;
         }
         case "threshold": {
@@ -572,11 +718,22 @@ export class Lowering {
           break;
         }
         case "min_judges":
-          if (e.value.kind === "number" && Number.isInteger(e.value.value) && e.value.value >= 1) spec.minJudges = e.value.value;
-          else this.report("AEG104", "consensus min_judges must be a whole number of at least 1", e.value.span);
+          if (e.value.kind === "number" && Number.isInteger(e.value.value) && e.value.value >= 1)
+            spec.minJudges = e.value.value;
+          else
+            this.report(
+              "AEG104",
+              "consensus min_judges must be a whole number of at least 1",
+              e.value.span,
+            );
           break;
         default:
-          this.report("AEG105", `unknown consensus setting '${e.key.name}'`, e.key.span, hintFor(e.key.name, keys) ?? `settings are ${keys.join(", ")}`);
+          this.report(
+            "AEG105",
+            `unknown consensus setting '${e.key.name}'`,
+            e.key.span,
+            hintFor(e.key.name, keys) ?? `settings are ${keys.join(", ")}`,
+          );
       }
     }
     return spec;
@@ -588,7 +745,11 @@ export class Lowering {
     switch (decl.kind) {
       case "parallel":
         if (!node.judges?.length) missing("has no judges", "add `judge AGENT` lines to its body");
-        if (node.judges?.length && node.consensus?.minJudges && node.consensus.minJudges > node.judges.length) {
+        if (
+          node.judges?.length &&
+          node.consensus?.minJudges &&
+          node.consensus.minJudges > node.judges.length
+        ) {
           missing(`requires ${node.consensus.minJudges} judges but has ${node.judges.length}`);
         }
         break;
@@ -597,13 +758,23 @@ export class Lowering {
         break;
       case "loop":
         if (node.loop?.max === undefined) {
-          this.report("AEG306", `loop state '${decl.name.name}' has no iteration cap`, decl.kindSpan, "add `max N`, e.g. `loop agent reviewer max 3 until output contains \"LGTM\"`");
+          this.report(
+            "AEG306",
+            `loop state '${decl.name.name}' has no iteration cap`,
+            decl.kindSpan,
+            'add `max N`, e.g. `loop agent reviewer max 3 until output contains "LGTM"`',
+          );
         }
         if (!node.loop?.until) missing("has no `until` condition", "add `until CONDITION`");
         break;
       case "coordinate":
         if (node.coordinate && node.coordinate.steps === undefined) {
-          this.report("AEG306", `coordinator '${decl.name.name}' has no step cap`, decl.kindSpan, "add `steps N` (the seeds' default is 10)");
+          this.report(
+            "AEG306",
+            `coordinator '${decl.name.name}' has no step cap`,
+            decl.kindSpan,
+            "add `steps N` (the seeds' default is 10)",
+          );
         }
         if (!node.coordinate?.specialists.length) missing("has no specialists");
         break;
@@ -622,7 +793,9 @@ function typeProblem(type: InputType, value: unknown): string | undefined {
     case "boolean":
       return typeof value === "boolean" ? undefined : "must be true or false";
     case "object":
-      return value && typeof value === "object" && !Array.isArray(value) ? undefined : "must be an object";
+      return value && typeof value === "object" && !Array.isArray(value)
+        ? undefined
+        : "must be an object";
     case "list":
       if (!Array.isArray(value)) return "must be a list";
       for (const item of value) {
@@ -631,7 +804,9 @@ function typeProblem(type: InputType, value: unknown): string | undefined {
       }
       return undefined;
     case "enum":
-      return type.values.includes(value as string) ? undefined : `must be one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
+      return type.values.includes(value as string)
+        ? undefined
+        : `must be one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "any":
       return undefined;
   }

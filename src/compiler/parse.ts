@@ -22,10 +22,17 @@ export function parse(text: string, file: string): ParseResult {
     const unterminated = ch.startsWith('"');
     findings.push({
       code: unterminated ? "AEG101" : "AEG100",
-      message: unterminated ? "unterminated string" : `unexpected character ${JSON.stringify(ch.slice(0, 1))}`,
+      message: unterminated
+        ? "unterminated string"
+        : `unexpected character ${JSON.stringify(ch.slice(0, 1))}`,
       file,
-      span: { start: error.offset, end: error.offset + Math.min(error.length, unterminated ? 1 : error.length) },
-      ...(unterminated && { hint: 'close the string with " on the same line, or use """ for text over several lines' }),
+      span: {
+        start: error.offset,
+        end: error.offset + Math.min(error.length, unterminated ? 1 : error.length),
+      },
+      ...(unterminated && {
+        hint: 'close the string with " on the same line, or use """ for text over several lines',
+      }),
     });
   }
   const parser = getParser();
@@ -35,7 +42,12 @@ export function parse(text: string, file: string): ParseResult {
   const builder = new AstBuilder();
   const ast = builder.file(cst);
   for (const problem of builder.problems) {
-    findings.push({ code: problem.kind === "escape" ? "AEG102" : "AEG104", message: problem.message, file, span: problem.span });
+    findings.push({
+      code: problem.kind === "escape" ? "AEG102" : "AEG104",
+      message: problem.message,
+      file,
+      span: problem.span,
+    });
   }
   if (!ast.workflow && findings.length === 0) {
     findings.push({
@@ -60,11 +72,16 @@ function syntaxFinding(error: IRecognitionException, file: string, text: string)
   const span = atEnd ? { start: text.length, end: text.length } : tokenSpan(t);
   const stack = error.context?.ruleStack ?? [];
   const rule = stack.at(-1);
-  const inExpression = stack.some((r) => r === "condition" || r === "expression" || r === "stateSetting");
+  const inExpression = stack.some(
+    (r) => r === "condition" || r === "expression" || r === "stateSetting",
+  );
   let expected = expectedFrom(error.message);
-  if (rule === "typeAtom" || rule === "type") expected = "a type (string, number, boolean, list<string>, \"a\" | \"b\", …)";
-  else if (inExpression && expected?.startsWith("one of")) expected = "a condition such as success, score >= 0.8, exit 0 or output contains \"LGTM\"";
-  else if (rule === "value" && expected?.startsWith("one of")) expected = "a value (string, number, duration, true/false, [list] or { object })";
+  if (rule === "typeAtom" || rule === "type")
+    expected = 'a type (string, number, boolean, list<string>, "a" | "b", …)';
+  else if (inExpression && expected?.startsWith("one of"))
+    expected = 'a condition such as success, score >= 0.8, exit 0 or output contains "LGTM"';
+  else if (rule === "value" && expected?.startsWith("one of"))
+    expected = "a value (string, number, duration, true/false, [list] or { object })";
   let message = `unexpected ${describe(t)}`;
   if (expected) message += `; expected ${expected}`;
   if (rule) message += ` (in ${ruleLabel(rule)})`;
@@ -75,9 +92,12 @@ function syntaxFinding(error: IRecognitionException, file: string, text: string)
 }
 
 function syntaxHint(t: IToken, rule: string | undefined): string | undefined {
-  if (rule === "stateBody" && (t.image === "always" || t.image === "else")) return `write \`otherwise -> STATE\` (or \`on always -> STATE\`)`;
-  if (rule === "stateBody" || rule === "stateDecl") return "a state body holds statements (prompt …), settings (timeout …) and transitions (on CONDITION -> STATE, otherwise -> STATE)";
-  if (rule === "workflowDecl") return "a workflow holds input, context, secret, agent, limits, start, state and final declarations";
+  if (rule === "stateBody" && (t.image === "always" || t.image === "else"))
+    return `write \`otherwise -> STATE\` (or \`on always -> STATE\`)`;
+  if (rule === "stateBody" || rule === "stateDecl")
+    return "a state body holds statements (prompt …), settings (timeout …) and transitions (on CONDITION -> STATE, otherwise -> STATE)";
+  if (rule === "workflowDecl")
+    return "a workflow holds input, context, secret, agent, limits, start, state and final declarations";
   return undefined;
 }
 
@@ -86,11 +106,16 @@ function expectedFrom(message: string): string | undefined {
   const single = /Expecting token of type --> (\w+) <--/.exec(message);
   if (single) return tokenLabel(single[1]!);
   const alternatives = [...message.matchAll(/\[([^\]]+)\]/g)].map((m) =>
-    m[1]!.split(",").map((s) => tokenLabel(s.trim())).join(" "),
+    m[1]!
+      .split(",")
+      .map((s) => tokenLabel(s.trim()))
+      .join(" "),
   );
   if (alternatives.length === 0) return undefined;
   const unique = [...new Set(alternatives)];
-  return unique.length > 6 ? `one of ${unique.slice(0, 6).join(", ")}, …` : `one of ${unique.join(", ")}`;
+  return unique.length > 6
+    ? `one of ${unique.slice(0, 6).join(", ")}, …`
+    : `one of ${unique.join(", ")}`;
 }
 
 const labels: Record<string, string> = {
@@ -120,5 +145,8 @@ function tokenLabel(name: string): string {
 }
 
 function ruleLabel(rule: string): string {
-  return rule.replace(/Decl$|Kind$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) + (rule.endsWith("Decl") ? " declaration" : "");
+  return (
+    rule.replace(/Decl$|Kind$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) +
+    (rule.endsWith("Decl") ? " declaration" : "")
+  );
 }

@@ -147,10 +147,7 @@ export class AegisParser extends CstParser {
   });
 
   argument = this.RULE("argument", () => {
-    this.OR([
-      { ALT: () => this.SUBRULE(this.entry) },
-      { ALT: () => this.SUBRULE(this.value) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.entry) }, { ALT: () => this.SUBRULE(this.value) }]);
   });
 
   limitsDecl = this.RULE("limitsDecl", () => {
@@ -213,10 +210,7 @@ export class AegisParser extends CstParser {
 
   runKind = this.RULE("runKind", () => {
     this.CONSUME(T.Run);
-    this.OR([
-      { ALT: () => this.SUBRULE(this.template) },
-      { ALT: () => this.SUBRULE(this.list) },
-    ]);
+    this.OR([{ ALT: () => this.SUBRULE(this.template) }, { ALT: () => this.SUBRULE(this.list) }]);
   });
 
   containerKind = this.RULE("containerKind", () => {

@@ -41,7 +41,9 @@ export class SourceText {
     const start = this.lineStarts[line - 1];
     if (start === undefined) return "";
     const next = this.lineStarts[line];
-    return this.text.slice(start, next === undefined ? this.text.length : next).replace(/\r?\n$|\r$/, "");
+    return this.text
+      .slice(start, next === undefined ? this.text.length : next)
+      .replace(/\r?\n$|\r$/, "");
   }
 
   offsetOf(position: Position): number {

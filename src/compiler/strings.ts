@@ -3,7 +3,14 @@
 // the decoded text maps back to the file even across escapes and removed indentation.
 import type { Span, Template } from "./ast.ts";
 
-const escapes: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\", '"': '"', "0": "\0" };
+const escapes: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  "\\": "\\",
+  '"': '"',
+  "0": "\0",
+};
 
 class Builder {
   text = "";
@@ -17,7 +24,13 @@ class Builder {
 }
 
 /** Decode escapes in raw[from, to) (offsets into the file are `base + index`). */
-function decodeEscapes(raw: string, from: number, to: number, base: number, out: Builder): string[] {
+function decodeEscapes(
+  raw: string,
+  from: number,
+  to: number,
+  base: number,
+  out: Builder,
+): string[] {
   const problems: string[] = [];
   let i = from;
   while (i < to) {
@@ -33,7 +46,8 @@ function decodeEscapes(raw: string, from: number, to: number, base: number, out:
       i += 2;
     } else if (next === "u" && raw[i + 2] === "{") {
       const close = raw.indexOf("}", i + 3);
-      const code = close > 0 && close < to ? Number.parseInt(raw.slice(i + 3, close), 16) : Number.NaN;
+      const code =
+        close > 0 && close < to ? Number.parseInt(raw.slice(i + 3, close), 16) : Number.NaN;
       if (Number.isNaN(code) || code > 0x10ffff) {
         problems.push("invalid \\u{…} escape");
         out.push("\\", base + i);

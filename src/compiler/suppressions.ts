@@ -3,7 +3,7 @@
 // `// aegis-ignore-file AEG502` silences them in the whole file. A suppression that
 // silences nothing is itself reported (AEG001), so stale ones do not pile up.
 import type { IToken } from "chevrotain";
-import { catalogue, type Code, type Finding } from "./diagnostics.ts";
+import { type Code, catalogue, type Finding } from "./diagnostics.ts";
 import type { SourceText } from "./source.ts";
 
 export interface Suppression {
@@ -16,7 +16,11 @@ export interface Suppression {
 
 const directive = /aegis-ignore(-file)?\s+([A-Za-z0-9_\-, ]+?)(?:\s*(?:--|:).*)?\s*(?:\*\/)?$/;
 
-export function readSuppressions(comments: IToken[], source: SourceText, _file: string): Suppression[] {
+export function readSuppressions(
+  comments: IToken[],
+  source: SourceText,
+  _file: string,
+): Suppression[] {
   const out: Suppression[] = [];
   for (const comment of comments) {
     const text = comment.image.replace(/^(\/\/|#|\/\*)\s*/, "");
@@ -26,7 +30,7 @@ export function readSuppressions(comments: IToken[], source: SourceText, _file: 
       m[2]!
         .split(/[\s,]+/)
         .filter(Boolean)
-        .map((c) => c.toUpperCase().startsWith("AEG") ? c.toUpperCase() : c.toLowerCase()),
+        .map((c) => (c.toUpperCase().startsWith("AEG") ? c.toUpperCase() : c.toLowerCase())),
     );
     const span = { start: comment.startOffset, end: comment.startOffset + comment.image.length };
     if (m[1]) {
@@ -36,7 +40,12 @@ export function readSuppressions(comments: IToken[], source: SourceText, _file: 
     const position = source.position(comment.startOffset);
     const before = source.lineText(position.line).slice(0, position.column - 1);
     const trailing = before.trim() !== "";
-    out.push({ codes, line: trailing ? position.line : nextCodeLine(source, position.line), span, used: false });
+    out.push({
+      codes,
+      line: trailing ? position.line : nextCodeLine(source, position.line),
+      span,
+      used: false,
+    });
   }
   return out;
 }
@@ -53,18 +62,31 @@ function matches(s: Suppression, code: Code): boolean {
   return s.codes.has(code) || s.codes.has(catalogue[code].rule);
 }
 
-export function applySuppressions(findings: Finding[], suppressions: Suppression[], file: string, source?: SourceText): Finding[] {
+export function applySuppressions(
+  findings: Finding[],
+  suppressions: Suppression[],
+  file: string,
+  source?: SourceText,
+): Finding[] {
   if (suppressions.length === 0) return findings;
   const kept = findings.filter((f) => {
     if (f.file !== file || catalogue[f.code].severity === undefined) return true;
     const line = source ? source.position(f.span.start).line : undefined;
-    const hit = suppressions.find((s) => matches(s, f.code) && (s.line === undefined || s.line === line));
+    const hit = suppressions.find(
+      (s) => matches(s, f.code) && (s.line === undefined || s.line === line),
+    );
     if (hit) hit.used = true;
     return !hit;
   });
   for (const s of suppressions) {
     if (!s.used) {
-      kept.push({ code: "AEG001", message: `this aegis-ignore suppresses nothing (${[...s.codes].join(", ")})`, file, span: s.span, hint: "remove it" });
+      kept.push({
+        code: "AEG001",
+        message: `this aegis-ignore suppresses nothing (${[...s.codes].join(", ")})`,
+        file,
+        span: s.span,
+        hint: "remove it",
+      });
     }
   }
   return kept;

@@ -47,11 +47,15 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   const result: TemplateAnalysis = { references: [], helpers: [] };
   if (!template.text.includes("{{")) return result;
   const lineStarts = [0];
-  for (let i = 0; i < template.text.length; i++) if (template.text[i] === "\n") lineStarts.push(i + 1);
+  for (let i = 0; i < template.text.length; i++)
+    if (template.text[i] === "\n") lineStarts.push(i + 1);
   const toSpan = (loc: hbs.AST.SourceLocation | undefined): Span => {
     if (!loc) return { start: template.span.start, end: template.span.end };
     const index = (p: hbs.AST.Position) => (lineStarts[p.line - 1] ?? 0) + p.column;
-    return { start: templateOffset(template, index(loc.start)), end: templateOffset(template, Math.max(index(loc.end) - 1, index(loc.start))) + 1 };
+    return {
+      start: templateOffset(template, index(loc.start)),
+      end: templateOffset(template, Math.max(index(loc.end) - 1, index(loc.start))) + 1,
+    };
   };
   let program: hbs.AST.Program;
   try {
@@ -63,13 +67,24 @@ function analyze(template: TemplateRef): TemplateAnalysis {
     const line = m ? Number(m[1]) : 1;
     const index = (lineStarts[line - 1] ?? 0) + (col ? Number(col[1]) : 0);
     const offset = templateOffset(template, Math.min(index, template.text.length));
-    const firstLine = message.split("\n").find((l) => l.startsWith("Expecting")) ?? message.split("\n")[0] ?? message;
-    result.error = { message: firstLine.replace(/^Expecting/, "expecting"), span: { start: offset, end: offset + 1 } };
+    const firstLine =
+      message.split("\n").find((l) => l.startsWith("Expecting")) ??
+      message.split("\n")[0] ??
+      message;
+    result.error = {
+      message: firstLine.replace(/^Expecting/, "expecting"),
+      span: { start: offset, end: offset + 1 },
+    };
     return result;
   }
 
   let scopeSource: string[] | undefined;
-  const visitExpression = (e: HbsNode, relative: boolean, helper: string | undefined, direct: boolean): void => {
+  const visitExpression = (
+    e: HbsNode,
+    relative: boolean,
+    helper: string | undefined,
+    direct: boolean,
+  ): void => {
     if (e.type === "PathExpression") {
       const p = e as hbs.AST.PathExpression;
       const parts = p.data ? [`@${p.parts[0] ?? ""}`, ...p.parts.slice(1)] : [...p.parts];
@@ -105,7 +120,8 @@ function analyze(template: TemplateRef): TemplateAnalysis {
     for (const statement of p?.body ?? []) {
       if (statement.type === "MustacheStatement") {
         const m = statement as hbs.AST.MustacheStatement;
-        if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0) visitCall(m.path, m.params, m.hash, relative, m.loc);
+        if (m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0)
+          visitCall(m.path, m.params, m.hash, relative, m.loc);
         else visitExpression(m.path, relative, undefined, true);
       } else if (statement.type === "BlockStatement") {
         const b = statement as hbs.AST.BlockStatement;
@@ -114,12 +130,19 @@ function analyze(template: TemplateRef): TemplateAnalysis {
         const changesContext = name === "each" || name === "with";
         const outer = scopeSource;
         const param = b.params[0];
-        if (changesContext && param?.type === "PathExpression") scopeSource = [...(param as hbs.AST.PathExpression).parts];
+        if (changesContext && param?.type === "PathExpression")
+          scopeSource = [...(param as hbs.AST.PathExpression).parts];
         visitProgram(b.program, relative || changesContext);
         scopeSource = outer;
         visitProgram(b.inverse, relative);
-      } else if (statement.type === "PartialStatement" || statement.type === "PartialBlockStatement") {
-        result.error = { message: "partials are not supported in aegis templates", span: toSpan(statement.loc) };
+      } else if (
+        statement.type === "PartialStatement" ||
+        statement.type === "PartialBlockStatement"
+      ) {
+        result.error = {
+          message: "partials are not supported in aegis templates",
+          span: toSpan(statement.loc),
+        };
       }
     }
   };

@@ -23,20 +23,53 @@ const common: Record<string, FieldType> = {
   error: "string",
 };
 
-const judgeResult: FieldType = { object: { agent: "string", output: "any", score: "number", confidence: "number", approved: "boolean" } };
+const judgeResult: FieldType = {
+  object: {
+    agent: "string",
+    output: "any",
+    score: "number",
+    confidence: "number",
+    approved: "boolean",
+  },
+};
 
 const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
-  agent: { output: "any", score: "number", confidence: "number", reasoning: "string", usage: "any", iterations: "number", exit_code: "number" },
-  loop: { output: "any", score: "number", confidence: "number", reasoning: "string", usage: "any", iterations: "number", exit_code: "number" },
+  agent: {
+    output: "any",
+    score: "number",
+    confidence: "number",
+    reasoning: "string",
+    usage: "any",
+    iterations: "number",
+    exit_code: "number",
+  },
+  loop: {
+    output: "any",
+    score: "number",
+    confidence: "number",
+    reasoning: "string",
+    usage: "any",
+    iterations: "number",
+    exit_code: "number",
+  },
   foreach: { output: "string", results: "list", count: "number", failed: "number" },
-  human: { output: "string", response: "string", approved: "boolean", rejected: "boolean", feedback: "string", approver: "string" },
+  human: {
+    output: "string",
+    response: "string",
+    approved: "boolean",
+    rejected: "boolean",
+    feedback: "string",
+    approver: "string",
+  },
   run: { output: "string", stdout: "string", stderr: "string", exit_code: "number" },
   container: { output: "string", stdout: "string", stderr: "string", exit_code: "number" },
   parallel: {
     output: "list",
     score: "number",
     confidence: "number",
-    consensus: { object: { score: "number", confidence: "number", agreement: "number", reached: "boolean" } },
+    consensus: {
+      object: { score: "number", confidence: "number", agreement: "number", reached: "boolean" },
+    },
     agents: { object: {}, open: true },
     judges: "list",
     all_approved: "boolean",
@@ -54,7 +87,8 @@ export function resultFields(state: StateNode): Record<string, FieldType> {
   const fields: Record<string, FieldType> = { ...common, ...byKind[state.kind] };
   if (state.outputFields) {
     const shape: Record<string, FieldType> = {};
-    for (const [k, v] of Object.entries(state.outputFields)) shape[k] = v === "integer" ? "number" : v === "object" ? "any" : (v as FieldType);
+    for (const [k, v] of Object.entries(state.outputFields))
+      shape[k] = v === "integer" ? "number" : v === "object" ? "any" : (v as FieldType);
     fields.output = { object: shape };
   }
   return fields;
@@ -76,7 +110,8 @@ export const helpers: Record<string, string> = {
   lookup: "look up a key dynamically",
   log: "log a value",
   json: "the value as JSON",
-  quote: "the value as one POSIX shell word (single-quoted); required for untrusted text in shell commands",
+  quote:
+    "the value as one POSIX shell word (single-quoted); required for untrusted text in shell commands",
   default: "the first argument unless empty, else the second",
   join: "join a list with a separator",
   truncate: "cut text to N characters",

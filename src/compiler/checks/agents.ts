@@ -19,7 +19,9 @@ export const checkAgents: Check = (ctx) => {
       code: "AEG501",
       message: `agent '${name}' is not declared`,
       span,
-      hint: h ?? `declare it: \`agent ${name} = claude(model: "…")\`, or \`agent ${name}\` to supply it at run time`,
+      hint:
+        h ??
+        `declare it: \`agent ${name} = claude(model: "…")\`, or \`agent ${name}\` to supply it at run time`,
     });
   };
   for (const state of wf.states) {
@@ -30,7 +32,11 @@ export const checkAgents: Check = (ctx) => {
   }
   for (const decl of wf.agents) {
     if (!used.has(decl.name.name)) {
-      ctx.report({ code: "AEG502", message: `agent '${decl.name.name}' is declared but no state uses it`, span: decl.name.span });
+      ctx.report({
+        code: "AEG502",
+        message: `agent '${decl.name.name}' is declared but no state uses it`,
+        span: decl.name.span,
+      });
     }
   }
 
@@ -45,13 +51,19 @@ export const checkAgents: Check = (ctx) => {
         code: "AEG505",
         message: `subworkflow '${name}' is not imported`,
         span: state.workflowRef.span,
-        hint: hintFor(name, aliases) ?? `add \`import "./${name}.aegis" as ${name}\` before the workflow`,
+        hint:
+          hintFor(name, aliases) ??
+          `add \`import "./${name}.aegis" as ${name}\` before the workflow`,
       });
     }
   }
   for (const imp of ast.imports) {
     if (!usedImports.has(imp.alias.name)) {
-      ctx.report({ code: "AEG508", message: `imported workflow '${imp.alias.name}' is not used`, span: imp.alias.span });
+      ctx.report({
+        code: "AEG508",
+        message: `imported workflow '${imp.alias.name}' is not used`,
+        span: imp.alias.span,
+      });
     }
   }
 };

@@ -46,7 +46,8 @@ export function cyclicComponents(graph: WorkflowGraph, within?: Set<string>): st
           onStack.delete(x);
           component.push(x);
         } while (x !== s);
-        if (component.length > 1 || graph.outNeighbors(s).includes(s)) components.push(component.reverse());
+        if (component.length > 1 || graph.outNeighbors(s).includes(s))
+          components.push(component.reverse());
       }
     }
   }
@@ -66,7 +67,8 @@ function cyclePath(graph: WorkflowGraph, component: string[]): string[] {
       if (!members.has(t)) continue;
       if (t === first) {
         const path = [first];
-        for (let x: string | undefined = s; x !== undefined && x !== first; x = previous.get(x)) path.splice(1, 0, x);
+        for (let x: string | undefined = s; x !== undefined && x !== first; x = previous.get(x))
+          path.splice(1, 0, x);
         return [...path, first];
       }
       if (!seen.has(t)) {
@@ -98,13 +100,19 @@ export const checkBounds: Check = (ctx) => {
         code: "AEG302",
         message: `cycle ${pathText} has no exit: once entered, the run can only stop at a limit`,
         span: first.nameSpan,
-        related: component.slice(1).map((s) => ({ file: first.span.file, span: graph.getNodeAttribute(s, "nameSpan"), message: "part of the cycle" })),
+        related: component.slice(1).map((s) => ({
+          file: first.span.file,
+          span: graph.getNodeAttribute(s, "nameSpan"),
+          message: "part of the cycle",
+        })),
         hint: "add a transition out of the cycle, e.g. `on failure -> FAILED`",
       });
       continue;
     }
     // Bounded if removing the states with a visit limit leaves no cycle in the component.
-    const unlimited = new Set(component.filter((s) => visitLimit(graph.getNodeAttributes(s), graph) === undefined));
+    const unlimited = new Set(
+      component.filter((s) => visitLimit(graph.getNodeAttributes(s), graph) === undefined),
+    );
     const free = cyclicComponents(graph, unlimited);
     if (free.length > 0 && limits.transitions === undefined) {
       const freePath = cyclePath(graph, free[0]!).join(" → ");
@@ -112,7 +120,11 @@ export const checkBounds: Check = (ctx) => {
         code: "AEG301",
         message: `cycle ${freePath} is unbounded: no state on it has a visit limit and the workflow has no transition limit`,
         span: graph.getNodeAttribute(free[0]![0]!, "nameSpan"),
-        related: free[0]!.slice(1).map((s) => ({ file: first.span.file, span: graph.getNodeAttribute(s, "nameSpan"), message: "part of the cycle" })),
+        related: free[0]!.slice(1).map((s) => ({
+          file: first.span.file,
+          span: graph.getNodeAttribute(s, "nameSpan"),
+          message: "part of the cycle",
+        })),
         hint: `add \`visits N\` to one of its states, or \`limits { transitions: N }\` to the workflow`,
       });
     }
@@ -139,7 +151,9 @@ function callsPerVisit(node: StateNode): number | undefined {
     case "parallel":
       return attempts * (node.judges?.length ?? 0);
     case "coordinate":
-      return node.coordinate?.steps === undefined ? undefined : attempts * 2 * node.coordinate.steps;
+      return node.coordinate?.steps === undefined
+        ? undefined
+        : attempts * 2 * node.coordinate.steps;
     case "foreach": {
       const over = node.foreach?.over;
       return over?.kind === "list" ? attempts * over.items.length : undefined;
@@ -160,7 +174,10 @@ function timePerVisit(node: StateNode): number | undefined {
 }
 
 /** Upper bounds on how often each reachable state runs (undefined: unbounded). */
-export function visitBounds(graph: WorkflowGraph, reachable: Set<string>): Map<string, number | undefined> {
+export function visitBounds(
+  graph: WorkflowGraph,
+  reachable: Set<string>,
+): Map<string, number | undefined> {
   const limits = graph.getAttribute("limits");
   const cap = limits.transitions === undefined ? undefined : limits.transitions + 1;
   const bounds = new Map<string, number | undefined>();
@@ -172,7 +189,9 @@ export function visitBounds(graph: WorkflowGraph, reachable: Set<string>): Map<s
   }
   // States on cycles without their own limit: visits ≤ sum of the visits of predecessors
   // (a predecessor's single run transitions once), when those are bounded and acyclic.
-  const unknown = [...reachable].filter((s) => inCycle.has(s) && visitLimit(graph.getNodeAttributes(s), graph) === undefined);
+  const unknown = [...reachable].filter(
+    (s) => inCycle.has(s) && visitLimit(graph.getNodeAttributes(s), graph) === undefined,
+  );
   const unknownSet = new Set(unknown);
   if (cyclicComponents(graph, unknownSet).length === 0) {
     const ordered = topological(graph, unknownSet);
@@ -184,7 +203,10 @@ export function visitBounds(graph: WorkflowGraph, reachable: Set<string>): Map<s
         sum = b === undefined || sum === undefined ? undefined : sum + b;
       }
       const current = bounds.get(s);
-      bounds.set(s, sum === undefined ? current : current === undefined ? sum : Math.min(sum, current));
+      bounds.set(
+        s,
+        sum === undefined ? current : current === undefined ? sum : Math.min(sum, current),
+      );
     }
   }
   return bounds;
@@ -220,19 +242,29 @@ export function worstCase(graph: WorkflowGraph, reachable: Set<string>): WorstCa
     const visits = bounds.get(s);
     const c = callsPerVisit(node);
     const t = timePerVisit(node);
-    if (c === undefined) reasons.push(`the number of agent calls of '${s}' depends on its input list`);
+    if (c === undefined)
+      reasons.push(`the number of agent calls of '${s}' depends on its input list`);
     if (t === undefined) reasons.push(`'${s}' has no timeout`);
     if (visits === undefined) reasons.push(`the visits of '${s}' are unbounded`);
     maxCallsPerVisit = c === undefined ? Number.NaN : Math.max(maxCallsPerVisit, c);
-    maxTimePerVisit = t === undefined || maxTimePerVisit === undefined ? undefined : Math.max(maxTimePerVisit, t);
-    calls = calls === undefined || c === undefined || (visits === undefined && c > 0) ? undefined : calls + c * (visits ?? 0);
-    time = time === undefined || t === undefined || (visits === undefined && t > 0) ? undefined : time + t * (visits ?? 0);
+    maxTimePerVisit =
+      t === undefined || maxTimePerVisit === undefined ? undefined : Math.max(maxTimePerVisit, t);
+    calls =
+      calls === undefined || c === undefined || (visits === undefined && c > 0)
+        ? undefined
+        : calls + c * (visits ?? 0);
+    time =
+      time === undefined || t === undefined || (visits === undefined && t > 0)
+        ? undefined
+        : time + t * (visits ?? 0);
   }
   // The transition limit also caps the total number of visits, across all states.
   if (limits.transitions !== undefined) {
     const totalVisits = limits.transitions + 1;
-    if (!Number.isNaN(maxCallsPerVisit)) calls = Math.min(calls ?? Number.POSITIVE_INFINITY, totalVisits * maxCallsPerVisit);
-    if (maxTimePerVisit !== undefined) time = Math.min(time ?? Number.POSITIVE_INFINITY, totalVisits * maxTimePerVisit);
+    if (!Number.isNaN(maxCallsPerVisit))
+      calls = Math.min(calls ?? Number.POSITIVE_INFINITY, totalVisits * maxCallsPerVisit);
+    if (maxTimePerVisit !== undefined)
+      time = Math.min(time ?? Number.POSITIVE_INFINITY, totalVisits * maxTimePerVisit);
   }
   const result: WorstCase = { reasons: [...new Set(reasons)] };
   if (calls !== undefined && Number.isFinite(calls)) result.agentCalls = calls;
@@ -249,7 +281,11 @@ function checkBudgets(ctx: CheckContext): void {
   const reason = worst.reasons.slice(0, 3).join("; ");
   if (limits.agentCalls !== undefined) {
     if (worst.agentCalls === undefined) {
-      ctx.report({ code: "AEG305", message: `the budget of ${limits.agentCalls} agent calls cannot be checked: ${reason}`, span });
+      ctx.report({
+        code: "AEG305",
+        message: `the budget of ${limits.agentCalls} agent calls cannot be checked: ${reason}`,
+        span,
+      });
     } else if (worst.agentCalls > limits.agentCalls) {
       ctx.report({
         code: "AEG303",
@@ -261,7 +297,11 @@ function checkBudgets(ctx: CheckContext): void {
   }
   if (limits.wallTimeMs !== undefined) {
     if (worst.wallTimeMs === undefined) {
-      ctx.report({ code: "AEG305", message: `the wall-time budget of ${formatDuration(limits.wallTimeMs)} cannot be checked: ${reason}`, span });
+      ctx.report({
+        code: "AEG305",
+        message: `the wall-time budget of ${formatDuration(limits.wallTimeMs)} cannot be checked: ${reason}`,
+        span,
+      });
     } else if (worst.wallTimeMs > limits.wallTimeMs) {
       ctx.report({
         code: "AEG304",

@@ -1,8 +1,13 @@
 // What every check receives, and graph facts several checks share (computed once).
-import type { SourceFileAst } from "../ast.ts";
+import type { Expr, SourceFileAst } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
-import { type StateNode, type TemplateRef, type TransitionEdge, transitionsOf, type WorkflowGraph } from "../graph.ts";
-import type { Expr } from "../ast.ts";
+import {
+  type StateNode,
+  type TemplateRef,
+  type TransitionEdge,
+  transitionsOf,
+  type WorkflowGraph,
+} from "../graph.ts";
 
 export interface CheckContext {
   file: string;
@@ -23,7 +28,18 @@ export interface TemplateUse {
   state?: string;
   template: TemplateRef;
   moment: Moment;
-  role: "prompt" | "intent" | "shell" | "argv" | "env" | "image" | "workdir" | "input" | "feedback" | "output" | "judge";
+  role:
+    | "prompt"
+    | "intent"
+    | "shell"
+    | "argv"
+    | "env"
+    | "image"
+    | "workdir"
+    | "input"
+    | "feedback"
+    | "output"
+    | "judge";
   edge?: TransitionEdge;
 }
 
@@ -40,7 +56,11 @@ const shells = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "pwsh", "pow
 /** Whether argv[i] is a script run by a shell (`["sh", "-c", SCRIPT]`). */
 function isShellScript(argv: TemplateRef[], i: number): boolean {
   const program = argv[0]?.text.split("/").pop() ?? "";
-  return i > 0 && shells.has(program) && argv.slice(1, i).some((a) => a.text === "-c" || a.text === "/c" || a.text === "-Command");
+  return (
+    i > 0 &&
+    shells.has(program) &&
+    argv.slice(1, i).some((a) => a.text === "-c" || a.text === "/c" || a.text === "-Command")
+  );
 }
 
 export function templateUses(graph: WorkflowGraph): TemplateUse[] {
@@ -56,7 +76,9 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     if (node.command && "shell" in node.command) before(node.command.shell, "shell");
     if (node.command && "argv" in node.command) {
       const argv = node.command.argv;
-      argv.forEach((a, i) => before(a, isShellScript(argv, i) ? "shell" : "argv"));
+      argv.forEach((a, i) => {
+        before(a, isShellScript(argv, i) ? "shell" : "argv");
+      });
     }
     for (const t of Object.values(node.env ?? {})) before(t, "env");
     if (node.input && "text" in node.input) before(node.input as TemplateRef, "input");
@@ -64,7 +86,14 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     for (const j of node.judges ?? []) before(j.prompt, "judge");
     if (node.output) uses.push({ state, template: node.output, moment: "after", role: "output" });
     for (const { attributes } of transitionsOf(graph, state)) {
-      if (attributes.feedback) uses.push({ state, template: attributes.feedback, moment: "after", role: "feedback", edge: attributes });
+      if (attributes.feedback)
+        uses.push({
+          state,
+          template: attributes.feedback,
+          moment: "after",
+          role: "feedback",
+          edge: attributes,
+        });
     }
   });
   const output = graph.getAttribute("output");
@@ -76,9 +105,17 @@ export function expressionUses(graph: WorkflowGraph): ExpressionUse[] {
   const uses: ExpressionUse[] = [];
   graph.forEachNode((state, node: StateNode) => {
     if (node.foreach) uses.push({ state, expr: node.foreach.over, moment: "before", role: "over" });
-    if (node.loop?.until) uses.push({ state, expr: node.loop.until, moment: "after", role: "until" });
+    if (node.loop?.until)
+      uses.push({ state, expr: node.loop.until, moment: "after", role: "until" });
     for (const { attributes } of transitionsOf(graph, state)) {
-      if (attributes.condition) uses.push({ state, expr: attributes.condition, moment: "after", role: "condition", edge: attributes });
+      if (attributes.condition)
+        uses.push({
+          state,
+          expr: attributes.condition,
+          moment: "after",
+          role: "condition",
+          edge: attributes,
+        });
     }
   });
   return uses;

@@ -33,13 +33,29 @@ export interface Place {
   bareFields: boolean;
 }
 
-const roots = ["input", "context", "secrets", "state", "human", "run", "workflow", "github", "intent", "iteration", "max_iterations", "previous", "index"];
+const roots = [
+  "input",
+  "context",
+  "secrets",
+  "state",
+  "human",
+  "run",
+  "workflow",
+  "github",
+  "intent",
+  "iteration",
+  "max_iterations",
+  "previous",
+  "index",
+];
 
 function inputFieldType(t: InputType): FieldType {
   switch (t.type) {
     case "string":
     case "enum":
-      return t.type === "enum" && t.values.every((v) => typeof v === "number") ? "number" : "string";
+      return t.type === "enum" && t.values.every((v) => typeof v === "number")
+        ? "number"
+        : "string";
     case "number":
     case "integer":
       return "number";
@@ -74,7 +90,16 @@ export class Resolver {
     this.inputs = new Map(
       graph.getAttribute("inputs").map((i) => {
         const type = inputFieldType(i.type);
-        return [i.name, { type, trust: type === "number" || type === "boolean" || i.type.type === "enum" ? "trusted" : "caller" }];
+        return [
+          i.name,
+          {
+            type,
+            trust:
+              type === "number" || type === "boolean" || i.type.type === "enum"
+                ? "trusted"
+                : "caller",
+          },
+        ];
       }),
     );
   }
@@ -92,12 +117,15 @@ export class Resolver {
     if (here?.foreach && head === here.foreach.item && place.moment === "before") {
       return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);
     }
-    if (head === "index" && here?.foreach) return this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
+    if (head === "index" && here?.foreach)
+      return this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
     if (head === "iteration" || head === "max_iterations" || head === "previous") {
       if (!(here && (here.kind === "loop" || here.iterations))) {
         return { code: "AEG409", message: `'${head}' exists only in loop states`, part: 0 };
       }
-      return head === "previous" ? this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts) : this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
+      return head === "previous"
+        ? this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts)
+        : this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
     }
     switch (head) {
       case "input": {
@@ -117,17 +145,42 @@ export class Resolver {
         return this.context(rest, 1, parts);
       case "workflow":
         if (rest[0] === "context") return this.context(rest.slice(1), 2, parts);
-        return this.walk({ type: { object: { name: "string", version: "string", description: "string" } }, trust: "trusted" }, rest, 1, parts);
+        return this.walk(
+          {
+            type: { object: { name: "string", version: "string", description: "string" } },
+            trust: "trusted",
+          },
+          rest,
+          1,
+          parts,
+        );
       case "secrets": {
         const secrets = this.graph.getAttribute("secrets");
         if (rest[0] !== undefined && !secrets.includes(rest[0])) {
-          return { code: "AEG408", message: `'${rest[0]}' is not a declared secret`, part: 1, ...withHint(rest[0], secrets, "declare it with `secret NAME`") };
+          return {
+            code: "AEG408",
+            message: `'${rest[0]}' is not a declared secret`,
+            part: 1,
+            ...withHint(rest[0], secrets, "declare it with `secret NAME`"),
+          };
         }
         return { type: "string", trust: "trusted" };
       }
       case "state":
-        if (!here) return { code: "AEG409", message: "'state' exists only inside a state", part: 0 };
-        return this.walk({ type: { object: { feedback: "string", visits: "number", name: "string", iteration: "number" } }, trust: "untrusted" }, rest, 1, parts, (f) => f !== "feedback");
+        if (!here)
+          return { code: "AEG409", message: "'state' exists only inside a state", part: 0 };
+        return this.walk(
+          {
+            type: {
+              object: { feedback: "string", visits: "number", name: "string", iteration: "number" },
+            },
+            trust: "untrusted",
+          },
+          rest,
+          1,
+          parts,
+          (f) => f !== "feedback",
+        );
       case "human":
         if (!(here?.kind === "human" && place.moment === "after")) {
           return {
@@ -137,9 +190,26 @@ export class Resolver {
             hint: "elsewhere, name the gate: GATE.response, GATE.feedback",
           };
         }
-        return this.walk({ type: resultFields(here).feedback ? { object: resultFields(here) } : "any", trust: "untrusted" }, rest, 1, parts, (f) => isInertField(resultFields(here)[f]));
+        return this.walk(
+          {
+            type: resultFields(here).feedback ? { object: resultFields(here) } : "any",
+            trust: "untrusted",
+          },
+          rest,
+          1,
+          parts,
+          (f) => isInertField(resultFields(here)[f]),
+        );
       case "run":
-        return this.walk({ type: { object: { id: "string", started_at: "string", attempt: "number" } }, trust: "trusted" }, rest, 1, parts);
+        return this.walk(
+          {
+            type: { object: { id: "string", started_at: "string", attempt: "number" } },
+            trust: "trusted",
+          },
+          rest,
+          1,
+          parts,
+        );
       case "github":
         return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);
       case "intent":
@@ -155,12 +225,20 @@ export class Resolver {
         return this.stateResult(here.name, here, parts, parts, place, 0);
       }
     }
-    const candidates = [...roots, ...this.graph.nodes(), ...(place.bareFields && here ? Object.keys(resultFields(here)) : [])];
+    const candidates = [
+      ...roots,
+      ...this.graph.nodes(),
+      ...(place.bareFields && here ? Object.keys(resultFields(here)) : []),
+    ];
     return {
       code: "AEG401",
       message: `'${head}' is not defined`,
       part: 0,
-      ...withHint(head, candidates, "templates can name input.*, context.*, secrets.*, state.*, and STATE.field of earlier states"),
+      ...withHint(
+        head,
+        candidates,
+        "templates can name input.*, context.*, secrets.*, state.*, and STATE.field of earlier states",
+      ),
     };
   }
 
@@ -175,7 +253,12 @@ export class Resolver {
         ...withHint(rest[0]!, Object.keys(context), "add it to `context { … }`"),
       };
     }
-    return this.walk({ type: jsonType(context[rest[0]!]), trust: "trusted" }, rest.slice(1), offset + 1, parts);
+    return this.walk(
+      { type: jsonType(context[rest[0]!]), trust: "trusted" },
+      rest.slice(1),
+      offset + 1,
+      parts,
+    );
   }
 
   private stateResult(
@@ -191,7 +274,9 @@ export class Resolver {
     if (field === "always") return { type: "boolean", trust: "trusted", state: name };
     // Where may this state's result be read? After it has certainly run.
     const here = place.state;
-    const ran = here !== undefined && ((here === name && place.moment === "after") || this.facts.mustHaveRun(here, name));
+    const ran =
+      here !== undefined &&
+      ((here === name && place.moment === "after") || this.facts.mustHaveRun(here, name));
     if (!ran && here !== undefined && this.facts.reachable.has(here)) {
       const path = this.facts.pathAvoiding(here, name);
       const pathText = path ? path.join(" → ") : "";
@@ -211,7 +296,11 @@ export class Resolver {
       };
     }
     if (field === undefined) {
-      return { code: "AEG404", message: `'${name}' is a state; name one of its fields, e.g. ${name}.output`, part: 0 };
+      return {
+        code: "AEG404",
+        message: `'${name}' is a state; name one of its fields, e.g. ${name}.output`,
+        part: 0,
+      };
     }
     const fields = resultFields(target);
     if (!Object.hasOwn(fields, field)) {
@@ -224,25 +313,47 @@ export class Resolver {
     }
     const type = fields[field]!;
     const trust: Trust = isInertField(type) ? "trusted" : "untrusted";
-    const resolved = this.walk({ type, trust, state: name }, fieldParts.slice(1), fieldIndex + 1, parts);
+    const resolved = this.walk(
+      { type, trust, state: name },
+      fieldParts.slice(1),
+      fieldIndex + 1,
+      parts,
+    );
     return resolved;
   }
 
   /** Descends into fields of a typed value. */
-  private walk(base: Resolved, rest: string[], offset: number, parts: string[], inert?: (field: string) => boolean): Resolved | ResolveProblem {
+  private walk(
+    base: Resolved,
+    rest: string[],
+    offset: number,
+    parts: string[],
+    inert?: (field: string) => boolean,
+  ): Resolved | ResolveProblem {
     let current: Resolved | ResolveProblem = base;
     rest.forEach((part, i) => {
       if ("code" in current) return;
       const t: FieldType = current.type;
       if (t === "any") return;
       if (t === "list") {
-        current = part === "length" || /^\d+$/.test(part) ? { ...current, type: part === "length" ? "number" : "any" } : { code: "AEG404", message: `'${parts.slice(0, offset + i).join(".")}' is a list; use an index or .length`, part: offset + i };
+        current =
+          part === "length" || /^\d+$/.test(part)
+            ? { ...current, type: part === "length" ? "number" : "any" }
+            : {
+                code: "AEG404",
+                message: `'${parts.slice(0, offset + i).join(".")}' is a list; use an index or .length`,
+                part: offset + i,
+              };
         return;
       }
       if (typeof t === "object") {
         if (Object.hasOwn(t.object, part)) {
           const type = t.object[part]!;
-          current = { ...current, type, trust: inert?.(part) || isInertField(type) ? "trusted" : current.trust };
+          current = {
+            ...current,
+            type,
+            trust: inert?.(part) || isInertField(type) ? "trusted" : current.trust,
+          };
           return;
         }
         if (t.open) {
@@ -253,7 +364,13 @@ export class Resolver {
           code: "AEG404",
           message: `'${parts.slice(0, offset + i).join(".")}' has no field '${part}'`,
           part: offset + i,
-          ...withHint(part, Object.keys(t.object), Object.keys(t.object).length ? `fields are ${Object.keys(t.object).join(", ")}` : undefined),
+          ...withHint(
+            part,
+            Object.keys(t.object),
+            Object.keys(t.object).length
+              ? `fields are ${Object.keys(t.object).join(", ")}`
+              : undefined,
+          ),
         } as ResolveProblem;
         return;
       }
@@ -261,13 +378,21 @@ export class Resolver {
         current = { ...current, type: "number", trust: "trusted" };
         return;
       }
-      current = { code: "AEG404", message: `'${parts.slice(0, offset + i).join(".")}' is a ${t} and has no field '${part}'`, part: offset + i };
+      current = {
+        code: "AEG404",
+        message: `'${parts.slice(0, offset + i).join(".")}' is a ${t} and has no field '${part}'`,
+        part: offset + i,
+      };
     });
     return current;
   }
 }
 
-function withHint(word: string, candidates: Iterable<string>, fallback?: string): { hint?: string } {
+function withHint(
+  word: string,
+  candidates: Iterable<string>,
+  fallback?: string,
+): { hint?: string } {
   const hint = hintFor(word, candidates) ?? fallback;
   return hint ? { hint } : {};
 }

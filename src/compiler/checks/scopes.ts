@@ -23,21 +23,43 @@ export const checkScopes: Check = (ctx) => {
     const analysis = analyzeTemplate(use.template);
     const file = use.template.span.file;
     if (analysis.error) {
-      ctx.report({ code: "AEG103", message: `template error: ${analysis.error.message}`, span: analysis.error.span, file });
+      ctx.report({
+        code: "AEG103",
+        message: `template error: ${analysis.error.message}`,
+        span: analysis.error.span,
+        file,
+      });
       continue;
     }
     for (const helper of analysis.helpers) {
       if (!Object.hasOwn(helpers, helper.name)) {
-        ctx.report({ code: "AEG405", message: `unknown helper '${helper.name}'`, span: helper.span, file, ...hint(helper.name, Object.keys(helpers)) });
+        ctx.report({
+          code: "AEG405",
+          message: `unknown helper '${helper.name}'`,
+          span: helper.span,
+          file,
+          ...hint(helper.name, Object.keys(helpers)),
+        });
       }
     }
-    const place: Place = { moment: use.moment, bareFields: false, ...(use.state && { state: use.state }) };
+    const place: Place = {
+      moment: use.moment,
+      bareFields: false,
+      ...(use.state && { state: use.state }),
+    };
     for (const ref of analysis.references) {
-      if (ref.relative || ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root") continue;
+      if (ref.relative || (ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root")) continue;
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       if (parts.length === 0 || parts[0] === "this") continue;
       const r = resolver.resolve(parts, place);
-      if ("code" in r) ctx.report({ code: r.code, message: r.message, span: ref.span, file, ...(r.hint && { hint: r.hint }) });
+      if ("code" in r)
+        ctx.report({
+          code: r.code,
+          message: r.message,
+          span: ref.span,
+          file,
+          ...(r.hint && { hint: r.hint }),
+        });
     }
   }
   for (const use of expressionUses(ctx.graph)) {
@@ -52,11 +74,19 @@ export const checkScopes: Check = (ctx) => {
         message: `a condition must be true or false, but '${printExpr(use.expr)}' is a ${type}`,
         span: use.expr.span,
         file,
-        hint: type === "number" ? "compare it, e.g. score >= 0.8" : "compare it, e.g. output contains \"LGTM\"",
+        hint:
+          type === "number"
+            ? "compare it, e.g. score >= 0.8"
+            : 'compare it, e.g. output contains "LGTM"',
       });
     }
     if (use.role === "over" && type !== "list" && type !== "any") {
-      ctx.report({ code: "AEG407", message: `foreach needs a list, but '${printExpr(use.expr)}' is a ${type}`, span: use.expr.span, file });
+      ctx.report({
+        code: "AEG407",
+        message: `foreach needs a list, but '${printExpr(use.expr)}' is a ${type}`,
+        span: use.expr.span,
+        file,
+      });
     }
   }
 };
@@ -89,7 +119,7 @@ class ExpressionTypes {
       case "literal":
         return e.value === null ? "null" : (typeof e.value as Type);
       case "list":
-        e.items.forEach((i) => this.infer(i));
+        for (const item of e.items) this.infer(item);
         return "list";
       case "path": {
         const parts = e.segments.map((s) => ("index" in s ? String(s.index) : s.name));
@@ -97,7 +127,13 @@ class ExpressionTypes {
         if ("code" in r) {
           const segment = e.segments[Math.min(r.part, e.segments.length - 1)]!;
           const span = r.code === "AEG406" ? e.span : segment.span;
-          this.ctx.report({ code: r.code, message: r.message, span, file: this.file, ...(r.hint && { hint: r.hint }) });
+          this.ctx.report({
+            code: r.code,
+            message: r.message,
+            span,
+            file: this.file,
+            ...(r.hint && { hint: r.hint }),
+          });
           return "any";
         }
         return simple(r.type);
@@ -105,16 +141,19 @@ class ExpressionTypes {
       case "unary": {
         const t = this.infer(e.operand);
         if (e.op === "not") {
-          if (t !== "boolean" && t !== "any") return this.mismatch(`'not' needs true or false, not a ${t}`, e.operand.span);
+          if (t !== "boolean" && t !== "any")
+            return this.mismatch(`'not' needs true or false, not a ${t}`, e.operand.span);
           return "boolean";
         }
-        if (t !== "number" && t !== "any") return this.mismatch(`'-' needs a number, not a ${t}`, e.operand.span);
+        if (t !== "number" && t !== "any")
+          return this.mismatch(`'-' needs a number, not a ${t}`, e.operand.span);
         return "number";
       }
       case "between": {
         for (const part of [e.operand, e.low, e.high]) {
           const t = this.infer(part);
-          if (t !== "number" && t !== "any") this.mismatch(`'between' compares numbers, not a ${t}`, part.span);
+          if (t !== "number" && t !== "any")
+            this.mismatch(`'between' compares numbers, not a ${t}`, part.span);
         }
         return "boolean";
       }
@@ -122,10 +161,20 @@ class ExpressionTypes {
         const fn = functions[e.callee.name];
         const args = e.args.map((a) => this.infer(a));
         if (!fn) {
-          this.ctx.report({ code: "AEG401", message: `unknown function '${e.callee.name}'`, span: e.callee.span, file: this.file, ...hint(e.callee.name, Object.keys(functions)) });
+          this.ctx.report({
+            code: "AEG401",
+            message: `unknown function '${e.callee.name}'`,
+            span: e.callee.span,
+            file: this.file,
+            ...hint(e.callee.name, Object.keys(functions)),
+          });
           return "any";
         }
-        if (args.length !== fn.arity) this.mismatch(`'${e.callee.name}' takes ${fn.arity} argument${fn.arity === 1 ? "" : "s"}, not ${args.length}`, e.span);
+        if (args.length !== fn.arity)
+          this.mismatch(
+            `'${e.callee.name}' takes ${fn.arity} argument${fn.arity === 1 ? "" : "s"}, not ${args.length}`,
+            e.span,
+          );
         return simple(fn.returns);
       }
       case "binary":
@@ -140,51 +189,82 @@ class ExpressionTypes {
     switch (e.op) {
       case "and":
       case "or":
-        for (const [t, side] of [[left, e.left], [right, e.right]] as const) {
-          if (t !== "boolean" && t !== "any") this.mismatch(`'${e.op}' needs true or false on both sides, not a ${t}`, side.span);
+        for (const [t, side] of [
+          [left, e.left],
+          [right, e.right],
+        ] as const) {
+          if (t !== "boolean" && t !== "any")
+            this.mismatch(`'${e.op}' needs true or false on both sides, not a ${t}`, side.span);
         }
         return "boolean";
       case "==":
       case "!=":
         if (known(left) && known(right) && left !== right) {
-          this.mismatch(`comparing a ${left} with a ${right} is always ${e.op === "==" ? "false" : "true"}`, e.span);
+          this.mismatch(
+            `comparing a ${left} with a ${right} is always ${e.op === "==" ? "false" : "true"}`,
+            e.span,
+          );
         }
         return "boolean";
       case "<":
       case "<=":
       case ">":
       case ">=":
-        if ((known(left) && left !== "number" && left !== "string") || (known(right) && right !== "number" && right !== "string") || (known(left) && known(right) && left !== right)) {
-          this.mismatch(`'${e.op}' compares two numbers or two strings, not a ${left} and a ${right}`, e.span);
+        if (
+          (known(left) && left !== "number" && left !== "string") ||
+          (known(right) && right !== "number" && right !== "string") ||
+          (known(left) && known(right) && left !== right)
+        ) {
+          this.mismatch(
+            `'${e.op}' compares two numbers or two strings, not a ${left} and a ${right}`,
+            e.span,
+          );
         }
         return "boolean";
       case "contains":
-        if (known(left) && left !== "string" && left !== "list") this.mismatch(`'contains' needs text or a list on its left, not a ${left}`, e.left.span);
-        if (left === "string" && known(right) && right !== "string") this.mismatch(`text can only contain text, not a ${right}`, e.right.span);
+        if (known(left) && left !== "string" && left !== "list")
+          this.mismatch(`'contains' needs text or a list on its left, not a ${left}`, e.left.span);
+        if (left === "string" && known(right) && right !== "string")
+          this.mismatch(`text can only contain text, not a ${right}`, e.right.span);
         return "boolean";
       case "matches":
-        if (known(left) && left !== "string") this.mismatch(`'matches' needs text on its left, not a ${left}`, e.left.span);
+        if (known(left) && left !== "string")
+          this.mismatch(`'matches' needs text on its left, not a ${left}`, e.left.span);
         if (e.right.kind === "literal" && typeof e.right.value === "string") {
           try {
             new RegExp(e.right.value);
           } catch (error) {
-            this.ctx.report({ code: "AEG109", message: `invalid regular expression: ${(error as Error).message}`, span: e.right.span, file: this.file });
+            this.ctx.report({
+              code: "AEG109",
+              message: `invalid regular expression: ${(error as Error).message}`,
+              span: e.right.span,
+              file: this.file,
+            });
           }
-        } else if (known(right) && right !== "string") this.mismatch(`'matches' needs a pattern string, not a ${right}`, e.right.span);
+        } else if (known(right) && right !== "string")
+          this.mismatch(`'matches' needs a pattern string, not a ${right}`, e.right.span);
         return "boolean";
       case "in":
-        if (known(right) && right !== "list" && right !== "string") this.mismatch(`'in' needs a list or text on its right, not a ${right}`, e.right.span);
+        if (known(right) && right !== "list" && right !== "string")
+          this.mismatch(`'in' needs a list or text on its right, not a ${right}`, e.right.span);
         return "boolean";
       case "+":
         if (left === "string" && (right === "string" || right === "any")) return "string";
         if (right === "string" && left === "any") return "string";
         if (known(left) && known(right) && !(left === "number" && right === "number")) {
-          return this.mismatch(`'+' adds two numbers or joins two strings, not a ${left} and a ${right}`, e.span);
+          return this.mismatch(
+            `'+' adds two numbers or joins two strings, not a ${left} and a ${right}`,
+            e.span,
+          );
         }
         return left === "number" || right === "number" ? "number" : "any";
       default:
-        for (const [t, side] of [[left, e.left], [right, e.right]] as const) {
-          if (known(t) && t !== "number") this.mismatch(`'${e.op}' needs numbers, not a ${t}`, side.span);
+        for (const [t, side] of [
+          [left, e.left],
+          [right, e.right],
+        ] as const) {
+          if (known(t) && t !== "number")
+            this.mismatch(`'${e.op}' needs numbers, not a ${t}`, side.span);
         }
         return "number";
     }

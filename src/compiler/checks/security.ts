@@ -9,7 +9,22 @@ import { type Check, type CheckContext, templateUses } from "./context.ts";
 import { Resolver } from "./resolve.ts";
 
 /** Helpers that only test their arguments and print none of them. */
-const nonPrinting = new Set(["if", "unless", "with", "each", "eq", "ne", "gt", "gte", "lt", "lte", "and", "or", "not", "contains"]);
+const nonPrinting = new Set([
+  "if",
+  "unless",
+  "with",
+  "each",
+  "eq",
+  "ne",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "and",
+  "or",
+  "not",
+  "contains",
+]);
 
 export const checkSecurity: Check = (ctx) => {
   checkShellInterpolation(ctx);
@@ -20,14 +35,24 @@ export const checkSecurity: Check = (ctx) => {
 function checkShellInterpolation(ctx: CheckContext): void {
   const resolver = new Resolver(ctx.graph, ctx.facts);
   for (const use of templateUses(ctx.graph)) {
-    if (use.role !== "shell" && use.role !== "prompt" && use.role !== "judge" && use.role !== "intent") continue;
+    if (
+      use.role !== "shell" &&
+      use.role !== "prompt" &&
+      use.role !== "judge" &&
+      use.role !== "intent"
+    )
+      continue;
     const analysis = analyzeTemplate(use.template);
     if (analysis.error) continue;
     for (const ref of analysis.references) {
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       const resolvedParts = ref.relative ? (ref.scopeSource ?? []) : parts;
       if (resolvedParts.length === 0) continue;
-      const r = resolver.resolve(resolvedParts, { moment: use.moment, bareFields: false, ...(use.state && { state: use.state }) });
+      const r = resolver.resolve(resolvedParts, {
+        moment: use.moment,
+        bareFields: false,
+        ...(use.state && { state: use.state }),
+      });
       if ("code" in r) continue;
       const file = use.template.span.file;
       if (use.role !== "shell") {
@@ -43,11 +68,19 @@ function checkShellInterpolation(ctx: CheckContext): void {
         continue;
       }
       if (r.trust === "trusted") continue;
-      const printed = ref.direct || (ref.helper !== undefined && !nonPrinting.has(ref.helper) && !shellSafeHelpers.has(ref.helper));
+      const printed =
+        ref.direct ||
+        (ref.helper !== undefined &&
+          !nonPrinting.has(ref.helper) &&
+          !shellSafeHelpers.has(ref.helper));
       if (!printed) continue;
       const what = ref.relative ? `an item of '${resolvedParts.join(".")}'` : `'${ref.original}'`;
       const source =
-        r.trust === "caller" ? "a caller-supplied input" : parts[0] === "github" ? "the pull request or event" : "an agent, a human or a command's output";
+        r.trust === "caller"
+          ? "a caller-supplied input"
+          : parts[0] === "github"
+            ? "the pull request or event"
+            : "an agent, a human or a command's output";
       ctx.report({
         code: r.trust === "caller" ? "AEG606" : "AEG601",
         message: `${what} comes from ${source} and is put into a shell command unquoted`,
@@ -100,10 +133,10 @@ function checkLiteralSecrets(ctx: CheckContext): void {
         return;
       }
       case "list":
-        v.items.forEach((i) => visit(i, key));
+        for (const item of v.items) visit(item, key);
         return;
       case "object":
-        v.entries.forEach((e) => visit(e.value, e.key.name));
+        for (const e of v.entries) visit(e.value, e.key.name);
         return;
       case "call":
         return;
@@ -116,15 +149,27 @@ function checkLiteralSecrets(ctx: CheckContext): void {
   visit(wf.annotations);
   for (const input of wf.inputs) visit(input.default, input.name.name);
   for (const agent of wf.agents) {
-    agent.args.forEach((a) => visit(a));
-    agent.options.forEach((o) => visit(o.value, o.key.name));
+    for (const a of agent.args) visit(a);
+    for (const o of agent.options) visit(o.value, o.key.name);
   }
   for (const state of wf.states) {
     visit(state.command);
     for (const st of state.statements) {
-      if ("value" in st && st.value && typeof st.value === "object" && "kind" in st.value && st.value.kind !== "template") visit(st.value as Value);
+      if (
+        "value" in st &&
+        st.value &&
+        typeof st.value === "object" &&
+        "kind" in st.value &&
+        st.value.kind !== "template"
+      )
+        visit(st.value as Value);
       if (st.kind === "prompt" || st.kind === "intent") {
-        visit({ kind: "string", value: st.template.text, span: st.template.span, template: st.template });
+        visit({
+          kind: "string",
+          value: st.template.text,
+          span: st.template.span,
+          template: st.template,
+        });
       }
     }
   }
@@ -144,12 +189,23 @@ function checkGates(ctx: CheckContext): void {
       });
     }
     const transitions = transitionsOf(graph, gate);
-    const approvedTargets = new Set(transitions.filter((t) => /\bapproved\b/.test(t.attributes.label) && !/not approved/.test(t.attributes.label)).map((t) => t.target));
+    const approvedTargets = new Set(
+      transitions
+        .filter(
+          (t) =>
+            /\bapproved\b/.test(t.attributes.label) && !/not approved/.test(t.attributes.label),
+        )
+        .map((t) => t.target),
+    );
     // A rejection or timeout that leads where approval leads makes the gate decorative.
     for (const t of transitions) {
       const label = t.attributes.label;
       const isApproval = /\bapproved\b/.test(label) && !/not approved/.test(label);
-      if (!isApproval && approvedTargets.has(t.target) && /\b(rejected|timeout|timed_out|failure|otherwise)\b|^otherwise$|not approved/.test(label)) {
+      if (
+        !isApproval &&
+        approvedTargets.has(t.target) &&
+        /\b(rejected|timeout|timed_out|failure|otherwise)\b|^otherwise$|not approved/.test(label)
+      ) {
         ctx.report({
           code: "AEG604",
           message: `gate '${gate}' can be bypassed: '${label}' leads to '${t.target}', as approval does`,

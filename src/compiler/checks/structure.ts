@@ -32,12 +32,22 @@ export const checkStructure: Check = (ctx) => {
       hint: states[0] ? `add \`start ${states[0]}\`` : "add states and a `start STATE` line",
     });
   } else if (!graph.hasNode(wf.start.name)) {
-    ctx.report({ code: "AEG201", message: `start state '${wf.start.name}' does not exist`, span: wf.start.span, ...hint(wf.start.name, states) });
+    ctx.report({
+      code: "AEG201",
+      message: `start state '${wf.start.name}' does not exist`,
+      span: wf.start.span,
+      ...hint(wf.start.name, states),
+    });
   }
 
   const finals = states.filter((s) => graph.getNodeAttribute(s, "final"));
   if (finals.length === 0 && states.length > 0) {
-    ctx.report({ code: "AEG210", message: `workflow '${wf.name.name}' has no final state`, span: wf.name.span, hint: "add `final DONE` and transitions to it" });
+    ctx.report({
+      code: "AEG210",
+      message: `workflow '${wf.name.name}' has no final state`,
+      span: wf.name.span,
+      hint: "add `final DONE` and transitions to it",
+    });
   }
 
   graph.forEachNode((state, node) => {
@@ -50,7 +60,9 @@ export const checkStructure: Check = (ctx) => {
         hint: "a run ends at a final state; make it a `state` or remove its transitions",
       });
     }
-    const declared = wf.states.find((s) => s.name.name === state && s.span.start === node.span.start);
+    const declared = wf.states.find(
+      (s) => s.name.name === state && s.span.start === node.span.start,
+    );
     if (!node.final && (declared?.transitions.length ?? transitions.length) === 0) {
       ctx.report({
         code: "AEG207",
@@ -67,7 +79,13 @@ export const checkStructure: Check = (ctx) => {
           code: "AEG204",
           message: `this transition can never fire: the one before it ('${transitions[unconditional]!.attributes.label}') always matches`,
           span: t.attributes.span,
-          related: [{ file: node.span.file, span: transitions[unconditional]!.attributes.span, message: "always matches" }],
+          related: [
+            {
+              file: node.span.file,
+              span: transitions[unconditional]!.attributes.span,
+              message: "always matches",
+            },
+          ],
           hint: "move it above the unconditional transition, or remove it",
         });
       }
@@ -79,7 +97,11 @@ export const checkStructure: Check = (ctx) => {
   const reachable = ctx.facts.reachable;
   graph.forEachNode((state, node) => {
     if (!reachable.has(state)) {
-      ctx.report({ code: "AEG205", message: `state '${state}' cannot be reached from the start state '${start}'`, span: node.nameSpan });
+      ctx.report({
+        code: "AEG205",
+        message: `state '${state}' cannot be reached from the start state '${start}'`,
+        span: node.nameSpan,
+      });
     }
   });
 
@@ -112,14 +134,16 @@ export const checkStructure: Check = (ctx) => {
     const transitions = transitionsOf(graph, state);
     if (transitions.length === 0) return;
     const handlesReject = transitions.some(
-      (t) => isUnconditional(t.attributes) || /\b(rejected|response|failure|timeout|timed_out)\b|not approved/.test(t.attributes.label),
+      (t) =>
+        isUnconditional(t.attributes) ||
+        /\b(rejected|response|failure|timeout|timed_out)\b|not approved/.test(t.attributes.label),
     );
     if (!handlesReject) {
       ctx.report({
         code: "AEG208",
         message: `human gate '${state}' has no transition for a rejection`,
         span: node.nameSpan,
-        hint: "add `on rejected -> STATE feedback \"{{human.feedback}}\"`",
+        hint: 'add `on rejected -> STATE feedback "{{human.feedback}}"`',
       });
     }
   });
@@ -131,7 +155,13 @@ export function isUnconditional(edge: Pick<TransitionEdge, "otherwise" | "condit
   if (!c) return true;
   if (c.kind === "literal" && c.value === true) return true;
   const first = c.kind === "path" ? c.segments[0] : undefined;
-  return c.kind === "path" && c.segments.length === 1 && !!first && "name" in first && first.name === "always";
+  return (
+    c.kind === "path" &&
+    c.segments.length === 1 &&
+    !!first &&
+    "name" in first &&
+    first.name === "always"
+  );
 }
 
 function hint(word: string, candidates: string[]): { hint?: string } {

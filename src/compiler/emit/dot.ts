@@ -15,7 +15,12 @@ const shapes: Record<string, string> = {
 };
 
 export function toDot(graph: WorkflowGraph): string {
-  const lines = [`digraph ${quote(graph.getAttribute("name") ?? "workflow")} {`, "  rankdir=TB;", '  node [shape=box, style=rounded, fontname="Helvetica"];', '  edge [fontname="Helvetica", fontsize=10];'];
+  const lines = [
+    `digraph ${quote(graph.getAttribute("name") ?? "workflow")} {`,
+    "  rankdir=TB;",
+    '  node [shape=box, style=rounded, fontname="Helvetica"];',
+    '  edge [fontname="Helvetica", fontsize=10];',
+  ];
   const start = graph.getAttribute("start");
   if (start && graph.hasNode(start)) {
     lines.push('  "__start" [shape=point, width=0.15];');
@@ -23,7 +28,8 @@ export function toDot(graph: WorkflowGraph): string {
   }
   graph.forEachNode((name, node) => {
     const attrs = [`label=${quote(`${name}\n${node.kind}${node.agent ? ` ${node.agent}` : ""}`)}`];
-    if (node.final) attrs.push(`shape=doublecircle`, `color=${node.final === "failure" ? "red" : "darkgreen"}`);
+    if (node.final)
+      attrs.push(`shape=doublecircle`, `color=${node.final === "failure" ? "red" : "darkgreen"}`);
     else if (shapes[node.kind]) attrs.push(`shape=${shapes[node.kind]}`);
     lines.push(`  ${quote(name)} [${attrs.join(", ")}];`);
   });

@@ -1,6 +1,6 @@
 // Mermaid flowchart of a workflow graph. `highlight` marks states (e.g. where a run is) so
 // the GitHub Action can show progress in a pull-request comment.
-import { transitionsOf, type StateNode, type WorkflowGraph } from "../graph.ts";
+import { type StateNode, transitionsOf, type WorkflowGraph } from "../graph.ts";
 
 export interface MermaidOptions {
   /** state → class name: "done" | "running" | "waiting" | "failed". */
@@ -14,7 +14,11 @@ function id(name: string): string {
 
 /** Mermaid labels are quoted strings: escape quotes and markup. */
 function text(s: string): string {
-  return s.replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;").replace(/\|/g, "#124;");
+  return s
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/\|/g, "#124;");
 }
 
 function describe(node: StateNode): string {
@@ -57,7 +61,9 @@ export function toMermaid(graph: WorkflowGraph, options: MermaidOptions = {}): s
   const start = graph.getAttribute("start");
   if (start && graph.hasNode(start)) lines.push(`  start_((start)) --> ${id(start)}`);
   graph.forEachNode((name, node) => {
-    lines.push(`  ${id(name)}${shape(node, `${name}<br/>${describe(node)}`.replace(/<br\/>$/, ""))}`);
+    lines.push(
+      `  ${id(name)}${shape(node, `${name}<br/>${describe(node)}`.replace(/<br\/>$/, ""))}`,
+    );
   });
   graph.forEachNode((name) => {
     for (const t of transitionsOf(graph, name)) {
@@ -71,7 +77,8 @@ export function toMermaid(graph: WorkflowGraph, options: MermaidOptions = {}): s
     lines.push("  classDef running fill:#fff3c4,stroke:#bf8700,stroke-width:3px");
     lines.push("  classDef waiting fill:#ddf4ff,stroke:#0969da,stroke-width:3px");
     lines.push("  classDef failed fill:#ffebe9,stroke:#cf222e");
-    for (const [state, cls] of Object.entries(highlight)) if (graph.hasNode(state)) lines.push(`  class ${id(state)} ${cls}`);
+    for (const [state, cls] of Object.entries(highlight))
+      if (graph.hasNode(state)) lines.push(`  class ${id(state)} ${cls}`);
   }
   return `${lines.join("\n")}\n`;
 }

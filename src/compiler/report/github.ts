@@ -12,7 +12,8 @@ function escapeProperty(s: string): string {
 export function formatGithub(diagnostics: Diagnostic[]): string {
   return diagnostics
     .map((d) => {
-      const command = d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "notice";
+      const command =
+        d.severity === "error" ? "error" : d.severity === "warning" ? "warning" : "notice";
       const props = [
         `file=${escapeProperty(d.file)}`,
         `line=${d.line}`,

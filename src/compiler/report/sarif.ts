@@ -2,11 +2,14 @@
 // relative URIs against %SRCROOT%.
 import { relative } from "node:path";
 import type { Log, ReportingDescriptor, Result } from "sarif";
-import { catalogue, type Code, type Diagnostic } from "../diagnostics.ts";
+import { type Code, catalogue, type Diagnostic } from "../diagnostics.ts";
 
 const level = { error: "error", warning: "warning", info: "note" } as const;
 
-export function formatSarif(diagnostics: Diagnostic[], options: { root?: string; version?: string } = {}): string {
+export function formatSarif(
+  diagnostics: Diagnostic[],
+  options: { root?: string; version?: string } = {},
+): string {
   const root = options.root ?? process.cwd();
   const codes = Object.keys(catalogue) as Code[];
   const rules: ReportingDescriptor[] = codes.map((code) => ({
@@ -28,12 +31,22 @@ export function formatSarif(diagnostics: Diagnostic[], options: { root?: string;
     ruleIndex: codes.indexOf(d.code),
     level: level[d.severity],
     message: { text: d.hint ? `${d.message} (${d.hint})` : d.message },
-    locations: [{ physicalLocation: { artifactLocation: { uri: uri(d.file), uriBaseId: "%SRCROOT%" }, region: region(d) } }],
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: uri(d.file), uriBaseId: "%SRCROOT%" },
+          region: region(d),
+        },
+      },
+    ],
     ...(d.related.length > 0 && {
       relatedLocations: d.related.map((r, id) => ({
         id,
         message: { text: r.message },
-        physicalLocation: { artifactLocation: { uri: uri(r.file), uriBaseId: "%SRCROOT%" }, region: region(r) },
+        physicalLocation: {
+          artifactLocation: { uri: uri(r.file), uriBaseId: "%SRCROOT%" },
+          region: region(r),
+        },
       })),
     }),
     partialFingerprints: { primaryLocationLineHash: `${d.code}:${uri(d.file)}:${d.message}` },
@@ -43,7 +56,14 @@ export function formatSarif(diagnostics: Diagnostic[], options: { root?: string;
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: "aegis", informationUri: "https://github.com/aegis/workflow-action", version: options.version ?? "0.1.0", rules } },
+        tool: {
+          driver: {
+            name: "aegis",
+            informationUri: "https://github.com/aegis/workflow-action",
+            version: options.version ?? "0.1.0",
+            rules,
+          },
+        },
         results,
         columnKind: "utf16CodeUnits",
       },

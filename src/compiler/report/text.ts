@@ -9,22 +9,35 @@ export interface TextOptions {
 
 const codes = { red: 31, yellow: 33, blue: 34, cyan: 36, dim: 2, bold: 1 } as const;
 
-export function formatText(diagnostics: Diagnostic[], sources: ReadonlyMap<string, SourceText>, options: TextOptions): string {
-  const paint = (style: keyof typeof codes, text: string) => (options.color ? `\u001b[${codes[style]}m${text}\u001b[0m` : text);
+export function formatText(
+  diagnostics: Diagnostic[],
+  sources: ReadonlyMap<string, SourceText>,
+  options: TextOptions,
+): string {
+  const paint = (style: keyof typeof codes, text: string) =>
+    options.color ? `\u001b[${codes[style]}m${text}\u001b[0m` : text;
   const out: string[] = [];
   for (const d of diagnostics) {
     const colour = d.severity === "error" ? "red" : d.severity === "warning" ? "yellow" : "blue";
-    out.push(`${paint("bold", `${d.file}:${d.line}:${d.column}`)}: ${paint(colour, `${d.severity}[${d.code}]`)}: ${d.message} ${paint("dim", `(${d.rule})`)}`);
+    out.push(
+      `${paint("bold", `${d.file}:${d.line}:${d.column}`)}: ${paint(colour, `${d.severity}[${d.code}]`)}: ${d.message} ${paint("dim", `(${d.rule})`)}`,
+    );
     const source = sources.get(d.file);
     if (source && source.text.length > 0) {
       const lineText = source.lineText(d.line).replace(/\t/g, " ");
       const gutter = String(d.line).length;
-      const width = d.endLine === d.line ? Math.max(1, d.endColumn - d.column) : Math.max(1, lineText.length - d.column + 1);
+      const width =
+        d.endLine === d.line
+          ? Math.max(1, d.endColumn - d.column)
+          : Math.max(1, lineText.length - d.column + 1);
       out.push(`${paint("dim", `${" ".repeat(gutter)} |`)}`);
       out.push(`${paint("dim", `${d.line} |`)} ${lineText}`);
-      out.push(`${paint("dim", `${" ".repeat(gutter)} |`)} ${" ".repeat(Math.max(0, d.column - 1))}${paint(colour, "^".repeat(Math.min(width, Math.max(1, lineText.length - d.column + 2))))}`);
+      out.push(
+        `${paint("dim", `${" ".repeat(gutter)} |`)} ${" ".repeat(Math.max(0, d.column - 1))}${paint(colour, "^".repeat(Math.min(width, Math.max(1, lineText.length - d.column + 2))))}`,
+      );
     }
-    for (const r of d.related) out.push(`  ${paint("cyan", "note")}: ${r.file}:${r.line}:${r.column}: ${r.message}`);
+    for (const r of d.related)
+      out.push(`  ${paint("cyan", "note")}: ${r.file}:${r.line}:${r.column}: ${r.message}`);
     if (d.hint) out.push(`  ${paint("cyan", "hint")}: ${d.hint}`);
   }
   return out.join("\n");
