@@ -1,12 +1,13 @@
 // The `aegis` command line: a thin shell over the library. Exit codes: 0 clean, 1 findings
 // at error level (or a failed run), 2 usage or I/O error.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { type CompileResult, compileFiles } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { toDot } from "../compiler/emit/dot.ts";
 import { toMermaid } from "../compiler/emit/mermaid.ts";
+import { exportGraph, loadGraph } from "../compiler/graph.ts";
 import { formatDuration } from "../compiler/expression.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { formatJson } from "../compiler/report/json.ts";
@@ -20,7 +21,7 @@ const usage = `aegis ${VERSION} — compile, check and run multi-agent workflows
 
 Usage:
   aegis compile [--check] [--format text|json|sarif|github] [--out graph.json] FILES…
-  aegis graph FILE [--format mermaid|dot|json]
+  aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
   aegis --help | --version
 
 compile options:
@@ -188,7 +189,10 @@ async function graphCommand(args: string[], io: Io): Promise<number> {
   if (!["mermaid", "dot", "json"].includes(format))
     throw new UsageError(`unknown graph format '${format}' (mermaid, dot, json)`);
   if (positionals.length !== 1) throw new UsageError("graph takes exactly one file");
-  const [result] = compileFiles(positionals);
+  const path = positionals[0]!;
+  // A compiled graph (from `compile --out`) is loaded as it is, without re-parsing.
+  if (path.endsWith(".json")) return printLoadedGraph(path, format, io);
+  const [result] = compileFiles([path]);
   if (!result) return 2;
   if (!result.ok) {
     io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
@@ -200,6 +204,25 @@ async function graphCommand(args: string[], io: Io): Promise<number> {
       : format === "json"
         ? `${JSON.stringify(result.document, null, 2)}\n`
         : toMermaid(result.graph);
+  io.stdout(output);
+  return 0;
+}
+
+function printLoadedGraph(path: string, format: string, io: Io): number {
+  let loaded: ReturnType<typeof loadGraph>;
+  try {
+    loaded = loadGraph(JSON.parse(readFileSync(path, "utf8")));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    io.stderr(`aegis: cannot load ${path}: ${reason}\n`);
+    return 2;
+  }
+  const output =
+    format === "dot"
+      ? toDot(loaded.graph)
+      : format === "json"
+        ? `${JSON.stringify(exportGraph(loaded.graph, loaded.subworkflows), null, 2)}\n`
+        : toMermaid(loaded.graph);
   io.stdout(output);
   return 0;
 }

@@ -61,48 +61,62 @@ function defaultRead(path: string): string | undefined {
 }
 
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
+  try {
+    return compileUnguarded(source, options);
+  } catch (error) {
+    // A bug in aegis, not in the workflow: report it as a finding rather than crash.
+    const file = options.filename ?? "<input>";
+    const sources = new Map([[file, new SourceText(file, source)]]);
+    const graph = new Lowering(file).lower({ imports: [], span: { start: 0, end: 0 } });
+    const finding: Finding = {
+      code: "AEG000",
+      message: `internal compiler error: ${(error as Error).message}`,
+      file,
+      span: { start: 0, end: 0 },
+      hint: "please report this with the file that caused it",
+    };
+    return {
+      file,
+      graph,
+      ast: { imports: [], span: { start: 0, end: 0 } },
+      document: exportGraph(graph),
+      diagnostics: [toDiagnostic(finding, sources)],
+      ok: false,
+      worstCase: { reasons: [] },
+      sources,
+      imports: new Map(),
+    };
+  }
+}
+
+function compileUnguarded(source: string, options: CompileOptions): CompileResult {
   const file = options.filename ?? "<input>";
   const sources = new Map<string, SourceText>([[file, new SourceText(file, source)]]);
   const findings: Finding[] = [];
   const imports = new Map<string, CompileResult>();
   const { ast, findings: parseFindings, comments } = parse(source, file);
   findings.push(...parseFindings);
-
-  let graph: WorkflowGraph;
+  const resolved = resolveImports(ast, file, options, imports, findings, sources);
+  const lowering = new Lowering(file, resolved);
+  const graph = lowering.lower(ast);
+  findings.push(...lowering.findings);
   let worst: WorstCase = { reasons: [] };
-  try {
-    const resolved = resolveImports(ast, file, options, imports, findings, sources);
-    const lowering = new Lowering(file, resolved);
-    graph = lowering.lower(ast);
-    findings.push(...lowering.findings);
-    // After a syntax error the tree has holes; semantic checks would only report echoes.
-    const syntaxErrors = parseFindings.some((f) => f.code === "AEG100" || f.code === "AEG101");
-    if (ast.workflow && !syntaxErrors) {
-      const facts = new GraphFacts(graph);
-      const context = {
-        file,
-        graph,
-        ast,
-        imports: new Map([...imports].map(([alias, r]) => [alias, { graph: r.graph }])),
-        facts,
-        report: (f: Omit<Finding, "file"> & { file?: string }) =>
-          findings.push({ ...f, file: f.file ?? file }),
-      };
-      for (const check of checks) check(context);
-      worst = worstCase(graph, facts.reachable);
-    }
-  } catch (error) {
-    // A bug in aegis, not in the workflow: report it as a finding rather than crash.
-    graph ??= new Lowering(file).lower({ imports: [], span: { start: 0, end: 0 } });
-    findings.push({
-      code: "AEG000",
-      message: `internal compiler error: ${(error as Error).message}`,
+  // After a syntax error the tree has holes; semantic checks would only report echoes.
+  const syntaxErrors = parseFindings.some((f) => f.code === "AEG100" || f.code === "AEG101");
+  if (ast.workflow && !syntaxErrors) {
+    const facts = new GraphFacts(graph);
+    const context = {
       file,
-      span: { start: 0, end: 0 },
-      hint: "please report this with the file that caused it",
-    });
+      graph,
+      ast,
+      imports: new Map([...imports].map(([alias, r]) => [alias, { graph: r.graph }])),
+      facts,
+      report: (f: Omit<Finding, "file"> & { file?: string }) =>
+        findings.push({ ...f, file: f.file ?? file }),
+    };
+    for (const check of checks) check(context);
+    worst = worstCase(graph, facts.reachable);
   }
-
   const suppressions = readSuppressions(comments, sources.get(file)!, file);
   const kept = applySuppressions(findings, suppressions, file, sources.get(file));
   const diagnostics = dedupe(kept.map((f) => toDiagnostic(f, sources))).sort(compareDiagnostics);
