@@ -33,25 +33,28 @@ const judgeResult: FieldType = {
   },
 };
 
+/** An agent state, and a loop state (the agent run until a condition holds). */
+const agentFields: Record<string, FieldType> = {
+  output: "any",
+  score: "number",
+  confidence: "number",
+  reasoning: "string",
+  usage: "any",
+  iterations: "number",
+  exit_code: "number",
+};
+
+/** A shell command or a container: what a process leaves behind. */
+const processFields: Record<string, FieldType> = {
+  output: "string",
+  stdout: "string",
+  stderr: "string",
+  exit_code: "number",
+};
+
 const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
-  agent: {
-    output: "any",
-    score: "number",
-    confidence: "number",
-    reasoning: "string",
-    usage: "any",
-    iterations: "number",
-    exit_code: "number",
-  },
-  loop: {
-    output: "any",
-    score: "number",
-    confidence: "number",
-    reasoning: "string",
-    usage: "any",
-    iterations: "number",
-    exit_code: "number",
-  },
+  agent: agentFields,
+  loop: agentFields,
   foreach: { output: "string", results: "list", count: "number", failed: "number" },
   human: {
     output: "string",
@@ -61,8 +64,8 @@ const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
     feedback: "string",
     approver: "string",
   },
-  run: { output: "string", stdout: "string", stderr: "string", exit_code: "number" },
-  container: { output: "string", stdout: "string", stderr: "string", exit_code: "number" },
+  run: processFields,
+  container: processFields,
   parallel: {
     output: "list",
     score: "number",
