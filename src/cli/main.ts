@@ -7,8 +7,8 @@ import { type CompileResult, compileFiles } from "../compiler/compile.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { toDot } from "../compiler/emit/dot.ts";
 import { toMermaid } from "../compiler/emit/mermaid.ts";
-import { exportGraph, loadGraph } from "../compiler/graph.ts";
 import { formatDuration } from "../compiler/expression.ts";
+import { exportGraph, loadGraph } from "../compiler/graph.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { formatJson } from "../compiler/report/json.ts";
 import { formatSarif } from "../compiler/report/sarif.ts";
@@ -213,7 +213,10 @@ function printLoadedGraph(path: string, format: string, io: Io): number {
   try {
     loaded = loadGraph(JSON.parse(readFileSync(path, "utf8")));
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
     io.stderr(`aegis: cannot load ${path}: ${reason}\n`);
     return 2;
   }
