@@ -150,13 +150,14 @@ async function compileCommand(args: string[], io: Io): Promise<number> {
         const w = r.worstCase;
         const calls =
           w.agentCalls === undefined
-            ? "unbounded agent calls"
+            ? "unknown agent calls"
             : `${w.agentCalls} agent call${w.agentCalls === 1 ? "" : "s"}`;
         const time =
           w.wallTimeMs === undefined
-            ? "unbounded wall time"
+            ? "unknown wall time"
             : `${formatDuration(w.wallTimeMs)} wall time`;
-        io.stdout(`${r.file}: ${r.graph.order} states; worst case ${calls}, ${time}\n`);
+        const why = w.reasons.length > 0 ? ` (${w.reasons[0]})` : "";
+        io.stdout(`${r.file}: ${r.graph.order} states; worst case ${calls}, ${time}${why}\n`);
       }
       io.stdout(`${summaryLine(diagnostics, results.length)}\n`);
     }

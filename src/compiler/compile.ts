@@ -109,13 +109,19 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
       file,
       graph,
       ast,
-      imports: new Map([...imports].map(([alias, r]) => [alias, { graph: r.graph }])),
+      imports: new Map(
+        [...imports].map(([alias, r]) => [alias, { graph: r.graph, worstCase: r.worstCase }]),
+      ),
       facts,
       report: (f: Omit<Finding, "file"> & { file?: string }) =>
         findings.push({ ...f, file: f.file ?? file }),
     };
     for (const check of checks) check(context);
-    worst = worstCase(graph, facts.reachable);
+    worst = worstCase(
+      graph,
+      facts.reachable,
+      new Map([...context.imports].map(([a, i]) => [a, i.worstCase])),
+    );
   }
   const suppressions = readSuppressions(comments, sources.get(file)!, file);
   const kept = applySuppressions(findings, suppressions, file, sources.get(file));

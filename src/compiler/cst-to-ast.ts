@@ -473,11 +473,12 @@ export class AstBuilder {
     return t;
   }
 
-  /** `exit 0` / `exit zero` / `exit nonzero` are sugar for comparisons of `exit_code`. */
   private condition(n: CstNode | undefined): Expr | undefined {
-    if (!n) return undefined;
-    const exit = token(n, "Exit");
-    if (!exit) return this.expression(node(n, "expression"));
+    return this.expression(node(n, "expression"));
+  }
+
+  /** `exit 0` / `exit zero` / `exit nonzero` are sugar for comparisons of `exit_code`. */
+  private exitSugar(n: CstNode, exit: IToken): Expr | undefined {
     const span = nodeSpan(n);
     const arg = token(n, "Number") ?? token(n, "Identifier");
     if (!arg) return undefined;
@@ -492,13 +493,8 @@ export class AstBuilder {
     if (arg.image === "nonzero")
       return { kind: "binary", op: "!=", left: exitCode, right: zero, span };
     if (arg.tokenType.name === "Number") {
-      return {
-        kind: "binary",
-        op: "==",
-        left: exitCode,
-        right: { kind: "literal", value: Number(arg.image), span: tokenSpan(arg) },
-        span,
-      };
+      const code: Expr = { kind: "literal", value: Number(arg.image), span: tokenSpan(arg) };
+      return { kind: "binary", op: "==", left: exitCode, right: code, span };
     }
     this.problems.push({
       kind: "value",
@@ -598,6 +594,8 @@ export class AstBuilder {
   private primary(n: CstNode | undefined): Expr | undefined {
     if (!n) return undefined;
     const span = nodeSpan(n);
+    const exit = token(n, "Exit");
+    if (exit) return this.exitSugar(n, exit);
     const s = token(n, "String");
     if (s) return { kind: "literal", value: this.string(s).text, span };
     const num = token(n, "Number");

@@ -461,18 +461,7 @@ export class AegisParser extends CstParser {
   });
 
   condition = this.RULE("condition", () => {
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.Exit);
-          this.OR2([
-            { ALT: () => this.CONSUME(T.NumberLit) },
-            { ALT: () => this.CONSUME(T.Identifier) },
-          ]);
-        },
-      },
-      { ALT: () => this.SUBRULE(this.expression) },
-    ]);
+    this.SUBRULE(this.expression);
   });
 
   // ------------------------------------------------------------ expressions
@@ -573,6 +562,16 @@ export class AegisParser extends CstParser {
       { ALT: () => this.CONSUME(T.True) },
       { ALT: () => this.CONSUME(T.False) },
       { ALT: () => this.CONSUME(T.Null) },
+      // `exit 0`, `exit zero`, `exit nonzero`: sugar for comparisons of exit_code.
+      {
+        ALT: () => {
+          this.CONSUME(T.Exit);
+          this.OR2([
+            { ALT: () => this.CONSUME2(T.NumberLit) },
+            { ALT: () => this.CONSUME(T.Identifier) },
+          ]);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.LParen);

@@ -20,6 +20,8 @@ export interface TemplateReference {
   helper?: string;
   /** Output directly, without a helper. */
   direct: boolean;
+  /** Roots tested by the enclosing {{#if …}} blocks: `{{#if X.output}}{{X.output}}{{/if}}`. */
+  guards: string[];
 }
 
 export interface TemplateHelperUse {
@@ -79,6 +81,7 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   }
 
   let scopeSource: string[] | undefined;
+  let guards: string[] = [];
   const visitExpression = (
     e: HbsNode,
     relative: boolean,
@@ -96,6 +99,7 @@ function analyze(template: TemplateRef): TemplateAnalysis {
         ...(relative && scopeSource && { scopeSource }),
         ...(helper && { helper }),
         direct,
+        guards,
       });
     } else if (e.type === "SubExpression") {
       const s = e as hbs.AST.SubExpression;
@@ -112,7 +116,16 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   ): void => {
     const name = path.type === "PathExpression" ? (path as hbs.AST.PathExpression).original : "";
     result.helpers.push({ name, span: toSpan(path.loc ?? loc) });
-    for (const param of params) visitExpression(param, relative, name, false);
+    // What `if`/`unless` test is itself guarded: testing a state that did not run is fine.
+    const tests = name === "if" || name === "unless";
+    for (const param of params) {
+      if (tests && param.type === "PathExpression") {
+        const outer = guards;
+        guards = [...guards, (param as hbs.AST.PathExpression).parts[0] ?? ""];
+        visitExpression(param, relative, name, false);
+        guards = outer;
+      } else visitExpression(param, relative, name, false);
+    }
     for (const pair of hash?.pairs ?? []) visitExpression(pair.value, relative, name, false);
   };
 
@@ -132,9 +145,16 @@ function analyze(template: TemplateRef): TemplateAnalysis {
         const param = b.params[0];
         if (changesContext && param?.type === "PathExpression")
           scopeSource = [...(param as hbs.AST.PathExpression).parts];
+        const outerGuards = guards;
+        const tested = b.params.flatMap((p) =>
+          p.type === "PathExpression" ? [(p as hbs.AST.PathExpression).parts[0] ?? ""] : [],
+        );
+        if (name === "if") guards = [...guards, ...tested];
         visitProgram(b.program, relative || changesContext);
         scopeSource = outer;
+        guards = name === "unless" ? [...outerGuards, ...tested] : outerGuards;
         visitProgram(b.inverse, relative);
+        guards = outerGuards;
       } else if (
         statement.type === "PartialStatement" ||
         statement.type === "PartialBlockStatement"

@@ -141,7 +141,9 @@ export interface WorstCase {
   reasons: string[];
 }
 
-function callsPerVisit(node: StateNode): number | undefined {
+type Children = ReadonlyMap<string, WorstCase>;
+
+function callsPerVisit(node: StateNode, children: Children): number | undefined {
   const attempts = 1 + (node.retry?.max ?? 0);
   switch (node.kind) {
     case "agent":
@@ -158,13 +160,21 @@ function callsPerVisit(node: StateNode): number | undefined {
       const over = node.foreach?.over;
       return over?.kind === "list" ? attempts * over.items.length : undefined;
     }
+    case "subworkflow": {
+      const child = node.subworkflow ? children.get(node.subworkflow.workflow) : undefined;
+      return child?.agentCalls === undefined ? undefined : attempts * child.agentCalls;
+    }
     default:
       return 0;
   }
 }
 
-function timePerVisit(node: StateNode): number | undefined {
+function timePerVisit(node: StateNode, children: Children): number | undefined {
   if (node.kind === "branch" || (node.kind === "final" && !node.command)) return 0;
+  if (node.subworkflow?.mode === "detached") return 0;
+  if (node.kind === "subworkflow" && node.timeoutMs === undefined) {
+    return node.subworkflow ? children.get(node.subworkflow.workflow)?.wallTimeMs : undefined;
+  }
   if (node.timeoutMs === undefined) return undefined;
   const attempts = 1 + (node.retry?.max ?? 0);
   let backoff = 0;
@@ -229,7 +239,12 @@ function topological(graph: WorkflowGraph, subset: Set<string>): string[] {
   return out;
 }
 
-export function worstCase(graph: WorkflowGraph, reachable: Set<string>): WorstCase {
+/** Worst cases of a workflow; `children` gives those of the workflows it calls, by alias. */
+export function worstCase(
+  graph: WorkflowGraph,
+  reachable: Set<string>,
+  children: Children = new Map(),
+): WorstCase {
   const bounds = visitBounds(graph, reachable);
   const limits = graph.getAttribute("limits");
   const reasons: string[] = [];
@@ -240,10 +255,15 @@ export function worstCase(graph: WorkflowGraph, reachable: Set<string>): WorstCa
   for (const s of reachable) {
     const node = graph.getNodeAttributes(s);
     const visits = bounds.get(s);
-    const c = callsPerVisit(node);
-    const t = timePerVisit(node);
-    if (c === undefined)
-      reasons.push(`the number of agent calls of '${s}' depends on its input list`);
+    const c = callsPerVisit(node, children);
+    const t = timePerVisit(node, children);
+    if (c === undefined) {
+      reasons.push(
+        node.kind === "subworkflow"
+          ? `the agent calls of the workflow that '${s}' calls are unknown`
+          : `the number of agent calls of '${s}' depends on the length of its input list`,
+      );
+    }
     if (t === undefined) reasons.push(`'${s}' has no timeout`);
     if (visits === undefined) reasons.push(`the visits of '${s}' are unbounded`);
     maxCallsPerVisit = c === undefined ? Number.NaN : Math.max(maxCallsPerVisit, c);
@@ -276,7 +296,8 @@ function checkBudgets(ctx: CheckContext): void {
   const { graph } = ctx;
   const limits = graph.getAttribute("limits");
   if (limits.agentCalls === undefined && limits.wallTimeMs === undefined) return;
-  const worst = worstCase(graph, ctx.facts.reachable);
+  const children = new Map([...ctx.imports].map(([alias, i]) => [alias, i.worstCase]));
+  const worst = worstCase(graph, ctx.facts.reachable, children);
   const span = ctx.ast.workflow?.limits?.span ?? graph.getAttribute("span");
   const reason = worst.reasons.slice(0, 3).join("; ");
   if (limits.agentCalls !== undefined) {

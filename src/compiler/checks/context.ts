@@ -8,13 +8,14 @@ import {
   transitionsOf,
   type WorkflowGraph,
 } from "../graph.ts";
+import type { WorstCase } from "./bounds.ts";
 
 export interface CheckContext {
   file: string;
   graph: WorkflowGraph;
   ast: SourceFileAst;
   /** Imported workflows by alias (absent when the import failed). */
-  imports: ReadonlyMap<string, { graph: WorkflowGraph }>;
+  imports: ReadonlyMap<string, { graph: WorkflowGraph; worstCase: WorstCase }>;
   facts: GraphFacts;
   report(finding: Omit<Finding, "file"> & { file?: string }): void;
 }

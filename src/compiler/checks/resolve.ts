@@ -31,6 +31,8 @@ export interface Place {
   moment: Moment;
   /** Expressions may name the current state's fields bare (`score >= 0.8`). */
   bareFields: boolean;
+  /** States tested by an enclosing {{#if}}: reading them is safe even if they did not run. */
+  guards?: readonly string[];
 }
 
 const roots = [
@@ -274,10 +276,31 @@ export class Resolver {
     if (field === "always") return { type: "boolean", trust: "trusted", state: name };
     // Where may this state's result be read? After it has certainly run.
     const here = place.state;
+    if (here === undefined) {
+      // The workflow's output: rendered when the run ends well, at a success final state.
+      const finals = this.graph.filterNodes(
+        (s, n) => n.final === "success" && this.facts.reachable.has(s),
+      );
+      const missed = finals.find((f) => f !== name && !this.facts.mustHaveRun(f, name));
+      if (missed && !place.guards?.includes(name)) {
+        const path = this.facts.pathAvoiding(missed, name);
+        return {
+          code: "AEG406",
+          message: `the workflow's output uses '${name}', which may not have run${path ? `: on the path ${path.join(" → ")}, '${name}' is skipped` : ""}`,
+          part: 0,
+          hint: `guard it with {{#if ${name}.output}}…{{/if}}, or use only states every successful run passes through`,
+        };
+      }
+    }
     const ran =
       here !== undefined &&
       ((here === name && place.moment === "after") || this.facts.mustHaveRun(here, name));
-    if (!ran && here !== undefined && this.facts.reachable.has(here)) {
+    if (
+      !ran &&
+      here !== undefined &&
+      this.facts.reachable.has(here) &&
+      !place.guards?.includes(name)
+    ) {
       const path = this.facts.pathAvoiding(here, name);
       const pathText = path ? path.join(" → ") : "";
       return {
@@ -292,7 +315,7 @@ export class Resolver {
         hint:
           here === name
             ? "use state.feedback, or `previous` in a loop state"
-            : "read it only where every path has passed through that state, or carry the value along as feedback",
+            : `read it only where every path has passed through '${name}', guard it with {{#if ${name}.output}}…{{/if}}, or carry the value along as feedback`,
       };
     }
     if (field === undefined) {

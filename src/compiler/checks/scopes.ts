@@ -51,7 +51,7 @@ export const checkScopes: Check = (ctx) => {
       if (ref.relative || (ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root")) continue;
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       if (parts.length === 0 || parts[0] === "this") continue;
-      const r = resolver.resolve(parts, place);
+      const r = resolver.resolve(parts, { ...place, guards: ref.guards });
       if ("code" in r)
         ctx.report({
           code: r.code,

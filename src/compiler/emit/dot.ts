@@ -1,5 +1,6 @@
 // Graphviz DOT of a workflow graph.
 import { transitionsOf, type WorkflowGraph } from "../graph.ts";
+import { describeState } from "./describe.ts";
 
 function quote(s: string): string {
   return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
@@ -27,7 +28,7 @@ export function toDot(graph: WorkflowGraph): string {
     lines.push(`  "__start" -> ${quote(start)};`);
   }
   graph.forEachNode((name, node) => {
-    const attrs = [`label=${quote(`${name}\n${node.kind}${node.agent ? ` ${node.agent}` : ""}`)}`];
+    const attrs = [`label=${quote(`${name}\n${describeState(node)}`)}`];
     if (node.final)
       attrs.push(`shape=doublecircle`, `color=${node.final === "failure" ? "red" : "darkgreen"}`);
     else if (shapes[node.kind]) attrs.push(`shape=${shapes[node.kind]}`);

@@ -1,6 +1,7 @@
 // Mermaid flowchart of a workflow graph. `highlight` marks states (e.g. where a run is) so
 // the GitHub Action can show progress in a pull-request comment.
 import { type StateNode, transitionsOf, type WorkflowGraph } from "../graph.ts";
+import { describeState } from "./describe.ts";
 
 export interface MermaidOptions {
   /** state → class name: "done" | "running" | "waiting" | "failed". */
@@ -21,33 +22,9 @@ function text(s: string): string {
     .replace(/\|/g, "#124;");
 }
 
-function describe(node: StateNode): string {
-  switch (node.kind) {
-    case "agent":
-    case "loop":
-    case "foreach":
-      return `${node.kind === "agent" ? "" : `${node.kind} `}${node.agent ?? ""}`.trim();
-    case "human":
-      return "human gate";
-    case "run":
-      return "run";
-    case "container":
-      return node.image ? `container ${node.image.text}` : "container";
-    case "parallel":
-      return `parallel ×${node.judges?.length ?? 0}`;
-    case "subworkflow":
-      return `subworkflow ${node.subworkflow?.workflow ?? ""}`;
-    case "coordinate":
-      return `coordinate by ${node.coordinate?.router ?? ""}`;
-    case "branch":
-      return "branch";
-    case "final":
-      return node.final === "failure" ? "final: failure" : "final";
-  }
-}
-
-function shape(node: StateNode, label: string): string {
-  const l = `"${text(label)}"`;
+function shape(node: StateNode, name: string): string {
+  const description = describeState(node);
+  const l = `"${text(name)}${description ? `<br/>${text(description)}` : ""}"`;
   if (node.final) return `([${l}])`;
   if (node.kind === "human") return `{{${l}}}`;
   if (node.kind === "branch") return `{${l}}`;
@@ -61,9 +38,7 @@ export function toMermaid(graph: WorkflowGraph, options: MermaidOptions = {}): s
   const start = graph.getAttribute("start");
   if (start && graph.hasNode(start)) lines.push(`  start_((start)) --> ${id(start)}`);
   graph.forEachNode((name, node) => {
-    lines.push(
-      `  ${id(name)}${shape(node, `${name}<br/>${describe(node)}`.replace(/<br\/>$/, ""))}`,
-    );
+    lines.push(`  ${id(name)}${shape(node, name)}`);
   });
   graph.forEachNode((name) => {
     for (const t of transitionsOf(graph, name)) {
