@@ -106,8 +106,11 @@ export function decodeTripleString(image: string, offset: number): DecodedString
   let lineStart = from;
   lines.forEach((line, index) => {
     const skip = Math.min(indent, /^[ \t]*/.exec(line)![0].length);
-    problems.push(...decodeEscapes(image, lineStart + skip, lineStart + line.length, offset, out));
-    if (index < lines.length - 1) out.push("\n", offset + lineStart + line.length);
+    // An odd number of trailing backslashes: the last one joins this line with the next.
+    const joined = (/\\+$/.exec(line)?.[0].length ?? 0) % 2 === 1;
+    const end = lineStart + line.length - (joined ? 1 : 0);
+    problems.push(...decodeEscapes(image, lineStart + skip, end, offset, out));
+    if (index < lines.length - 1 && !joined) out.push("\n", offset + lineStart + line.length);
     lineStart += line.length + 1;
   });
   return { template: makeTemplate(out, { start: offset, end: offset + image.length }), problems };

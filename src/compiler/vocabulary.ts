@@ -137,7 +137,7 @@ export const helpers: Record<string, string> = {
 };
 
 /** Helpers whose output is safe to put in a shell command whatever their input. */
-export const shellSafeHelpers = new Set(["quote", "len", "json_quote"]);
+export const shellSafeHelpers = new Set(["quote", "len"]);
 
 /** Functions of the expression language: name → [argument count, result type]. */
 export const functions: Record<string, { arity: number; returns: FieldType }> = {

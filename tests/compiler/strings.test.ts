@@ -29,11 +29,27 @@ describe("string literals", () => {
     const { template } = decodeTripleString(source.slice(start), start);
     expect(template.text).toBe("first {{a}}\n  indented\nlast");
     const index = template.text.indexOf("indented");
-    expect(source.slice(templateOffset(template, index), templateOffset(template, index) + 8)).toBe("indented");
+    expect(source.slice(templateOffset(template, index), templateOffset(template, index) + 8)).toBe(
+      "indented",
+    );
     expect(source[templateOffset(template, template.text.indexOf("a"))]).toBe("a");
   });
 
   it("keeps a one-line triple-quoted string as it is", () => {
-    expect(decodeTripleString('"""Requirements:\\n{{R.output}}"""', 0).template.text).toBe("Requirements:\n{{R.output}}");
+    expect(decodeTripleString('"""Requirements:\\n{{R.output}}"""', 0).template.text).toBe(
+      "Requirements:\n{{R.output}}",
+    );
+  });
+});
+
+describe("line continuation", () => {
+  it("joins lines ending with a backslash in triple-quoted strings", () => {
+    const { template } = decodeTripleString('"""\n  one \\\n  two\n  three\n"""', 0);
+    expect(template.text).toBe("one two\nthree");
+  });
+
+  it("keeps an escaped backslash at the end of a line", () => {
+    const { template } = decodeTripleString('"""\n  a\\\\\n  b\n"""', 0);
+    expect(template.text).toBe("a\\\nb");
   });
 });
