@@ -99,7 +99,18 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   const resolved = resolveImports(ast, file, options, imports, findings, sources);
   const lowering = new Lowering(file, resolved);
   const graph = lowering.lower(ast);
-  findings.push(...lowering.findings);
+  // After a syntax error, what follows it may be a misreading of the broken text: keep only
+  // the lowering's findings on lines before the first syntax error.
+  const firstSyntaxError = Math.min(
+    ...parseFindings
+      .filter((f) => f.code === "AEG100" || f.code === "AEG101")
+      .map((f) => f.span.start),
+  );
+  const text = sources.get(file)!;
+  const cutoff = Number.isFinite(firstSyntaxError)
+    ? text.offsetOf({ line: text.position(firstSyntaxError).line, column: 1 })
+    : Number.POSITIVE_INFINITY;
+  findings.push(...lowering.findings.filter((f) => f.span.start < cutoff));
   let worst: WorstCase = { reasons: [] };
   // After a syntax error the tree has holes; semantic checks would only report echoes.
   const syntaxErrors = parseFindings.some((f) => f.code === "AEG100" || f.code === "AEG101");
@@ -162,8 +173,9 @@ function resolveImports(
   const read = options.readFile ?? defaultRead;
   const stack = options.importStack ?? [resolvePath(file)];
   const cache = options.cache ?? new Map<string, CompileResult>();
+  const aliases = new Set<string>();
   for (const imp of ast.imports) {
-    if (imports.has(imp.alias.name)) {
+    if (aliases.has(imp.alias.name)) {
       findings.push({
         code: "AEG106",
         message: `import alias '${imp.alias.name}' is used twice`,
@@ -172,6 +184,7 @@ function resolveImports(
       });
       continue;
     }
+    aliases.add(imp.alias.name);
     const path = resolvePath(dirname(resolvePath(file)), imp.path);
     if (stack.includes(path)) {
       const chain = [...stack.slice(stack.indexOf(path)), path]

@@ -22,12 +22,13 @@ import type {
   Value,
   WorkflowDecl,
 } from "./ast.ts";
+import type { Code } from "./diagnostics.ts";
 import { decodeString, decodeTripleString } from "./strings.ts";
 
 export interface ConvertProblem {
+  code: Code;
   message: string;
   span: Span;
-  kind: "escape" | "value";
 }
 
 type Children = Record<string, CstElement[] | undefined>;
@@ -96,7 +97,7 @@ export class AstBuilder {
     if (workflows[0]) ast.workflow = workflows[0];
     for (const extra of workflows.slice(1)) {
       this.problems.push({
-        kind: "value",
+        code: "AEG107",
         message: `a file holds one workflow; '${extra.name.name}' is a second one (put it in its own file and import it)`,
         span: extra.name.span,
       });
@@ -191,7 +192,7 @@ export class AstBuilder {
   }
 
   private duplicate(what: string, span: Span): void {
-    this.problems.push({ kind: "value", message: `'${what}' is declared more than once`, span });
+    this.problems.push({ code: "AEG106", message: `'${what}' is declared more than once`, span });
   }
 
   private inputDecl(n: CstNode): InputDecl | undefined {
@@ -409,7 +410,7 @@ export class AstBuilder {
     const value = Number(t.image);
     if (!Number.isInteger(value)) {
       this.problems.push({
-        kind: "value",
+        code: "AEG104",
         message: `expected a whole number, got ${t.image}`,
         span: tokenSpan(t),
       });
@@ -497,7 +498,7 @@ export class AstBuilder {
       return { kind: "binary", op: "==", left: exitCode, right: code, span };
     }
     this.problems.push({
-      kind: "value",
+      code: "AEG104",
       message: `'exit' takes a number, 'zero' or 'nonzero', not '${arg.image}'`,
       span: tokenSpan(arg),
     });
@@ -642,12 +643,20 @@ export class AstBuilder {
   // ------------------------------------------------------------ values
 
   private string(t: IToken): Template {
-    const decoded =
-      t.tokenType.name === "TripleString"
-        ? decodeTripleString(t.image, t.startOffset)
-        : decodeString(t.image, t.startOffset);
-    for (const message of decoded.problems)
-      this.problems.push({ kind: "escape", message, span: tokenSpan(t) });
+    if (t.tokenType.name.startsWith("Unterminated")) {
+      const quotes = t.tokenType.name === "UnterminatedTripleString" ? '"""' : '"';
+      t = { ...t, image: t.image + quotes };
+    }
+    const decoded = t.tokenType.name.endsWith("TripleString")
+      ? decodeTripleString(t.image, t.startOffset)
+      : decodeString(t.image, t.startOffset);
+    for (const p of decoded.problems) {
+      this.problems.push({
+        code: "AEG102",
+        message: p.message,
+        span: { start: p.start, end: p.end },
+      });
+    }
     return decoded.template;
   }
 
@@ -709,10 +718,9 @@ export class AstBuilder {
     const keyToken = token(n, "Name") ?? token(n, "String");
     const value = this.value(node(n, "value"));
     if (!keyToken || !value) return undefined;
-    const key =
-      keyToken.tokenType.name === "String"
-        ? { name: this.string(keyToken).text, span: tokenSpan(keyToken) }
-        : named(keyToken)!;
+    const key = keyToken.tokenType.name.endsWith("String")
+      ? { name: this.string(keyToken).text, span: tokenSpan(keyToken) }
+      : named(keyToken)!;
     return { key, value, span: nodeSpan(n) };
   }
 }

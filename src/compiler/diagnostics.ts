@@ -372,16 +372,25 @@ export function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
 
 /** Closest candidate by edit distance, for "did you mean" hints. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  const lower = word.toLowerCase();
+  const list = [...candidates];
+  // "maximum" → "max", "approve" → "approved": one is the start of the other.
+  const prefix = list.find(
+    (c) =>
+      c.length >= 3 &&
+      (lower.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(lower)) &&
+      lower.length >= 3,
+  );
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
+  for (const candidate of list) {
+    const d = editDistance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;
       best = candidate;
     }
   }
-  return best;
+  return best ?? prefix;
 }
 
 function editDistance(a: string, b: string): number {
@@ -401,4 +410,9 @@ function editDistance(a: string, b: string): number {
 export function hintFor(word: string, candidates: Iterable<string>): string | undefined {
   const suggestion = didYouMean(word, candidates);
   return suggestion ? `did you mean '${suggestion}'?` : undefined;
+}
+
+/** "a list", "an object", "an agent". */
+export function article(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }

@@ -104,6 +104,19 @@ export const StringLit = createToken({
   name: "String",
   pattern: /"(?:[^"\\\r\n]|\\.)*"/,
 });
+// Strings missing their closing quotes still lex as strings (to the end of the line, or of
+// the file for """), so that the parser carries on and the one mistake is reported once.
+export const UnterminatedTripleString = createToken({
+  name: "UnterminatedTripleString",
+  pattern: /"""(?:[^"\\]|\\[\s\S]|"(?!""))*/,
+  line_breaks: true,
+  categories: [TripleString],
+});
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\\r\n]|\\.)*/,
+  categories: [StringLit],
+});
 // Durations come before numbers so that `3m` is one token, not `3` then `m`.
 export const Duration = createToken({
   name: "Duration",
@@ -153,7 +166,9 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   Comment,
   TripleString,
+  UnterminatedTripleString,
   StringLit,
+  UnterminatedString,
   Duration,
   NumberLit,
   Arrow,

@@ -12,7 +12,7 @@ import type {
   Value,
   WorkflowDecl,
 } from "./ast.ts";
-import { type Code, type Finding, hintFor } from "./diagnostics.ts";
+import { article, type Code, type Finding, hintFor } from "./diagnostics.ts";
 import { printExpr } from "./expression.ts";
 import {
   type AgentSpec,
@@ -115,6 +115,7 @@ export class Lowering {
     }
     for (const state of wf.states) {
       if (graph.getNodeAttribute(state.name.name, "span").start !== state.span.start) continue;
+      if (state.final) continue; // reported by the structure check: a run ends at a final state
       state.transitions.forEach((t, order) => {
         if (!graph.hasNode(t.target.name)) return; // reported by the structure check
         graph.addDirectedEdge(state.name.name, t.target.name, {
@@ -402,7 +403,7 @@ export class Lowering {
     if (!ok)
       this.report(
         "AEG504",
-        `${provider} option '${key}' must be ${type === "secret" ? 'env("NAME") or secret("NAME")' : `a ${type}`}`,
+        `${provider} option '${key}' must be ${type === "secret" ? 'env("NAME") or secret("NAME")' : article(type)}`,
         v.span,
       );
     return value;
@@ -464,7 +465,8 @@ export class Lowering {
     const seen = new Map<string, Span>();
     const check = (kind: StatementKind, span: Span, repeatable = false): boolean => {
       if (!permitted.has(kind)) {
-        const what = decl.final && decl.kind === "final" ? "a final state" : `a ${decl.kind} state`;
+        const what =
+          decl.final && decl.kind === "final" ? "a final state" : `${article(decl.kind)} state`;
         this.report("AEG110", `'${kind}' is not allowed in ${what}`, span);
         return false;
       }
@@ -754,7 +756,7 @@ export class Lowering {
         }
         break;
       case "container":
-        if (!node.image) missing("has no image");
+        if (!node.image?.text.trim()) missing("has no image");
         break;
       case "loop":
         if (node.loop?.max === undefined) {

@@ -35,20 +35,27 @@ export function parse(text: string, file: string): ParseResult {
       }),
     });
   }
+  for (const t of lexed.tokens) {
+    if (!t.tokenType.name.startsWith("Unterminated")) continue;
+    const triple = t.tokenType.name === "UnterminatedTripleString";
+    findings.push({
+      code: "AEG101",
+      message: triple ? 'unterminated string: no closing """' : "unterminated string",
+      file,
+      span: { start: t.startOffset, end: t.startOffset + (triple ? 3 : 1) },
+      hint: triple
+        ? 'close it with """'
+        : 'close the string with " on the same line, or use """ for text over several lines',
+    });
+  }
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.file();
   for (const error of parser.errors) findings.push(syntaxFinding(error, file, text));
   const builder = new AstBuilder();
   const ast = builder.file(cst);
-  for (const problem of builder.problems) {
-    findings.push({
-      code: problem.kind === "escape" ? "AEG102" : "AEG104",
-      message: problem.message,
-      file,
-      span: problem.span,
-    });
-  }
+  for (const problem of builder.problems) findings.push({ ...problem, file });
+
   if (!ast.workflow && findings.length === 0) {
     findings.push({
       code: "AEG107",

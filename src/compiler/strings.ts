@@ -30,8 +30,8 @@ function decodeEscapes(
   to: number,
   base: number,
   out: Builder,
-): string[] {
-  const problems: string[] = [];
+): StringProblem[] {
+  const problems: StringProblem[] = [];
   let i = from;
   while (i < to) {
     const ch = raw[i]!;
@@ -46,10 +46,11 @@ function decodeEscapes(
       i += 2;
     } else if (next === "u" && raw[i + 2] === "{") {
       const close = raw.indexOf("}", i + 3);
-      const code =
-        close > 0 && close < to ? Number.parseInt(raw.slice(i + 3, close), 16) : Number.NaN;
+      const hex = close > 0 && close < to ? raw.slice(i + 3, close) : "";
+      const code = /^[0-9a-fA-F]{1,6}$/.test(hex) ? Number.parseInt(hex, 16) : Number.NaN;
       if (Number.isNaN(code) || code > 0x10ffff) {
-        problems.push("invalid \\u{…} escape");
+        const end = close > 0 && close < to ? close + 1 : i + 2;
+        problems.push({ message: "invalid \\u{…} escape", start: base + i, end: base + end });
         out.push("\\", base + i);
         i++;
       } else {
@@ -68,9 +69,16 @@ function decodeEscapes(
   return problems;
 }
 
+export interface StringProblem {
+  message: string;
+  /** Offsets in the file. */
+  start: number;
+  end: number;
+}
+
 export interface DecodedString {
   template: Template;
-  problems: string[];
+  problems: StringProblem[];
 }
 
 /** `"…"`: the token's image including quotes, starting at `offset` in the file. */
@@ -102,7 +110,7 @@ export function decodeTripleString(image: string, offset: number): DecodedString
   }
   if (!Number.isFinite(indent)) indent = 0;
   const out = new Builder();
-  const problems: string[] = [];
+  const problems: StringProblem[] = [];
   let lineStart = from;
   lines.forEach((line, index) => {
     const skip = Math.min(indent, /^[ \t]*/.exec(line)![0].length);

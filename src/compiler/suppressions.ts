@@ -14,7 +14,10 @@ export interface Suppression {
   used: boolean;
 }
 
-const directive = /aegis-ignore(-file)?\s+([A-Za-z0-9_\-, ]+?)(?:\s*(?:--|:).*)?\s*(?:\*\/)?$/;
+/** A broken file cannot be half-ignored: syntax errors drop code, so they always show. */
+const unsuppressible = new Set<Code>(["AEG000", "AEG100", "AEG101"]);
+
+const directive = /^aegis-ignore(-file)?\s+([A-Za-z0-9_\-, ]+?)(?:\s*(?:--|:).*)?\s*(?:\*\/)?$/;
 
 export function readSuppressions(
   comments: IToken[],
@@ -70,7 +73,7 @@ export function applySuppressions(
 ): Finding[] {
   if (suppressions.length === 0) return findings;
   const kept = findings.filter((f) => {
-    if (f.file !== file || catalogue[f.code].severity === undefined) return true;
+    if (f.file !== file || unsuppressible.has(f.code)) return true;
     const line = source ? source.position(f.span.start).line : undefined;
     const hit = suppressions.find(
       (s) => matches(s, f.code) && (s.line === undefined || s.line === line),

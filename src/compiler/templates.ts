@@ -64,10 +64,11 @@ function analyze(template: TemplateRef): TemplateAnalysis {
     program = Handlebars.parseWithoutProcessing(template.text);
   } catch (error) {
     const message = (error as Error).message;
-    const m = /Parse error on line (\d+):/.exec(message) ?? /line (\d+)/.exec(message);
-    const col = /column (\d+)/.exec(message);
-    const line = m ? Number(m[1]) : 1;
-    const index = (lineStarts[line - 1] ?? 0) + (col ? Number(col[1]) : 0);
+    const index = handlebarsErrorIndex(
+      error as Error & { lineNumber?: number; column?: number },
+      template.text,
+      lineStarts,
+    );
     const offset = templateOffset(template, Math.min(index, template.text.length));
     const firstLine =
       message.split("\n").find((l) => l.startsWith("Expecting")) ??
@@ -168,4 +169,44 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   };
   visitProgram(program, false);
   return result;
+}
+
+/**
+ * Where in the template a Handlebars error is. Structural errors carry a line and column;
+ * parse errors only show an excerpt with a caret (Jison's showPosition: up to 20 characters
+ * before, newlines removed), which is found again in the text.
+ */
+function handlebarsErrorIndex(
+  error: Error & { lineNumber?: number; column?: number },
+  text: string,
+  lineStarts: number[],
+): number {
+  if (typeof error.lineNumber === "number")
+    return (lineStarts[error.lineNumber - 1] ?? 0) + (error.column ?? 0);
+  const lines = error.message.split("\n");
+  const line = Number(/Parse error on line (\d+)/.exec(error.message)?.[1] ?? 1);
+  const excerpt = lines[1] ?? "";
+  const caret = (lines[2] ?? "").indexOf("^");
+  if (caret < 0) return lineStarts[line - 1] ?? 0;
+  const before = excerpt.slice(0, caret).replace(/^\.\.\./, "");
+  const after = excerpt.slice(caret, caret + 10).replace(/\.\.\.$/, "");
+  // Search the text with newlines removed, as Jison printed it.
+  const flat: number[] = [];
+  let flatText = "";
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\n") continue;
+    flat.push(i);
+    flatText += text[i];
+  }
+  let best = -1;
+  for (
+    let at = flatText.indexOf(before + after);
+    at >= 0;
+    at = flatText.indexOf(before + after, at + 1)
+  ) {
+    const index = flat[at + before.length] ?? text.length;
+    best = index;
+    if (index >= (lineStarts[line - 1] ?? 0)) break;
+  }
+  return best >= 0 ? best : (lineStarts[line - 1] ?? 0);
 }

@@ -7,6 +7,13 @@ import type { Check, CheckContext } from "./context.ts";
 
 /** Strongly connected components that contain a cycle (size > 1, or a self-loop). */
 export function cyclicComponents(graph: WorkflowGraph, within?: Set<string>): string[][] {
+  return stronglyConnected(graph, within).filter(
+    (c) => c.length > 1 || graph.outNeighbors(c[0]!).includes(c[0]!),
+  );
+}
+
+/** All strongly connected components (Tarjan), sinks of the condensation first. */
+export function stronglyConnected(graph: WorkflowGraph, within?: Set<string>): string[][] {
   const index = new Map<string, number>();
   const low = new Map<string, number>();
   const onStack = new Set<string>();
@@ -46,8 +53,7 @@ export function cyclicComponents(graph: WorkflowGraph, within?: Set<string>): st
           onStack.delete(x);
           component.push(x);
         } while (x !== s);
-        if (component.length > 1 || graph.outNeighbors(s).includes(s))
-          components.push(component.reverse());
+        components.push(component.reverse());
       }
     }
   }
@@ -240,6 +246,13 @@ function topological(graph: WorkflowGraph, subset: Set<string>): string[] {
 }
 
 /** Worst cases of a workflow; `children` gives those of the workflows it calls, by alias. */
+/**
+ * Worst cases of a workflow; `children` gives those of the workflows it calls, by alias.
+ * A run follows one path through the condensation of the graph (its strongly connected
+ * components, in topological order), so the worst case is the costliest such path, where
+ * a component costs the sum over its states of visits × cost per visit. The transition
+ * limit caps the total number of visits too.
+ */
 export function worstCase(
   graph: WorkflowGraph,
   reachable: Set<string>,
@@ -248,9 +261,8 @@ export function worstCase(
   const bounds = visitBounds(graph, reachable);
   const limits = graph.getAttribute("limits");
   const reasons: string[] = [];
-  let calls: number | undefined = 0;
-  let time: number | undefined = 0;
-  let maxCallsPerVisit = 0;
+  const stateCost = new Map<string, { calls?: number; time?: number }>();
+  let maxCallsPerVisit: number | undefined = 0;
   let maxTimePerVisit: number | undefined = 0;
   for (const s of reachable) {
     const node = graph.getNodeAttributes(s);
@@ -261,35 +273,72 @@ export function worstCase(
       reasons.push(
         node.kind === "subworkflow"
           ? `the agent calls of the workflow that '${s}' calls are unknown`
-          : `the number of agent calls of '${s}' depends on the length of its input list`,
+          : node.kind === "loop"
+            ? `loop '${s}' has no iteration cap`
+            : node.kind === "coordinate"
+              ? `coordinator '${s}' has no step cap`
+              : `the number of agent calls of '${s}' depends on the length of its input list`,
       );
     }
     if (t === undefined) reasons.push(`'${s}' has no timeout`);
     if (visits === undefined) reasons.push(`the visits of '${s}' are unbounded`);
-    maxCallsPerVisit = c === undefined ? Number.NaN : Math.max(maxCallsPerVisit, c);
+    maxCallsPerVisit =
+      c === undefined || maxCallsPerVisit === undefined ? undefined : Math.max(maxCallsPerVisit, c);
     maxTimePerVisit =
       t === undefined || maxTimePerVisit === undefined ? undefined : Math.max(maxTimePerVisit, t);
-    calls =
-      calls === undefined || c === undefined || (visits === undefined && c > 0)
-        ? undefined
-        : calls + c * (visits ?? 0);
-    time =
-      time === undefined || t === undefined || (visits === undefined && t > 0)
-        ? undefined
-        : time + t * (visits ?? 0);
+    const cost: { calls?: number; time?: number } = {};
+    if (c !== undefined && (visits !== undefined || c === 0)) cost.calls = c * (visits ?? 0);
+    if (t !== undefined && (visits !== undefined || t === 0)) cost.time = t * (visits ?? 0);
+    stateCost.set(s, cost);
   }
-  // The transition limit also caps the total number of visits, across all states.
-  if (limits.transitions !== undefined) {
-    const totalVisits = limits.transitions + 1;
-    if (!Number.isNaN(maxCallsPerVisit))
-      calls = Math.min(calls ?? Number.POSITIVE_INFINITY, totalVisits * maxCallsPerVisit);
-    if (maxTimePerVisit !== undefined)
-      time = Math.min(time ?? Number.POSITIVE_INFINITY, totalVisits * maxTimePerVisit);
-  }
+  const calls = costliestPath(graph, reachable, (s) => stateCost.get(s)?.calls);
+  const time = costliestPath(graph, reachable, (s) => stateCost.get(s)?.time);
+  const totalVisits = limits.transitions === undefined ? undefined : limits.transitions + 1;
+  const cap = (value: number | undefined, perVisit: number | undefined) =>
+    totalVisits === undefined || perVisit === undefined
+      ? value
+      : Math.min(value ?? Number.POSITIVE_INFINITY, totalVisits * perVisit);
   const result: WorstCase = { reasons: [...new Set(reasons)] };
-  if (calls !== undefined && Number.isFinite(calls)) result.agentCalls = calls;
-  if (time !== undefined && Number.isFinite(time)) result.wallTimeMs = time;
+  const finalCalls = cap(calls, maxCallsPerVisit);
+  const finalTime = cap(time, maxTimePerVisit);
+  if (finalCalls !== undefined && Number.isFinite(finalCalls)) result.agentCalls = finalCalls;
+  if (finalTime !== undefined && Number.isFinite(finalTime)) result.wallTimeMs = finalTime;
   return result;
+}
+
+/** The largest sum of costs along a path of components from the start; undefined if unknown. */
+function costliestPath(
+  graph: WorkflowGraph,
+  reachable: Set<string>,
+  cost: (state: string) => number | undefined,
+): number | undefined {
+  const components = stronglyConnected(graph, reachable);
+  const componentOf = new Map<string, number>();
+  components.forEach((c, i) => {
+    for (const s of c) componentOf.set(s, i);
+  });
+  const best: (number | undefined)[] = [];
+  // Tarjan lists sinks first, so successors are computed before their predecessors.
+  components.forEach((component, i) => {
+    let own: number | undefined = 0;
+    for (const s of component) {
+      const c = cost(s);
+      own = own === undefined || c === undefined ? undefined : own + c;
+    }
+    let next: number | undefined = 0;
+    for (const s of component) {
+      for (const t of graph.outNeighbors(s)) {
+        const j = componentOf.get(t);
+        if (j === undefined || j === i) continue;
+        const b = best[j];
+        next = next === undefined || b === undefined ? undefined : Math.max(next, b);
+      }
+    }
+    best[i] = own === undefined || next === undefined ? undefined : own + next;
+  });
+  const start = graph.getAttribute("start");
+  const root = start === undefined ? undefined : componentOf.get(start);
+  return root === undefined ? 0 : best[root];
 }
 
 function checkBudgets(ctx: CheckContext): void {

@@ -52,15 +52,27 @@ export interface ExpressionUse {
   edge?: TransitionEdge;
 }
 
+export function isTemplateRef(x: unknown): x is TemplateRef {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as TemplateRef).text === "string" &&
+    Array.isArray((x as TemplateRef).map)
+  );
+}
+
 const shells = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "pwsh", "powershell", "cmd"]);
 
 /** Whether argv[i] is a script run by a shell (`["sh", "-c", SCRIPT]`). */
 function isShellScript(argv: TemplateRef[], i: number): boolean {
   const program = argv[0]?.text.split("/").pop() ?? "";
+  // `-c`, and combined flags such as `-ec`, `-xc`; PowerShell's -Command; cmd's /c.
+  const scriptFlag = (a: string) =>
+    /^-[A-Za-z]*c[A-Za-z]*$/.test(a) || /^-command$/i.test(a) || /^\/c$/i.test(a);
   return (
     i > 0 &&
-    shells.has(program) &&
-    argv.slice(1, i).some((a) => a.text === "-c" || a.text === "/c" || a.text === "-Command")
+    shells.has(program.replace(/\.exe$/i, "")) &&
+    argv.slice(1, i).some((a) => scriptFlag(a.text))
   );
 }
 
@@ -82,7 +94,7 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
       });
     }
     for (const t of Object.values(node.env ?? {})) before(t, "env");
-    if (node.input && "text" in node.input) before(node.input as TemplateRef, "input");
+    if (node.input && isTemplateRef(node.input)) before(node.input, "input");
     else for (const t of Object.values(node.input ?? {})) before(t as TemplateRef, "input");
     for (const j of node.judges ?? []) before(j.prompt, "judge");
     if (node.output) uses.push({ state, template: node.output, moment: "after", role: "output" });

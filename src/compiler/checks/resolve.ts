@@ -2,7 +2,7 @@
 // `iteration` mean at a given place in the workflow, with their type and whether their
 // text can come from someone untrusted (an agent, a human, a pull request, a caller).
 import type { Span } from "../ast.ts";
-import { type Code, hintFor } from "../diagnostics.ts";
+import { article, type Code, hintFor } from "../diagnostics.ts";
 import type { InputType, StateNode, WorkflowGraph } from "../graph.ts";
 import { type FieldType, isInertField, resultFields } from "../vocabulary.ts";
 import type { GraphFacts, Moment } from "./context.ts";
@@ -119,8 +119,11 @@ export class Resolver {
     if (here?.foreach && head === here.foreach.item && place.moment === "before") {
       return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);
     }
-    if (head === "index" && here?.foreach)
+    if (head === "index") {
+      if (!here?.foreach)
+        return { code: "AEG409", message: "'index' exists only in foreach states", part: 0 };
       return this.walk({ type: "number", trust: "trusted" }, rest, 1, parts);
+    }
     if (head === "iteration" || head === "max_iterations" || head === "previous") {
       if (!(here && (here.kind === "loop" || here.iterations))) {
         return { code: "AEG409", message: `'${head}' exists only in loop states`, part: 0 };
@@ -232,6 +235,16 @@ export class Resolver {
       ...this.graph.nodes(),
       ...(place.bareFields && here ? Object.keys(resultFields(here)) : []),
     ];
+    if (place.bareFields && here && parts.length === 1) {
+      // In a condition, a bare name is most likely meant as a field of the state itself.
+      const fields = Object.keys(resultFields(here));
+      return {
+        code: "AEG404",
+        message: `'${head}' is not defined, and ${article(here.kind)} state has no field '${head}'`,
+        part: 0,
+        ...withHint(head, candidates, `fields are ${fields.join(", ")}`),
+      };
+    }
     return {
       code: "AEG401",
       message: `'${head}' is not defined`,
@@ -329,7 +342,7 @@ export class Resolver {
     if (!Object.hasOwn(fields, field)) {
       return {
         code: "AEG404",
-        message: `a ${target.kind} state has no field '${field}'`,
+        message: `${article(target.kind)} state has no field '${field}'`,
         part: fieldIndex,
         ...withHint(field, Object.keys(fields), `fields are ${Object.keys(fields).join(", ")}`),
       };

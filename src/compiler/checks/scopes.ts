@@ -2,7 +2,7 @@
 // a state's result may be read only where that state has certainly run, helpers must
 // exist, and expressions must be well-typed.
 import type { Expr, Span } from "../ast.ts";
-import { hintFor } from "../diagnostics.ts";
+import { article, hintFor } from "../diagnostics.ts";
 import { printExpr } from "../expression.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { type FieldType, functions, helpers } from "../vocabulary.ts";
@@ -18,8 +18,6 @@ function simple(t: FieldType): Type {
 export const checkScopes: Check = (ctx) => {
   const resolver = new Resolver(ctx.graph, ctx.facts);
   for (const use of templateUses(ctx.graph)) {
-    // Unreachable states are reported once, as unreachable; their uses are not analysed.
-    if (use.state && !ctx.facts.reachable.has(use.state)) continue;
     const analysis = analyzeTemplate(use.template);
     const file = use.template.span.file;
     if (analysis.error) {
@@ -63,7 +61,6 @@ export const checkScopes: Check = (ctx) => {
     }
   }
   for (const use of expressionUses(ctx.graph)) {
-    if (!ctx.facts.reachable.has(use.state)) continue;
     const place: Place = { state: use.state, moment: use.moment, bareFields: use.role !== "over" };
     const file = ctx.graph.getNodeAttribute(use.state, "span").file;
     const checker = new ExpressionTypes(ctx, resolver, place, file);
@@ -71,7 +68,7 @@ export const checkScopes: Check = (ctx) => {
     if (use.role !== "over" && type !== "boolean" && type !== "any") {
       ctx.report({
         code: "AEG407",
-        message: `a condition must be true or false, but '${printExpr(use.expr)}' is a ${type}`,
+        message: `a condition must be true or false, but '${printExpr(use.expr)}' is ${article(type)}`,
         span: use.expr.span,
         file,
         hint:
@@ -83,7 +80,7 @@ export const checkScopes: Check = (ctx) => {
     if (use.role === "over" && type !== "list" && type !== "any") {
       ctx.report({
         code: "AEG407",
-        message: `foreach needs a list, but '${printExpr(use.expr)}' is a ${type}`,
+        message: `foreach needs a list, but '${printExpr(use.expr)}' is ${article(type)}`,
         span: use.expr.span,
         file,
       });
@@ -142,18 +139,18 @@ class ExpressionTypes {
         const t = this.infer(e.operand);
         if (e.op === "not") {
           if (t !== "boolean" && t !== "any")
-            return this.mismatch(`'not' needs true or false, not a ${t}`, e.operand.span);
+            return this.mismatch(`'not' needs true or false, not ${article(t)}`, e.operand.span);
           return "boolean";
         }
         if (t !== "number" && t !== "any")
-          return this.mismatch(`'-' needs a number, not a ${t}`, e.operand.span);
+          return this.mismatch(`'-' needs a number, not ${article(t)}`, e.operand.span);
         return "number";
       }
       case "between": {
         for (const part of [e.operand, e.low, e.high]) {
           const t = this.infer(part);
           if (t !== "number" && t !== "any")
-            this.mismatch(`'between' compares numbers, not a ${t}`, part.span);
+            this.mismatch(`'between' compares numbers, not ${article(t)}`, part.span);
         }
         return "boolean";
       }
@@ -194,14 +191,17 @@ class ExpressionTypes {
           [right, e.right],
         ] as const) {
           if (t !== "boolean" && t !== "any")
-            this.mismatch(`'${e.op}' needs true or false on both sides, not a ${t}`, side.span);
+            this.mismatch(
+              `'${e.op}' needs true or false on both sides, not ${article(t)}`,
+              side.span,
+            );
         }
         return "boolean";
       case "==":
       case "!=":
         if (known(left) && known(right) && left !== right) {
           this.mismatch(
-            `comparing a ${left} with a ${right} is always ${e.op === "==" ? "false" : "true"}`,
+            `comparing ${article(left)} with ${article(right)} is always ${e.op === "==" ? "false" : "true"}`,
             e.span,
           );
         }
@@ -216,44 +216,53 @@ class ExpressionTypes {
           (known(left) && known(right) && left !== right)
         ) {
           this.mismatch(
-            `'${e.op}' compares two numbers or two strings, not a ${left} and a ${right}`,
+            `'${e.op}' compares two numbers or two strings, not ${article(left)} and ${article(right)}`,
             e.span,
           );
         }
         return "boolean";
       case "contains":
         if (known(left) && left !== "string" && left !== "list")
-          this.mismatch(`'contains' needs text or a list on its left, not a ${left}`, e.left.span);
+          this.mismatch(
+            `'contains' needs text or a list on its left, not ${article(left)}`,
+            e.left.span,
+          );
         if (left === "string" && known(right) && right !== "string")
-          this.mismatch(`text can only contain text, not a ${right}`, e.right.span);
+          this.mismatch(`text can only contain text, not ${article(right)}`, e.right.span);
         return "boolean";
       case "matches":
         if (known(left) && left !== "string")
-          this.mismatch(`'matches' needs text on its left, not a ${left}`, e.left.span);
+          this.mismatch(`'matches' needs text on its left, not ${article(left)}`, e.left.span);
         if (e.right.kind === "literal" && typeof e.right.value === "string") {
           try {
             new RegExp(e.right.value);
           } catch (error) {
             this.ctx.report({
               code: "AEG109",
-              message: `invalid regular expression: ${(error as Error).message}`,
+              message: (error as Error).message.replace(
+                /^Invalid regular expression/,
+                "invalid regular expression",
+              ),
               span: e.right.span,
               file: this.file,
             });
           }
         } else if (known(right) && right !== "string")
-          this.mismatch(`'matches' needs a pattern string, not a ${right}`, e.right.span);
+          this.mismatch(`'matches' needs a pattern string, not ${article(right)}`, e.right.span);
         return "boolean";
       case "in":
         if (known(right) && right !== "list" && right !== "string")
-          this.mismatch(`'in' needs a list or text on its right, not a ${right}`, e.right.span);
+          this.mismatch(
+            `'in' needs a list or text on its right, not ${article(right)}`,
+            e.right.span,
+          );
         return "boolean";
       case "+":
         if (left === "string" && (right === "string" || right === "any")) return "string";
         if (right === "string" && left === "any") return "string";
         if (known(left) && known(right) && !(left === "number" && right === "number")) {
           return this.mismatch(
-            `'+' adds two numbers or joins two strings, not a ${left} and a ${right}`,
+            `'+' adds two numbers or joins two strings, not ${article(left)} and ${article(right)}`,
             e.span,
           );
         }
@@ -264,7 +273,7 @@ class ExpressionTypes {
           [right, e.right],
         ] as const) {
           if (known(t) && t !== "number")
-            this.mismatch(`'${e.op}' needs numbers, not a ${t}`, side.span);
+            this.mismatch(`'${e.op}' needs numbers, not ${article(t)}`, side.span);
         }
         return "number";
     }

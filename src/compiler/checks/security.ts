@@ -3,6 +3,7 @@
 // human gates cannot be skipped.
 import type { Value } from "../ast.ts";
 import { transitionsOf } from "../graph.ts";
+import { templateOffset } from "../strings.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { shellSafeHelpers } from "../vocabulary.ts";
 import { type Check, type CheckContext, templateUses } from "./context.ts";
@@ -55,8 +56,17 @@ function checkShellInterpolation(ctx: CheckContext): void {
       });
       if ("code" in r) continue;
       const file = use.template.span.file;
+      const printed =
+        ref.direct ||
+        (ref.helper !== undefined &&
+          !nonPrinting.has(ref.helper) &&
+          !shellSafeHelpers.has(ref.helper));
       if (use.role !== "shell") {
-        if (parts[0] === "secrets" && !ref.relative) {
+        if (
+          parts[0] === "secrets" &&
+          !ref.relative &&
+          (ref.direct || (ref.helper !== undefined && !nonPrinting.has(ref.helper)))
+        ) {
           ctx.report({
             code: "AEG603",
             message: `secret '${parts.slice(1).join(".")}' is sent to an agent in its ${use.role}`,
@@ -68,11 +78,6 @@ function checkShellInterpolation(ctx: CheckContext): void {
         continue;
       }
       if (r.trust === "trusted") continue;
-      const printed =
-        ref.direct ||
-        (ref.helper !== undefined &&
-          !nonPrinting.has(ref.helper) &&
-          !shellSafeHelpers.has(ref.helper));
       if (!printed) continue;
       const what = ref.relative ? `an item of '${resolvedParts.join(".")}'` : `'${ref.original}'`;
       const source =
@@ -112,11 +117,16 @@ function checkLiteralSecrets(ctx: CheckContext): void {
     switch (v.kind) {
       case "string": {
         for (const [pattern, what] of secretPatterns) {
-          if (pattern.test(v.value)) {
+          const match = pattern.exec(v.value);
+          if (match) {
+            const start = templateOffset(v.template, match.index);
             ctx.report({
               code: "AEG602",
               message: `this looks like ${what} written in plain text`,
-              span: v.span,
+              span: {
+                start,
+                end: templateOffset(v.template, match.index + match[0].length - 1) + 1,
+              },
               hint: 'declare `secret NAME` and use secret("NAME") or {{secrets.NAME}}; rotate the exposed value',
             });
             return;

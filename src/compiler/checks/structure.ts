@@ -52,17 +52,19 @@ export const checkStructure: Check = (ctx) => {
 
   graph.forEachNode((state, node) => {
     const transitions = transitionsOf(graph, state);
-    if (node.final && transitions.length > 0) {
-      ctx.report({
-        code: "AEG209",
-        message: `final state '${state}' has transitions`,
-        span: transitions[0]!.attributes.span,
-        hint: "a run ends at a final state; make it a `state` or remove its transitions",
-      });
-    }
     const declared = wf.states.find(
       (s) => s.name.name === state && s.span.start === node.span.start,
     );
+    // The lowering keeps a final state's transitions out of the graph: a run ends there.
+    const first = declared?.transitions[0];
+    if (node.final && first) {
+      ctx.report({
+        code: "AEG209",
+        message: `final state '${state}' has transitions`,
+        span: first.span,
+        hint: "a run ends at a final state; make it a `state` or remove its transitions",
+      });
+    }
     if (!node.final && (declared?.transitions.length ?? transitions.length) === 0) {
       ctx.report({
         code: "AEG207",

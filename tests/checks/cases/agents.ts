@@ -1,0 +1,171 @@
+// Trigger cases for the agent and subworkflow codes (AEG501–AEG508). Imports are read
+// from an in-memory file system; the file under test is /virtual/test.aegis.
+import { source, workflow } from "../../helpers/compile.ts";
+import type { TriggerCase } from "../../helpers/triggers.ts";
+
+/** A small valid workflow to import. */
+export const reviewFile = `
+  workflow review {
+    agent critic = claude()
+    start REVIEW
+    state REVIEW = agent critic {
+      prompt "Review this."
+      on success -> DONE
+      otherwise -> FAILED
+    }
+    final DONE
+    final FAILED failure
+  }
+`;
+
+/** A file importing `path` as `review`, whose start state does or does not use it. */
+function importing(path: string, uses: boolean): string {
+  return source(`
+    import "${path}" as review
+    workflow test {
+      start A
+      state A = ${uses ? "subworkflow review" : 'run "true"'} {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+      final DONE
+      final FAILED failure
+    }
+  `);
+}
+
+export const agentCases: TriggerCase[] = [
+  {
+    code: "AEG501",
+    title: "a misspelled agent",
+    trigger: workflow(`
+      state A = agent bott {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "4:19",
+    also: ["AEG502 2:9"],
+    clean: workflow(`
+      state A = agent bot {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+  },
+  {
+    code: "AEG502",
+    title: "an agent no state uses",
+    trigger: workflow(`
+      agent critic = claude()
+      state A = agent bot {
+        prompt "draft"
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "4:9",
+    clean: workflow(`
+      agent critic = claude()
+      state A = agent bot {
+        judge critic
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+  },
+  {
+    code: "AEG503",
+    title: "a misspelled provider",
+    trigger: workflow(
+      `
+      state A = agent bot {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: "agent bot = claud()" },
+    ),
+    at: "2:15",
+    clean: workflow(
+      `
+      state A = agent bot {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: "agent bot = claude()" },
+    ),
+  },
+  {
+    code: "AEG504",
+    title: "a misspelled provider option",
+    trigger: workflow(
+      `
+      state A = agent bot {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: 'agent bot = claude(modle: "opus")' },
+    ),
+    at: "2:22",
+    clean: workflow(
+      `
+      state A = agent bot {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: 'agent bot = claude(model: "opus")' },
+    ),
+  },
+  {
+    code: "AEG505",
+    title: "a subworkflow that is not imported",
+    trigger: workflow(
+      `
+      state A = subworkflow review {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: false },
+    ),
+    at: "4:25",
+    clean: `import "./review.aegis" as review\n${workflow(
+      `
+      state A = subworkflow review {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: false },
+    )}`,
+    files: { "/virtual/review.aegis": reviewFile },
+  },
+  {
+    code: "AEG506",
+    title: "a workflow importing itself",
+    trigger: importing("./test.aegis", true),
+    at: "1:8",
+    clean: importing("./review.aegis", true),
+    files: { "/virtual/review.aegis": reviewFile },
+  },
+  {
+    code: "AEG507",
+    title: "an import of a missing file",
+    trigger: importing("./reveiw.aegis", true),
+    at: "1:8",
+    clean: importing("./review.aegis", true),
+    files: { "/virtual/review.aegis": reviewFile },
+  },
+  {
+    code: "AEG508",
+    title: "an import no state uses",
+    trigger: importing("./review.aegis", false),
+    at: "1:28",
+    clean: importing("./review.aegis", true),
+    files: { "/virtual/review.aegis": reviewFile },
+  },
+];
