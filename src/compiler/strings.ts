@@ -105,21 +105,23 @@ export function decodeTripleString(image: string, offset: number): DecodedString
   const lines = body.split("\n");
   let indent = Number.POSITIVE_INFINITY;
   for (const line of lines) {
-    if (line.trim() === "") continue;
+    if (line.trim() === "") continue; // (trim() also drops a CRLF's \r)
     indent = Math.min(indent, /^[ \t]*/.exec(line)![0].length);
   }
   if (!Number.isFinite(indent)) indent = 0;
   const out = new Builder();
   const problems: StringProblem[] = [];
   let lineStart = from;
-  lines.forEach((line, index) => {
+  lines.forEach((raw, index) => {
+    // CRLF files give the same text as LF ones: the \r of a line break is not content.
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
     const skip = Math.min(indent, /^[ \t]*/.exec(line)![0].length);
     // An odd number of trailing backslashes: the last one joins this line with the next.
     const joined = (/\\+$/.exec(line)?.[0].length ?? 0) % 2 === 1;
     const end = lineStart + line.length - (joined ? 1 : 0);
     problems.push(...decodeEscapes(image, lineStart + skip, end, offset, out));
     if (index < lines.length - 1 && !joined) out.push("\n", offset + lineStart + line.length);
-    lineStart += line.length + 1;
+    lineStart += raw.length + 1;
   });
   return { template: makeTemplate(out, { start: offset, end: offset + image.length }), problems };
 }

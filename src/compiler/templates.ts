@@ -49,8 +49,11 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   const result: TemplateAnalysis = { references: [], helpers: [] };
   if (!template.text.includes("{{")) return result;
   const lineStarts = [0];
-  for (let i = 0; i < template.text.length; i++)
-    if (template.text[i] === "\n") lineStarts.push(i + 1);
+  // Handlebars counts \r\n, \r and \n as line breaks; so must the positions here.
+  for (let i = 0; i < template.text.length; i++) {
+    const ch = template.text[i];
+    if (ch === "\n" || (ch === "\r" && template.text[i + 1] !== "\n")) lineStarts.push(i + 1);
+  }
   const toSpan = (loc: hbs.AST.SourceLocation | undefined): Span => {
     if (!loc) return { start: template.span.start, end: template.span.end };
     const index = (p: hbs.AST.Position) => (lineStarts[p.line - 1] ?? 0) + p.column;

@@ -272,7 +272,7 @@ describe("imports (AEG505–AEG508), through an in-memory readFile", () => {
     expect(result.diagnostics.map(brief)).toEqual([{ code: "AEG106", line: 2, column: 27 }]);
   });
 
-  // BUG: when the first of two imports with the same alias cannot be read, the duplicate
+  // Regression (fixed): when the first of two imports with the same alias cannot be read, the duplicate
   // alias is not reported and the alias silently resolves to the second file.
   it("AEG106: an import alias used twice, even when the first import is missing", () => {
     const result = compileMemory(
@@ -335,7 +335,7 @@ describe("imports (AEG505–AEG508), through an in-memory readFile", () => {
     expect(result.worstCase).toEqual({ agentCalls: 2, wallTimeMs: 241_000, reasons: [] });
   });
 
-  // BUG: a subworkflow input map with a key named `text` crashes the compiler (AEG000
+  // Regression (fixed): a subworkflow input map with a key named `text` crashes the compiler (AEG000
   // "template.text.includes is not a function"): templateUses() takes any object with a
   // `text` property for a single template.
   it("accepts a subworkflow input map with a key named `text`", () => {

@@ -98,7 +98,7 @@ describe("AEG302 cycle without exit", () => {
 });
 
 describe("cycles through a final state", () => {
-  // BUG: the transitions of a final state (already an AEG209 error: a run ends there)
+  // Regression (fixed): the transitions of a final state (already an AEG209 error: a run ends there)
   // are kept in the graph, so a phantom cycle through the final state is reported as
   // unbounded (AEG301) — or, when nothing else leaves it, as having no exit (AEG302).
   it("reports only AEG209 for a final state that transitions back", () => {
@@ -459,7 +459,7 @@ describe("worst case, computed by hand", () => {
     expect(worst(text)).toEqual({ agentCalls: 1, wallTimeMs: MINUTE, reasons: [] });
   });
 
-  // BUG: the worst case adds up every reachable state, even states on mutually exclusive
+  // Regression (fixed): the worst case adds up every reachable state, even states on mutually exclusive
   // branches, so a branch to a 1m state or a 5m state counts 2 calls and 6m; a run can
   // take only one branch (1 call, 5m). With `limits { agent_calls: 1 }` this gives a
   // false AEG303. (A sound over-approximation; flagged in case exactness is intended.)
@@ -483,7 +483,7 @@ describe("worst case, computed by hand", () => {
     expect(worst(text)).toEqual({ agentCalls: 1, wallTimeMs: 5 * MINUTE, reasons: [] });
   });
 
-  // BUG: a loop without `max` (and a coordinator without `steps`) is reported in the
+  // Regression (fixed): a loop without `max` (and a coordinator without `steps`) is reported in the
   // worst case as "the number of agent calls of 'A' depends on its input list", the
   // reason meant for foreach; this text also ends up in AEG305 messages.
   it("gives the right reason for a loop without max", () => {

@@ -510,7 +510,7 @@ describe("AEG409 not available here", () => {
     expect(diagnose(text)).toEqual([]);
   });
 
-  // BUG: `index` outside a foreach state is reported as AEG401 "'index' is not defined"
+  // Regression (fixed): `index` outside a foreach state is reported as AEG401 "'index' is not defined"
   // with the hint "did you mean 'index'?", instead of AEG409 like `iteration` and
   // `previous` outside a loop state.
   it("reports `index` outside a foreach state as not available here", () => {

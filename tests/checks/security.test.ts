@@ -40,7 +40,7 @@ describe("AEG601 unsafe shell interpolation", () => {
     expect(diagnose(agentThenRun(command))).toEqual([{ code: "AEG601", line, column }]);
   });
 
-  // BUG: only an argument exactly equal to "-c" marks a shell script; combined flags such
+  // Regression (fixed): only an argument exactly equal to "-c" marks a shell script; combined flags such
   // as `bash -ec` / `sh -xc` (very common) are missed, so the script is not checked.
   it("reports agent output in `bash -ec SCRIPT`", () => {
     expect(diagnose(agentThenRun('["bash", "-ec", "echo {{A.output}}"]'))).toEqual([
@@ -229,7 +229,7 @@ describe("AEG602 literal secret", () => {
     expect(diagnose(text)).toEqual([]);
   });
 
-  // BUG: in a multi-line prompt the finding is placed at the opening quotes (line 5), not
+  // Regression (fixed): in a multi-line prompt the finding is placed at the opening quotes (line 5), not
   // on the line where the token is written (line 7).
   it("locates a token inside a multi-line prompt on its own line", () => {
     const text = workflow(`
@@ -275,7 +275,7 @@ describe("AEG603 secret in prompt", () => {
     expect(diagnose(text)).toEqual([]);
   });
 
-  // BUG: `{{#if secrets.X}}` only tests whether the secret is set and sends nothing to
+  // Regression (fixed): `{{#if secrets.X}}` only tests whether the secret is set and sends nothing to
   // the agent, yet AEG603 is reported (the shell check already treats #if as
   // non-printing).
   it("does not warn when the prompt only tests whether a secret is set", () => {

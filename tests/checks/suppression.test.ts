@@ -133,7 +133,7 @@ describe("aegis-ignore", () => {
     expect(result.ok).toBe(true);
   });
 
-  // BUG: a syntax error can be silenced: `aegis-ignore AEG101` hides it and compile()
+  // Regression (fixed): a syntax error can be silenced: `aegis-ignore AEG101` hides it and compile()
   // returns ok: true for a file that does not parse (here the `on exit 0` transition is
   // silently dropped from the graph). Syntax errors (AEG100/AEG101) should not be
   // suppressible — the dead `catalogue[f.code].severity === undefined` guard in
@@ -184,7 +184,7 @@ describe("AEG001 unused suppression", () => {
     expect(diagnose(text)).toEqual([{ code: "AEG001", line: 1, column: 1 }]);
   });
 
-  // BUG: a comment that merely mentions aegis-ignore in prose ("Use aegis-ignore
+  // Regression (fixed): a comment that merely mentions aegis-ignore in prose ("Use aegis-ignore
   // sparingly") is read as a suppression of the code "sparingly" and reported as AEG001.
   // The directive should be recognised only at the start of a comment (or only with codes
   // and rule names that exist).

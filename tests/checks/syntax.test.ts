@@ -129,7 +129,7 @@ describe("parser recovery", () => {
     expect(compileSource(text).ok).toBe(false);
   });
 
-  // BUG: an unterminated string is reported twice: once as "unterminated string" at the
+  // Regression (fixed): an unterminated string is reported twice: once as "unterminated string" at the
   // quote, and again as "unexpected 'hi'; expected a string" for the text after it.
   it("reports an unterminated string once, at its opening quote", () => {
     const text = workflow(`
@@ -155,7 +155,7 @@ describe("parser recovery", () => {
     expect(first!.hint).toContain('"""');
   });
 
-  // BUG: after `claude(` is left open, the next line's `start` is swallowed as an argument
+  // Regression (fixed): after `claude(` is left open, the next line's `start` is swallowed as an argument
   // and lowering reports "claude(…) takes only named options" (AEG504) on `start`, an echo
   // of the syntax error rather than something the author wrote.
   it("reports only the syntax error for an unclosed provider call", () => {
@@ -210,7 +210,7 @@ describe("AEG102 invalid escape", () => {
     expect(diagnoseCode(text, "AEG102")).toHaveLength(1);
   });
 
-  // BUG: `\u{1F680Z}` is accepted (as U+1F680, the Z silently dropped): the escape is
+  // Regression (fixed): `\u{1F680Z}` is accepted (as U+1F680, the Z silently dropped): the escape is
   // decoded with parseInt, which stops at the first non-hex character. Same for
   // `\u{12 34}`. Only an empty or wholly non-hex escape is reported.
   it("reports non-hex characters inside \\u{…}", () => {
@@ -224,7 +224,7 @@ describe("AEG102 invalid escape", () => {
     expect(diagnose(text).map((d) => d.code)).toEqual(["AEG102"]);
   });
 
-  // BUG: in a """ string the finding is placed at the opening quotes (line 5), not on the
+  // Regression (fixed): in a """ string the finding is placed at the opening quotes (line 5), not on the
   // line of the bad escape (line 7, column 16).
   it("locates a bad escape inside a multi-line string on its own line", () => {
     const text = workflow(`
@@ -265,7 +265,7 @@ describe("AEG103 template syntax", () => {
     expect(findings(text, "AEG103")[0]!.message).toContain("template error");
   });
 
-  // BUG: Handlebars' parse errors carry the position in a caret line, which the compiler
+  // Regression (fixed): Handlebars' parse errors carry the position in a caret line, which the compiler
   // ignores: the finding lands on the first character of the template's line (5:13)
   // instead of the offending `}}` (5:22).
   it("locates an empty mustache at the mustache", () => {
@@ -279,7 +279,7 @@ describe("AEG103 template syntax", () => {
     expect(diagnose(text)).toEqual([{ code: "AEG103", line: 5, column: 22 }]);
   });
 
-  // BUG: "if doesn't match each - 2:3" is reported on the first line of the template
+  // Regression (fixed): "if doesn't match each - 2:3" is reported on the first line of the template
   // (6:7) rather than on the line of the mismatched block (7).
   it("locates a mismatched block on its own line", () => {
     const text = workflow(`
@@ -297,7 +297,7 @@ describe("AEG103 template syntax", () => {
 });
 
 describe("AEG103 in states the checks skip", () => {
-  // BUG: template syntax errors are only found by the scope check, which skips states
+  // Regression (fixed): template syntax errors are only found by the scope check, which skips states
   // that are unreachable — and every state when `start` is missing — so a broken
   // template there is not reported at all (only AEG205 / AEG203).
   it("reports a broken template in an unreachable state", () => {
@@ -496,7 +496,7 @@ describe("AEG106 duplicate declaration", () => {
     ]);
   });
 
-  // BUG: a second `start` (and a second limits / context / labels / annotations block)
+  // Regression (fixed): a second `start` (and a second limits / context / labels / annotations block)
   // is reported as AEG104 invalid-value ("'start' is declared more than once") instead of
   // AEG106 duplicate-declaration.
   it("reports a second `start` as a duplicate declaration", () => {
@@ -510,7 +510,7 @@ describe("AEG106 duplicate declaration", () => {
     expect(diagnose(text)).toEqual([{ code: "AEG106", line: 4, column: 9 }]);
   });
 
-  // BUG: same as above, for a second `limits` block (reported as AEG104).
+  // Regression (fixed): same as above, for a second `limits` block (reported as AEG104).
   it("reports a second `limits` block as a duplicate declaration", () => {
     const text = workflow(`
       limits { transitions: 10 }
@@ -530,7 +530,7 @@ describe("AEG107 missing workflow", () => {
     expect(findings("", "AEG107")[0]!.hint).toContain("workflow NAME");
   });
 
-  // BUG: a second workflow in one file is reported as AEG104 invalid-value, although the
+  // Regression (fixed): a second workflow in one file is reported as AEG104 invalid-value, although the
   // catalogue says AEG107 covers "a file declares no workflow, or more than one".
   it("reports a second workflow in the file as AEG107, at its name", () => {
     const text = source(`
@@ -676,7 +676,7 @@ describe("AEG111 missing field", () => {
     expect(findings(text, "AEG111")[0]!.message).toContain("requires 3 judges but has 1");
   });
 
-  // BUG: `container ""` is accepted: the "has no image" check tests the template object,
+  // Regression (fixed): `container ""` is accepted: the "has no image" check tests the template object,
   // which exists even when its text is empty.
   it("reports a container state with an empty image", () => {
     const text = workflow(

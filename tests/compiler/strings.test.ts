@@ -20,7 +20,9 @@ describe("string literals", () => {
 
   it("decodes \\u{…} and reports malformed ones", () => {
     expect(decodeString('"\\u{1F600}"', 0).template.text).toBe("😀");
-    expect(decodeString('"\\u{zz}"', 0).problems).toEqual([{ message: "invalid \\u{…} escape", start: 1, end: 7 }]);
+    expect(decodeString('"\\u{zz}"', 0).problems).toEqual([
+      { message: "invalid \\u{…} escape", start: 1, end: 7 },
+    ]);
     expect(decodeString('"\\u{1F680Z}"', 0).problems).toHaveLength(1);
   });
 

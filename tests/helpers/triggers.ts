@@ -24,11 +24,6 @@ export interface TriggerCase {
   cleanAlso?: string[];
   /** Other files, readable as imports (absolute paths, e.g. /virtual/review.aegis). */
   files?: Record<string, string>;
-  /**
-   * A suspected compiler bug: the position test is expected to fail until it is fixed
-   * (it runs as it.fails). Describe expected vs actual; every such case is in the report.
-   */
-  bug?: string;
   /** Compiles differently (e.g. compileFile for I/O errors); `input` is trigger or clean. */
   compileWith?: (input: string) => CompileResult;
 }
@@ -62,8 +57,6 @@ function run(c: TriggerCase, input: string): CompileResult {
 export function checkTriggers(cases: readonly TriggerCase[]): void {
   const triggers = (list: readonly TriggerCase[]) =>
     list.map((c) => [`${c.code} ${c.title}`, c] as const);
-  const working = cases.filter((c) => !c.bug);
-  const buggy = cases.filter((c) => c.bug);
   const reported = (_name: string, c: TriggerCase) => {
     const result = run(c, c.trigger);
     const expected = order([`${c.code} ${c.at}`, ...(c.also ?? [])]);
@@ -74,12 +67,7 @@ export function checkTriggers(cases: readonly TriggerCase[]): void {
       expect(d.message.length).toBeGreaterThan(0);
     }
   };
-  if (working.length > 0)
-    it.each(triggers(working))("%s: reported at the exact position", reported);
-  // BUG: each case below carries a `bug` description (see the final report); flip to `it`
-  // once the compiler is fixed.
-  if (buggy.length > 0)
-    it.fails.each(triggers(buggy))("%s: reported at the exact position", reported);
+  it.each(triggers(cases))("%s: reported at the exact position", reported);
   it.each(cases.map((c) => [`${c.code} ${c.title}`, c] as const))(
     "%s: not reported by the near-identical clean source",
     (_name, c) => {

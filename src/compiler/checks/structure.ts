@@ -50,11 +50,10 @@ export const checkStructure: Check = (ctx) => {
     });
   }
 
+  const declarations = new Map(wf.states.map((s) => [s.span.start, s]));
   graph.forEachNode((state, node) => {
     const transitions = transitionsOf(graph, state);
-    const declared = wf.states.find(
-      (s) => s.name.name === state && s.span.start === node.span.start,
-    );
+    const declared = declarations.get(node.span.start);
     // The lowering keeps a final state's transitions out of the graph: a run ends there.
     const first = declared?.transitions[0];
     if (node.final && first) {

@@ -9,8 +9,9 @@ export interface MermaidOptions {
   direction?: "TD" | "LR";
 }
 
+/** A Mermaid node id, distinct for distinct names: `_` is doubled, others become `_xHH_`. */
 function id(name: string): string {
-  return `s_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+  return `s_${name.replace(/[^A-Za-z0-9]/g, (c) => (c === "_" ? "__" : `_x${c.charCodeAt(0).toString(16)}_`))}`;
 }
 
 /** Mermaid labels are quoted strings: escape quotes and markup. */

@@ -19,7 +19,9 @@ export function formatSarif(
     defaultConfiguration: { level: level[catalogue[code].severity] },
     helpUri: `https://github.com/aegis/workflow-action/blob/main/docs/diagnostics.md#${code.toLowerCase()}`,
   }));
-  const uri = (file: string) => relative(root, file).split("\\").join("/") || file;
+  // A relative URI reference: path segments percent-encoded ("a b#1" → "a%20b%231").
+  const uri = (file: string) =>
+    (relative(root, file) || file).split(/[\\/]/).map(encodeURIComponent).join("/");
   const region = (d: { line: number; column: number; endLine: number; endColumn: number }) => ({
     startLine: d.line,
     startColumn: d.column,

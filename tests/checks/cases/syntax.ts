@@ -42,7 +42,6 @@ export const syntaxCases: TriggerCase[] = [
   {
     code: "AEG102",
     title: "a malformed \\u{…} escape",
-    // BUG: see `bug`.
     trigger: workflow(`
       state A = agent bot {
         prompt "\\u{ZZ} smile"
