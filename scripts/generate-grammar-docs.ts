@@ -6,9 +6,7 @@
 //
 // Run with `npm run grammar`. The output is deterministic; tests/grammar/generated.test.ts
 // regenerates it in memory and fails when the committed files are stale.
-import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSyntaxDiagramsCode, type ISerializedGast, Lexer, type TokenType } from "chevrotain";
@@ -126,9 +124,7 @@ export function diagramFiles(): Record<string, string> {
   for (const asset of diagramAssets)
     files[`grammar/diagrams/${asset}`] = readFileSync(join(from, "diagrams", asset), "utf8");
   files["grammar/diagrams/LICENSE.txt"] = readFileSync(join(from, "LICENSE.txt"), "utf8");
-  files["grammar/diagrams/README.md"] = formatMarkdown(
-    "grammar/diagrams/README.md",
-    `# Vendored diagram renderer
+  files["grammar/diagrams/README.md"] = `# Vendored diagram renderer
 
 These files are copied unchanged from the npm package chevrotain ${version}
 (\`node_modules/chevrotain/diagrams/\`) by \`npm run grammar\`
@@ -137,8 +133,7 @@ offline. Do not edit them; upgrade chevrotain and run \`npm run grammar\` instea
 
 - chevrotain: Apache License 2.0, see [LICENSE.txt](LICENSE.txt).
 - \`vendor/railroad-diagrams.js\`: Railroad Diagrams by Tab Atkins Jr., CC0 (see its header).
-`,
-  );
+`;
   return files;
 }
 
@@ -513,23 +508,6 @@ export function diagnosticsMarkdown(): string {
   return `${out.join("\n")}\n`;
 }
 
-/**
- * Markdown as the repository's formatter writes it (biome formats .md files: aligned
- * tables, `_emphasis_` …), so that generated files pass `biome check`.
- */
-export function formatMarkdown(path: string, text: string): string {
-  const biome = createRequire(import.meta.url).resolve("@biomejs/biome/bin/biome");
-  const result = spawnSync(process.execPath, [biome, "format", `--stdin-file-path=${path}`], {
-    cwd: root,
-    input: text,
-    encoding: "utf8",
-  });
-  if (result.status !== 0 || !result.stdout) {
-    throw new Error(`biome could not format ${path}: ${result.stderr || result.error?.message}`);
-  }
-  return result.stdout;
-}
-
 // ---------------------------------------------------------------- entry points
 
 /** Every generated file, by path relative to the repository root. */
@@ -537,7 +515,7 @@ export function generateDocs(): Record<string, string> {
   return {
     "grammar/railroad.html": railroadHtml(),
     ...diagramFiles(),
-    "docs/diagnostics.md": formatMarkdown("docs/diagnostics.md", diagnosticsMarkdown()),
+    "docs/diagnostics.md": diagnosticsMarkdown(),
   };
 }
 
