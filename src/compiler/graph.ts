@@ -235,7 +235,13 @@ export function graphHash(
   graph: WorkflowGraph,
   subworkflows: Record<string, GraphDocument> = {},
 ): string {
-  const exported = serialize(graph);
+  return hashSerialized(serialize(graph), subworkflows);
+}
+
+function hashSerialized(
+  exported: GraphDocument["graph"],
+  subworkflows: Record<string, GraphDocument>,
+): string {
   const content = {
     attributes: exported.attributes,
     nodes: [...(exported.nodes ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
@@ -249,11 +255,12 @@ export function exportGraph(
   graph: WorkflowGraph,
   subworkflows: Record<string, GraphDocument> = {},
 ): GraphDocument {
+  const serialized = serialize(graph);
   return {
     format: GRAPH_FORMAT,
     version: GRAPH_FORMAT_VERSION,
-    hash: graphHash(graph, subworkflows),
-    graph: serialize(graph),
+    hash: hashSerialized(serialized, subworkflows),
+    graph: serialized,
     subworkflows,
   };
 }

@@ -214,14 +214,16 @@ export class GraphFacts {
       }
       return a;
     };
+    const predecessors = order.map((s) =>
+      this.graph.inNeighbors(s).flatMap((p) => (index.has(p) ? [index.get(p)!] : [])),
+    );
     let changed = true;
     while (changed) {
       changed = false;
       for (let i = 1; i < order.length; i++) {
         let next = -1;
-        for (const p of this.graph.inNeighbors(order[i]!)) {
-          const pi = index.get(p);
-          if (pi === undefined || idom[pi] === -1) continue;
+        for (const pi of predecessors[i]!) {
+          if (idom[pi] === -1) continue;
           next = next === -1 ? pi : intersect(pi, next);
         }
         if (next !== idom[i]) {
@@ -257,8 +259,8 @@ export class GraphFacts {
     if (!start || (start === avoid && to !== avoid)) return undefined;
     const previous = new Map<string, string | null>([[start, null]]);
     const queue = [start];
-    while (queue.length) {
-      const s = queue.shift()!;
+    for (let head = 0; head < queue.length; head++) {
+      const s = queue[head]!;
       if (s === to) break;
       if (s === avoid && s !== start) continue;
       this.graph.forEachOutNeighbor(s, (t) => {
