@@ -77,6 +77,8 @@ export type PathSegment = { name: string; span: Span } | { index: number; span: 
 // ---------------------------------------------------------------- workflow
 
 export interface SourceFileAst {
+  /** Which front end built it; absent means the aegis language. */
+  dialect?: "aegis" | "aegis-manifest" | "agentos";
   imports: ImportDecl[];
   workflow?: WorkflowDecl;
   span: Span;
@@ -103,7 +105,14 @@ export interface WorkflowDecl {
   limits?: Value & { kind: "object" };
   start?: Named & { keywordSpan: Span };
   states: StateDecl[];
+  /** `output "…"`: the run's result, a template. */
   output?: Template;
+  /** `output { field: "…" }`: the run's result as named templates. */
+  outputFields?: Value & { kind: "object" };
+  /** `output schema { … }`: JSON Schema of the run's result. */
+  outputSchema?: Value & { kind: "object" };
+  /** `storage { … }`: volumes the run's containers share. */
+  storage?: Value & { kind: "object" };
   span: Span;
 }
 
@@ -159,6 +168,8 @@ export interface StateDecl {
   final?: { outcome: "success" | "failure"; span: Span };
   /** The action of a final state (`final DONE = run "…"`); kind is then that action. */
   agent?: Named;
+  /** `agent "name-{{input.x}}"`: an agent whose name is only known at run time. */
+  agentTemplate?: Template;
   /** `run` command: a shell string or an argument vector. */
   command?: Value;
   image?: Template;
@@ -202,6 +213,8 @@ export type StateStatement =
   | { kind: "command"; value: Value; span: Span }
   | { kind: "volumes"; value: Value; span: Span }
   | { kind: "resources"; value: Value; span: Span }
+  | { kind: "options"; value: Value; span: Span }
+  | { kind: "handler"; value: Value; span: Span }
   | { kind: "result"; key: Named; span: Span }
   | { kind: "default"; value: Value; span: Span }
   | { kind: "iterations"; value: number; span: Span };

@@ -9,12 +9,19 @@ import { type Check, GraphFacts } from "./checks/context.ts";
 import { checkScopes } from "./checks/scopes.ts";
 import { checkSecurity } from "./checks/security.ts";
 import { checkStructure } from "./checks/structure.ts";
-import { compareDiagnostics, type Diagnostic, type Finding, toDiagnostic } from "./diagnostics.ts";
+import {
+  type Code,
+  compareDiagnostics,
+  type Diagnostic,
+  type Finding,
+  toDiagnostic,
+} from "./diagnostics.ts";
 import { exportGraph, type GraphDocument, type WorkflowGraph } from "./graph.ts";
 import { type ImportedWorkflow, Lowering } from "./lower.ts";
 import { parse } from "./parse.ts";
 import { SourceText } from "./source.ts";
 import { applySuppressions, readSuppressions } from "./suppressions.ts";
+import { isYamlFile, parseYamlWorkflow } from "./yaml/index.ts";
 
 /** The checks, in the order they run. Each lives in its own file under checks/. */
 export const checks: readonly Check[] = [
@@ -50,6 +57,25 @@ export interface CompileResult {
   sources: Map<string, SourceText>;
   /** Imported workflows by alias. */
   imports: Map<string, CompileResult>;
+}
+
+/** Findings after which the tree has holes: semantic checks would only echo them. */
+const unreadable = new Set<Code>(["AEG100", "AEG101", "AEG701", "AEG702", "AEG703", "AEG706"]);
+
+/**
+ * The file an import names: a path (relative to the importing file), or a bare workflow
+ * name looked up as NAME.aegis, NAME.yaml or NAME.yml beside it. Undefined when a bare
+ * name matches no file.
+ */
+function locateImport(
+  name: string,
+  from: string,
+  exists: (path: string) => boolean,
+): string | undefined {
+  const base = dirname(resolvePath(from));
+  const bare = !/[\\/]/.test(name) && !/\.(aegis|ya?ml)$/i.test(name);
+  if (!bare) return resolvePath(base, name);
+  return [".aegis", ".yaml", ".yml"].map((ext) => resolvePath(base, name + ext)).find(exists);
 }
 
 function defaultRead(path: string): string | undefined {
@@ -94,7 +120,11 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   const sources = new Map<string, SourceText>([[file, new SourceText(file, source)]]);
   const findings: Finding[] = [];
   const imports = new Map<string, CompileResult>();
-  const { ast, findings: parseFindings, comments } = parse(source, file);
+  const {
+    ast,
+    findings: parseFindings,
+    comments,
+  } = isYamlFile(file) ? parseYamlWorkflow(source, file) : parse(source, file);
   findings.push(...parseFindings);
   const resolved = resolveImports(ast, file, options, imports, findings, sources);
   const lowering = new Lowering(file, resolved);
@@ -102,9 +132,7 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   // After a syntax error, what follows it may be a misreading of the broken text: keep only
   // the lowering's findings on lines before the first syntax error.
   const firstSyntaxError = Math.min(
-    ...parseFindings
-      .filter((f) => f.code === "AEG100" || f.code === "AEG101")
-      .map((f) => f.span.start),
+    ...parseFindings.filter((f) => unreadable.has(f.code)).map((f) => f.span.start),
   );
   const text = sources.get(file)!;
   const cutoff = Number.isFinite(firstSyntaxError)
@@ -113,7 +141,7 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   findings.push(...lowering.findings.filter((f) => f.span.start < cutoff));
   let worst: WorstCase = { reasons: [] };
   // After a syntax error the tree has holes; semantic checks would only report echoes.
-  const syntaxErrors = parseFindings.some((f) => f.code === "AEG100" || f.code === "AEG101");
+  const syntaxErrors = parseFindings.some((f) => unreadable.has(f.code));
   if (ast.workflow && !syntaxErrors) {
     const facts = new GraphFacts(graph);
     const context = {
@@ -185,7 +213,29 @@ function resolveImports(
       continue;
     }
     aliases.add(imp.alias.name);
-    const path = resolvePath(dirname(resolvePath(file)), imp.path);
+    const path = locateImport(
+      imp.path,
+      file,
+      (p) => stack.includes(p) || cache.has(p) || read(p) !== undefined,
+    );
+    if (path === undefined) {
+      // A bare name that is no file next to this one: a workflow the engine resolves by
+      // name when the run gets there (AEGIS `workflow_id`).
+      findings.push({
+        code: "AEG708",
+        message: `subworkflow '${imp.path}' is not a file here; it will be looked up by name at run time`,
+        file,
+        span: imp.pathSpan,
+        hint: `put ${imp.path}.aegis or ${imp.path}.yaml next to this file to have it checked`,
+      });
+      resolved.set(imp.alias.name, {
+        path: imp.path,
+        workflow: imp.path,
+        hash: "",
+        external: true,
+      });
+      continue;
+    }
     if (stack.includes(path)) {
       const chain = [...stack.slice(stack.indexOf(path)), path]
         .map((p) => p.split("/").pop())

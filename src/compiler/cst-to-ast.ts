@@ -183,7 +183,15 @@ export class AstBuilder {
         }
         case "outputDecl": {
           const t = this.template(node(c, "template"));
+          const o = this.object(node(c, "object"));
           if (t) wf.output = t;
+          else if (o && token(c, "Schema")) wf.outputSchema = o;
+          else if (o) wf.outputFields = o;
+          break;
+        }
+        case "storageDecl": {
+          const o = this.object(node(c, "object"));
+          if (o) wf.storage = o;
           break;
         }
       }
@@ -325,6 +333,8 @@ export class AstBuilder {
         state.kind = "agent";
         const a = named(token(sub, "Name"));
         if (a) state.agent = a;
+        const t = this.template(node(sub, "template"));
+        if (t) state.agentTemplate = t;
         return;
       }
       case "runKind": {
@@ -437,6 +447,8 @@ export class AstBuilder {
     if (token(n, "Command")) return withSpan("command", "value", val());
     if (token(n, "Volumes")) return withSpan("volumes", "value", obj());
     if (token(n, "Resources")) return withSpan("resources", "value", obj());
+    if (token(n, "Options")) return withSpan("options", "value", obj());
+    if (token(n, "Handler")) return withSpan("handler", "value", obj());
     if (token(n, "Default")) return withSpan("default", "value", val());
     if (token(n, "Result")) return withSpan("result", "key", named(token(n, "Name")));
     if (token(n, "Iterations")) {

@@ -273,6 +273,43 @@ export const catalogue = {
     severity: "warning",
     summary: "A caller-supplied string input interpolated into a shell command without quoting.",
   },
+  // --- YAML front ends
+  AEG701: { rule: "yaml-syntax", severity: "error", summary: "The file is not valid YAML." },
+  AEG702: {
+    rule: "yaml-duplicate-key",
+    severity: "error",
+    summary: "A YAML mapping has the same key twice.",
+  },
+  AEG703: {
+    rule: "unknown-dialect",
+    severity: "error",
+    summary: "YAML that is neither an AEGIS manifest nor an AgentOS workflow.",
+  },
+  AEG704: {
+    rule: "yaml-unknown-field",
+    severity: "error",
+    summary: "A field the YAML format does not have.",
+  },
+  AEG705: {
+    rule: "yaml-wrong-type",
+    severity: "error",
+    summary: "A YAML field has the wrong type.",
+  },
+  AEG706: {
+    rule: "yaml-too-complex",
+    severity: "error",
+    summary: "An alias bomb or a document nested too deeply.",
+  },
+  AEG707: {
+    rule: "yaml-missing-field",
+    severity: "error",
+    summary: "A required YAML field is missing.",
+  },
+  AEG708: {
+    rule: "external-subworkflow",
+    severity: "info",
+    summary: "A subworkflow resolved by name at run time; the checker cannot see inside it.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof catalogue;

@@ -91,7 +91,14 @@ export interface StateNode {
   image?: TemplateRef;
   workdir?: TemplateRef;
   env?: Record<string, TemplateRef>;
-  volumes?: Record<string, string>;
+  /** Volume name → where it is mounted. */
+  volumes?: Record<string, { path: string; readOnly: boolean }>;
+  /** Container options passed to the runtime as they are (network, user, shell …). */
+  options?: Record<string, unknown>;
+  /** An agent that post-processes a container's output (AEGIS output_handler). */
+  handler?: { agent?: string; prompt?: TemplateRef; options: Record<string, unknown> };
+  /** `agent "name-{{…}}"`: the agent's name, rendered at run time. */
+  agentTemplate?: TemplateRef;
   resources?: Record<string, unknown>;
   judges?: JudgeSpec[];
   consensus?: ConsensusSpec;
@@ -144,9 +151,14 @@ export interface WorkflowAttributes {
   agents: Record<string, AgentSpec>;
   limits: Limits;
   start?: string;
-  output?: TemplateRef;
+  /** The run's result: one template, or named templates. */
+  output?: TemplateRef | Record<string, TemplateRef>;
+  /** JSON Schema of the run's result. */
+  outputSchema?: Record<string, unknown>;
+  /** Volumes shared by the run's containers. */
+  storage?: Record<string, unknown>;
   /** alias → imported workflow (its name and content hash). */
-  imports: Record<string, { path: string; workflow: string; hash: string }>;
+  imports: Record<string, { path: string; workflow: string; hash: string; external?: boolean }>;
   file: string;
   span: SourceSpan;
 }

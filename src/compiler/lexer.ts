@@ -41,6 +41,8 @@ export const Start = keyword("start");
 export const State = keyword("state");
 export const Final = keyword("final");
 export const Output = keyword("output");
+export const Schema = keyword("schema");
+export const Storage = keyword("storage");
 // State kinds
 export const Human = keyword("human");
 export const Run = keyword("run");
@@ -74,6 +76,8 @@ export const Workdir = keyword("workdir");
 export const Command = keyword("command");
 export const Volumes = keyword("volumes");
 export const Resources = keyword("resources");
+export const Options = keyword("options");
+export const Handler = keyword("handler");
 export const Result = keyword("result");
 export const Default = keyword("default");
 export const Iterations = keyword("iterations");

@@ -33,6 +33,8 @@ export interface ImportedWorkflow {
   path: string;
   workflow: string;
   hash: string;
+  /** Resolved by name at run time: not checked, not embedded. */
+  external?: boolean;
 }
 
 type StatementKind =
@@ -51,7 +53,16 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
   agent: ["prompt", "intent", "output", "judge", "consensus", "iterations", ...runSettings],
   human: ["prompt", "default", "timeout", "visits"],
   run: ["env", "workdir", ...runSettings],
-  container: ["command", "env", "workdir", "volumes", "resources", ...runSettings],
+  container: [
+    "command",
+    "env",
+    "workdir",
+    "volumes",
+    "resources",
+    "options",
+    "handler",
+    ...runSettings,
+  ],
   parallel: ["prompt", "judge", "consensus", ...runSettings],
   subworkflow: ["input", "result", ...runSettings],
   foreach: ["prompt", "intent", "output", "concurrency", ...runSettings],
@@ -98,6 +109,7 @@ export class Lowering {
     const wf = ast.workflow;
     if (!wf) return graph;
     graph.replaceAttributes(this.attributes(wf, ast));
+    const lowered = new Set<StateDecl>();
     for (const state of wf.states) {
       if (graph.hasNode(state.name.name)) {
         const first = graph.getNodeAttribute(state.name.name, "nameSpan");
@@ -112,9 +124,10 @@ export class Lowering {
         continue;
       }
       graph.addNode(state.name.name, this.state(state));
+      lowered.add(state);
     }
     for (const state of wf.states) {
-      if (graph.getNodeAttribute(state.name.name, "span").start !== state.span.start) continue;
+      if (!lowered.has(state)) continue; // a duplicate, reported above
       if (state.final) continue; // reported by the structure check: a run ends at a final state
       state.transitions.forEach((t, order) => {
         if (!graph.hasNode(t.target.name)) return; // reported by the structure check
@@ -155,6 +168,11 @@ export class Lowering {
     if (wf.description) attributes.description = wf.description.text;
     if (wf.start) attributes.start = wf.start.name;
     if (wf.output) attributes.output = this.template(wf.output);
+    else if (wf.outputFields)
+      attributes.output = this.templateMap(wf.outputFields, "an output field");
+    if (wf.outputSchema)
+      attributes.outputSchema = this.plain(wf.outputSchema) as Record<string, unknown>;
+    if (wf.storage) attributes.storage = this.plain(wf.storage) as Record<string, unknown>;
     for (const imp of ast.imports) {
       const resolved = this.imports.get(imp.alias.name);
       if (resolved) attributes.imports[imp.alias.name] = resolved;
@@ -479,6 +497,7 @@ export class Lowering {
     };
 
     if (decl.agent) node.agent = decl.agent.name;
+    if (decl.agentTemplate) node.agentTemplate = this.template(decl.agentTemplate);
     if (decl.image) node.image = this.template(decl.image);
     if (decl.command) node.command = this.command(decl.command);
     if (decl.workflowRef) {
@@ -585,13 +604,15 @@ export class Lowering {
         if (command) node.command = command;
         break;
       }
-      case "volumes": {
-        const volumes: Record<string, string> = {};
-        for (const [k, v] of Object.entries(this.templateMap(st.value, "a mount path")))
-          volumes[k] = v.text;
-        node.volumes = volumes;
+      case "volumes":
+        node.volumes = this.volumes(st.value);
         break;
-      }
+      case "options":
+        node.options = this.plain(st.value) as Record<string, unknown>;
+        break;
+      case "handler":
+        node.handler = this.handler(st.value);
+        break;
       case "resources":
         node.resources = this.plain(st.value) as Record<string, unknown>;
         break;
@@ -627,6 +648,42 @@ export class Lowering {
         break;
       }
     }
+  }
+
+  /** `volumes { workspace: "/workspace" }` or `{ workspace: { path: "/w", read_only: true } }`. */
+  private volumes(v: Value): NonNullable<StateNode["volumes"]> {
+    const out: NonNullable<StateNode["volumes"]> = {};
+    for (const e of this.entries(v.kind === "object" ? v : undefined)) {
+      const value = e.value;
+      if (value.kind === "string") {
+        out[e.key.name] = { path: value.value, readOnly: false };
+        continue;
+      }
+      const spec =
+        value.kind === "object" ? (this.plain(value) as Record<string, unknown>) : undefined;
+      if (spec && typeof spec.path === "string") {
+        out[e.key.name] = { path: spec.path, readOnly: spec.read_only === true };
+      } else
+        this.report(
+          "AEG104",
+          'a volume is a mount path, or { path: "…", read_only: true }',
+          value.span,
+        );
+    }
+    return out;
+  }
+
+  /** `handler { agent: "formatter", prompt: "…{{output}}…", timeout: 60s, required: true }`. */
+  private handler(v: Value): NonNullable<StateNode["handler"]> {
+    const handler: NonNullable<StateNode["handler"]> = { options: {} };
+    for (const e of this.entries(v.kind === "object" ? v : undefined)) {
+      if (e.key.name === "prompt" && e.value.kind === "string")
+        handler.prompt = this.template(e.value.template);
+      else if (e.key.name === "agent" && (e.value.kind === "string" || e.value.kind === "symbol")) {
+        handler.agent = e.value.kind === "string" ? e.value.value : e.value.name;
+      } else handler.options[e.key.name] = this.plain(e.value);
+    }
+    return handler;
   }
 
   private outputFields(obj: Value & { kind: "object" }): Record<string, string> {

@@ -1,7 +1,7 @@
 // parse(): source text → AST + findings. Never throws; the parser recovers so that one run
 // reports every syntax error of a file.
 import type { IRecognitionException, IToken } from "chevrotain";
-import type { SourceFileAst } from "./ast.ts";
+import type { Expr, SourceFileAst, Span } from "./ast.ts";
 import { AstBuilder, tokenSpan } from "./cst-to-ast.ts";
 import type { Finding } from "./diagnostics.ts";
 import { aegisLexer } from "./lexer.ts";
@@ -156,4 +156,38 @@ function ruleLabel(rule: string): string {
     rule.replace(/Decl$|Kind$/, "").replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`) +
     (rule.endsWith("Decl") ? " declaration" : "")
   );
+}
+
+/**
+ * Parses a lone expression (a YAML front end's `custom` condition), shifting positions by
+ * `offset` so they point into the file the text came from.
+ */
+export function parseExpression(text: string, offset: number): { expr?: Expr; error?: string } {
+  const lexed = aegisLexer.tokenize(text);
+  if (lexed.errors.length > 0)
+    return { error: `unexpected character ${JSON.stringify(text[lexed.errors[0]!.offset])}` };
+  const parser = getParser();
+  parser.input = lexed.tokens;
+  const cst = parser.expression();
+  if (parser.errors.length > 0) return { error: parser.errors[0]!.message.split("\n")[0] };
+  const builder = new AstBuilder();
+  const expr = builder.expression(cst);
+  if (!expr || builder.problems.length > 0)
+    return { error: builder.problems[0]?.message ?? "not an expression" };
+  return { expr: shift(expr, offset) };
+}
+
+function shift<T>(value: T, offset: number): T {
+  if (Array.isArray(value)) return value.map((v) => shift(v, offset)) as T;
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] =
+        k === "span" && v && typeof v === "object"
+          ? { start: (v as Span).start + offset, end: (v as Span).end + offset }
+          : shift(v, offset);
+    }
+    return out as T;
+  }
+  return value;
 }

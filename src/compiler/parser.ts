@@ -49,6 +49,7 @@ export class AegisParser extends CstParser {
       { ALT: () => this.SUBRULE(this.stateDecl) },
       { ALT: () => this.SUBRULE(this.finalDecl) },
       { ALT: () => this.SUBRULE(this.outputDecl) },
+      { ALT: () => this.SUBRULE(this.storageDecl) },
     ]);
   });
 
@@ -160,9 +161,24 @@ export class AegisParser extends CstParser {
     this.CONSUME(T.Name);
   });
 
+  /** `output "template"`, `output { field: "template" }` or `output schema { JSON Schema }`. */
   outputDecl = this.RULE("outputDecl", () => {
     this.CONSUME(T.Output);
-    this.SUBRULE(this.template);
+    this.OR([
+      { ALT: () => this.SUBRULE(this.template) },
+      { ALT: () => this.SUBRULE(this.object) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Schema);
+          this.SUBRULE2(this.object);
+        },
+      },
+    ]);
+  });
+
+  storageDecl = this.RULE("storageDecl", () => {
+    this.CONSUME(T.Storage);
+    this.SUBRULE(this.object);
   });
 
   stateDecl = this.RULE("stateDecl", () => {
@@ -203,9 +219,10 @@ export class AegisParser extends CstParser {
     ]);
   });
 
+  /** `agent NAME`, or `agent "name-{{input.x}}"` for an agent chosen at run time. */
   agentKind = this.RULE("agentKind", () => {
     this.CONSUME(T.Agent);
-    this.CONSUME(T.Name);
+    this.OR([{ ALT: () => this.CONSUME(T.Name) }, { ALT: () => this.SUBRULE(this.template) }]);
   });
 
   runKind = this.RULE("runKind", () => {
@@ -392,6 +409,18 @@ export class AegisParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Resources);
           this.SUBRULE4(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Options);
+          this.SUBRULE5(this.object);
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(T.Handler);
+          this.SUBRULE6(this.object);
         },
       },
       {

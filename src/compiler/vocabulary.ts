@@ -8,7 +8,7 @@ export type FieldType =
   | "boolean"
   | "list"
   | "any"
-  | { object: Record<string, FieldType>; open?: boolean };
+  | { object: Record<string, FieldType>; open?: boolean; text?: boolean };
 
 const common: Record<string, FieldType> = {
   status: "string",
@@ -46,7 +46,8 @@ const agentFields: Record<string, FieldType> = {
 
 /** A shell command or a container: what a process leaves behind. */
 const processFields: Record<string, FieldType> = {
-  output: "string",
+  // Renders as stdout; AEGIS manifests also read `output.stdout`, `output.exit_code` ….
+  output: { object: { stdout: "string", stderr: "string", exit_code: "number" }, text: true },
   stdout: "string",
   stderr: "string",
   exit_code: "number",

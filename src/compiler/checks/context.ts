@@ -40,7 +40,9 @@ export interface TemplateUse {
     | "input"
     | "feedback"
     | "output"
-    | "judge";
+    | "judge"
+    | "agent"
+    | "handler";
   edge?: TransitionEdge;
 }
 
@@ -97,6 +99,10 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     if (node.input && isTemplateRef(node.input)) before(node.input, "input");
     else for (const t of Object.values(node.input ?? {})) before(t as TemplateRef, "input");
     for (const j of node.judges ?? []) before(j.prompt, "judge");
+    before(node.agentTemplate, "agent");
+    // A container's output handler runs after it, on its output.
+    if (node.handler?.prompt)
+      uses.push({ state, template: node.handler.prompt, moment: "after", role: "handler" });
     if (node.output) uses.push({ state, template: node.output, moment: "after", role: "output" });
     for (const { attributes } of transitionsOf(graph, state)) {
       if (attributes.feedback)
@@ -110,7 +116,9 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     }
   });
   const output = graph.getAttribute("output");
-  if (output) uses.push({ template: output, moment: "after", role: "output" });
+  const outputs =
+    output === undefined ? [] : isTemplateRef(output) ? [output] : Object.values(output);
+  for (const template of outputs) uses.push({ template, moment: "after", role: "output" });
   return uses;
 }
 

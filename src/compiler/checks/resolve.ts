@@ -33,9 +33,12 @@ export interface Place {
   bareFields: boolean;
   /** States tested by an enclosing {{#if}}: reading them is safe even if they did not run. */
   guards?: readonly string[];
+  /** Names local to this template (a container handler's `output`). */
+  locals?: Readonly<Record<string, FieldType>>;
 }
 
 const roots = [
+  "blackboard",
   "input",
   "context",
   "secrets",
@@ -115,6 +118,34 @@ export class Resolver {
     if (head === undefined || head === "") return { type: "any", trust: "trusted" };
     const here = this.node(place.state);
 
+    if (place.locals && Object.hasOwn(place.locals, head)) {
+      return this.walk({ type: place.locals[head]!, trust: "untrusted" }, rest, 1, parts);
+    }
+    // AEGIS manifests: the blackboard holds every state's output so far, by state name.
+    if (head === "blackboard") {
+      // Typed like the state's own result, but readable before it ran (it is then empty).
+      const target = this.node(rest[0]);
+      if (!target || rest.length < 2) return { type: "any", trust: "untrusted" };
+      const fields = resultFields(target);
+      const field = rest[1]!;
+      if (!Object.hasOwn(fields, field)) return { type: "any", trust: "untrusted" };
+      const type = fields[field]!;
+      return this.walk(
+        { type, trust: isInertField(type) ? "trusted" : "untrusted" },
+        rest.slice(2),
+        3,
+        parts,
+      );
+    }
+    // AEGIS custom conditions name the state's own result `state_output`.
+    if (head === "state_output" && here && place.moment === "after") {
+      return this.walk(
+        { type: { object: resultFields(here) }, trust: "untrusted" },
+        rest,
+        1,
+        parts,
+      );
+    }
     // Variables local to a kind of state.
     if (here?.foreach && head === here.foreach.item && place.moment === "before") {
       return this.walk({ type: "any", trust: "untrusted" }, rest, 1, parts);

@@ -49,7 +49,12 @@ export const checkScopes: Check = (ctx) => {
       if (ref.relative || (ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root")) continue;
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       if (parts.length === 0 || parts[0] === "this") continue;
-      const r = resolver.resolve(parts, { ...place, guards: ref.guards });
+      const locals = use.role === "handler" ? { output: "any" as const } : undefined;
+      const r = resolver.resolve(parts, {
+        ...place,
+        guards: ref.guards,
+        ...(locals && { locals }),
+      });
       if ("code" in r)
         ctx.report({
           code: r.code,

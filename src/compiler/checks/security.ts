@@ -86,12 +86,16 @@ function checkShellInterpolation(ctx: CheckContext): void {
           : parts[0] === "github"
             ? "the pull request or event"
             : "an agent, a human or a command's output";
+      // YAML dialects had no way to quote: there, an unquoted value is a warning, so that
+      // existing files keep running; `aegis convert` turns it into an error to fix.
+      const fromYaml = ctx.ast.dialect !== undefined && ctx.ast.dialect !== "aegis";
       ctx.report({
         code: r.trust === "caller" ? "AEG606" : "AEG601",
         message: `${what} comes from ${source} and is put into a shell command unquoted`,
         span: ref.span,
         file,
         hint: `write {{quote ${ref.original}}}, or pass it in env { VALUE: "{{${ref.original}}}" } and use "$VALUE"`,
+        ...(fromYaml && r.trust !== "caller" && { severity: "warning" as const }),
       });
     }
   }

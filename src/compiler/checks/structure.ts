@@ -50,10 +50,12 @@ export const checkStructure: Check = (ctx) => {
     });
   }
 
-  const declarations = new Map(wf.states.map((s) => [s.span.start, s]));
+  // The first declaration of each name is the one in the graph (duplicates are AEG202).
+  const declarations = new Map<string, (typeof wf.states)[number]>();
+  for (const s of wf.states) if (!declarations.has(s.name.name)) declarations.set(s.name.name, s);
   graph.forEachNode((state, node) => {
     const transitions = transitionsOf(graph, state);
-    const declared = declarations.get(node.span.start);
+    const declared = declarations.get(state);
     // The lowering keeps a final state's transitions out of the graph: a run ends there.
     const first = declared?.transitions[0];
     if (node.final && first) {

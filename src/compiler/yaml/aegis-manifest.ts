@@ -1,0 +1,928 @@
+// AEGIS workflow manifests (apiVersion: 100monkeys.ai/v1, kind: Workflow) → AST.
+// Defaults and ranges are that format's (visits 1–20, default 5; transitions 1–100,
+// default 50), written into the AST explicitly so that `aegis convert` shows them.
+import type { Node } from "yaml";
+import type {
+  AgentDecl,
+  Expr,
+  ImportDecl,
+  InputDecl,
+  Named,
+  SourceFileAst,
+  Span,
+  StateDecl,
+  StateSetting,
+  StateStatement,
+  Template,
+  TransitionDecl,
+  TypeExpr,
+  Value,
+  WorkflowDecl,
+} from "../ast.ts";
+import { parseDuration } from "../cst-to-ast.ts";
+import { parseExpression } from "../parse.ts";
+import { type Context, isMap, isScalar, type MapReader, type YAMLMap } from "./reader.ts";
+
+const stateKinds = [
+  "Agent",
+  "System",
+  "Human",
+  "ParallelAgents",
+  "ContainerRun",
+  "ParallelContainerRun",
+  "Subworkflow",
+] as const;
+const conditions = [
+  "always",
+  "on_success",
+  "on_failure",
+  "exit_code_zero",
+  "exit_code_non_zero",
+  "exit_code",
+  "score_above",
+  "score_below",
+  "score_between",
+  "confidence_above",
+  "score_and_confidence",
+  "consensus",
+  "all_approved",
+  "any_rejected",
+  "input_equals",
+  "input_equals_yes",
+  "input_equals_no",
+  "custom",
+] as const;
+
+/** Terminal states whose name says failure end the run as failed. */
+const failureName = /fail|error|abort|reject|cancel/i;
+
+// ------------------------------------------------------------ small AST builders
+
+/** Whether the language can write this as a bare name. */
+export function isName(text: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/.test(text);
+}
+
+/** A bare name made from any text: `my.workflow` → `my_workflow`. */
+export function toName(text: string): string {
+  const cleaned = text
+    .replace(/[^A-Za-z0-9_-]/g, "_")
+    .replace(/-+$/, "")
+    .replace(/-{2,}/g, "-");
+  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+}
+
+export function path(names: string[], span: Span): Expr {
+  return { kind: "path", segments: names.map((name) => ({ name, span })), span };
+}
+export function literal(value: string | number | boolean, span: Span): Expr {
+  return { kind: "literal", value, span };
+}
+export function binary(
+  op: Expr & { kind: "binary" } extends { op: infer O } ? O : never,
+  left: Expr,
+  right: Expr,
+  span: Span,
+): Expr {
+  return { kind: "binary", op, left, right, span };
+}
+export function stringValue(template: Template): Value {
+  return { kind: "string", value: template.text, span: template.span, template };
+}
+export function plainTemplate(text: string, span: Span): Template {
+  return { kind: "template", text, span, map: [0, span.start] };
+}
+
+/** `"180s"`, `"10m"`, `"1h30m"`, or a number of seconds. */
+export function readDuration(m: MapReader, key: string): { ms: number; span: Span } | undefined {
+  const node = m.node_(key);
+  if (node === undefined || node === null) return undefined;
+  const span = m.keySpan(key);
+  if (isScalar(node)) {
+    const raw = node.value;
+    if (typeof raw === "number" && raw > 0) return { ms: Math.round(raw * 1000), span };
+    if (
+      typeof raw === "string" &&
+      /^\s*\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h|d))*\s*$/.test(raw)
+    ) {
+      return { ms: parseDuration(raw.trim()), span };
+    }
+  }
+  m.report_(
+    "AEG705",
+    `'${key}' must be a duration such as "30s", "10m", "24h" (or a number of seconds)`,
+    node,
+  );
+  return undefined;
+}
+
+export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
+  const top = ctx.map(root, "the manifest");
+  const apiVersion = top.string("apiVersion", true);
+  if (apiVersion && !apiVersion.value.startsWith("100monkeys.ai/")) {
+    ctx.reader.report(
+      "AEG104",
+      `apiVersion '${apiVersion.value}' is not an AEGIS manifest version (100monkeys.ai/v1)`,
+      apiVersion.span,
+    );
+  }
+  const kind = top.string("kind", true);
+  if (kind && kind.value !== "Workflow") {
+    ctx.reader.report(
+      "AEG104",
+      `kind '${kind.value}' is not supported here; expected Workflow`,
+      kind.span,
+    );
+  }
+  const imports: ImportDecl[] = [];
+  const metadata = top.map("metadata", true);
+  const spec = top.map("spec", true);
+  const name = metadata?.named("name", true) ?? { name: "workflow", span: top.span };
+  const wf: WorkflowDecl = {
+    name,
+    inputs: [],
+    secrets: [],
+    agents: [],
+    states: [],
+    span: top.span,
+  };
+  if (metadata) readMetadata(ctx, metadata, wf);
+  top.finish(["apiVersion", "kind", "metadata", "spec"]);
+  if (spec) readSpec(ctx, spec, wf, imports);
+  return { dialect: "aegis-manifest", imports, workflow: wf, span: top.span };
+}
+
+function readMetadata(ctx: Context, m: MapReader, wf: WorkflowDecl): void {
+  const version = m.string("version");
+  if (version) wf.version = { value: version.value, span: version.span };
+  const description = m.template("description");
+  if (description) wf.description = description;
+  for (const key of ["labels", "annotations"] as const) {
+    const v = m.value(key);
+    if (v?.kind === "object") wf[key] = v;
+    else if (v) ctx.reader.report("AEG705", `'${key}' must be a mapping`, v.span);
+  }
+  const inputSchema = m.map("input_schema");
+  if (inputSchema) wf.inputs = readInputSchema(ctx, inputSchema);
+  const outputSchema = m.value("output_schema");
+  if (outputSchema?.kind === "object") wf.outputSchema = outputSchema;
+  const outputTemplate = m.value("output_template");
+  if (outputTemplate?.kind === "string") wf.output = outputTemplate.template;
+  else if (outputTemplate?.kind === "object") wf.outputFields = outputTemplate;
+  else if (outputTemplate)
+    ctx.reader.report(
+      "AEG705",
+      "'output_template' must be a string or a mapping of strings",
+      outputTemplate.span,
+    );
+  // Discovery metadata of the AEGIS registry; no meaning for a run.
+  m.accept("scope", "tags");
+  m.finish([
+    "name",
+    "version",
+    "description",
+    "labels",
+    "annotations",
+    "input_schema",
+    "output_schema",
+    "output_template",
+    "scope",
+    "tags",
+  ]);
+}
+
+function schemaType(ctx: Context, schema: MapReader): TypeExpr | undefined {
+  const span = schema.span;
+  const enumValues = schema.list("enum");
+  if (enumValues) {
+    const members: TypeExpr[] = [];
+    for (const v of enumValues) {
+      if (isScalar(v) && (typeof v.value === "string" || typeof v.value === "number")) {
+        members.push({ kind: "literal", value: v.value, span: ctx.reader.span(v) });
+      }
+    }
+    schema.accept("type");
+    return members.length === 1 ? members[0] : { kind: "union", members, span };
+  }
+  const type = schema.string("type");
+  if (!type) return { kind: "named", name: "any", args: [], span };
+  const simple: Record<string, string> = {
+    string: "string",
+    number: "number",
+    integer: "integer",
+    boolean: "boolean",
+    object: "object",
+  };
+  if (type.value === "array") {
+    const items = schema.map("items");
+    const item = items ? schemaType(ctx, items) : undefined;
+    items?.finish([...schemaKeys]);
+    return { kind: "named", name: "list", args: item ? [item] : [], span: type.span };
+  }
+  const named = simple[type.value];
+  if (!named) {
+    ctx.reader.report(
+      "AEG705",
+      `unsupported input type '${type.value}'`,
+      type.span,
+      "types are string, number, integer, boolean, object, array",
+    );
+    return { kind: "named", name: "any", args: [], span: type.span };
+  }
+  return { kind: "named", name: named, args: [], span: type.span };
+}
+
+/** JSON Schema keywords accepted in an input's schema (beyond what becomes its type). */
+const schemaKeys = [
+  "type",
+  "enum",
+  "items",
+  "description",
+  "default",
+  "properties",
+  "required",
+  "additionalProperties",
+  "format",
+  "pattern",
+  "minimum",
+  "maximum",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "examples",
+  "title",
+] as const;
+
+function readInputSchema(ctx: Context, schema: MapReader): InputDecl[] {
+  schema.accept("type", "$schema", "additionalProperties", "title", "description");
+  const properties = schema.map("properties");
+  const requiredList = (schema.list("required") ?? []).flatMap((n) =>
+    isScalar(n) ? [String(n.value)] : [],
+  );
+  schema.finish([
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "$schema",
+    "title",
+    "description",
+  ]);
+  if (!properties) return [];
+  const inputs: InputDecl[] = [];
+  for (const [key, pair] of properties.pairs) {
+    const node = ctx.resolve(pair.value);
+    const nameSpan = ctx.reader.span(pair.key);
+    properties.accept(key);
+    if (!node || !isMap(node)) {
+      ctx.reader.report("AEG705", `the schema of input '${key}' must be a mapping`, nameSpan);
+      continue;
+    }
+    const prop = ctx.map(node, `input '${key}'`);
+    const input: InputDecl = {
+      name: { name: key, span: nameSpan },
+      optional: false,
+      span: ctx.reader.span(pair),
+    };
+    const type = schemaType(ctx, prop);
+    if (type) input.type = type;
+    const def = prop.value("default");
+    if (def) input.default = def;
+    const description = prop.template("description");
+    if (description) input.description = description;
+    prop.accept(...schemaKeys);
+    prop.finish([...schemaKeys]);
+    input.optional = !requiredList.includes(key) && !def;
+    inputs.push(input);
+  }
+  return inputs;
+}
+
+function readSpec(ctx: Context, spec: MapReader, wf: WorkflowDecl, imports: ImportDecl[]): void {
+  const context = spec.value("context");
+  if (context?.kind === "object") wf.context = context;
+  else if (context) ctx.reader.report("AEG705", "'context' must be a mapping", context.span);
+  const initial = spec.named("initial_state", true);
+  if (initial) wf.start = { ...initial, keywordSpan: spec.keySpan("initial_state") };
+  const storage = spec.value("storage");
+  if (storage?.kind === "object") wf.storage = storage;
+  const transitions = spec.number("max_total_transitions");
+  const transitionsValue = transitions?.value ?? 50;
+  if (
+    transitions &&
+    (!Number.isInteger(transitions.value) || transitions.value < 1 || transitions.value > 100)
+  ) {
+    ctx.reader.report(
+      "AEG104",
+      "max_total_transitions must be a whole number from 1 to 100",
+      transitions.span,
+    );
+  }
+  const limitsSpan = transitions?.span ?? spec.span;
+  wf.limits = {
+    kind: "object",
+    entries: [
+      {
+        key: { name: "transitions", span: limitsSpan },
+        value: {
+          kind: "number",
+          value: Math.min(100, Math.max(1, Math.round(transitionsValue))),
+          span: limitsSpan,
+        },
+        span: limitsSpan,
+      },
+    ],
+    span: limitsSpan,
+  };
+  const states = spec.map("states", true);
+  spec.finish(["context", "initial_state", "storage", "max_total_transitions", "states"]);
+  if (!states) return;
+  const agents = new Map<string, AgentDecl>();
+  const declareAgent = (n: Named) => {
+    if (!agents.has(n.name)) agents.set(n.name, { name: n, args: [], options: [], span: n.span });
+  };
+  const needsEnd: StateDecl[] = [];
+  for (const [stateName, pair] of states.pairs) {
+    states.accept(stateName);
+    const node = ctx.resolve(pair.value);
+    const nameSpan = ctx.reader.span(pair.key);
+    if (!node || !isMap(node)) {
+      ctx.reader.report("AEG705", `state '${stateName}' must be a mapping`, nameSpan);
+      continue;
+    }
+    if (!isName(stateName)) {
+      ctx.reader.report(
+        "AEG104",
+        `'${stateName}' cannot be a state name: use letters, digits, _ and inner -`,
+        nameSpan,
+      );
+      continue;
+    }
+    const state = readState(
+      ctx,
+      ctx.map(node, `state '${stateName}'`),
+      { name: stateName, span: nameSpan },
+      imports,
+      declareAgent,
+    );
+    if (!state) continue;
+    if (state.kind !== "final" && !state.final && !exhaustive(state.transitions))
+      needsEnd.push(state);
+    wf.states.push(state);
+  }
+  // The AEGIS engine ends a run at a state none of whose transitions match; aegis fails it
+  // instead, so that gap is made explicit: an `otherwise` to a final state.
+  if (needsEnd.length > 0) {
+    const names = new Set(wf.states.map((s) => s.name.name));
+    let endName = "COMPLETED";
+    for (let i = 2; names.has(endName); i++) endName = `COMPLETED_${i}`;
+    for (const state of needsEnd) {
+      state.transitions.push({
+        otherwise: true,
+        target: { name: endName, span: state.name.span },
+        span: state.name.span,
+      });
+    }
+    const span = needsEnd[0]!.name.span;
+    wf.states.push({
+      name: { name: endName, span },
+      kind: "final",
+      kindSpan: span,
+      final: { outcome: "success", span },
+      settings: [],
+      statements: [],
+      transitions: [],
+      span,
+    });
+  }
+  wf.agents = [...agents.values()];
+}
+
+/** Whether some transition always matches (so the engines agree on what happens next). */
+function exhaustive(transitions: TransitionDecl[]): boolean {
+  const labels = new Set(
+    transitions.map((t) =>
+      t.otherwise ? "otherwise" : t.condition ? conditionKey(t.condition) : "",
+    ),
+  );
+  return (
+    labels.has("otherwise") ||
+    labels.has("always") ||
+    (labels.has("success") && labels.has("failure")) ||
+    (labels.has("approved") && labels.has("rejected")) ||
+    (labels.has("exit_code==0") && labels.has("exit_code!=0"))
+  );
+}
+
+function conditionKey(e: Expr): string {
+  if (e.kind === "path") return e.segments.map((s) => ("name" in s ? s.name : s.index)).join(".");
+  if (e.kind === "binary" && e.left.kind === "path" && e.right.kind === "literal")
+    return `${conditionKey(e.left)}${e.op}${e.right.value}`;
+  return "";
+}
+
+function readState(
+  ctx: Context,
+  m: MapReader,
+  name: Named,
+  imports: ImportDecl[],
+  declareAgent: (n: Named) => void,
+): StateDecl | undefined {
+  const kindField = m.string("kind", true);
+  if (!kindField) return undefined;
+  const kind = stateKinds.find((k) => k === kindField.value);
+  if (!kind) {
+    const h = stateKinds.find((k) => k.toLowerCase() === kindField.value.toLowerCase());
+    ctx.reader.report(
+      "AEG104",
+      `unknown state kind '${kindField.value}'`,
+      kindField.span,
+      h ? `did you mean '${h}'?` : `kinds are ${stateKinds.join(", ")}`,
+    );
+    return undefined;
+  }
+  const state: StateDecl = {
+    name,
+    kind: "agent",
+    kindSpan: kindField.span,
+    settings: [],
+    statements: [],
+    transitions: [],
+    span: m.span,
+  };
+  const settings: StateSetting[] = state.settings;
+  const statements: StateStatement[] = state.statements;
+  const common = ["kind", "timeout", "max_state_visits", "transitions"];
+  const timeout = readDuration(m, "timeout");
+  if (timeout) settings.push({ kind: "timeout", ms: timeout.ms, span: timeout.span });
+  const visits = m.number("max_state_visits");
+  if (visits && (!Number.isInteger(visits.value) || visits.value < 1 || visits.value > 20)) {
+    ctx.reader.report(
+      "AEG104",
+      "max_state_visits must be a whole number from 1 to 20",
+      visits.span,
+    );
+  }
+  const visitSpan = visits?.span ?? name.span;
+  settings.push({
+    kind: "visits",
+    value: Math.min(20, Math.max(1, Math.round(visits?.value ?? 5))),
+    span: visitSpan,
+  });
+
+  const fields: string[] = [];
+  const tpl = (key: string, as: "prompt" | "intent", required = false) => {
+    fields.push(key);
+    const t = m.template(key, required);
+    if (t) statements.push({ kind: as, template: t, span: t.span });
+  };
+  switch (kind) {
+    case "Agent": {
+      state.kind = "agent";
+      fields.push("agent", "intent", "input", "judges", "max_iterations");
+      const agent = m.string("agent", true);
+      // A name the language cannot write bare (a template, a path) stays a string.
+      if (agent && !isName(agent.value)) state.agentTemplate = ctx.template(agent.node);
+      else if (agent) {
+        state.agent = { name: agent.value, span: agent.span };
+        declareAgent(state.agent);
+      }
+      tpl("intent", "intent");
+      tpl("input", "prompt");
+      for (const judge of m.list("judges") ?? [])
+        readJudge(ctx, judge, statements, declareAgent, "judge");
+      const iterations = m.number("max_iterations");
+      if (iterations)
+        statements.push({ kind: "iterations", value: iterations.value, span: iterations.span });
+      break;
+    }
+    case "System": {
+      state.kind = "run";
+      fields.push("command", "env", "workdir");
+      const command = m.value("command");
+      if (!command) m.missing("command");
+      else state.command = command;
+      readEnvWorkdir(m, statements);
+      break;
+    }
+    case "Human": {
+      state.kind = "human";
+      fields.push("prompt", "default_response");
+      tpl("prompt", "prompt");
+      const def = m.value("default_response");
+      if (def) statements.push({ kind: "default", value: def, span: def.span });
+      break;
+    }
+    case "ParallelAgents": {
+      state.kind = "parallel";
+      fields.push("agents", "consensus");
+      const agents = m.list("agents") ?? [];
+      if (agents.length === 0) m.missing("agents");
+      for (const judge of agents) readJudge(ctx, judge, statements, declareAgent, "agent");
+      const consensus = m.map("consensus");
+      if (consensus)
+        statements.push({
+          kind: "consensus",
+          config: readConsensus(ctx, consensus),
+          span: consensus.span,
+        });
+      break;
+    }
+    case "ContainerRun": {
+      state.kind = "container";
+      readContainer(ctx, m, state, fields);
+      break;
+    }
+    case "ParallelContainerRun": {
+      state.kind = "container";
+      ctx.reader.report(
+        "AEG104",
+        "ParallelContainerRun is not supported yet: aegis has no parallel container state",
+        kindField.span,
+        "split it into ContainerRun states, one after another",
+      );
+      m.accept("steps", "completion");
+      break;
+    }
+    case "Subworkflow": {
+      state.kind = "subworkflow";
+      fields.push("workflow_id", "mode", "result_key", "input");
+      const id = m.named("workflow_id", true);
+      if (id) {
+        const alias = { name: toName(id.name), span: id.span };
+        state.workflowRef = alias;
+        if (!imports.some((i) => i.alias.name === alias.name)) {
+          imports.push({ path: id.name, pathSpan: id.span, alias, span: id.span });
+        }
+      }
+      const mode = m.string("mode");
+      if (mode && mode.value !== "blocking" && mode.value !== "fire_and_forget") {
+        ctx.reader.report("AEG104", "mode must be blocking or fire_and_forget", mode.span);
+      }
+      if (mode)
+        state.mode = {
+          value: mode.value === "fire_and_forget" ? "detached" : "blocking",
+          span: mode.span,
+        };
+      const result = m.named("result_key");
+      if (result) statements.push({ kind: "result", key: result, span: result.span });
+      const input = m.value("input");
+      if (input) statements.push({ kind: "input", value: input, span: input.span });
+      break;
+    }
+  }
+  const transitions = m.list("transitions");
+  for (const t of transitions ?? []) {
+    const tr = readTransition(ctx, t);
+    if (tr) state.transitions.push(tr);
+  }
+  // `transitions: []` (or none): the run ends here.
+  if (state.transitions.length === 0 && (transitions?.length ?? 0) === 0) {
+    state.final = { outcome: failureName.test(name.name) ? "failure" : "success", span: name.span };
+  }
+  m.finish([...common, ...fields]);
+  return state;
+}
+
+function readEnvWorkdir(m: MapReader, statements: StateStatement[]): void {
+  const env = m.value("env");
+  if (env?.kind === "object") statements.push({ kind: "env", value: env, span: env.span });
+  const workdir = m.template("workdir");
+  if (workdir) statements.push({ kind: "workdir", value: workdir, span: workdir.span });
+}
+
+function readJudge(
+  ctx: Context,
+  node: Node,
+  statements: StateStatement[],
+  declareAgent: (n: Named) => void,
+  what: "judge" | "agent",
+): void {
+  if (isScalar(node)) {
+    const agent = { name: String(node.value), span: ctx.reader.span(node) };
+    declareAgent(agent);
+    statements.push({ kind: "judge", agent, span: agent.span });
+    return;
+  }
+  if (!isMap(node)) {
+    ctx.reader.report(
+      "AEG705",
+      `a ${what} is an agent name or a mapping with 'agent'`,
+      ctx.reader.span(node),
+    );
+    return;
+  }
+  const j = ctx.map(node, `a ${what}`);
+  const agent = j.named("agent", true);
+  if (!agent) return;
+  declareAgent(agent);
+  const judge: StateStatement = { kind: "judge", agent, span: j.span };
+  const weight = j.number("weight");
+  if (weight) judge.weight = weight.value;
+  const seconds = j.number("timeout_seconds");
+  if (seconds) judge.timeoutMs = Math.round(seconds.value * 1000);
+  const timeout = readDuration(j, "timeout");
+  if (timeout) judge.timeoutMs = timeout.ms;
+  const input = j.template("input");
+  if (input) judge.prompt = input;
+  j.finish(["agent", "weight", "timeout_seconds", "timeout", "input"]);
+  statements.push(judge);
+}
+
+function readConsensus(ctx: Context, c: MapReader): Value & { kind: "object" } {
+  const entries: (Value & { kind: "object" })["entries"] = [];
+  const put = (key: string, from: string) => {
+    const v = c.value(from);
+    if (!v) return;
+    const value: Value =
+      v.kind === "string" && key === "strategy"
+        ? { kind: "symbol", name: v.value, span: v.span }
+        : v;
+    entries.push({ key: { name: key, span: c.keySpan(from) }, value, span: v.span });
+  };
+  put("strategy", "strategy");
+  put("threshold", "threshold");
+  put("agreement", "min_agreement_confidence");
+  put("min_judges", "min_judges_required");
+  c.finish(["strategy", "threshold", "min_agreement_confidence", "min_judges_required"]);
+  return { kind: "object", entries, span: c.span };
+}
+
+function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: string[]): void {
+  fields.push(
+    "image",
+    "command",
+    "workdir",
+    "env",
+    "volumes",
+    "resources",
+    "output_handler",
+    ...containerOptions,
+  );
+  const image = m.template("image", true);
+  if (image) state.image = image;
+  const command = m.value("command");
+  if (command) state.statements.push({ kind: "command", value: command, span: command.span });
+  readEnvWorkdir(m, state.statements);
+  const volumes = m.list("volumes");
+  if (volumes) {
+    const entries: (Value & { kind: "object" })["entries"] = [];
+    for (const v of volumes) {
+      if (!isMap(v)) {
+        ctx.reader.report(
+          "AEG705",
+          "a volume is a mapping with 'name' and 'mount_path'",
+          ctx.reader.span(v),
+        );
+        continue;
+      }
+      const vol = ctx.map(v, "a volume");
+      const volName = vol.named("name", true);
+      const mount = vol.value("mount_path");
+      if (!mount) vol.missing("mount_path");
+      const readOnly = vol.value("read_only");
+      vol.finish(["name", "mount_path", "read_only"]);
+      if (!volName || !mount) continue;
+      const spec: Value = {
+        kind: "object",
+        entries: [
+          { key: { name: "path", span: mount.span }, value: mount, span: mount.span },
+          ...(readOnly
+            ? [
+                {
+                  key: { name: "read_only", span: readOnly.span },
+                  value: readOnly,
+                  span: readOnly.span,
+                },
+              ]
+            : []),
+        ],
+        span: vol.span,
+      };
+      entries.push({ key: volName, value: spec, span: vol.span });
+    }
+    const span = m.keySpan("volumes");
+    state.statements.push({ kind: "volumes", value: { kind: "object", entries, span }, span });
+  }
+  const resources = m.value("resources");
+  if (resources?.kind === "object")
+    state.statements.push({ kind: "resources", value: resources, span: resources.span });
+  const options: (Value & { kind: "object" })["entries"] = [];
+  for (const key of containerOptions) {
+    const v = m.value(key);
+    if (v) options.push({ key: { name: key, span: m.keySpan(key) }, value: v, span: v.span });
+  }
+  if (options.length > 0) {
+    const span = options[0]!.span;
+    state.statements.push({
+      kind: "options",
+      value: { kind: "object", entries: options, span },
+      span,
+    });
+  }
+  const handler = m.map("output_handler");
+  if (handler) {
+    const entries: (Value & { kind: "object" })["entries"] = [];
+    const put = (key: string, value: Value | undefined, keySpan: Span) => {
+      if (value) entries.push({ key: { name: key, span: keySpan }, value, span: value.span });
+    };
+    put("type", handler.value("type"), handler.keySpan("type"));
+    put("agent", handler.value("agent_id"), handler.keySpan("agent_id"));
+    put("prompt", handler.value("input_template"), handler.keySpan("input_template"));
+    const seconds = handler.number("timeout_seconds");
+    if (seconds) {
+      put(
+        "timeout",
+        {
+          kind: "duration",
+          ms: Math.round(seconds.value * 1000),
+          text: `${seconds.value}s`,
+          span: seconds.span,
+        },
+        handler.keySpan("timeout_seconds"),
+      );
+    }
+    put("required", handler.value("required"), handler.keySpan("required"));
+    handler.finish(["type", "agent_id", "input_template", "timeout_seconds", "required"]);
+    state.statements.push({
+      kind: "handler",
+      value: { kind: "object", entries, span: handler.span },
+      span: handler.span,
+    });
+  }
+}
+
+/** ContainerRun fields handed to the container runtime as they are. */
+const containerOptions = [
+  "name",
+  "shell",
+  "network_mode",
+  "run_as_user",
+  "read_only_root_filesystem",
+  "user",
+  "privileged",
+  "entrypoint",
+];
+
+function readTransition(ctx: Context, node: Node): TransitionDecl | undefined {
+  if (!isMap(node)) {
+    ctx.reader.report(
+      "AEG705",
+      "a transition is a mapping with 'condition' and 'target'",
+      ctx.reader.span(node),
+    );
+    return undefined;
+  }
+  const t = ctx.map(node, "a transition");
+  const conditionField = t.string("condition", true);
+  const target = t.named("target", true);
+  const feedback = t.template("feedback");
+  const extra = ["threshold", "min", "max", "value", "expression", "agreement", "confidence"];
+  if (!conditionField || !target) {
+    t.accept(...extra);
+    return undefined;
+  }
+  const span = conditionField.span;
+  const condition = readCondition(ctx, t, conditionField.value, span);
+  t.finish(["condition", "target", "feedback", ...extra]);
+  if (condition === undefined) return undefined;
+  const decl: TransitionDecl = {
+    otherwise: false,
+    condition: condition === "always" ? path(["always"], span) : condition,
+    target,
+    span: t.span,
+  };
+  if (feedback) decl.feedback = feedback;
+  return decl;
+}
+
+function readCondition(
+  ctx: Context,
+  t: MapReader,
+  condition: string,
+  span: Span,
+): Expr | "always" | undefined {
+  const num = (key: string): Expr | undefined => {
+    const n = t.number(key);
+    if (!n) {
+      if (!t.has(key)) t.missing(key, `condition ${condition} compares with '${key}'`);
+      return undefined;
+    }
+    return literal(n.value, n.span);
+  };
+  const field = (name: string) => path([name], span);
+  switch (condition) {
+    case "always":
+      return "always";
+    case "on_success":
+      return field("success");
+    case "on_failure":
+      return field("failure");
+    case "exit_code_zero":
+      return binary("==", field("exit_code"), literal(0, span), span);
+    case "exit_code_non_zero":
+      return binary("!=", field("exit_code"), literal(0, span), span);
+    case "exit_code": {
+      const v = num("value");
+      return v && binary("==", field("exit_code"), v, span);
+    }
+    case "score_above": {
+      const v = num("threshold");
+      return v && binary(">=", field("score"), v, span);
+    }
+    case "score_below": {
+      const v = num("threshold");
+      return v && binary("<", field("score"), v, span);
+    }
+    case "score_between": {
+      const low = num("min");
+      const high = num("max");
+      return low && high
+        ? { kind: "between", operand: field("score"), low, high, span }
+        : undefined;
+    }
+    case "confidence_above": {
+      const v = num("threshold");
+      return v && binary(">=", field("confidence"), v, span);
+    }
+    case "score_and_confidence": {
+      const s = num("threshold");
+      const c = num("confidence");
+      return s && c
+        ? binary(
+            "and",
+            binary(">=", field("score"), s, span),
+            binary(">=", field("confidence"), c, span),
+            span,
+          )
+        : undefined;
+    }
+    case "consensus": {
+      const threshold = t.number("threshold");
+      const agreement = t.number("agreement");
+      const parts: Expr[] = [];
+      if (threshold)
+        parts.push(
+          binary(
+            ">=",
+            path(["consensus", "score"], span),
+            literal(threshold.value, threshold.span),
+            span,
+          ),
+        );
+      if (agreement)
+        parts.push(
+          binary(
+            ">=",
+            path(["consensus", "agreement"], span),
+            literal(agreement.value, agreement.span),
+            span,
+          ),
+        );
+      if (parts.length === 0) return field("consensus");
+      return parts.reduce((a, b) => binary("and", a, b, span));
+    }
+    case "all_approved":
+      return field("all_approved");
+    case "any_rejected":
+      return field("any_rejected");
+    case "input_equals_yes":
+      return field("approved");
+    case "input_equals_no":
+      return field("rejected");
+    case "input_equals": {
+      const v = t.string("value", true);
+      return v && binary("==", field("response"), literal(v.value, v.span), span);
+    }
+    case "custom": {
+      const expression = t.string("expression", true);
+      if (!expression) return undefined;
+      const parsed = parseExpression(
+        expression.value,
+        expression.span.start +
+          (/^["']/.test(ctx.reader.text[expression.span.start] ?? "") ? 1 : 0),
+      );
+      if (!parsed.expr) {
+        ctx.reader.report(
+          "AEG104",
+          `custom condition: ${parsed.error ?? "not an expression"}`,
+          expression.span,
+          "write it in aegis's expression language, e.g. state_output.output.valid == true",
+        );
+        return undefined;
+      }
+      return parsed.expr;
+    }
+    default: {
+      const h = conditions.find((c) => c.startsWith(condition) || condition.startsWith(c));
+      ctx.reader.report(
+        "AEG104",
+        `unknown condition '${condition}'`,
+        span,
+        h ? `did you mean '${h}'?` : `conditions are ${conditions.join(", ")}`,
+      );
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,107 @@
+// The YAML front ends: AEGIS manifests and AgentOS workflows, recognised by their content,
+// become the same AST as the aegis language (so the same lowering, checks and outputs).
+import { parseAllDocuments } from "yaml";
+import type { SourceFileAst } from "../ast.ts";
+import type { Finding } from "../diagnostics.ts";
+import type { ParseResult } from "../parse.ts";
+import { lowerAegisManifest } from "./aegis-manifest.ts";
+import { lowerAgentOs } from "./agentos.ts";
+import { Context, isMap, MAX_DEPTH, YamlReader, YamlTooComplex } from "./reader.ts";
+
+export type YamlDialect = "aegis-manifest" | "agentos";
+
+export function isYamlFile(file: string): boolean {
+  return /\.ya?ml$/i.test(file);
+}
+
+export function parseYamlWorkflow(
+  text: string,
+  file: string,
+): ParseResult & { dialect?: YamlDialect } {
+  const reader = new YamlReader(file, text);
+  const empty: SourceFileAst = { imports: [], span: { start: 0, end: text.length } };
+  const fail = (): ParseResult => ({ ast: empty, findings: reader.findings, comments: [] });
+  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const list = Array.isArray(documents) ? documents : [];
+  if (!Array.isArray(documents)) {
+    reader.report("AEG701", "the file holds no YAML document", { start: 0, end: 0 });
+    return fail();
+  }
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      const [start, end] = error.pos;
+      const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+      reader.report(
+        error.code === "DUPLICATE_KEY" ? "AEG702" : "AEG701",
+        message.charAt(0).toLowerCase() + message.slice(1),
+        { start, end: Math.max(end, start + 1) },
+      );
+    }
+  }
+  if (reader.findings.length > 0) return fail();
+  if (list.length !== 1) {
+    const second = list[1];
+    reader.report(
+      "AEG701",
+      "a workflow file holds exactly one YAML document",
+      second ? { start: second.range[0], end: second.range[0] + 3 } : { start: 0, end: 0 },
+    );
+    return fail();
+  }
+  const doc = list[0]!;
+  try {
+    checkDepth(doc.contents, 0);
+    const ctx = new Context(reader, doc);
+    const root = ctx.resolve(doc.contents);
+    if (!root || !isMap(root)) {
+      reader.report(
+        "AEG703",
+        "this YAML is not a workflow: expected a mapping at the top",
+        reader.span(root),
+      );
+      return fail();
+    }
+    const keys = new Set(root.items.map((p) => String((p.key as { value?: unknown })?.value)));
+    if (keys.has("apiVersion") || (keys.has("kind") && keys.has("spec"))) {
+      return {
+        ast: lowerAegisManifest(ctx, root),
+        findings: reader.findings,
+        comments: [],
+        dialect: "aegis-manifest",
+      };
+    }
+    if (keys.has("steps")) {
+      return {
+        ast: lowerAgentOs(ctx, root),
+        findings: reader.findings,
+        comments: [],
+        dialect: "agentos",
+      };
+    }
+    reader.report(
+      "AEG703",
+      "this YAML is neither an AEGIS manifest (apiVersion: 100monkeys.ai/v1, kind: Workflow) nor an AgentOS workflow (steps: …)",
+      { start: 0, end: Math.min(text.indexOf("\n") >>> 0, text.length) },
+    );
+    return fail();
+  } catch (error) {
+    if (!(error instanceof YamlTooComplex)) throw error;
+    reader.report("AEG706", error.message, { start: 0, end: 0 });
+    return fail();
+  }
+}
+
+/** Refuses very deep documents before anything walks them recursively. */
+function checkDepth(node: unknown, depth: number): void {
+  if (depth > MAX_DEPTH) throw new YamlTooComplex(`nesting deeper than ${MAX_DEPTH} levels`);
+  const items = (node as { items?: unknown[] } | null)?.items;
+  if (!Array.isArray(items)) return;
+  for (const item of items) {
+    const pair = item as { key?: unknown; value?: unknown };
+    if (pair && typeof pair === "object" && "value" in pair && "key" in pair) {
+      checkDepth(pair.value, depth + 1);
+    } else checkDepth(item, depth + 1);
+  }
+}
+
+export type { Finding };
