@@ -158,6 +158,7 @@ export type StateKind =
   | "loop"
   | "branch"
   | "coordinate"
+  | "containers"
   | "final";
 
 export interface StateDecl {
@@ -214,6 +215,13 @@ export type StateStatement =
   | { kind: "volumes"; value: Value; span: Span }
   | { kind: "resources"; value: Value; span: Span }
   | { kind: "options"; value: Value; span: Span }
+  | {
+      kind: "container";
+      name: Named;
+      image: Template;
+      config?: Value & { kind: "object" };
+      span: Span;
+    }
   | { kind: "handler"; value: Value; span: Span }
   | { kind: "result"; key: Named; span: Span }
   | { kind: "default"; value: Value; span: Span }

@@ -329,6 +329,9 @@ export class AstBuilder {
       case "Branch":
         state.kind = "branch";
         return;
+      case "Containers":
+        state.kind = "containers";
+        return;
       case "agentKind": {
         state.kind = "agent";
         const a = named(token(sub, "Name"));
@@ -448,6 +451,13 @@ export class AstBuilder {
     if (token(n, "Volumes")) return withSpan("volumes", "value", obj());
     if (token(n, "Resources")) return withSpan("resources", "value", obj());
     if (token(n, "Options")) return withSpan("options", "value", obj());
+    if (token(n, "Container")) {
+      const name = named(token(n, "Name"));
+      const image = tpl();
+      if (!name || !image) return undefined;
+      const config = obj();
+      return { kind: "container", name, image, ...(config && { config }), span };
+    }
     if (token(n, "Handler")) return withSpan("handler", "value", obj());
     if (token(n, "Default")) return withSpan("default", "value", val());
     if (token(n, "Result")) return withSpan("result", "key", named(token(n, "Name")));

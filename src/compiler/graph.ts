@@ -79,6 +79,16 @@ export interface ConsensusSpec {
 
 export type CommandSpec = { shell: TemplateRef } | { argv: TemplateRef[] };
 
+/** One container of a `containers` state (AEGIS ParallelContainerRun). */
+export interface ContainerStep {
+  name: string;
+  image: TemplateRef;
+  command?: CommandSpec;
+  env?: Record<string, TemplateRef>;
+  workdir?: TemplateRef;
+  volumes?: Record<string, { path: string; readOnly: boolean }>;
+}
+
 export interface StateNode {
   name: string;
   kind: Exclude<StateKind, "final"> | "final";
@@ -93,6 +103,8 @@ export interface StateNode {
   env?: Record<string, TemplateRef>;
   /** Volume name → where it is mounted. */
   volumes?: Record<string, { path: string; readOnly: boolean }>;
+  /** `containers` states: the containers run side by side. */
+  containers?: ContainerStep[];
   /** Container options passed to the runtime as they are (network, user, shell …). */
   options?: Record<string, unknown>;
   /** An agent that post-processes a container's output (AEGIS output_handler). */

@@ -53,6 +53,7 @@ export const Foreach = keyword("foreach");
 export const Loop = keyword("loop");
 export const Branch = keyword("branch");
 export const Coordinate = keyword("coordinate");
+export const Containers = keyword("containers");
 // State settings and statements
 export const Timeout = keyword("timeout");
 export const Visits = keyword("visits");

@@ -17,6 +17,7 @@ import { printExpr } from "./expression.ts";
 import {
   type AgentSpec,
   type ConsensusSpec,
+  type ContainerStep,
   createWorkflowGraph,
   type InputSpec,
   type InputType,
@@ -69,6 +70,7 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
   loop: ["prompt", "intent", "output", "max", "until", ...runSettings],
   branch: ["visits"],
   coordinate: ["prompt", "steps", ...runSettings],
+  containers: ["container", "options", ...runSettings],
   final: ["output"],
 };
 
@@ -559,7 +561,7 @@ export class Lowering {
     if (node.errorMode === "retry" && !node.retry) node.retry = { max: 2, backoffMs: 1000 };
 
     for (const st of decl.statements) {
-      if (!check(st.kind, st.span, st.kind === "judge")) continue;
+      if (!check(st.kind, st.span, st.kind === "judge" || st.kind === "container")) continue;
       this.statement(node, st);
     }
     this.requireFields(decl, node);
@@ -610,6 +612,10 @@ export class Lowering {
       case "options":
         node.options = this.plain(st.value) as Record<string, unknown>;
         break;
+      case "container":
+        node.containers ??= [];
+        node.containers.push(this.containerStep(st));
+        break;
       case "handler":
         node.handler = this.handler(st.value);
         break;
@@ -648,6 +654,39 @@ export class Lowering {
         break;
       }
     }
+  }
+
+  /** `container lint "rust:1.75" { command: [...], env: {...}, workdir: "…", volumes: {...} }`. */
+  private containerStep(st: StateStatement & { kind: "container" }): ContainerStep {
+    const step: ContainerStep = { name: st.name.name, image: this.template(st.image) };
+    const known = ["command", "env", "workdir", "volumes"];
+    for (const e of this.entries(st.config)) {
+      switch (e.key.name) {
+        case "command": {
+          const command = this.command(e.value);
+          if (command) step.command = command;
+          break;
+        }
+        case "env":
+          step.env = this.templateMap(e.value, "an environment variable");
+          break;
+        case "workdir":
+          if (e.value.kind === "string") step.workdir = this.template(e.value.template);
+          else this.report("AEG104", "workdir must be a string", e.value.span);
+          break;
+        case "volumes":
+          step.volumes = this.volumes(e.value);
+          break;
+        default:
+          this.report(
+            "AEG105",
+            `unknown container setting '${e.key.name}'`,
+            e.key.span,
+            hintFor(e.key.name, known) ?? `settings are ${known.join(", ")}`,
+          );
+      }
+    }
+    return step;
   }
 
   /** `volumes { workspace: "/workspace" }` or `{ workspace: { path: "/w", read_only: true } }`. */
@@ -814,6 +853,10 @@ export class Lowering {
         break;
       case "container":
         if (!node.image?.text.trim()) missing("has no image");
+        break;
+      case "containers":
+        if (!node.containers?.length)
+          missing("has no containers", 'add `container NAME "image" { command: [...] }` lines');
         break;
       case "loop":
         if (node.loop?.max === undefined) {

@@ -216,6 +216,7 @@ export class AegisParser extends CstParser {
       { ALT: () => this.SUBRULE(this.loopKind) },
       { ALT: () => this.CONSUME(T.Branch) },
       { ALT: () => this.SUBRULE(this.coordinateKind) },
+      { ALT: () => this.CONSUME(T.Containers) },
     ]);
   });
 
@@ -415,6 +416,15 @@ export class AegisParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Options);
           this.SUBRULE5(this.object);
+        },
+      },
+      // One container of a `containers` state: `container NAME "image" { command: [...] }`.
+      {
+        ALT: () => {
+          this.CONSUME(T.Container);
+          this.CONSUME2(T.Name);
+          this.SUBRULE5(this.template);
+          this.OPTION(() => this.SUBRULE7(this.object));
         },
       },
       {

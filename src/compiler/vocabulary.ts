@@ -83,12 +83,26 @@ const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
   subworkflow: { output: "any", result: "any", child_execution_id: "string" },
   coordinate: { output: "any", route: "list", steps: "number" },
   branch: {},
+  // Several containers at once: each one's result by name; exit_code is the worst one.
+  containers: {
+    output: { object: {}, open: true, text: true },
+    results: { object: {}, open: true },
+    exit_code: "number",
+    succeeded: "number",
+    failed: "number",
+  },
   final: { output: "any" },
 };
 
 /** Result fields of a state, given its declared output shape if any. */
 export function resultFields(state: StateNode): Record<string, FieldType> {
   const fields: Record<string, FieldType> = { ...common, ...byKind[state.kind] };
+  if (state.containers) {
+    const each: FieldType = {
+      object: { stdout: "string", stderr: "string", exit_code: "number", success: "boolean" },
+    };
+    fields.results = { object: Object.fromEntries(state.containers.map((c) => [c.name, each])) };
+  }
   if (state.outputFields) {
     const shape: Record<string, FieldType> = {};
     for (const [k, v] of Object.entries(state.outputFields))

@@ -166,6 +166,9 @@ function callsPerVisit(node: StateNode, children: Children): number | undefined 
       const over = node.foreach?.over;
       return over?.kind === "list" ? attempts * over.items.length : undefined;
     }
+    case "container":
+      // An output handler is one more agent call.
+      return node.handler ? attempts : 0;
     case "subworkflow": {
       const child = node.subworkflow ? children.get(node.subworkflow.workflow) : undefined;
       return child?.agentCalls === undefined ? undefined : attempts * child.agentCalls;

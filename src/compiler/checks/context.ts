@@ -99,6 +99,18 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     if (node.input && isTemplateRef(node.input)) before(node.input, "input");
     else for (const t of Object.values(node.input ?? {})) before(t as TemplateRef, "input");
     for (const j of node.judges ?? []) before(j.prompt, "judge");
+    for (const c of node.containers ?? []) {
+      before(c.image, "image");
+      before(c.workdir, "workdir");
+      for (const t of Object.values(c.env ?? {})) before(t, "env");
+      if (c.command && "shell" in c.command) before(c.command.shell, "shell");
+      if (c.command && "argv" in c.command) {
+        const argv = c.command.argv;
+        argv.forEach((a, i) => {
+          before(a, isShellScript(argv, i) ? "shell" : "argv");
+        });
+      }
+    }
     before(node.agentTemplate, "agent");
     // A container's output handler runs after it, on its output.
     if (node.handler?.prompt)

@@ -22,6 +22,8 @@ function action(node: StateNode): string {
       return `coordinate by ${node.coordinate?.router ?? ""}`;
     case "branch":
       return "branch";
+    case "containers":
+      return `containers ×${node.containers?.length ?? 0}`;
     case "final":
       return "";
   }

@@ -11,6 +11,7 @@ const shapes: Record<string, string> = {
   branch: "diamond",
   run: "parallelogram",
   container: "parallelogram",
+  containers: "parallelogram",
   subworkflow: "component",
   parallel: "box3d",
 };

@@ -29,7 +29,8 @@ function shape(node: StateNode, name: string): string {
   if (node.final) return `([${l}])`;
   if (node.kind === "human") return `{{${l}}}`;
   if (node.kind === "branch") return `{${l}}`;
-  if (node.kind === "run" || node.kind === "container") return `[/${l}/]`;
+  if (node.kind === "run" || node.kind === "container" || node.kind === "containers")
+    return `[/${l}/]`;
   if (node.kind === "subworkflow") return `[[${l}]]`;
   return `[${l}]`;
 }

@@ -535,14 +535,58 @@ function readState(
       break;
     }
     case "ParallelContainerRun": {
-      state.kind = "container";
-      ctx.reader.report(
-        "AEG104",
-        "ParallelContainerRun is not supported yet: aegis has no parallel container state",
-        kindField.span,
-        "split it into ContainerRun states, one after another",
-      );
-      m.accept("steps", "completion");
+      state.kind = "containers";
+      fields.push("steps", "completion");
+      const steps = m.list("steps") ?? [];
+      if (steps.length === 0) m.missing("steps");
+      for (const step of steps) {
+        if (!isMap(step)) {
+          ctx.reader.report(
+            "AEG705",
+            "a step is a mapping with 'name', 'image' and 'command'",
+            ctx.reader.span(step),
+          );
+          continue;
+        }
+        const s = ctx.map(step, "a container step");
+        const stepName = s.named("name", true);
+        const image = s.template("image", true);
+        const entries: (Value & { kind: "object" })["entries"] = [];
+        for (const key of ["command", "env", "workdir"]) {
+          const v = s.value(key);
+          if (v) entries.push({ key: { name: key, span: s.keySpan(key) }, value: v, span: v.span });
+        }
+        const volumes = readVolumes(ctx, s);
+        if (volumes)
+          entries.push({
+            key: { name: "volumes", span: volumes.span },
+            value: volumes,
+            span: volumes.span,
+          });
+        s.finish(["name", "image", "command", "env", "workdir", "volumes"]);
+        if (!stepName || !image) continue;
+        const config: Value & { kind: "object" } = { kind: "object", entries, span: s.span };
+        statements.push({
+          kind: "container",
+          name: { name: toName(stepName.name), span: stepName.span },
+          image,
+          config,
+          span: s.span,
+        });
+      }
+      const completion = m.value("completion");
+      if (completion) {
+        const span = completion.span;
+        statements.push({
+          kind: "options",
+          value: {
+            kind: "object",
+            entries: [{ key: { name: "completion", span }, value: completion, span }],
+            span,
+          },
+          span,
+        });
+      }
       break;
     }
     case "Subworkflow": {
@@ -665,46 +709,8 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
   const command = m.value("command");
   if (command) state.statements.push({ kind: "command", value: command, span: command.span });
   readEnvWorkdir(m, state.statements);
-  const volumes = m.list("volumes");
-  if (volumes) {
-    const entries: (Value & { kind: "object" })["entries"] = [];
-    for (const v of volumes) {
-      if (!isMap(v)) {
-        ctx.reader.report(
-          "AEG705",
-          "a volume is a mapping with 'name' and 'mount_path'",
-          ctx.reader.span(v),
-        );
-        continue;
-      }
-      const vol = ctx.map(v, "a volume");
-      const volName = vol.named("name", true);
-      const mount = vol.value("mount_path");
-      if (!mount) vol.missing("mount_path");
-      const readOnly = vol.value("read_only");
-      vol.finish(["name", "mount_path", "read_only"]);
-      if (!volName || !mount) continue;
-      const spec: Value = {
-        kind: "object",
-        entries: [
-          { key: { name: "path", span: mount.span }, value: mount, span: mount.span },
-          ...(readOnly
-            ? [
-                {
-                  key: { name: "read_only", span: readOnly.span },
-                  value: readOnly,
-                  span: readOnly.span,
-                },
-              ]
-            : []),
-        ],
-        span: vol.span,
-      };
-      entries.push({ key: volName, value: spec, span: vol.span });
-    }
-    const span = m.keySpan("volumes");
-    state.statements.push({ kind: "volumes", value: { kind: "object", entries, span }, span });
-  }
+  const volumes = readVolumes(ctx, m);
+  if (volumes) state.statements.push({ kind: "volumes", value: volumes, span: volumes.span });
   const resources = m.value("resources");
   if (resources?.kind === "object")
     state.statements.push({ kind: "resources", value: resources, span: resources.span });
@@ -751,6 +757,49 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
       span: handler.span,
     });
   }
+}
+
+/** `volumes: [{ name, mount_path, read_only }]` → `{ name: { path, read_only } }`. */
+function readVolumes(ctx: Context, m: MapReader): (Value & { kind: "object" }) | undefined {
+  const volumes = m.list("volumes");
+  if (!volumes) return undefined;
+  const entries: (Value & { kind: "object" })["entries"] = [];
+  for (const v of volumes) {
+    if (!isMap(v)) {
+      ctx.reader.report(
+        "AEG705",
+        "a volume is a mapping with 'name' and 'mount_path'",
+        ctx.reader.span(v),
+      );
+      continue;
+    }
+    const vol = ctx.map(v, "a volume");
+    const volName = vol.named("name", true);
+    const mount = vol.value("mount_path");
+    if (!mount) vol.missing("mount_path");
+    const readOnly = vol.value("read_only");
+    vol.finish(["name", "mount_path", "read_only"]);
+    if (!volName || !mount) continue;
+    const spec: Value = {
+      kind: "object",
+      entries: [
+        { key: { name: "path", span: mount.span }, value: mount, span: mount.span },
+        ...(readOnly
+          ? [
+              {
+                key: { name: "read_only", span: readOnly.span },
+                value: readOnly,
+                span: readOnly.span,
+              },
+            ]
+          : []),
+      ],
+      span: vol.span,
+    };
+    entries.push({ key: volName, value: spec, span: vol.span });
+  }
+  const span = m.keySpan("volumes");
+  return { kind: "object", entries, span };
 }
 
 /** ContainerRun fields handed to the container runtime as they are. */
