@@ -20,6 +20,7 @@ import type {
   WorkflowDecl,
 } from "../ast.ts";
 import { parseDuration } from "../cst-to-ast.ts";
+import { hintFor } from "../diagnostics.ts";
 import { parseExpression } from "../parse.ts";
 import { type Context, isMap, isScalar, type MapReader, type YAMLMap } from "./reader.ts";
 
@@ -433,12 +434,11 @@ function readState(
   if (!kindField) return undefined;
   const kind = stateKinds.find((k) => k === kindField.value);
   if (!kind) {
-    const h = stateKinds.find((k) => k.toLowerCase() === kindField.value.toLowerCase());
     ctx.reader.report(
       "AEG104",
       `unknown state kind '${kindField.value}'`,
       kindField.span,
-      h ? `did you mean '${h}'?` : `kinds are ${stateKinds.join(", ")}`,
+      hintFor(kindField.value, stateKinds) ?? `kinds are ${stateKinds.join(", ")}`,
     );
     return undefined;
   }
@@ -964,12 +964,11 @@ function readCondition(
       return parsed.expr;
     }
     default: {
-      const h = conditions.find((c) => c.startsWith(condition) || condition.startsWith(c));
       ctx.reader.report(
         "AEG104",
         `unknown condition '${condition}'`,
         span,
-        h ? `did you mean '${h}'?` : `conditions are ${conditions.join(", ")}`,
+        hintFor(condition, conditions) ?? `conditions are ${conditions.join(", ")}`,
       );
       return undefined;
     }
