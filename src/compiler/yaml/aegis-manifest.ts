@@ -45,6 +45,7 @@ const conditions = [
   "score_between",
   "confidence_above",
   "score_and_confidence",
+  "score_and_confidence_above",
   "consensus",
   "all_approved",
   "any_rejected",
@@ -895,7 +896,8 @@ function readCondition(
       const v = num("threshold");
       return v && binary(">=", field("confidence"), v, span);
     }
-    case "score_and_confidence": {
+    case "score_and_confidence":
+    case "score_and_confidence_above": {
       const s = num("threshold");
       const c = num("confidence");
       return s && c

@@ -114,6 +114,11 @@ export class MapReader {
   finish(known: readonly string[] = [...this.read]): void {
     for (const [key, pair] of this.pairs) {
       if (this.read.has(key)) continue;
+      if (known.includes(key)) {
+        // A field of the format that means nothing in this case (a threshold on on_success).
+        this.ctx.reader.report("AEG704", `'${key}' has no effect in ${this.what} here`, this.ctx.reader.span(pair.key));
+        continue;
+      }
       this.ctx.reader.report(
         "AEG704",
         `unknown field '${key}' in ${this.what}`,
