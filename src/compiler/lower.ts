@@ -51,7 +51,16 @@ type StatementKind =
 
 const runSettings = ["timeout", "visits", "retry", "errors"] as const;
 const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
-  agent: ["prompt", "intent", "output", "judge", "consensus", "iterations", ...runSettings],
+  agent: [
+    "prompt",
+    "intent",
+    "output",
+    "judge",
+    "consensus",
+    "iterations",
+    "options",
+    ...runSettings,
+  ],
   human: ["prompt", "default", "timeout", "visits"],
   run: ["env", "workdir", ...runSettings],
   container: [

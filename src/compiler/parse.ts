@@ -169,7 +169,21 @@ export function parseExpression(text: string, offset: number): { expr?: Expr; er
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.expression();
-  if (parser.errors.length > 0) return { error: parser.errors[0]!.message.split("\n")[0] };
+  const error = parser.errors[0];
+  if (error) {
+    const t = error.token;
+    return {
+      error:
+        t.tokenType.name === "EOF"
+          ? "the expression ends too early"
+          : `unexpected '${t.image}' in the expression`,
+    };
+  }
+  if (lexed.tokens.length === 0) return { error: "the expression is empty" };
+  // A rule invoked on its own stops where it can; what follows is an error too.
+  const end = cst.location?.endOffset ?? -1;
+  const extra = lexed.tokens.find((t) => t.startOffset > end);
+  if (extra) return { error: `unexpected '${extra.image}' after the expression` };
   const builder = new AstBuilder();
   const expr = builder.expression(cst);
   if (!expr || builder.problems.length > 0)

@@ -11,6 +11,7 @@ import { securityCases } from "./cases/security.ts";
 import { structureCases } from "./cases/structure.ts";
 import { suppressionCases } from "./cases/suppression.ts";
 import { syntaxCases } from "./cases/syntax.ts";
+import { yamlCases } from "./cases/yaml.ts";
 
 const tables: Record<string, readonly TriggerCase[]> = {
   suppression: suppressionCases,
@@ -20,6 +21,7 @@ const tables: Record<string, readonly TriggerCase[]> = {
   scopes: scopeCases,
   agents: agentCases,
   security: securityCases,
+  yaml: yamlCases,
 };
 
 const all = Object.values(tables).flat();
@@ -51,6 +53,7 @@ describe("catalogue coverage", () => {
       scopes: /^AEG4/,
       agents: /^AEG5/,
       security: /^AEG6/,
+      yaml: /^AEG7/,
     };
     for (const [area, cases] of Object.entries(tables))
       for (const c of cases) expect(c.code, `${c.code} in ${area}`).toMatch(prefix[area]!);

@@ -24,16 +24,23 @@ export function formatText(
     );
     const source = sources.get(d.file);
     if (source && source.text.length > 0) {
-      const lineText = source.lineText(d.line).replace(/\t/g, " ");
+      // Long lines are shown as a window around the finding.
+      const full = source.lineText(d.line).replace(/\t/g, " ");
+      const from = Math.max(0, Math.min(d.column - 1 - 40, full.length - 120));
+      const clipped = full.length > 120;
+      const lineText = clipped
+        ? `${from > 0 ? "…" : ""}${full.slice(from, from + 120)}${from + 120 < full.length ? "…" : ""}`
+        : full;
+      const column = clipped ? d.column - from + (from > 0 ? 1 : 0) : d.column;
       const gutter = String(d.line).length;
       const width =
         d.endLine === d.line
           ? Math.max(1, d.endColumn - d.column)
-          : Math.max(1, lineText.length - d.column + 1);
+          : Math.max(1, lineText.length - column + 1);
       out.push(`${paint("dim", `${" ".repeat(gutter)} |`)}`);
       out.push(`${paint("dim", `${d.line} |`)} ${lineText}`);
       out.push(
-        `${paint("dim", `${" ".repeat(gutter)} |`)} ${" ".repeat(Math.max(0, d.column - 1))}${paint(colour, "^".repeat(Math.min(width, Math.max(1, lineText.length - d.column + 2))))}`,
+        `${paint("dim", `${" ".repeat(gutter)} |`)} ${" ".repeat(Math.max(0, column - 1))}${paint(colour, "^".repeat(Math.min(width, Math.max(1, lineText.length - column + 2))))}`,
       );
     }
     for (const r of d.related)

@@ -20,7 +20,7 @@ import type {
   WorkflowDecl,
 } from "../ast.ts";
 import { parseDuration } from "../cst-to-ast.ts";
-import { hintFor } from "../diagnostics.ts";
+import { article, hintFor } from "../diagnostics.ts";
 import { parseExpression } from "../parse.ts";
 import { type Context, isMap, isScalar, type MapReader, type YAMLMap } from "./reader.ts";
 
@@ -151,7 +151,31 @@ export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
   if (metadata) readMetadata(ctx, metadata, wf);
   top.finish(["apiVersion", "kind", "metadata", "spec"]);
   if (spec) readSpec(ctx, spec, wf, imports);
+  if (!metadata?.has("input_schema")) wf.inputs = inferInputs(ctx.reader.text);
   return { dialect: "aegis-manifest", imports, workflow: wf, span: top.span };
+}
+
+/**
+ * A manifest without input_schema takes any inputs: each `input.NAME` its templates use
+ * becomes an optional input of any type (so the checker still knows the names).
+ */
+function inferInputs(text: string): InputDecl[] {
+  const inputs = new Map<string, InputDecl>();
+  for (const mustache of text.matchAll(/\{\{\{?[^}]*\}\}/g)) {
+    for (const m of mustache[0].matchAll(/(?<![\w.])input\.([A-Za-z_][A-Za-z0-9_]*)/g)) {
+      const name = m[1]!;
+      if (inputs.has(name)) continue;
+      const start = mustache.index + m.index + "input.".length;
+      const span = { start, end: start + name.length };
+      inputs.set(name, {
+        name: { name, span },
+        optional: true,
+        type: { kind: "named", name: "any", args: [], span },
+        span,
+      });
+    }
+  }
+  return [...inputs.values()];
 }
 
 function readMetadata(ctx: Context, m: MapReader, wf: WorkflowDecl): void {
@@ -168,6 +192,8 @@ function readMetadata(ctx: Context, m: MapReader, wf: WorkflowDecl): void {
   if (inputSchema) wf.inputs = readInputSchema(ctx, inputSchema);
   const outputSchema = m.value("output_schema");
   if (outputSchema?.kind === "object") wf.outputSchema = outputSchema;
+  else if (outputSchema)
+    ctx.reader.report("AEG705", "'output_schema' must be a mapping", outputSchema.span);
   const outputTemplate = m.value("output_template");
   if (outputTemplate?.kind === "string") wf.output = outputTemplate.template;
   else if (outputTemplate?.kind === "object") wf.outputFields = outputTemplate;
@@ -307,8 +333,14 @@ function readSpec(ctx: Context, spec: MapReader, wf: WorkflowDecl, imports: Impo
   else if (context) ctx.reader.report("AEG705", "'context' must be a mapping", context.span);
   const initial = spec.named("initial_state", true);
   if (initial) wf.start = { ...initial, keywordSpan: spec.keySpan("initial_state") };
+  else {
+    // Reported above (AEG707); start at the first state so nothing else echoes it.
+    const first = spec.map("states")?.pairs.keys().next().value;
+    if (first) wf.start = { name: first, span: spec.span, keywordSpan: spec.span };
+  }
   const storage = spec.value("storage");
   if (storage?.kind === "object") wf.storage = storage;
+  else if (storage) ctx.reader.report("AEG705", "'storage' must be a mapping", storage.span);
   const transitions = spec.number("max_total_transitions");
   const transitionsValue = transitions?.value ?? 50;
   if (
@@ -432,21 +464,39 @@ function readState(
   declareAgent: (n: Named) => void,
 ): StateDecl | undefined {
   const kindField = m.string("kind", true);
-  if (!kindField) return undefined;
-  const kind = stateKinds.find((k) => k === kindField.value);
+  const kind = stateKinds.find((k) => k === kindField?.value);
   if (!kind) {
-    ctx.reader.report(
-      "AEG104",
-      `unknown state kind '${kindField.value}'`,
-      kindField.span,
-      hintFor(kindField.value, stateKinds) ?? `kinds are ${stateKinds.join(", ")}`,
-    );
-    return undefined;
+    if (kindField) {
+      ctx.reader.report(
+        "AEG104",
+        `unknown state kind '${kindField.value}'`,
+        kindField.span,
+        hintFor(kindField.value, stateKinds) ?? `kinds are ${stateKinds.join(", ")}`,
+      );
+    }
+    // Keep the state, as a plain branch, so that transitions to and from it still check.
+    const placeholder: StateDecl = {
+      name,
+      kind: "branch",
+      kindSpan: kindField?.span ?? name.span,
+      settings: [],
+      statements: [],
+      transitions: [],
+      span: m.span,
+    };
+    for (const t of m.list("transitions") ?? []) {
+      const tr = readTransition(ctx, t);
+      if (tr) placeholder.transitions.push(tr);
+    }
+    if (placeholder.transitions.length === 0)
+      placeholder.final = { outcome: "success", span: name.span };
+    m.accept(...m.pairs.keys());
+    return placeholder;
   }
   const state: StateDecl = {
     name,
     kind: "agent",
-    kindSpan: kindField.span,
+    kindSpan: kindField?.span ?? name.span,
     settings: [],
     statements: [],
     transitions: [],
@@ -633,6 +683,7 @@ function readState(
 function readEnvWorkdir(m: MapReader, statements: StateStatement[]): void {
   const env = m.value("env");
   if (env?.kind === "object") statements.push({ kind: "env", value: env, span: env.span });
+  else if (env) m.report_("AEG705", "'env' must be a mapping", m.node_("env") ?? null);
   const workdir = m.template("workdir");
   if (workdir) statements.push({ kind: "workdir", value: workdir, span: workdir.span });
 }
@@ -653,12 +704,12 @@ function readJudge(
   if (!isMap(node)) {
     ctx.reader.report(
       "AEG705",
-      `a ${what} is an agent name or a mapping with 'agent'`,
+      `${article(what)} is an agent name or a mapping with 'agent'`,
       ctx.reader.span(node),
     );
     return;
   }
-  const j = ctx.map(node, `a ${what}`);
+  const j = ctx.map(node, article(what));
   const agent = j.named("agent", true);
   if (!agent) return;
   declareAgent(agent);
@@ -713,6 +764,9 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
   const volumes = readVolumes(ctx, m);
   if (volumes) state.statements.push({ kind: "volumes", value: volumes, span: volumes.span });
   const resources = m.value("resources");
+  if (resources && resources.kind !== "object") {
+    m.report_("AEG705", "'resources' must be a mapping", m.node_("resources") ?? null);
+  }
   if (resources?.kind === "object")
     state.statements.push({ kind: "resources", value: resources, span: resources.span });
   const options: (Value & { kind: "object" })["entries"] = [];
@@ -834,9 +888,12 @@ function readTransition(ctx: Context, node: Node): TransitionDecl | undefined {
     return undefined;
   }
   const span = conditionField.span;
-  const condition = readCondition(ctx, t, conditionField.value, span);
+  const parsed = readCondition(ctx, t, conditionField.value, span);
+  if (parsed === undefined) t.accept(...extra);
+  // A condition that could not be read (reported) never fires, but keeps its target in the
+  // graph, so that the target is not also reported as unreachable.
+  const condition = parsed ?? literal(false, span);
   t.finish(["condition", "target", "feedback", ...extra]);
-  if (condition === undefined) return undefined;
   const decl: TransitionDecl = {
     otherwise: false,
     condition: condition === "always" ? path(["always"], span) : condition,

@@ -102,6 +102,8 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
     if (typeof value === "string" && isName(value)) agentNames.push({ name: value, span: s });
     else ctx.reader.report("AEG705", "an agent is a name", s);
   }
+  const version = top.string("version");
+  if (version) wf.version = { value: version.value, span: version.span };
   const stepNodes = top.list("steps") ?? [];
   top.finish(["id", "name", "description", "agents", "steps", "version"]);
   if (stepNodes.length === 0) {
@@ -110,6 +112,8 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       "the workflow needs at least one step in 'steps'",
       top.keySpan("steps"),
     );
+    wf.states.push(finalState("DONE", "success", top.span));
+    wf.start = { name: "DONE", span: top.span, keywordSpan: top.span };
     return { dialect: "agentos", imports: [], workflow: wf, span: top.span };
   }
 
@@ -164,11 +168,77 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
   };
   for (const a of agentNames) useAgent({ name: a, args: [], options: [], span: a.span });
 
+  const declareInput = (name: string, span: Span, type = "any") => {
+    if (inputs.has(name)) return;
+    inputs.set(name, {
+      name: { name, span },
+      optional: false,
+      type: { kind: "named", name: type, args: [], span },
+      span,
+    });
+  };
+  /** `{{x.y}}` in a condition or an items list → the path it means here. */
+  const reference = (ref: string, span: Span, previous: Step | undefined, type = "any"): string => {
+    const [head, ...rest] = ref.split(".");
+    if (head === "previous_step" && previous) return [previous.state, ...rest].join(".");
+    if (head === "workflow_input" || head === "input") {
+      if (rest[0]) declareInput(rest[0], span, rest.length === 1 ? type : "any");
+      return ["input", ...rest].join(".");
+    }
+    const variable = variables.get(head!);
+    if (variable) return [variable, ...rest].join(".");
+    declareInput(head!, span, rest.length === 0 ? type : "any");
+    return ["input", head, ...rest].join(".");
+  };
+  // Middle pass: the expressions of conditional, loop and fan-out steps. A step whose
+  // expression cannot be read runs as a plain step (the problem is reported once).
+  const expressions = new Map<Step, Expr>();
+  steps.forEach((step, i) => {
+    const m = step.m;
+    const previous = steps[i - 1];
+    const field =
+      step.mode === "conditional"
+        ? "condition"
+        : step.mode === "loop"
+          ? "until"
+          : step.mode === "fanout"
+            ? "items"
+            : undefined;
+    if (!field) return;
+    const text = m.string(field);
+    if (!text) {
+      if (field !== "items") {
+        m.missing(
+          field,
+          field === "until"
+            ? "a loop repeats until its output contains this text, or a condition holds"
+            : undefined,
+        );
+        step.mode = "sequential";
+      }
+      return;
+    }
+    const expr =
+      field === "until"
+        ? untilCondition(text.value, text.span, (ref) => reference(ref, text.span, previous))
+        : conditionExpr(text.value, text.span, (ref) =>
+            reference(ref, text.span, previous, field === "items" ? "list" : "any"),
+          );
+    if (expr) expressions.set(step, expr);
+    else {
+      ctx.reader.report("AEG104", `cannot read ${field}: ${JSON.stringify(text.value)}`, text.span);
+      if (field !== "items") step.mode = "sequential";
+    }
+  });
+
   const rewrite = (t: Template, step: Step, previous: Step | undefined): Template =>
     rewriteTemplate(t, (parts) => {
       const [head, ...rest] = parts;
       if (head === undefined) return undefined;
-      if (head === "workflow_input") return ["input", ...rest];
+      if (head === "workflow_input") {
+        if (rest[0]) declareInput(rest[0], t.span);
+        return ["input", ...rest];
+      }
       if (head === "maxIterations") return ["max_iterations"];
       if (head === "feedback" && step.mode === "loop") return ["state", "feedback"];
       if (head === "output" && step.mode === "loop") return ["previous", ...rest];
@@ -178,15 +248,9 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       if (variable?.startsWith(`${step.state}.`) && step.mode === "loop")
         return ["previous", ...rest];
       if (variable) return [...variable.split("."), ...rest];
+      if (head === "input" && rest[0]) declareInput(rest[0], t.span);
       if (builtins.has(head) || steps.some((s) => s.state === head)) return undefined;
-      if (!inputs.has(head)) {
-        inputs.set(head, {
-          name: { name: head, span: t.span },
-          optional: false,
-          type: { kind: "named", name: "any", args: [], span: t.span },
-          span: t.span,
-        });
-      }
+      declareInput(head, t.span);
       return ["input", head, ...rest];
     });
 
@@ -283,22 +347,12 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
     switch (step.mode) {
       case "fanout": {
         state.kind = "foreach";
-        const items = m.string("items");
-        const over = items
-          ? parseExpression(items.value.replace(/^\{\{\s*|\s*\}\}$/g, ""), items.span.start).expr
-          : undefined;
+        const over = expressions.get(step);
         state.foreach = {
           item: { name: "item", span },
           over: over ?? path(["input", "items"], span),
         };
-        if (!over && !inputs.has("items")) {
-          inputs.set("items", {
-            name: { name: "items", span },
-            optional: false,
-            type: { kind: "named", name: "list", args: [], span },
-            span,
-          });
-        }
+        if (!over && !m.has("items")) declareInput("items", span, "list");
         const concurrency = m.number("concurrency");
         if (concurrency)
           state.settings.push({
@@ -312,38 +366,13 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
         state.kind = "loop";
         const max = m.number("maxIterations");
         if (max) state.settings.push({ kind: "max", value: max.value, span: max.span });
-        const until = m.string("until");
-        if (until) {
-          const condition = untilCondition(until.value, until.span, variables);
-          if (condition) state.settings.push({ kind: "until", condition, span: until.span });
-          else
-            ctx.reader.report(
-              "AEG104",
-              `cannot read until: ${JSON.stringify(until.value)}`,
-              until.span,
-            );
-        } else
-          m.missing(
-            "until",
-            "a loop repeats until its output contains this text, or a condition holds",
-          );
+        const until = expressions.get(step);
+        if (until) state.settings.push({ kind: "until", condition: until, span: until.span });
         break;
       }
       case "conditional": {
-        const condition = m.string("condition");
-        if (!condition) {
-          m.missing("condition");
-          break;
-        }
-        const expr = conditionExpr(condition.value, condition.span, variables, previous);
-        if (!expr) {
-          ctx.reader.report(
-            "AEG104",
-            `cannot read condition: ${JSON.stringify(condition.value)}`,
-            condition.span,
-          );
-          break;
-        }
+        const expr = expressions.get(step)!;
+        const condition = { span: expr.span };
         wf.states.push({
           name: { name: `IF_${step.state}`, span: condition.span },
           kind: "branch",
@@ -482,16 +511,10 @@ function finalState(name: string, outcome: "success" | "failure", span: Span): S
 function conditionExpr(
   text: string,
   span: Span,
-  variables: Map<string, string>,
-  previous: Step | undefined,
+  reference: (ref: string) => string,
 ): Expr | undefined {
   const rewritten = text
-    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => {
-      const [head, ...rest] = ref.split(".");
-      if (head === "previous_step" && previous) return [previous.state, ...rest].join(".");
-      const variable = variables.get(head!);
-      return variable ? [variable, ...rest].join(".") : ["input", head, ...rest].join(".");
-    })
+    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => reference(ref))
     .replace(/'([^']*)'/g, (_, s: string) => JSON.stringify(s));
   return parseExpression(rewritten, span.start).expr;
 }
@@ -500,7 +523,7 @@ function conditionExpr(
 function untilCondition(
   text: string,
   span: Span,
-  variables: Map<string, string>,
+  reference: (ref: string) => string,
 ): Expr | undefined {
   if (/^[\w\s-]+$/.test(text.trim())) {
     return binary("contains", path(["output"], span), literal(text.trim(), span), span);
@@ -523,7 +546,7 @@ function untilCondition(
     "in",
   ]);
   const rewritten = text
-    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => variables.get(ref) ?? ref)
+    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => reference(ref))
     .replace(/'([^']*)'/g, (_, s: string) => JSON.stringify(s))
     .replace(
       /("(?:[^"\\]|\\.)*")|\b([A-Za-z_]\w*)\b(?![.(])/g,
@@ -581,7 +604,7 @@ export function rewriteTemplate(
       }
       if (n.type === "BlockStatement") {
         const b = n as unknown as hbs.AST.BlockStatement;
-        visit(b.path, relative);
+        // b.path is the helper (`if`, `each`), not a variable.
         for (const p of b.params) visit(p, relative);
         visit(b.hash, relative);
         const inner = relative || b.path.original === "each" || b.path.original === "with";

@@ -21,6 +21,14 @@ export function parseYamlWorkflow(
   const reader = new YamlReader(file, text);
   const empty: SourceFileAst = { imports: [], span: { start: 0, end: text.length } };
   const fail = (): ParseResult => ({ ast: empty, findings: reader.findings, comments: [] });
+  const depth = nestingDepth(text);
+  if (depth.depth > MAX_DEPTH) {
+    reader.report("AEG706", `nesting deeper than ${MAX_DEPTH} levels`, {
+      start: depth.at,
+      end: depth.at + 1,
+    });
+    return fail();
+  }
   const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
   const list = Array.isArray(documents) ? documents : [];
   if (!Array.isArray(documents)) {
@@ -86,9 +94,64 @@ export function parseYamlWorkflow(
     return fail();
   } catch (error) {
     if (!(error instanceof YamlTooComplex)) throw error;
-    reader.report("AEG706", error.message, { start: 0, end: 0 });
+    reader.report("AEG706", error.message, error.span);
     return fail();
   }
+}
+
+/**
+ * How deeply the text nests, estimated without parsing (the YAML parser itself recurses):
+ * open flow brackets outside quotes, and block indentation levels.
+ */
+function nestingDepth(text: string): { depth: number; at: number } {
+  let flow = 0;
+  let worst = { depth: 0, at: 0 };
+  let quote: string | undefined;
+  const indents: number[] = [];
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (lineStart) {
+      let j = i;
+      while (text[j] === " ") j++;
+      if (text[j] !== "\n" && text[j] !== "#" && text[j] !== undefined && !quote && flow === 0) {
+        const indent = j - i;
+        while (indents.length && indents[indents.length - 1]! >= indent) indents.pop();
+        indents.push(indent);
+        if (indents.length > worst.depth) worst = { depth: indents.length, at: j };
+        if (worst.depth > MAX_DEPTH) return worst;
+      }
+      lineStart = false;
+    }
+    if (ch === "\n") {
+      lineStart = true;
+      continue;
+    }
+    if (quote) {
+      if (ch === "\\" && quote === '"') i++;
+      else if (ch === quote) quote = undefined;
+      continue;
+    }
+    // A quote opens a quoted scalar only where a scalar can start ("don't" is plain text).
+    if (
+      (ch === '"' || ch === "'") &&
+      /(^|[:[{,-])\s*$/.test(
+        text
+          .slice(Math.max(0, i - 40), i)
+          .split("\n")
+          .pop() ?? "",
+      )
+    )
+      quote = ch;
+    else if (ch === "#" && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i + 1 < text.length && text[i + 1] !== "\n") i++;
+    } else if (ch === "[" || ch === "{") {
+      flow++;
+      if (flow + indents.length > worst.depth) worst = { depth: flow + indents.length, at: i };
+      if (worst.depth > MAX_DEPTH) return worst;
+    } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
+  }
+  return worst;
 }
 
 /** Refuses very deep documents before anything walks them recursively. */

@@ -23,7 +23,13 @@ const MAX_ALIASES = 100;
 /** Nesting depth; deeper is refused. */
 export const MAX_DEPTH = 64;
 
-export class YamlTooComplex extends Error {}
+export class YamlTooComplex extends Error {
+  readonly span: Span;
+  constructor(message: string, span: Span = { start: 0, end: 0 }) {
+    super(message);
+    this.span = span;
+  }
+}
 
 export class YamlReader {
   readonly findings: Finding[] = [];
@@ -55,12 +61,23 @@ export class YamlReader {
   resolve(node: unknown, doc: Document.Parsed): Node | null {
     let current = node as Node | null;
     while (current && isAlias(current)) {
+      const alias = current as Alias;
       if (++this.aliases > MAX_ALIASES) {
         throw new YamlTooComplex(
           `more than ${MAX_ALIASES} aliases: refusing a possible alias bomb`,
+          this.span(alias),
         );
       }
-      current = (current as Alias).resolve(doc) as Node | null;
+      const target = alias.resolve(doc) as Node | undefined;
+      if (!target) {
+        this.report(
+          "AEG701",
+          `unknown alias *${alias.source}: no anchor &${alias.source} before it`,
+          this.span(alias),
+        );
+        return null;
+      }
+      current = target;
     }
     return current;
   }
@@ -111,12 +128,17 @@ export class MapReader {
   }
 
   /** Reports every field that was not read, with "did you mean" among the known ones. */
-  finish(known: readonly string[] = [...this.read]): void {
+  finish(fields: readonly string[] = [...this.read]): void {
+    const known = [...new Set(fields)];
     for (const [key, pair] of this.pairs) {
       if (this.read.has(key)) continue;
       if (known.includes(key)) {
         // A field of the format that means nothing in this case (a threshold on on_success).
-        this.ctx.reader.report("AEG704", `'${key}' has no effect in ${this.what} here`, this.ctx.reader.span(pair.key));
+        this.ctx.reader.report(
+          "AEG704",
+          `'${key}' has no effect in ${this.what} here`,
+          this.ctx.reader.span(pair.key),
+        );
         continue;
       }
       this.ctx.reader.report(
@@ -243,8 +265,9 @@ export class Context {
 
   /** Any YAML value as an AST value (for context, labels, storage, options …). */
   value(node: Node): Value {
-    if (++this.depth > MAX_DEPTH)
-      throw new YamlTooComplex(`nesting deeper than ${MAX_DEPTH} levels`);
+    if (++this.depth > MAX_DEPTH) {
+      throw new YamlTooComplex(`nesting deeper than ${MAX_DEPTH} levels`, this.reader.span(node));
+    }
     try {
       const span = this.reader.span(node);
       if (isScalar(node)) {
