@@ -4,16 +4,24 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { type CompileResult, compileFiles } from "../compiler/compile.ts";
-import type { Diagnostic } from "../compiler/diagnostics.ts";
+import {
+  catalogue,
+  compareDiagnostics,
+  type Diagnostic,
+  type Finding,
+  toDiagnostic,
+} from "../compiler/diagnostics.ts";
+import { formatSource, PrintError, printAegis } from "../compiler/emit/aegis.ts";
 import { toDot } from "../compiler/emit/dot.ts";
 import { toMermaid } from "../compiler/emit/mermaid.ts";
 import { formatDuration } from "../compiler/expression.ts";
 import { exportGraph, loadGraph } from "../compiler/graph.ts";
+import { parse } from "../compiler/parse.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { formatJson } from "../compiler/report/json.ts";
 import { formatSarif } from "../compiler/report/sarif.ts";
 import { formatText, summaryLine } from "../compiler/report/text.ts";
-import type { SourceText } from "../compiler/source.ts";
+import { SourceText } from "../compiler/source.ts";
 
 const VERSION = "0.1.0";
 
@@ -22,6 +30,8 @@ const usage = `aegis ${VERSION} — compile, check and run multi-agent workflows
 Usage:
   aegis compile [--check] [--format text|json|sarif|github] [--out graph.json] FILES…
   aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
+  aegis fmt [--check | --write] FILES…
+  aegis convert FILE.yaml [--out FILE.aegis]
   aegis --help | --version
 
 compile options:
@@ -31,6 +41,14 @@ compile options:
   --strict           warnings fail too (exit 1)
   --color / --no-color
                      colour the text output (default: when stdout is a terminal)
+
+fmt options (canonical layout; comments are kept; files with syntax errors are refused):
+  (none)             print the formatted file (one file)
+  --write            rewrite the files that are not formatted, and list them
+  --check            list the files that are not formatted; exit 1 if there are any
+
+convert: an AEGIS manifest or AgentOS workflow (YAML) as aegis source, on stdout or to
+  --out FILE.
 
 FILES may be globs ('examples/**/*.aegis'). Exit status: 0 no errors, 1 errors found,
 2 usage or I/O error.`;
@@ -58,6 +76,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await compileCommand(command === "check" ? ["--check", ...rest] : rest, io);
       case "graph":
         return await graphCommand(rest, io);
+      case "fmt":
+        return await fmtCommand(rest, io);
+      case "convert":
+        return await convertCommand(rest, io);
       case "--version":
       case "-v":
         io.stdout(`${VERSION}\n`);
@@ -228,5 +250,151 @@ function printLoadedGraph(path: string, format: string, io: Io): number {
         ? `${JSON.stringify(exportGraph(loaded.graph, loaded.subworkflows), null, 2)}\n`
         : toMermaid(loaded.graph);
   io.stdout(output);
+  return 0;
+}
+
+function readText(path: string, io: Io): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
+    io.stderr(`aegis: cannot read ${path}: ${reason}\n`);
+    return undefined;
+  }
+}
+
+function useColor(values: { color?: boolean; "no-color"?: boolean }, io: Io): boolean {
+  return values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
+}
+
+/** Findings of one file in the text format of `compile`. */
+function findingsText(findings: Finding[], file: string, text: string, color: boolean): string {
+  const sources = new Map([[file, new SourceText(file, text)]]);
+  const diagnostics = findings.map((f) => toDiagnostic(f, sources)).sort(compareDiagnostics);
+  return formatText(diagnostics, sources, { color });
+}
+
+async function fmtCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      check: { type: "boolean", default: false },
+      write: { type: "boolean", default: false },
+      color: { type: "boolean" },
+      "no-color": { type: "boolean" },
+    },
+  });
+  if (values.check && values.write) throw new UsageError("use either --check or --write");
+  if (positionals.length === 0) throw new UsageError("no files given");
+  const files = await expandFiles(positionals);
+  const print = !values.check && !values.write;
+  if (print && files.length !== 1)
+    throw new UsageError("fmt prints one file; use --write or --check for several");
+  const color = useColor(values, io);
+  let ioError = false;
+  let failed = false;
+  const unformatted: string[] = [];
+  for (const file of files) {
+    const text = readText(file, io);
+    if (text === undefined) {
+      ioError = true;
+      continue;
+    }
+    let result: ReturnType<typeof formatSource>;
+    try {
+      result = formatSource(text, file);
+    } catch (error) {
+      if (!(error instanceof PrintError)) throw error;
+      io.stderr(`aegis: cannot format ${file}: ${error.message}\n`);
+      failed = true;
+      continue;
+    }
+    if (!result.ok) {
+      io.stderr(`${findingsText(result.findings, file, text, color)}\n`);
+      io.stderr(`aegis: not formatting ${file}: fix its syntax errors first\n`);
+      failed = true;
+      continue;
+    }
+    if (print) io.stdout(result.text);
+    else if (result.changed) {
+      unformatted.push(file);
+      if (values.write) {
+        try {
+          writeFileSync(file, result.text);
+        } catch (error) {
+          io.stderr(`aegis: cannot write ${file}: ${(error as Error).message}\n`);
+          ioError = true;
+          continue;
+        }
+      }
+      io.stdout(`${file}\n`);
+    }
+  }
+  if (values.check && unformatted.length > 0) {
+    const n = unformatted.length;
+    io.stderr(
+      `aegis: ${n} file${n === 1 ? " is" : "s are"} not formatted; run aegis fmt --write\n`,
+    );
+  }
+  if (ioError) return 2;
+  return failed || (values.check && unformatted.length > 0) ? 1 : 0;
+}
+
+async function convertCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: "string" },
+      color: { type: "boolean" },
+      "no-color": { type: "boolean" },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError("convert takes exactly one file");
+  const file = positionals[0]!;
+  const text = readText(file, io);
+  if (text === undefined) return 2;
+  // Loaded on demand: only convert needs the YAML front end (and the yaml package).
+  const { parseYamlWorkflow } = await import("../compiler/yaml/index.ts");
+  const result = parseYamlWorkflow(text, file);
+  const color = useColor(values, io);
+  if (result.findings.length > 0)
+    io.stderr(`${findingsText(result.findings, file, text, color)}\n`);
+  const errors = result.findings.filter(
+    (f) => (f.severity ?? catalogue[f.code].severity) === "error",
+  );
+  if (errors.length > 0) {
+    io.stderr(
+      `aegis: not converting ${file}: it has ${errors.length} error${errors.length === 1 ? "" : "s"}\n`,
+    );
+    return 1;
+  }
+  let source: string;
+  try {
+    source = printAegis(result.ast);
+  } catch (error) {
+    if (!(error instanceof PrintError)) throw error;
+    io.stderr(`aegis: cannot convert ${file}: ${error.message}\n`);
+    return 1;
+  }
+  // The printer's promise: what it writes parses. Check it rather than write a broken file.
+  const check = parse(source, values.out ?? "<converted>");
+  if (check.findings.some((f) => f.code === "AEG100" || f.code === "AEG101")) {
+    throw new Error(`the converted text of ${file} does not parse: ${check.findings[0]!.message}`);
+  }
+  if (!values.out) {
+    io.stdout(source);
+    return 0;
+  }
+  try {
+    writeFileSync(values.out, source);
+  } catch (error) {
+    io.stderr(`aegis: cannot write ${values.out}: ${(error as Error).message}\n`);
+    return 2;
+  }
   return 0;
 }

@@ -609,7 +609,19 @@ export class AstBuilder {
   private unary(n: CstNode): Expr | undefined {
     if (token(n, "Minus")) {
       const operand = this.unary(node(n, "unary")!);
-      return operand ? { kind: "unary", op: "-", operand, span: nodeSpan(n) } : undefined;
+      if (!operand) return undefined;
+      // `-1` is the number -1 (as a YAML front end writes it), not "minus 1"; `-(1)` is.
+      const child = node(n, "unary");
+      const direct = !token(child, "Minus") && !!token(node(child, "primary"), "Number");
+      if (
+        direct &&
+        operand.kind === "literal" &&
+        typeof operand.value === "number" &&
+        !operand.duration
+      ) {
+        return { kind: "literal", value: -operand.value, span: nodeSpan(n) };
+      }
+      return { kind: "unary", op: "-", operand, span: nodeSpan(n) };
     }
     return this.primary(node(n, "primary"));
   }
@@ -715,6 +727,13 @@ export class AstBuilder {
     if (!name) return undefined;
     if (token(n, "LParen")) {
       const args = this.arguments(node(n, "arguments"));
+      for (const extra of args.named) {
+        this.problems.push({
+          code: "AEG104",
+          message: `${name.name}(…) takes one string, not named arguments`,
+          span: extra.span,
+        });
+      }
       return { kind: "call", callee: name, args: args.positional, span };
     }
     return { kind: "symbol", name: name.name, span };

@@ -30,11 +30,15 @@ export function printExpr(e: Expr, parent = 0): string {
     case "literal":
       if (typeof e.value === "string") return JSON.stringify(e.value);
       if (e.duration && typeof e.value === "number") return formatDuration(e.value);
-      return String(e.value);
+      return Object.is(e.value, -0) ? "-0" : String(e.value);
     case "path":
       return pathText(e.segments);
     case "unary": {
-      const inner = printExpr(e.operand, 7);
+      // `-(1)`, not `-1`: the parser reads `-1` as the number -1, not as "minus 1".
+      const inner =
+        e.operand.kind === "literal" && typeof e.operand.value === "number"
+          ? `(${printExpr(e.operand)})`
+          : printExpr(e.operand, 7);
       return e.op === "not" ? wrap(`not ${printExpr(e.operand, 3)}`, 3, parent) : `-${inner}`;
     }
     case "binary": {

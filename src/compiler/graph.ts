@@ -210,33 +210,36 @@ export interface GraphDocument {
   subworkflows: Record<string, GraphDocument>;
 }
 
-/** Keys that locate things in source files; they do not change what a workflow means. */
-const positional = new Set(["span", "map", "file", "nameSpan", "targetSpan"]);
-/** Keys whose values are user data: kept whole, whatever their inner keys are called. */
-const userData = new Set([
-  "context",
-  "labels",
-  "annotations",
-  "options",
-  "default",
-  "resources",
-  "volumes",
-  "inputSchema",
-]);
-
 /** Canonical JSON (sorted keys, positions removed), the input of the content hash. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(strip(value));
 }
 
-function strip(value: unknown, keepAll = false): unknown {
-  if (Array.isArray(value)) return value.map((v) => strip(v, keepAll));
+function isSpan(v: unknown): boolean {
+  return (
+    !!v &&
+    typeof v === "object" &&
+    typeof (v as Span).start === "number" &&
+    typeof (v as Span).end === "number"
+  );
+}
+
+/**
+ * Removes what locates things in source files (spans, templates' offset maps), which does
+ * not change what a workflow means. Recognised by shape, so that user data (a context key
+ * called `span`, an agent called `default`) is never mistaken for positions.
+ */
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
   if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      if (!keepAll && positional.has(key)) continue;
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = strip(v, keepAll || userData.has(key));
+    for (const key of Object.keys(o).sort()) {
+      const v = o[key];
+      if (v === undefined) continue;
+      if ((key === "span" || key === "nameSpan" || key === "targetSpan") && isSpan(v)) continue;
+      if (key === "map" && Array.isArray(v) && typeof o.text === "string") continue;
+      out[key] = strip(v);
     }
     return out;
   }
@@ -266,8 +269,10 @@ function hashSerialized(
   exported: GraphDocument["graph"],
   subworkflows: Record<string, GraphDocument>,
 ): string {
+  // The file name is where the workflow lives, not what it is.
+  const { file: _file, ...attributes } = (exported.attributes ?? {}) as WorkflowAttributes;
   const content = {
-    attributes: exported.attributes,
+    attributes,
     nodes: [...(exported.nodes ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
     edges: [...(exported.edges ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
     subworkflows: Object.fromEntries(Object.entries(subworkflows).map(([k, v]) => [k, v.hash])),

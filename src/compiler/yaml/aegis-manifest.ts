@@ -62,8 +62,22 @@ const failureName = /fail|error|abort|reject|cancel/i;
 
 /** Whether the language can write this as a bare name. */
 export function isName(text: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/.test(text);
+  return /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/.test(text) && !reserved.has(text);
 }
+
+/** Words of the expression language, which cannot be names. */
+const reserved = new Set([
+  "and",
+  "or",
+  "not",
+  "true",
+  "false",
+  "null",
+  "contains",
+  "matches",
+  "between",
+  "in",
+]);
 
 /** A bare name made from any text: `my.workflow` → `my_workflow`. */
 export function toName(text: string): string {
@@ -71,7 +85,8 @@ export function toName(text: string): string {
     .replace(/[^A-Za-z0-9_-]/g, "_")
     .replace(/-+$/, "")
     .replace(/-{2,}/g, "-");
-  return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+  const name = /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
+  return reserved.has(name) ? `${name}_` : name;
 }
 
 export function path(names: string[], span: Span): Expr {
