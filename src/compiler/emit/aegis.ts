@@ -37,7 +37,6 @@ import type {
 } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
 import { formatDuration } from "../expression.ts";
-import { aegisLexer } from "../lexer.ts";
 import { parse } from "../parse.ts";
 import { decodeString, decodeTripleString } from "../strings.ts";
 

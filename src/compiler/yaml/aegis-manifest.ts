@@ -590,7 +590,7 @@ function readState(
       if (consensus)
         statements.push({
           kind: "consensus",
-          config: readConsensus(ctx, consensus),
+          config: readConsensus(consensus),
           span: consensus.span,
         });
       break;
@@ -741,7 +741,7 @@ function readJudge(
   statements.push(judge);
 }
 
-function readConsensus(ctx: Context, c: MapReader): Value & { kind: "object" } {
+function readConsensus(c: MapReader): Value & { kind: "object" } {
   const entries: (Value & { kind: "object" })["entries"] = [];
   const put = (key: string, from: string) => {
     const v = c.value(from);
