@@ -3,6 +3,7 @@
 // they compile under Ajv's draft 2020-12 build in strict mode, accept every YAML example of the
 // seed documents (copied into fixtures/seed-*.yaml) and every real file of ../shared/corpus, and
 // reject the broken fixtures (fixtures/invalid/) at the expected place and only there.
+
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,10 +11,11 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { corpusDir } from "../helpers/corpus.ts";
 
 const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const fixtures = path.join(repoRoot, "tests/schemas/fixtures");
-const corpusRoot = path.resolve(repoRoot, "../shared/corpus");
+const corpusRoot = corpusDir ?? path.resolve(repoRoot, "../shared/corpus");
 
 type SchemaName = "aegis" | "agentos";
 type JsonSchema = { [key: string]: unknown };
