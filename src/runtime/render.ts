@@ -1,0 +1,59 @@
+// Renders templates: Handlebars without HTML escaping (prompts are not HTML), with the
+// helpers the compiler's vocabulary lists (src/compiler/vocabulary.ts).
+import Handlebars from "handlebars";
+
+const hbs = Handlebars.create();
+
+/** POSIX shell quoting: one word, whatever the text holds. */
+export function shellQuote(value: unknown): string {
+  const text = value === undefined || value === null ? "" : String(value);
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+const last = (args: unknown[]) => args.slice(0, -1); // Handlebars appends its options object
+
+hbs.registerHelper({
+  json: (value: unknown) => JSON.stringify(value ?? null),
+  quote: shellQuote,
+  default: (value: unknown, fallback: unknown) => (value === undefined || value === null || value === "" ? fallback : value),
+  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.map(String).join(typeof separator === "string" ? separator : ", ") : String(list ?? "")),
+  truncate: (value: unknown, n: unknown) => {
+    const text = String(value ?? "");
+    const max = Number(n);
+    return Number.isFinite(max) && text.length > max ? `${text.slice(0, max)}…` : text;
+  },
+  upper: (v: unknown) => String(v ?? "").toUpperCase(),
+  lower: (v: unknown) => String(v ?? "").toLowerCase(),
+  trim: (v: unknown) => String(v ?? "").trim(),
+  indent: (v: unknown, n: unknown) => {
+    const pad = " ".repeat(Number(n) || 0);
+    return String(v ?? "")
+      .split("\n")
+      .map((l) => pad + l)
+      .join("\n");
+  },
+  eq: (a: unknown, b: unknown) => String(a) === String(b),
+  ne: (a: unknown, b: unknown) => String(a) !== String(b),
+  gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+  gte: (a: unknown, b: unknown) => Number(a) >= Number(b),
+  lt: (a: unknown, b: unknown) => Number(a) < Number(b),
+  lte: (a: unknown, b: unknown) => Number(a) <= Number(b),
+  and: (...args: unknown[]) => last(args).every(Boolean),
+  or: (...args: unknown[]) => last(args).some(Boolean),
+  not: (v: unknown) => !v,
+  len: (v: unknown) => (typeof v === "string" || Array.isArray(v) ? v.length : v && typeof v === "object" ? Object.keys(v).length : 0),
+  keys: (v: unknown) => (v && typeof v === "object" ? Object.keys(v).join(", ") : ""),
+  contains: (a: unknown, b: unknown) => (Array.isArray(a) ? a.includes(b) : String(a ?? "").includes(String(b))),
+});
+
+const cache = new Map<string, HandlebarsTemplateDelegate>();
+
+export function render(text: string, scope: Record<string, unknown>): string {
+  if (!text.includes("{{")) return text;
+  let template = cache.get(text);
+  if (!template) {
+    template = hbs.compile(text, { noEscape: true, strict: false, knownHelpersOnly: false });
+    cache.set(text, template);
+  }
+  return template(scope, { allowProtoPropertiesByDefault: true });
+}

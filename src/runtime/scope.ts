@@ -1,0 +1,104 @@
+// What templates and conditions see while a run is under way: the run's inputs, context,
+// the results of the states so far (as the compiler's vocabulary names their fields), and
+// what is local to the state being run. Pure functions of the record.
+import type { StateNode, WorkflowGraph } from "../compiler/graph.ts";
+import type { RunRecord, StateResult } from "./types.ts";
+
+/** Text that also has fields: `{{TEST.output}}` prints stdout, `TEST.output.exit_code` reads. */
+function textObject(text: string, fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.assign(Object.create({ toString: () => text, valueOf: () => text }), fields);
+}
+
+/** A state's result as templates and expressions see it. */
+export function resultView(node: StateNode | undefined, result: StateResult, visits: number): Record<string, unknown> {
+  const success = result.status === "succeeded" || result.status === "skipped";
+  const processLike = node?.kind === "run" || node?.kind === "container" || node?.kind === "containers";
+  const output =
+    processLike && typeof result.output !== "object"
+      ? textObject(String(result.stdout ?? result.output ?? ""), {
+          stdout: result.stdout ?? "",
+          stderr: result.stderr ?? "",
+          exit_code: result.exit_code,
+        })
+      : result.output;
+  const consensus = result.consensus ? { ...result.consensus, valueOf: () => result.consensus!.reached } : undefined;
+  return {
+    ...result,
+    output,
+    ...(consensus && { consensus }),
+    status: result.status,
+    success,
+    failure: !success,
+    timeout: result.status === "timed_out",
+    timed_out: result.status === "timed_out",
+    skipped: result.status === "skipped",
+    error: result.error?.message,
+    visits,
+  };
+}
+
+export interface Locals {
+  /** Human gates: the answer, in the gate's own transitions (`human.feedback`). */
+  human?: Record<string, unknown>;
+  iteration?: number;
+  max_iterations?: number;
+  previous?: unknown;
+  item?: { name: string; value: unknown };
+  index?: number;
+  /** A container handler's `{{output}}`. */
+  output?: unknown;
+}
+
+/** The root object templates render against (and paths in conditions resolve in). */
+export function runScope(graph: WorkflowGraph, run: RunRecord, stateName?: string, locals: Locals = {}): Record<string, unknown> {
+  const attributes = graph.getAttributes();
+  const states: Record<string, unknown> = {};
+  for (const [name, result] of Object.entries(run.results)) {
+    const node = graph.hasNode(name) ? graph.getNodeAttributes(name) : undefined;
+    states[name] = resultView(node, result, run.visits[name] ?? 0);
+  }
+  const scope: Record<string, unknown> = {
+    ...states,
+    blackboard: states,
+    input: run.inputs,
+    context: attributes.context,
+    secrets: secretValues(attributes.secrets),
+    workflow: { name: attributes.name, version: attributes.version, description: attributes.description, context: attributes.context },
+    run: { id: run.id, started_at: run.startedAt, attempt: run.attempt },
+    intent: typeof run.inputs.intent === "string" ? run.inputs.intent : "",
+    github: githubContext(),
+  };
+  if (stateName) {
+    scope.state = {
+      name: stateName,
+      feedback: run.feedback[stateName] ?? "",
+      visits: run.visits[stateName] ?? 0,
+      iteration: locals.iteration ?? 0,
+    };
+    const own = run.results[stateName];
+    if (own) scope.state_output = states[stateName];
+  }
+  if (locals.human) scope.human = locals.human;
+  if (locals.iteration !== undefined) scope.iteration = locals.iteration;
+  if (locals.max_iterations !== undefined) scope.max_iterations = locals.max_iterations;
+  if ("previous" in locals) scope.previous = locals.previous ?? "";
+  if (locals.item) scope[locals.item.name] = locals.item.value;
+  if (locals.index !== undefined) scope.index = locals.index;
+  if ("output" in locals) scope.output = locals.output;
+  return scope;
+}
+
+/** Secrets come from the environment, by their declared names. */
+function secretValues(names: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = process.env[name];
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** In GitHub Actions, the event that started the job (`github.event.pull_request.title` …). */
+function githubContext(): Record<string, unknown> {
+  return { repository: process.env.GITHUB_REPOSITORY, event_name: process.env.GITHUB_EVENT_NAME, sha: process.env.GITHUB_SHA, event: {} };
+}

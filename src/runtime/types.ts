@@ -1,0 +1,208 @@
+// The runtime's data: the persisted run record, the events the pure core consumes, the
+// effects it asks for, and the interface of the executors that perform them.
+import type { StateNode, WorkflowGraph } from "../compiler/graph.ts";
+
+export type RunStatus = "running" | "waiting" | "succeeded" | "failed" | "cancelled";
+
+/** The outcome of one run of a state (one visit, after its retries). */
+export interface StateResult {
+  status: "succeeded" | "failed" | "timed_out" | "skipped";
+  /** Text, or parsed JSON when the agent printed JSON. */
+  output?: unknown;
+  score?: number;
+  confidence?: number;
+  reasoning?: string;
+  exit_code?: number;
+  stdout?: string;
+  stderr?: string;
+  /** Human gates. */
+  response?: string;
+  approved?: boolean;
+  rejected?: boolean;
+  feedback?: string;
+  approver?: string;
+  /** Parallel judges. */
+  consensus?: { score: number; confidence: number; agreement: number; reached: boolean };
+  agents?: { agent: string; output?: unknown; score?: number; confidence?: number; approved?: boolean; status: string }[];
+  all_approved?: boolean;
+  any_rejected?: boolean;
+  approvals?: number;
+  /** Fan-out, containers. */
+  results?: unknown;
+  count?: number;
+  failed?: number;
+  /** Loops and coordinators. */
+  iterations?: number;
+  route?: string[];
+  steps?: number;
+  /** Subworkflows. */
+  result?: unknown;
+  child_execution_id?: string;
+  error?: { code: string; message: string };
+  attempts: number;
+  /** Milliseconds. */
+  duration: number;
+  /** Agent invocations this state made (all attempts). */
+  agentCalls: number;
+  usage?: { inputTokens?: number; outputTokens?: number; costUsd?: number };
+}
+
+export interface HistoryEntry {
+  seq: number;
+  state: string;
+  status: StateResult["status"] | "entered" | "waiting";
+  at: string;
+  to?: string;
+  label?: string;
+}
+
+export interface RunRecord {
+  format: "aegis-run";
+  version: 1;
+  id: string;
+  workflow: string;
+  graphHash: string;
+  status: RunStatus;
+  inputs: Record<string, unknown>;
+  /** The state being executed, waited on, or where the run ended. */
+  current?: string;
+  /** Attempt of the current state, from 1. */
+  attempt: number;
+  /** The latest result of every state that has completed. */
+  results: Record<string, StateResult>;
+  visits: Record<string, number>;
+  transitions: number;
+  agentCalls: number;
+  costUsd: number;
+  /** Feedback carried by the transition into a state, read as {{state.feedback}}. */
+  feedback: Record<string, string>;
+  waiting?: { state: string; since: string; timeoutAt?: string; prompt: string; default?: string };
+  output?: unknown;
+  error?: { code: RunErrorCode; message: string; state?: string };
+  history: HistoryEntry[];
+  startedAt: string;
+  updatedAt: string;
+  /** Events applied so far; the journal's length. */
+  seq: number;
+}
+
+/** Why a run stopped without reaching a final state. */
+export type RunErrorCode =
+  | "no-transition"
+  | "visit-limit"
+  | "transition-limit"
+  | "budget-agent-calls"
+  | "budget-wall-time"
+  | "budget-cost"
+  | "state-failed"
+  | "final-failure"
+  | "cancelled"
+  | "invalid-answer";
+
+/** What happens to a run; the core's only input. */
+export type RunEvent =
+  | { type: "started"; at: string }
+  | { type: "state-completed"; state: string; result: StateResult; at: string }
+  | { type: "attempt-failed"; state: string; attempt: number; error: { code: string; message: string }; at: string }
+  | {
+      type: "human-answered";
+      state: string;
+      response: string;
+      approved: boolean;
+      feedback?: string;
+      approver?: string;
+      at: string;
+    }
+  | { type: "timer-fired"; state: string; at: string }
+  | { type: "cancelled"; reason?: string; at: string };
+
+/** What the core asks the world to do. */
+export type Effect =
+  | { type: "execute"; state: string; attempt: number; key: string; delayMs: number }
+  | { type: "wait-human"; state: string; prompt: string; timeoutAt?: string }
+  | { type: "finished"; status: RunStatus };
+
+/** What a running engine reports, for progress displays and logs. */
+export type RunObservation =
+  | { type: "run-started"; run: string; workflow: string; at: string }
+  | { type: "state-entered"; run: string; state: string; visit: number; at: string }
+  | { type: "state-output"; run: string; state: string; stream: "stdout" | "stderr" | "agent"; text: string; at: string }
+  | { type: "state-completed"; run: string; state: string; status: StateResult["status"]; duration: number; at: string }
+  | { type: "retry"; run: string; state: string; attempt: number; delayMs: number; error: string; at: string }
+  | { type: "transition"; run: string; from: string; to: string; label: string; at: string }
+  | { type: "waiting-for-human"; run: string; state: string; prompt: string; timeoutAt?: string; at: string }
+  | { type: "run-finished"; run: string; status: RunStatus; output?: unknown; error?: RunRecord["error"]; at: string };
+
+/** Everything an executor may need to run one state once. */
+export interface ExecutionContext {
+  run: RunRecord;
+  graph: WorkflowGraph;
+  state: StateNode;
+  attempt: number;
+  /** Stable across a crash and resume: pass it to agents that can deduplicate. */
+  idempotencyKey: string;
+  /** Renders a template of this state against the run so far. */
+  render(template: { text: string }, extra?: Record<string, unknown>): string;
+  signal: AbortSignal;
+  emit(observation: RunObservation): void;
+}
+
+// ---------------------------------------------------------------- agents and executors
+
+/** One call of an agent. */
+export interface AgentInvocation {
+  /** The agent's declared name. */
+  agent: string;
+  prompt: string;
+  /** The state's intent (AEGIS), if any. */
+  intent?: string;
+  state: string;
+  run: string;
+  /** Same on a retry after a crash: agents that can, deduplicate on it. */
+  idempotencyKey: string;
+  timeoutMs?: number;
+  signal: AbortSignal;
+  /** Streamed output, for live progress. */
+  onOutput?: (text: string) => void;
+}
+
+/** What an agent answered. JSON answers are parsed: score, confidence, reasoning, fields. */
+export interface AgentReply {
+  output: unknown;
+  text: string;
+  score?: number;
+  confidence?: number;
+  reasoning?: string;
+  exit_code?: number;
+  stderr?: string;
+  usage?: StateResult["usage"];
+}
+
+export interface AgentProvider {
+  call(invocation: AgentInvocation): Promise<AgentReply>;
+}
+
+/** An agent supplied by an embedding program: return text, or a partial reply. */
+export type AgentFunction = (invocation: AgentInvocation) => unknown | Promise<unknown>;
+
+/** What the executors need from the engine around them. */
+export interface ExecutorServices {
+  /** The provider of a declared agent (resolved from the workflow, an agents file, functions). */
+  agent(name: string): AgentProvider;
+  /** Runs an imported workflow to its end (blocking) or starts it (detached). */
+  subworkflow(alias: string, inputs: Record<string, unknown>, detached: boolean, signal: AbortSignal): Promise<{
+    id: string;
+    status: RunStatus;
+    output?: unknown;
+    error?: { code: string; message: string };
+  }>;
+}
+
+/** A failure of the runtime itself or of the world, with a stable code. */
+export class RuntimeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
