@@ -1,7 +1,8 @@
 // Helpers over the expression AST: printing (for labels and messages) and walking.
 import type { Expr, PathSegment } from "./ast.ts";
 
-const precedence: Record<string, number> = {
+/** Binding strength of the binary operators (higher binds tighter). */
+export const precedence: Record<string, number> = {
   or: 1,
   and: 2,
   "==": 4,

@@ -36,7 +36,7 @@ import type {
   WorkflowDecl,
 } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
-import { formatDuration } from "../expression.ts";
+import { formatDuration, precedence } from "../expression.ts";
 import { parse } from "../parse.ts";
 import { decodeString, decodeTripleString } from "../strings.ts";
 
@@ -216,23 +216,6 @@ function duration(ms: number, what: string): string {
 
 // ---------------------------------------------------------------- expressions
 
-const precedence: Record<string, number> = {
-  or: 1,
-  and: 2,
-  "==": 4,
-  "!=": 4,
-  "<": 4,
-  "<=": 4,
-  ">": 4,
-  ">=": 4,
-  contains: 4,
-  matches: 4,
-  in: 4,
-  "+": 5,
-  "-": 5,
-  "*": 6,
-  "/": 6,
-};
 
 function wrap(text: string, own: number, parent: number): string {
   return own < parent ? `(${text})` : text;
