@@ -7,7 +7,11 @@ export type Scope = Record<string, unknown>;
 
 /** Truthiness of a condition; objects that stand for a flag (consensus) answer valueOf. */
 export function truthy(value: unknown): boolean {
-  if (value && typeof value === "object" && typeof (value as { valueOf: () => unknown }).valueOf === "function") {
+  if (
+    value &&
+    typeof value === "object" &&
+    typeof (value as { valueOf: () => unknown }).valueOf === "function"
+  ) {
     const v = (value as { valueOf: () => unknown }).valueOf();
     if (v !== value) return truthy(v);
   }
@@ -36,14 +40,30 @@ function lookup(scope: Scope, bare: Scope | undefined, segments: Expr & { kind: 
   return value;
 }
 
+/** A process's output is text with fields (scope.ts textObject): functions see its text. */
+function text(value: unknown): unknown {
+  const v = primitive(value);
+  return typeof v === "string" ? v : value;
+}
+
 const functions: Record<string, (...args: unknown[]) => unknown> = {
-  len: (v) => (typeof v === "string" || Array.isArray(v) ? v.length : v && typeof v === "object" ? Object.keys(v).length : 0),
+  len: (value) => {
+    const v = text(value);
+    return typeof v === "string" || Array.isArray(v)
+      ? v.length
+      : v && typeof v === "object"
+        ? Object.keys(v).length
+        : 0;
+  },
   lower: (v) => String(v ?? "").toLowerCase(),
   upper: (v) => String(v ?? "").toUpperCase(),
   trim: (v) => String(v ?? "").trim(),
   number: (v) => Number(primitive(v)),
   string: (v) => String(v ?? ""),
-  exists: (v) => v !== undefined && v !== null && v !== "",
+  exists: (value) => {
+    const v = text(value);
+    return v !== undefined && v !== null && v !== "";
+  },
   startswith: (a, b) => String(a ?? "").startsWith(String(b ?? "")),
   endswith: (a, b) => String(a ?? "").endsWith(String(b ?? "")),
 };
@@ -72,11 +92,19 @@ export function evaluate(e: Expr, scope: Scope, bare?: Scope): unknown {
       const v = primitive(evaluate(e.operand, scope, bare));
       const low = primitive(evaluate(e.low, scope, bare));
       const high = primitive(evaluate(e.high, scope, bare));
-      return typeof v === "number" && typeof low === "number" && typeof high === "number" && v >= low && v <= high;
+      return (
+        typeof v === "number" &&
+        typeof low === "number" &&
+        typeof high === "number" &&
+        v >= low &&
+        v <= high
+      );
     }
     case "binary": {
-      if (e.op === "and") return truthy(evaluate(e.left, scope, bare)) && truthy(evaluate(e.right, scope, bare));
-      if (e.op === "or") return truthy(evaluate(e.left, scope, bare)) || truthy(evaluate(e.right, scope, bare));
+      if (e.op === "and")
+        return truthy(evaluate(e.left, scope, bare)) && truthy(evaluate(e.right, scope, bare));
+      if (e.op === "or")
+        return truthy(evaluate(e.left, scope, bare)) || truthy(evaluate(e.right, scope, bare));
       const left = primitive(evaluate(e.left, scope, bare));
       const right = primitive(evaluate(e.right, scope, bare));
       switch (e.op) {
@@ -88,7 +116,8 @@ export function evaluate(e: Expr, scope: Scope, bare?: Scope): unknown {
         case "<=":
         case ">":
         case ">=": {
-          if (left === undefined || left === null || right === undefined || right === null) return false;
+          if (left === undefined || left === null || right === undefined || right === null)
+            return false;
           if (typeof left !== typeof right) return false;
           const l = left as number | string;
           const r = right as number | string;
@@ -96,7 +125,9 @@ export function evaluate(e: Expr, scope: Scope, bare?: Scope): unknown {
         }
         case "contains":
           if (Array.isArray(left)) return left.includes(right);
-          return typeof left === "string" || typeof left === "number" ? String(left).includes(String(right)) : false;
+          return typeof left === "string" || typeof left === "number"
+            ? String(left).includes(String(right))
+            : false;
         case "matches":
           try {
             return new RegExp(String(right)).test(String(left ?? ""));
@@ -107,7 +138,9 @@ export function evaluate(e: Expr, scope: Scope, bare?: Scope): unknown {
           if (Array.isArray(right)) return right.includes(left);
           return typeof right === "string" ? right.includes(String(left)) : false;
         case "+":
-          return typeof left === "number" && typeof right === "number" ? left + right : `${left ?? ""}${right ?? ""}`;
+          return typeof left === "number" && typeof right === "number"
+            ? left + right
+            : `${left ?? ""}${right ?? ""}`;
         case "-":
           return Number(left) - Number(right);
         case "*":

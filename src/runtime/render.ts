@@ -12,11 +12,26 @@ export function shellQuote(value: unknown): string {
 
 const last = (args: unknown[]) => args.slice(0, -1); // Handlebars appends its options object
 
+/** A process's output is text with fields (scope.ts textObject): helpers see its text. */
+function text(value: unknown): unknown {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const v = (value as { valueOf?: () => unknown }).valueOf?.();
+    if (typeof v === "string") return v;
+  }
+  return value;
+}
+
 hbs.registerHelper({
-  json: (value: unknown) => JSON.stringify(value ?? null),
+  json: (value: unknown) => JSON.stringify(text(value) ?? null),
   quote: shellQuote,
-  default: (value: unknown, fallback: unknown) => (value === undefined || value === null || value === "" ? fallback : value),
-  join: (list: unknown, separator: unknown) => (Array.isArray(list) ? list.map(String).join(typeof separator === "string" ? separator : ", ") : String(list ?? "")),
+  default: (value: unknown, fallback: unknown) => {
+    const v = text(value);
+    return v === undefined || v === null || v === "" ? fallback : value;
+  },
+  join: (list: unknown, separator: unknown) =>
+    Array.isArray(list)
+      ? list.map(String).join(typeof separator === "string" ? separator : ", ")
+      : String(list ?? ""),
   truncate: (value: unknown, n: unknown) => {
     const text = String(value ?? "");
     const max = Number(n);
@@ -41,10 +56,38 @@ hbs.registerHelper({
   and: (...args: unknown[]) => last(args).every(Boolean),
   or: (...args: unknown[]) => last(args).some(Boolean),
   not: (v: unknown) => !v,
-  len: (v: unknown) => (typeof v === "string" || Array.isArray(v) ? v.length : v && typeof v === "object" ? Object.keys(v).length : 0),
+  len: (value: unknown) => {
+    const v = text(value);
+    return typeof v === "string" || Array.isArray(v)
+      ? v.length
+      : v && typeof v === "object"
+        ? Object.keys(v).length
+        : 0;
+  },
   keys: (v: unknown) => (v && typeof v === "object" ? Object.keys(v).join(", ") : ""),
-  contains: (a: unknown, b: unknown) => (Array.isArray(a) ? a.includes(b) : String(a ?? "").includes(String(b))),
+  contains: (a: unknown, b: unknown) =>
+    Array.isArray(a) ? a.includes(b) : String(a ?? "").includes(String(b)),
 });
+
+// `if`/`unless` test text with fields (a command's output) by its text: empty stdout is false.
+const builtinIf = hbs.helpers.if!;
+const builtinUnless = hbs.helpers.unless!;
+const unwrap = (v: unknown) =>
+  v && typeof v === "object" && !Array.isArray(v)
+    ? ((v as { valueOf(): unknown }).valueOf() ?? v)
+    : v;
+hbs.registerHelper(
+  "if",
+  function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+    return builtinIf.call(this, unwrap(condition), options);
+  },
+);
+hbs.registerHelper(
+  "unless",
+  function (this: unknown, condition: unknown, options: Handlebars.HelperOptions) {
+    return builtinUnless.call(this, unwrap(condition), options);
+  },
+);
 
 const cache = new Map<string, HandlebarsTemplateDelegate>();
 

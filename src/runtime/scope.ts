@@ -10,9 +10,14 @@ function textObject(text: string, fields: Record<string, unknown>): Record<strin
 }
 
 /** A state's result as templates and expressions see it. */
-export function resultView(node: StateNode | undefined, result: StateResult, visits: number): Record<string, unknown> {
+export function resultView(
+  node: StateNode | undefined,
+  result: StateResult,
+  visits: number,
+): Record<string, unknown> {
   const success = result.status === "succeeded" || result.status === "skipped";
-  const processLike = node?.kind === "run" || node?.kind === "container" || node?.kind === "containers";
+  const processLike =
+    node?.kind === "run" || node?.kind === "container" || node?.kind === "containers";
   const output =
     processLike && typeof result.output !== "object"
       ? textObject(String(result.stdout ?? result.output ?? ""), {
@@ -21,7 +26,9 @@ export function resultView(node: StateNode | undefined, result: StateResult, vis
           exit_code: result.exit_code,
         })
       : result.output;
-  const consensus = result.consensus ? { ...result.consensus, valueOf: () => result.consensus!.reached } : undefined;
+  const consensus = result.consensus
+    ? { ...result.consensus, valueOf: () => result.consensus!.reached }
+    : undefined;
   return {
     ...result,
     output,
@@ -50,7 +57,12 @@ export interface Locals {
 }
 
 /** The root object templates render against (and paths in conditions resolve in). */
-export function runScope(graph: WorkflowGraph, run: RunRecord, stateName?: string, locals: Locals = {}): Record<string, unknown> {
+export function runScope(
+  graph: WorkflowGraph,
+  run: RunRecord,
+  stateName?: string,
+  locals: Locals = {},
+): Record<string, unknown> {
   const attributes = graph.getAttributes();
   const states: Record<string, unknown> = {};
   for (const [name, result] of Object.entries(run.results)) {
@@ -63,7 +75,12 @@ export function runScope(graph: WorkflowGraph, run: RunRecord, stateName?: strin
     input: run.inputs,
     context: attributes.context,
     secrets: secretValues(attributes.secrets),
-    workflow: { name: attributes.name, version: attributes.version, description: attributes.description, context: attributes.context },
+    workflow: {
+      name: attributes.name,
+      version: attributes.version,
+      description: attributes.description,
+      context: attributes.context,
+    },
     run: { id: run.id, started_at: run.startedAt, attempt: run.attempt },
     intent: typeof run.inputs.intent === "string" ? run.inputs.intent : "",
     github: githubContext(),
@@ -100,5 +117,10 @@ function secretValues(names: string[]): Record<string, string> {
 
 /** In GitHub Actions, the event that started the job (`github.event.pull_request.title` …). */
 function githubContext(): Record<string, unknown> {
-  return { repository: process.env.GITHUB_REPOSITORY, event_name: process.env.GITHUB_EVENT_NAME, sha: process.env.GITHUB_SHA, event: {} };
+  return {
+    repository: process.env.GITHUB_REPOSITORY,
+    event_name: process.env.GITHUB_EVENT_NAME,
+    sha: process.env.GITHUB_SHA,
+    event: {},
+  };
 }

@@ -4,10 +4,18 @@
 // reads no clock (times come in the events), so the same graph, inputs and results always
 // take the same path — and a run can be replayed, persisted and resumed anywhere.
 import { type StateNode, transitionsOf, type WorkflowGraph } from "../compiler/graph.ts";
-import { evaluate } from "./evaluate.ts";
+import { evaluate, truthy } from "./evaluate.ts";
 import { render } from "./render.ts";
 import { type Locals, resultView, runScope } from "./scope.ts";
-import type { Effect, RunErrorCode, RunEvent, RunObservation, RunRecord, RunStatus, StateResult } from "./types.ts";
+import type {
+  Effect,
+  RunErrorCode,
+  RunEvent,
+  RunObservation,
+  RunRecord,
+  RunStatus,
+  StateResult,
+} from "./types.ts";
 
 export interface StepOutput {
   record: RunRecord;
@@ -15,7 +23,10 @@ export interface StepOutput {
   observations: RunObservation[];
 }
 
-export function createRun(graph: WorkflowGraph, options: { id: string; graphHash: string; inputs: Record<string, unknown>; at: string }): RunRecord {
+export function createRun(
+  graph: WorkflowGraph,
+  options: { id: string; graphHash: string; inputs: Record<string, unknown>; at: string },
+): RunRecord {
   return {
     format: "aegis-run",
     version: 1,
@@ -89,6 +100,13 @@ class Stepper {
 
   /** The run's result: the workflow's output template(s), else the last state's output. */
   private output(): unknown {
+    const current = this.run.current;
+    const final =
+      current !== undefined && this.graph.hasNode(current) ? this.node(current) : undefined;
+    // A final state's own `output "…"` sets the run's result (grammar: final); it is more
+    // specific than the workflow's.
+    if (final?.final && final.output)
+      return render(final.output.text, runScope(this.graph, this.run, current));
     const template = this.graph.getAttribute("output");
     const scope = runScope(this.graph, this.run);
     if (!template) {
@@ -97,22 +115,39 @@ class Stepper {
       return last?.output ?? (previous ? this.run.results[previous.state]?.output : undefined);
     }
     if (typeof template.text === "string") return render(template.text as string, scope);
-    return Object.fromEntries(Object.entries(template as Record<string, { text: string }>).map(([k, t]) => [k, render(t.text, scope)]));
+    return Object.fromEntries(
+      Object.entries(template as Record<string, { text: string }>).map(([k, t]) => [
+        k,
+        render(t.text, scope),
+      ]),
+    );
   }
 
   private checkBudgets(): boolean {
     const limits = this.graph.getAttribute("limits");
     const run = this.run;
-    if (limits.wallTimeMs !== undefined && Date.parse(this.at) - Date.parse(run.startedAt) > limits.wallTimeMs) {
-      this.fail("budget-wall-time", `the run took longer than its wall-time budget of ${limits.wallTimeMs} ms`);
+    if (
+      limits.wallTimeMs !== undefined &&
+      Date.parse(this.at) - Date.parse(run.startedAt) > limits.wallTimeMs
+    ) {
+      this.fail(
+        "budget-wall-time",
+        `the run took longer than its wall-time budget of ${limits.wallTimeMs} ms`,
+      );
       return false;
     }
     if (limits.agentCalls !== undefined && run.agentCalls > limits.agentCalls) {
-      this.fail("budget-agent-calls", `the run made ${run.agentCalls} agent calls, over its budget of ${limits.agentCalls}`);
+      this.fail(
+        "budget-agent-calls",
+        `the run made ${run.agentCalls} agent calls, over its budget of ${limits.agentCalls}`,
+      );
       return false;
     }
     if (limits.costUsd !== undefined && run.costUsd > limits.costUsd) {
-      this.fail("budget-cost", `the run cost $${run.costUsd.toFixed(4)}, over its budget of $${limits.costUsd}`);
+      this.fail(
+        "budget-cost",
+        `the run cost $${run.costUsd.toFixed(4)}, over its budget of $${limits.costUsd}`,
+      );
       return false;
     }
     return true;
@@ -124,7 +159,11 @@ class Stepper {
     const visits = (run.visits[state] ?? 0) + 1;
     const limit = node.visits ?? this.graph.getAttribute("limits").visits;
     if (limit !== undefined && visits > limit) {
-      this.fail("visit-limit", `state '${state}' would be entered a ${ordinal(visits)} time; its limit is ${limit}`, state);
+      this.fail(
+        "visit-limit",
+        `state '${state}' would be entered a ${ordinal(visits)} time; its limit is ${limit}`,
+        state,
+      );
       return;
     }
     run.visits[state] = visits;
@@ -136,25 +175,60 @@ class Stepper {
       this.finishAt(state);
       return;
     }
+    if (node.kind === "branch") {
+      // A branch does nothing but choose: decided here, with no effect to perform.
+      this.completed(state, { status: "succeeded", attempts: 1, duration: 0, agentCalls: 0 });
+      return;
+    }
     if (node.kind === "human") {
       const scope = runScope(this.graph, run, state);
       const prompt = node.prompt ? render(node.prompt.text, scope) : `Approve '${state}'?`;
-      const timeoutAt = node.timeoutMs !== undefined ? new Date(Date.parse(this.at) + node.timeoutMs).toISOString() : undefined;
+      // The gate's timer fires at its timeout, or when the run's wall-time budget runs out.
+      const wallTime = this.graph.getAttribute("limits").wallTimeMs;
+      const deadlines = [
+        node.timeoutMs !== undefined ? Date.parse(this.at) + node.timeoutMs : undefined,
+        wallTime !== undefined ? Date.parse(run.startedAt) + wallTime + 1 : undefined,
+      ].filter((t): t is number => t !== undefined);
+      const timeoutAt =
+        deadlines.length > 0 ? new Date(Math.min(...deadlines)).toISOString() : undefined;
       run.status = "waiting";
-      run.waiting = { state, since: this.at, prompt, ...(timeoutAt && { timeoutAt }), ...(node.human?.default && { default: node.human.default }) };
+      run.waiting = {
+        state,
+        since: this.at,
+        prompt,
+        ...(timeoutAt && { timeoutAt }),
+        ...(node.human?.default && { default: node.human.default }),
+      };
       run.history.push({ seq: run.seq, state, status: "waiting", at: this.at });
       this.effects.push({ type: "wait-human", state, prompt, ...(timeoutAt && { timeoutAt }) });
-      this.observe({ type: "waiting-for-human", run: run.id, state, prompt, ...(timeoutAt && { timeoutAt }), at: this.at });
+      this.observe({
+        type: "waiting-for-human",
+        run: run.id,
+        state,
+        prompt,
+        ...(timeoutAt && { timeoutAt }),
+        at: this.at,
+      });
       return;
     }
-    this.effects.push({ type: "execute", state, attempt: 1, key: attemptKey(run, state, 1), delayMs: 0 });
+    this.effects.push({
+      type: "execute",
+      state,
+      attempt: 1,
+      key: attemptKey(run, state, 1),
+      delayMs: 0,
+    });
   }
 
   /** A final state without an action ends the run here, as it declares. */
   private finishAt(state: string): void {
     const node = this.node(state);
     if (node.final === "failure") {
-      this.run.error = { code: "final-failure", message: `the run ended at '${state}', a failure state`, state };
+      this.run.error = {
+        code: "final-failure",
+        message: `the run ended at '${state}', a failure state`,
+        state,
+      };
       this.finish("failed");
     } else this.finish("succeeded");
   }
@@ -181,17 +255,34 @@ class Stepper {
         at: this.at,
       });
       if (!this.checkBudgets()) return;
-      this.effects.push({ type: "execute", state, attempt: run.attempt, key: attemptKey(run, state, run.attempt), delayMs });
+      this.effects.push({
+        type: "execute",
+        state,
+        attempt: run.attempt,
+        key: attemptKey(run, state, run.attempt),
+        delayMs,
+      });
       return;
     }
     if (failed && node.errorMode === "skip") result = { ...result, status: "skipped" };
     run.results[state] = result;
     run.history.push({ seq: run.seq, state, status: result.status, at: this.at });
-    this.observe({ type: "state-completed", run: run.id, state, status: result.status, duration: result.duration, at: this.at });
+    this.observe({
+      type: "state-completed",
+      run: run.id,
+      state,
+      status: result.status,
+      duration: result.duration,
+      at: this.at,
+    });
     if (!this.checkBudgets()) return;
     if (node.final) {
       if (failed && node.errorMode !== "skip") {
-        this.fail("state-failed", `final state '${state}' failed: ${result.error?.message ?? result.status}`, state);
+        this.fail(
+          "state-failed",
+          `final state '${state}' failed: ${result.error?.message ?? result.status}`,
+          state,
+        );
       } else this.finishAt(state);
       return;
     }
@@ -204,17 +295,40 @@ class Stepper {
     const scope = runScope(this.graph, run, state, locals);
     const bare = resultView(node, result, run.visits[state] ?? 0);
     for (const { target, attributes } of transitionsOf(this.graph, state)) {
-      if (!attributes.otherwise && attributes.condition && !truthyCondition(attributes.condition, scope, bare)) continue;
+      if (
+        !attributes.otherwise &&
+        attributes.condition &&
+        !truthyCondition(attributes.condition, scope, bare)
+      )
+        continue;
       const limit = this.graph.getAttribute("limits").transitions;
       if (limit !== undefined && run.transitions + 1 > limit) {
-        this.fail("transition-limit", `the run would take its ${ordinal(run.transitions + 1)} transition; the limit is ${limit}`, state);
+        this.fail(
+          "transition-limit",
+          `the run would take its ${ordinal(run.transitions + 1)} transition; the limit is ${limit}`,
+          state,
+        );
         return;
       }
       run.transitions += 1;
       if (attributes.feedback) run.feedback[target] = render(attributes.feedback.text, scope);
       else delete run.feedback[target];
-      run.history.push({ seq: run.seq, state, status: result.status, at: this.at, to: target, label: attributes.label });
-      this.observe({ type: "transition", run: run.id, from: state, to: target, label: attributes.label, at: this.at });
+      run.history.push({
+        seq: run.seq,
+        state,
+        status: result.status,
+        at: this.at,
+        to: target,
+        label: attributes.label,
+      });
+      this.observe({
+        type: "transition",
+        run: run.id,
+        from: state,
+        to: target,
+        label: attributes.label,
+        at: this.at,
+      });
       this.enter(target);
       return;
     }
@@ -240,14 +354,23 @@ class Stepper {
     };
     this.run.status = "running";
     delete this.run.waiting;
-    this.completed(event.state, result, { human: resultView(this.node(event.state), result, this.run.visits[event.state] ?? 0) });
+    this.completed(event.state, result, {
+      human: resultView(this.node(event.state), result, this.run.visits[event.state] ?? 0),
+    });
   }
 
   timedOut(state: string): void {
     const waiting = this.run.waiting;
     if (waiting?.default !== undefined) {
       const approved = affirmative.test(waiting.default);
-      this.answered({ type: "human-answered", state, response: waiting.default, approved, approver: "(default response)", at: this.at });
+      this.answered({
+        type: "human-answered",
+        state,
+        response: waiting.default,
+        approved,
+        approver: "(default response)",
+        at: this.at,
+      });
       return;
     }
     const result: StateResult = {
@@ -261,18 +384,33 @@ class Stepper {
     };
     this.run.status = "running";
     delete this.run.waiting;
-    this.completed(state, result, { human: resultView(this.node(state), result, this.run.visits[state] ?? 0) });
+    this.completed(state, result, {
+      human: resultView(this.node(state), result, this.run.visits[state] ?? 0),
+    });
   }
 }
 
-function truthyCondition(condition: Parameters<typeof evaluate>[0], scope: Record<string, unknown>, bare: Record<string, unknown>): boolean {
+function truthyCondition(
+  condition: Parameters<typeof evaluate>[0],
+  scope: Record<string, unknown>,
+  bare: Record<string, unknown>,
+): boolean {
   const value = evaluate(condition, scope, bare);
-  if (value && typeof value === "object" && "reached" in value) return !!(value as { reached: unknown }).reached;
-  return !!value;
+  if (value && typeof value === "object" && "reached" in value)
+    return !!(value as { reached: unknown }).reached;
+  // The expression language's truthiness (an empty list is false), as `not` and `and` use it.
+  return truthy(value);
 }
 
 function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? "st" : n % 10 === 2 && n % 100 !== 12 ? "nd" : n % 10 === 3 && n % 100 !== 13 ? "rd" : "th";
+  const suffix =
+    n % 10 === 1 && n % 100 !== 11
+      ? "st"
+      : n % 10 === 2 && n % 100 !== 12
+        ? "nd"
+        : n % 10 === 3 && n % 100 !== 13
+          ? "rd"
+          : "th";
   return `${n}${suffix}`;
 }
 
@@ -282,18 +420,28 @@ export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): 
   run.seq += 1;
   run.updatedAt = event.at;
   const s = new Stepper(graph, run, event.at);
-  const terminal = run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
+  const terminal =
+    run.status === "succeeded" || run.status === "failed" || run.status === "cancelled";
   if (terminal) return { record: run, effects: [], observations: [] };
   switch (event.type) {
     case "started": {
-      s.observations.push({ type: "run-started", run: run.id, workflow: run.workflow, at: event.at });
+      // A repeated start (a replayed or duplicated event) must not enter the start state again.
+      if (run.current !== undefined) break;
+      s.observations.push({
+        type: "run-started",
+        run: run.id,
+        workflow: run.workflow,
+        at: event.at,
+      });
       const start = graph.getAttribute("start");
-      if (!start || !graph.hasNode(start)) s.fail("state-failed", "the workflow has no start state");
+      if (!start || !graph.hasNode(start))
+        s.fail("state-failed", "the workflow has no start state");
       else s.enter(start);
       break;
     }
     case "state-completed":
       if (run.current !== event.state || run.status !== "running") break;
+      if (event.key !== undefined && event.key !== attemptKey(run, event.state, run.attempt)) break;
       s.completed(event.state, event.result);
       break;
     case "human-answered":
@@ -301,11 +449,20 @@ export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): 
       s.answered(event);
       break;
     case "timer-fired":
-      if (run.waiting?.state !== event.state || !run.waiting.timeoutAt || event.at < run.waiting.timeoutAt) break;
+      // Compared as instants: ISO texts with other precisions or time zones do not sort as times.
+      if (
+        run.waiting?.state !== event.state ||
+        !run.waiting.timeoutAt ||
+        !(Date.parse(event.at) >= Date.parse(run.waiting.timeoutAt))
+      )
+        break;
       s.timedOut(event.state);
       break;
     case "cancelled":
-      run.error = { code: "cancelled", message: event.reason ? `cancelled: ${event.reason}` : "cancelled" };
+      run.error = {
+        code: "cancelled",
+        message: event.reason ? `cancelled: ${event.reason}` : "cancelled",
+      };
       s.finish("cancelled");
       break;
   }

@@ -23,7 +23,14 @@ export interface StateResult {
   approver?: string;
   /** Parallel judges. */
   consensus?: { score: number; confidence: number; agreement: number; reached: boolean };
-  agents?: { agent: string; output?: unknown; score?: number; confidence?: number; approved?: boolean; status: string }[];
+  agents?: {
+    agent: string;
+    output?: unknown;
+    score?: number;
+    confidence?: number;
+    approved?: boolean;
+    status: string;
+  }[];
   all_approved?: boolean;
   any_rejected?: boolean;
   approvals?: number;
@@ -102,8 +109,21 @@ export type RunErrorCode =
 /** What happens to a run; the core's only input. */
 export type RunEvent =
   | { type: "started"; at: string }
-  | { type: "state-completed"; state: string; result: StateResult; at: string }
-  | { type: "attempt-failed"; state: string; attempt: number; error: { code: string; message: string }; at: string }
+  | {
+      type: "state-completed";
+      state: string;
+      result: StateResult;
+      at: string;
+      /** The attempt's idempotency key: a late result of an older attempt is ignored. */
+      key?: string;
+    }
+  | {
+      type: "attempt-failed";
+      state: string;
+      attempt: number;
+      error: { code: string; message: string };
+      at: string;
+    }
   | {
       type: "human-answered";
       state: string;
@@ -126,12 +146,48 @@ export type Effect =
 export type RunObservation =
   | { type: "run-started"; run: string; workflow: string; at: string }
   | { type: "state-entered"; run: string; state: string; visit: number; at: string }
-  | { type: "state-output"; run: string; state: string; stream: "stdout" | "stderr" | "agent"; text: string; at: string }
-  | { type: "state-completed"; run: string; state: string; status: StateResult["status"]; duration: number; at: string }
-  | { type: "retry"; run: string; state: string; attempt: number; delayMs: number; error: string; at: string }
+  | {
+      type: "state-output";
+      run: string;
+      state: string;
+      stream: "stdout" | "stderr" | "agent";
+      text: string;
+      at: string;
+    }
+  | {
+      type: "state-completed";
+      run: string;
+      state: string;
+      status: StateResult["status"];
+      duration: number;
+      at: string;
+    }
+  | {
+      type: "retry";
+      run: string;
+      state: string;
+      attempt: number;
+      delayMs: number;
+      error: string;
+      at: string;
+    }
   | { type: "transition"; run: string; from: string; to: string; label: string; at: string }
-  | { type: "waiting-for-human"; run: string; state: string; prompt: string; timeoutAt?: string; at: string }
-  | { type: "run-finished"; run: string; status: RunStatus; output?: unknown; error?: RunRecord["error"]; at: string };
+  | {
+      type: "waiting-for-human";
+      run: string;
+      state: string;
+      prompt: string;
+      timeoutAt?: string;
+      at: string;
+    }
+  | {
+      type: "run-finished";
+      run: string;
+      status: RunStatus;
+      output?: unknown;
+      error?: RunRecord["error"];
+      at: string;
+    };
 
 /** Everything an executor may need to run one state once. */
 export interface ExecutionContext {
@@ -190,7 +246,12 @@ export interface ExecutorServices {
   /** The provider of a declared agent (resolved from the workflow, an agents file, functions). */
   agent(name: string): AgentProvider;
   /** Runs an imported workflow to its end (blocking) or starts it (detached). */
-  subworkflow(alias: string, inputs: Record<string, unknown>, detached: boolean, signal: AbortSignal): Promise<{
+  subworkflow(
+    alias: string,
+    inputs: Record<string, unknown>,
+    detached: boolean,
+    signal: AbortSignal,
+  ): Promise<{
     id: string;
     status: RunStatus;
     output?: unknown;
