@@ -68,7 +68,8 @@ const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
   run: processFields,
   container: processFields,
   parallel: {
-    output: "list",
+    // The judges' answers (a list), or the winner's answer with best_of_n.
+    output: "any",
     score: "number",
     confidence: "number",
     consensus: {

@@ -20,10 +20,12 @@ export function resultView(
     node?.kind === "run" || node?.kind === "container" || node?.kind === "containers";
   const output =
     processLike && typeof result.output !== "object"
-      ? textObject(String(result.stdout ?? result.output ?? ""), {
+      ? textObject(String(result.output ?? result.stdout ?? ""), {
           stdout: result.stdout ?? "",
           stderr: result.stderr ?? "",
           exit_code: result.exit_code,
+          // `containers` states: each container's result by name (`CHECKS.output.lint`).
+          ...(node?.kind === "containers" && result.results && typeof result.results === "object" ? result.results : {}),
         })
       : result.output;
   const consensus = result.consensus

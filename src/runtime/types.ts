@@ -31,6 +31,8 @@ export interface StateResult {
     approved?: boolean;
     status: string;
   }[];
+  /** Each judge's result, in declaration order (also as `agents`). */
+  judges?: StateResult["agents"];
   all_approved?: boolean;
   any_rejected?: boolean;
   approvals?: number;
@@ -38,6 +40,8 @@ export interface StateResult {
   results?: unknown;
   count?: number;
   failed?: number;
+  /** Containers that succeeded, of a `containers` state. */
+  succeeded?: number;
   /** Loops and coordinators. */
   iterations?: number;
   route?: string[];

@@ -1,0 +1,311 @@
+// What every executor shares: one attempt of one state — its context, a signal that is
+// aborted when the attempt times out or the run is cancelled, the count of agent calls
+// made, the usage reported — and the one way executors call agents (callAgent), which
+// never throws: an agent's failure, timeout or cancellation is an outcome.
+import { AGENT_KILL_GRACE_MS } from "../providers/command.ts";
+import { type Locals, runScope } from "../scope.ts";
+import type {
+  AgentInvocation,
+  AgentReply,
+  ExecutionContext,
+  ExecutorServices,
+  StateResult,
+} from "../types.ts";
+import { RuntimeError } from "../types.ts";
+
+export interface ExecuteOptions {
+  /** The container runtime's program: default $AEGIS_CONTAINER_RUNTIME, else "docker". */
+  containerRuntime?: string;
+  /** Between SIGTERM and SIGKILL when a state's processes are stopped (default 2000 ms). */
+  killGraceMs?: number;
+  /** The run's working copy: where relative workdirs start, the `workspace` volume. Default: the current directory. */
+  workspace?: string;
+}
+
+/** What an executor returns; executeState adds attempts, duration, agentCalls and usage. */
+export type Outcome = Omit<StateResult, "attempts" | "duration" | "agentCalls"> & {
+  /** Parallel states: the judges' verdicts (the same list as `agents`). */
+  judges?: StateResult["agents"];
+  /** Containers states: how many containers exited 0. */
+  succeeded?: number;
+};
+
+export interface AgentCall {
+  agent: string;
+  status: "succeeded" | "failed" | "timed_out";
+  reply?: AgentReply;
+  error?: { code: string; message: string };
+}
+
+export interface AgentRequest {
+  agent: string;
+  prompt: string;
+  intent?: string;
+  /** This call's own limit, within the attempt's. */
+  timeoutMs?: number;
+  /** Distinguishes the calls of one attempt in their idempotency keys ("judge-1", "item-3" …). */
+  key?: string;
+}
+
+export function errorOf(error: unknown, fallback: string): { code: string; message: string } {
+  if (error instanceof RuntimeError) return { code: error.code, message: error.message };
+  return { code: fallback, message: (error as Error)?.message ?? String(error) };
+}
+
+/** Waits for a promise at most `ms`; undefined when it did not settle (or rejected). */
+export async function settle<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether a template names a variable (`{{previous}}`, `{{#if output}}` …). */
+export function mentions(template: { text: string } | undefined, name: string): boolean {
+  if (!template) return false;
+  return new RegExp(`\\{\\{[^}]*\\b${name}\\b`).test(template.text);
+}
+
+/** An answer as text, for prompts and joined outputs. */
+export function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  return JSON.stringify(value);
+}
+
+/** The result fields an agent's reply gives a state. */
+export function replyFields(reply: AgentReply | undefined): Partial<Outcome> {
+  if (!reply) return {};
+  return {
+    output: reply.output,
+    ...(reply.score !== undefined && { score: reply.score }),
+    ...(reply.confidence !== undefined && { confidence: reply.confidence }),
+    ...(reply.reasoning !== undefined && { reasoning: reply.reasoning }),
+    ...(reply.exit_code !== undefined && { exit_code: reply.exit_code }),
+    ...(reply.stderr && { stderr: reply.stderr }),
+  };
+}
+
+/** The outcome of a state whose (one) agent call did not succeed. */
+export function callFailure(call: AgentCall, extra: Partial<Outcome> = {}): Outcome {
+  return {
+    ...replyFields(call.reply),
+    ...extra,
+    status: call.status === "timed_out" ? "timed_out" : "failed",
+    error: call.error ?? { code: "agent-failed", message: `agent '${call.agent}' failed` },
+  };
+}
+
+export class Attempt {
+  readonly ctx: ExecutionContext;
+  readonly services: ExecutorServices;
+  readonly options: ExecuteOptions;
+  private readonly controller = new AbortController();
+  /** Aborted when the attempt times out or the run is cancelled. */
+  readonly signal: AbortSignal = this.controller.signal;
+  /** Agent invocations made. */
+  calls = 0;
+  usage: StateResult["usage"];
+  /** Set when the state's timeout ended the attempt (as opposed to a cancellation). */
+  timedOut = false;
+
+  constructor(ctx: ExecutionContext, services: ExecutorServices, options: ExecuteOptions = {}) {
+    this.ctx = ctx;
+    this.services = services;
+    this.options = options;
+  }
+
+  get state() {
+    return this.ctx.state;
+  }
+
+  get killGraceMs(): number {
+    return this.options.killGraceMs ?? AGENT_KILL_GRACE_MS;
+  }
+
+  /** Stops everything the attempt runs. */
+  abort(timedOut: boolean): void {
+    if (this.signal.aborted) return;
+    this.timedOut = timedOut;
+    this.controller.abort(
+      new RuntimeError(
+        timedOut ? "timeout" : "cancelled",
+        timedOut ? "the state timed out" : "the run was cancelled",
+      ),
+    );
+  }
+
+  /** The outcome of work the attempt's end interrupted. */
+  interrupted(extra: Partial<Outcome> = {}): Outcome {
+    return this.timedOut
+      ? {
+          ...extra,
+          status: "timed_out",
+          error: { code: "timeout", message: `state '${this.state.name}' timed out` },
+        }
+      : {
+          ...extra,
+          status: "failed",
+          error: { code: "cancelled", message: "the run was cancelled" },
+        };
+  }
+
+  /** The scope of this state's templates and expressions, with its locals. */
+  scope(locals: Locals = {}): Record<string, unknown> {
+    return runScope(this.ctx.graph, this.ctx.run, this.state.name, locals);
+  }
+
+  /**
+   * Renders a template of the state. Locals reach ctx.render as extra names: the ones
+   * runScope gives them (`iteration`, `max_iterations`, `previous`, the foreach item,
+   * `index`, `output`) and `state` (whose `iteration` they change).
+   */
+  render(
+    template: { text: string } | undefined,
+    locals: Locals = {},
+    names: Record<string, unknown> = {},
+  ): string {
+    if (!template) return "";
+    const hasLocals = Object.keys(locals).length > 0;
+    if (!hasLocals && Object.keys(names).length === 0) return this.ctx.render(template);
+    const extra: Record<string, unknown> = {};
+    if (hasLocals) {
+      const scope = this.scope(locals);
+      const keys = [
+        "state",
+        "iteration",
+        "max_iterations",
+        "previous",
+        "index",
+        "output",
+        ...(locals.item ? [locals.item.name] : []),
+      ];
+      for (const key of keys) if (key in scope) extra[key] = scope[key];
+    }
+    return this.ctx.render(template, { ...extra, ...names });
+  }
+
+  /** An idempotency key for one of the attempt's calls. */
+  key(suffix?: string): string {
+    return suffix ? `${this.ctx.idempotencyKey}:${suffix}` : this.ctx.idempotencyKey;
+  }
+
+  emit(stream: "stdout" | "stderr" | "agent", text: string): void {
+    this.ctx.emit({
+      type: "state-output",
+      run: this.ctx.run.id,
+      state: this.state.name,
+      stream,
+      text,
+      at: new Date().toISOString(),
+    });
+  }
+
+  addUsage(usage: StateResult["usage"]): void {
+    if (!usage) return;
+    const total: NonNullable<StateResult["usage"]> = { ...this.usage };
+    for (const k of ["inputTokens", "outputTokens", "costUsd"] as const) {
+      if (usage[k] !== undefined) total[k] = (total[k] ?? 0) + usage[k];
+    }
+    this.usage = total;
+  }
+
+  /** Calls an agent once. Never throws. */
+  async callAgent(request: AgentRequest): Promise<AgentCall> {
+    const { agent } = request;
+    if (this.signal.aborted) return { agent, ...this.stopped() };
+    let provider: ReturnType<ExecutorServices["agent"]>;
+    try {
+      provider = this.services.agent(agent);
+    } catch (error) {
+      return { agent, status: "failed", error: errorOf(error, "agent-unknown") };
+    }
+    this.calls += 1;
+    const controller = new AbortController();
+    const forward = () => controller.abort(this.signal.reason);
+    this.signal.addEventListener("abort", forward, { once: true });
+    let callTimedOut = false;
+    const timer =
+      request.timeoutMs !== undefined
+        ? setTimeout(() => {
+            callTimedOut = true;
+            controller.abort(new RuntimeError("timeout", "the agent timed out"));
+          }, request.timeoutMs)
+        : undefined;
+    const invocation: AgentInvocation = {
+      agent,
+      prompt: request.prompt,
+      ...(request.intent !== undefined && { intent: request.intent }),
+      state: this.state.name,
+      run: this.ctx.run.id,
+      idempotencyKey: this.key(request.key),
+      ...(request.timeoutMs !== undefined && { timeoutMs: request.timeoutMs }),
+      signal: controller.signal,
+      onOutput: (text) => this.emit("agent", text),
+    };
+    const pending = Promise.resolve().then(() => provider.call(invocation));
+    const stopped = new Promise<"stopped">((resolve) => {
+      if (controller.signal.aborted) resolve("stopped");
+      controller.signal.addEventListener("abort", () => resolve("stopped"), { once: true });
+    });
+    const timedOut = (): AgentCall => ({
+      agent,
+      status: "timed_out",
+      error: {
+        code: "timeout",
+        message: `agent '${agent}' did not answer within ${request.timeoutMs ?? this.state.timeoutMs} ms`,
+      },
+    });
+    try {
+      const first = await Promise.race([
+        pending.then(
+          (reply) => ({ reply }),
+          (error: unknown) => ({ error }),
+        ),
+        stopped,
+      ]);
+      if (first === "stopped") {
+        // Let the provider stop its processes before the attempt reports its end.
+        await settle(pending, this.killGraceMs + 1000);
+        return callTimedOut ? timedOut() : { agent, ...this.stopped() };
+      }
+      if ("error" in first) {
+        const error = errorOf(first.error, "agent-failed");
+        if (error.code === "timeout" || callTimedOut) return timedOut();
+        if (error.code === "cancelled" || this.signal.aborted) return { agent, ...this.stopped() };
+        return { agent, status: "failed", error };
+      }
+      const reply = first.reply;
+      this.addUsage(reply.usage);
+      if (reply.exit_code !== undefined && reply.exit_code !== 0) {
+        const detail = reply.stderr?.trim().split("\n").slice(-3).join("\n");
+        return {
+          agent,
+          status: "failed",
+          reply,
+          error: {
+            code: "agent-exit",
+            message: `agent '${agent}' exited with code ${reply.exit_code}${detail ? `: ${detail}` : ""}`,
+          },
+        };
+      }
+      return { agent, status: "succeeded", reply };
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.signal.removeEventListener("abort", forward);
+    }
+  }
+
+  private stopped(): Omit<AgentCall, "agent"> {
+    const outcome = this.interrupted();
+    return {
+      status: outcome.status === "timed_out" ? "timed_out" : "failed",
+      error: outcome.error!,
+    };
+  }
+}

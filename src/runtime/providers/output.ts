@@ -1,0 +1,113 @@
+// How every provider reads an agent's answer. An answer that is a JSON object (the whole
+// text, or one ```json fenced block that is the whole text) is parsed: `score`,
+// `confidence` and `reasoning` are taken from it and the object is the output — except an
+// envelope of result fields only ({"output": …, "score": …}), whose `output` is the output.
+// Any other answer is text (surrounding whitespace trimmed).
+import type { AgentReply } from "../types.ts";
+import { RuntimeError } from "../types.ts";
+
+/** Keys of a reply envelope: an object of these only is unwrapped. */
+const envelopeKeys = new Set([
+  "output",
+  "text",
+  "score",
+  "confidence",
+  "reasoning",
+  "usage",
+  "exit_code",
+  "stderr",
+]);
+
+function finite(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
+    return Number(value);
+  return undefined;
+}
+
+function textOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  return JSON.stringify(value);
+}
+
+/** The JSON object a text holds, if it is one. */
+export function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  let body = text.trim();
+  const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/i.exec(body);
+  if (fenced) body = fenced[1]!.trim();
+  if (!body.startsWith("{")) return undefined;
+  try {
+    const value: unknown = JSON.parse(body);
+    return value && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A reply from an object an agent returned (parsed JSON, or a function's return value). */
+export function replyFromObject(object: Record<string, unknown>, text?: string): AgentReply {
+  const keys = Object.keys(object);
+  const envelope =
+    keys.length > 0 &&
+    keys.every((k) => envelopeKeys.has(k)) &&
+    ("output" in object || "text" in object);
+  const output = envelope ? ("output" in object ? object.output : object.text) : object;
+  const reply: AgentReply = {
+    output,
+    text: text ?? (typeof object.text === "string" ? object.text : textOf(output)),
+  };
+  const score = finite(object.score);
+  const confidence = finite(object.confidence);
+  if (score !== undefined) reply.score = score;
+  if (confidence !== undefined) reply.confidence = confidence;
+  if (typeof object.reasoning === "string") reply.reasoning = object.reasoning;
+  const exit = finite(object.exit_code);
+  if (envelope && exit !== undefined) reply.exit_code = exit;
+  if (envelope && typeof object.stderr === "string") reply.stderr = object.stderr;
+  if (object.usage && typeof object.usage === "object") {
+    const u = object.usage as Record<string, unknown>;
+    const usage: NonNullable<AgentReply["usage"]> = {};
+    const input = finite(u.inputTokens ?? u.input_tokens ?? u.prompt_tokens);
+    const outputTokens = finite(u.outputTokens ?? u.output_tokens ?? u.completion_tokens);
+    const cost = finite(u.costUsd ?? u.cost_usd);
+    if (input !== undefined) usage.inputTokens = input;
+    if (outputTokens !== undefined) usage.outputTokens = outputTokens;
+    if (cost !== undefined) usage.costUsd = cost;
+    if (Object.keys(usage).length > 0) reply.usage = usage;
+  }
+  return reply;
+}
+
+/**
+ * An agent's text answer as a reply. `mode` json requires a JSON object (else a
+ * RuntimeError "agent-output"); text never parses; auto (the default) parses when it can.
+ */
+export function parseAgentOutput(
+  text: string,
+  mode: "auto" | "json" | "text" = "auto",
+): AgentReply {
+  if (mode !== "text") {
+    const object = parseJsonObject(text);
+    if (object) return replyFromObject(object, text);
+    if (mode === "json") {
+      const preview = text.trim().slice(0, 200);
+      throw new RuntimeError(
+        "agent-output",
+        `the agent was to answer with a JSON object, but printed: ${preview || "(nothing)"}`,
+      );
+    }
+  }
+  return { output: text.trim(), text };
+}
+
+/** A reply from whatever a function agent returned: text, an object, or nothing. */
+export function replyFromValue(value: unknown): AgentReply {
+  if (typeof value === "string") return parseAgentOutput(value);
+  if (value === undefined || value === null) return { output: "", text: "" };
+  if (typeof value === "object" && !Array.isArray(value))
+    return replyFromObject(value as Record<string, unknown>);
+  return { output: value, text: textOf(value) };
+}
