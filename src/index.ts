@@ -1,4 +1,4 @@
-// The aegis library: compile workflows, inspect and export their graphs.
+// The aegis library: compile workflows, inspect and export their graphs, and run them.
 export type * from "./compiler/ast.ts";
 export {
   type CompileOptions,
@@ -38,3 +38,4 @@ export { formatGithub } from "./compiler/report/github.ts";
 export { formatJson } from "./compiler/report/json.ts";
 export { formatSarif } from "./compiler/report/sarif.ts";
 export { formatText } from "./compiler/report/text.ts";
+export * from "./runtime/index.ts";

@@ -15,13 +15,27 @@ import { formatSource, PrintError, printAegis } from "../compiler/emit/aegis.ts"
 import { toDot } from "../compiler/emit/dot.ts";
 import { toMermaid } from "../compiler/emit/mermaid.ts";
 import { formatDuration } from "../compiler/expression.ts";
-import { exportGraph, loadGraph } from "../compiler/graph.ts";
+import { exportGraph, GraphLoadError, loadGraph } from "../compiler/graph.ts";
 import { parse } from "../compiler/parse.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { formatJson } from "../compiler/report/json.ts";
 import { formatSarif } from "../compiler/report/sarif.ts";
 import { formatText, summaryLine } from "../compiler/report/text.ts";
 import { SourceText } from "../compiler/source.ts";
+import { RuntimeError } from "../runtime/types.ts";
+import { UsageError } from "./errors.ts";
+import {
+  cancelCommand,
+  DEFAULT_STORE,
+  type Io,
+  listCommand,
+  logsCommand,
+  type RuntimeHooks,
+  resumeCommand,
+  runCommand,
+  signalCommand,
+  statusCommand,
+} from "./runs.ts";
 
 const VERSION = "0.1.0";
 
@@ -32,6 +46,14 @@ Usage:
   aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
   aegis fmt [--check | --write] FILES…
   aegis convert FILE.yaml [--out FILE.aegis]
+  aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--agents FILE]
+            [--id ID] [--replace] [--workdir DIR] [--json] [--verbose]
+  aegis signal RUN (--approve | --reject) [--feedback TEXT] [--response TEXT] [--approver NAME]
+  aegis resume RUN
+  aegis cancel RUN [--reason TEXT]
+  aegis status RUN [--json]
+  aegis logs RUN [--follow] [--json]
+  aegis list [--json]
   aegis --help | --version
 
 compile options:
@@ -50,14 +72,29 @@ fmt options (canonical layout; comments are kept; files with syntax errors are r
 convert: an AEGIS manifest or AgentOS workflow (YAML) as aegis source, on stdout or to
   --out FILE.
 
-FILES may be globs ('examples/**/*.aegis'). Exit status: 0 no errors, 1 errors found,
-2 usage or I/O error.`;
+run: compiles the workflow (refusing it if it has errors), validates the inputs against
+  its declared inputs, and runs it, showing progress until it finishes or waits for a
+  human. A human gate holds no process: the run is saved, and \`aegis signal\` answers it
+  later and drives the run on. Runs are kept in ${DEFAULT_STORE} under the current directory.
+  --input JSON|@FILE the inputs, as a JSON object (or a file holding one)
+  --param NAME=VALUE one input (repeatable; JSON unless the input is a string)
+  --agents FILE      providers for the workflow's agents, e.g.
+                     {"agents": {"coder": {"provider": "command", "command": "./coder.sh"}}};
+                     the run keeps them, so signal and resume use them too
+  --id ID            the run's id (default: WORKFLOW-DATE-TIME-XXXX); --replace reuses one
+  --workdir DIR      where the states' commands and agents run (default: the current
+                     directory, or the agents file's "workdir")
+  --json             print the run's events as JSON lines
+  --verbose          print the states' output as it comes (when not on a terminal)
+signal, resume: continue a run in this process until it finishes or waits again; like run,
+  they take --json, --verbose and --agents.
+  --store DIR        (every run command) where runs are kept
 
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-}
+FILES may be globs ('examples/**/*.aegis'). Exit status: 0 no errors (a run that
+succeeded or waits for a human), 1 errors found (a run that failed or was cancelled),
+2 usage or I/O error (an unknown run, invalid inputs, a damaged journal), 130 interrupted.`;
+
+export type { Io };
 
 const processIo: Io = {
   stdout: (t) => process.stdout.write(t),
@@ -65,9 +102,11 @@ const processIo: Io = {
   isTTY: !!process.stdout.isTTY,
 };
 
-class UsageError extends Error {}
-
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(
+  argv: string[],
+  io: Io = processIo,
+  hooks: RuntimeHooks = {},
+): Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
@@ -80,6 +119,21 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         return await fmtCommand(rest, io);
       case "convert":
         return await convertCommand(rest, io);
+      case "run":
+        return await runCommand(rest, io, hooks);
+      case "signal":
+        return await signalCommand(rest, io, hooks);
+      case "resume":
+        return await resumeCommand(rest, io, hooks);
+      case "cancel":
+        return await cancelCommand(rest, io);
+      case "status":
+        return await statusCommand(rest, io);
+      case "logs":
+        return await logsCommand(rest, io);
+      case "list":
+      case "ls":
+        return await listCommand(rest, io);
       case "--version":
       case "-v":
         io.stdout(`${VERSION}\n`);
@@ -100,6 +154,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     ) {
       io.stderr(`aegis: ${(error as Error).message}\n\n${usage}\n`);
       return 2;
+    }
+    if (error instanceof RuntimeError || error instanceof GraphLoadError) {
+      // The user's to fix (or the world's): a message with its code, no stack.
+      const code = error instanceof RuntimeError ? error.code : "graph-load";
+      io.stderr(`aegis: error[${code}]: ${error.message}\n`);
+      return code === "not-cancellable" ? 1 : 2;
     }
     io.stderr(`aegis: internal error: ${(error as Error).stack ?? error}\n`);
     return 2;

@@ -25,7 +25,9 @@ export function resultView(
           stderr: result.stderr ?? "",
           exit_code: result.exit_code,
           // `containers` states: each container's result by name (`CHECKS.output.lint`).
-          ...(node?.kind === "containers" && result.results && typeof result.results === "object" ? result.results : {}),
+          ...(node?.kind === "containers" && result.results && typeof result.results === "object"
+            ? result.results
+            : {}),
         })
       : result.output;
   const consensus = result.consensus

@@ -216,7 +216,6 @@ function duration(ms: number, what: string): string {
 
 // ---------------------------------------------------------------- expressions
 
-
 function wrap(text: string, own: number, parent: number): string {
   return own < parent ? `(${text})` : text;
 }

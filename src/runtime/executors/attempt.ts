@@ -223,7 +223,7 @@ export class Attempt {
     try {
       provider = this.services.agent(agent);
     } catch (error) {
-      return { agent, status: "failed", error: errorOf(error, "agent-unknown") };
+      return { agent, status: "failed", error: errorOf(error, "agent-missing") };
     }
     this.calls += 1;
     const controller = new AbortController();

@@ -14,7 +14,7 @@ export { resolveValue } from "./values.ts";
 /**
  * The provider of a declared agent. An agent declared without a provider (`agent NAME`)
  * is supplied at run time: a function registered under its name, else a RuntimeError
- * "agent-unknown" when it is called.
+ * "agent-missing" when it is called.
  */
 export function createProvider(
   spec: AgentSpec,
@@ -41,7 +41,7 @@ export function createProvider(
             spec.provider === "function"
               ? `no function '${name}' is registered for agent '${spec.name}'`
               : `agent '${spec.name}' has no provider; supply it when the workflow runs (an agents file or a function)`;
-          return Promise.reject(new RuntimeError("agent-unknown", why));
+          return Promise.reject(new RuntimeError("agent-missing", why));
         },
       };
     }
@@ -50,7 +50,7 @@ export function createProvider(
 
 /**
  * Resolves agent names to providers (cached): the declared agents, then functions
- * registered under the name. An unknown name is a RuntimeError "agent-unknown".
+ * registered under the name. An unknown name is a RuntimeError "agent-missing".
  */
 export function createAgentResolver(
   agents: Record<string, AgentSpec>,
@@ -63,7 +63,7 @@ export function createAgentResolver(
     const spec = Object.hasOwn(agents, name) ? agents[name] : undefined;
     if (spec) provider = createProvider(spec, functions);
     else if (Object.hasOwn(functions, name)) provider = functionProvider(name, functions[name]!);
-    else throw new RuntimeError("agent-unknown", `no agent '${name}' is declared or supplied`);
+    else throw new RuntimeError("agent-missing", `no agent '${name}' is declared or supplied`);
     cache.set(name, provider);
     return provider;
   };

@@ -206,7 +206,7 @@ describe("agent states with executable agents", () => {
     const unknown = await harness(source, "A", { functions, inputs: { language: "cobol" } }).run();
     expect(unknown).toMatchObject({
       status: "failed",
-      error: { code: "agent-unknown" },
+      error: { code: "agent-missing" },
       agentCalls: 0,
     });
   });

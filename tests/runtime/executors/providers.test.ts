@@ -482,7 +482,7 @@ describe("function agents", () => {
     const error = await rejection(call("boom"));
     expect(error.code).toBe("agent-function");
     expect(error.message).toContain("kaput");
-    expect((await rejection(call("unregistered"))).code).toBe("agent-unknown");
+    expect((await rejection(call("unregistered"))).code).toBe("agent-missing");
   });
 
   it("supplies agents declared without a provider, by name", async () => {
@@ -493,6 +493,6 @@ describe("function agents", () => {
     expect((await resolve("reviewer").call(invocation("x"))).output).toBe("reviewed: x");
     expect(() => resolve("nobody")).toThrow(/no agent 'nobody'/);
     const missing = createAgentResolver({ reviewer: spec(undefined, {}, "reviewer") });
-    expect((await rejection(missing("reviewer").call(invocation("x")))).code).toBe("agent-unknown");
+    expect((await rejection(missing("reviewer").call(invocation("x")))).code).toBe("agent-missing");
   });
 });

@@ -1,0 +1,382 @@
+// Progress of a run on the command line. Three forms:
+//   - a terminal: one line per state; finished ones are printed once, the running ones
+//     (state, elapsed time, its latest output, what waits for whom) are redrawn in place;
+//   - plain lines when the output is not a terminal (CI logs, pipes);
+//   - JSON lines of the observations (--json), for machines.
+import type { RunObservation, RunRecord } from "../runtime/types.ts";
+
+export type ProgressMode = "tty" | "plain" | "json";
+
+export interface ProgressOptions {
+  mode: ProgressMode;
+  write: (text: string) => void;
+  /** The run shown (a subworkflow's observations are shown under its parent's state). */
+  run: string;
+  color?: boolean;
+  /** Plain mode: print the states' output too. */
+  verbose?: boolean;
+  columns?: () => number;
+  now?: () => number;
+}
+
+const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.floor(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  const h = Math.floor(s / 3600);
+  if (h < 48) return `${h}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+interface Row {
+  label: string;
+  visit: number;
+  started: number;
+  status:
+    | "running"
+    | "waiting"
+    | "retrying"
+    | "final"
+    | "succeeded"
+    | "failed"
+    | "timed_out"
+    | "skipped";
+  duration?: number;
+  note?: string;
+  next?: string;
+}
+
+export class Progress {
+  private readonly o: ProgressOptions;
+  private readonly live = new Map<string, Row>();
+  /** A finished row, printed when what follows it (its transition) is known. */
+  private pending: Row | undefined;
+  private drawn = 0;
+  private frame = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly startedAt: number;
+
+  constructor(options: ProgressOptions) {
+    this.o = options;
+    this.startedAt = this.now();
+    if (options.mode === "tty") {
+      this.timer = setInterval(() => this.redraw(), 120);
+      this.timer.unref?.();
+    }
+  }
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  private paint(code: string, text: string): string {
+    return this.o.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  }
+
+  /** Where an observation belongs: the run's own states, or a child's under its parent state. */
+  private label(o: { run: string; state: string }): string | undefined {
+    if (o.run === this.o.run) return o.state;
+    if (o.run.startsWith(`${this.o.run}.`)) {
+      const parent = o.run.slice(this.o.run.length + 1).split(".")[0];
+      return `${parent} › ${o.state}`;
+    }
+    return undefined;
+  }
+
+  observe(o: RunObservation): void {
+    if (this.o.mode === "json") {
+      this.o.write(`${JSON.stringify(o)}\n`);
+      return;
+    }
+    if (this.o.mode === "plain") {
+      const line = this.plainLine(o);
+      if (line !== undefined) this.o.write(`${line}\n`);
+      return;
+    }
+    this.ttyObserve(o);
+  }
+
+  /** One observation as a plain line (also what `aegis logs` prints). */
+  plainLine(o: RunObservation): string | undefined {
+    const main = o.run === this.o.run;
+    switch (o.type) {
+      case "run-started":
+        return main
+          ? `run ${o.run} (${o.workflow}) started`
+          : `  subworkflow run ${o.run} (${o.workflow}) started`;
+      case "state-entered": {
+        const label = this.label(o) ?? `${o.run}/${o.state}`;
+        return `${label} started${o.visit > 1 ? ` (visit ${o.visit})` : ""}`;
+      }
+      case "state-output": {
+        if (!this.o.verbose) return undefined;
+        const label = this.label(o) ?? o.state;
+        const text = o.text.replace(/\n$/, "");
+        return text
+          .split("\n")
+          .map((l) => `  ${label} │ ${l}`)
+          .join("\n");
+      }
+      case "state-completed":
+        return `${this.label(o) ?? o.state} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}`;
+      case "retry":
+        return `${this.label(o) ?? o.state} failed (${o.error}); attempt ${o.attempt} in ${formatElapsed(o.delayMs)}`;
+      case "transition":
+        return `  → ${o.to}${o.label ? ` (${o.label})` : ""}`;
+      case "waiting-for-human":
+        return `${this.label(o) ?? o.state} waits for a human${o.timeoutAt ? ` (until ${o.timeoutAt})` : ""}`;
+      case "run-finished":
+        return main
+          ? `run ${o.run} ${o.status}${o.error ? `: ${o.error.message}` : ""}`
+          : `  subworkflow run ${o.run} ${o.status}`;
+    }
+  }
+
+  // ---------------------------------------------------------------- terminal
+
+  private ttyObserve(o: RunObservation): void {
+    if (
+      o.type === "transition" &&
+      this.pending &&
+      this.label({ run: o.run, state: o.from }) === this.pending.label
+    ) {
+      this.pending.next = o.to;
+      this.flushPending();
+      this.redraw();
+      return;
+    }
+    this.flushPending();
+    switch (o.type) {
+      case "run-started":
+        if (o.run === this.o.run)
+          this.print(`${this.paint("1", `▶ run ${o.run}`)} ${this.paint("2", `(${o.workflow})`)}`);
+        break;
+      case "state-entered": {
+        const label = this.label(o);
+        if (label)
+          this.live.set(label, { label, visit: o.visit, started: this.now(), status: "running" });
+        break;
+      }
+      case "state-output": {
+        const row = this.live.get(this.label(o) ?? "");
+        const last = o.text
+          .split("\n")
+          .filter((l) => l.trim())
+          .pop();
+        if (row && last) row.note = last.trim();
+        break;
+      }
+      case "retry": {
+        const row = this.live.get(this.label(o) ?? "");
+        if (row) {
+          row.status = "retrying";
+          row.note = `attempt ${o.attempt} in ${formatElapsed(o.delayMs)}: ${o.error}`;
+          row.started = this.now();
+        }
+        break;
+      }
+      case "waiting-for-human": {
+        const row = this.live.get(this.label(o) ?? "");
+        if (row) {
+          row.status = "waiting";
+          row.note = "waits for a human: aegis signal";
+        }
+        break;
+      }
+      case "state-completed": {
+        const label = this.label(o) ?? "";
+        const row = this.live.get(label) ?? {
+          label,
+          visit: 1,
+          started: this.now(),
+          status: "running",
+        };
+        this.live.delete(label);
+        row.status = o.status;
+        row.duration = o.duration;
+        this.pending = row;
+        break;
+      }
+      case "run-finished":
+        if (o.run !== this.o.run) break;
+        // The final state the run ended at: entered, never completed.
+        for (const [label, row] of this.live) {
+          if (label.includes(" › ")) continue;
+          this.live.delete(label);
+          row.status = "final";
+          row.note = o.status;
+          this.print(this.rowText(row));
+        }
+        break;
+      case "transition":
+        break;
+    }
+    this.redraw();
+  }
+
+  private flushPending(): void {
+    const row = this.pending;
+    if (!row) return;
+    this.pending = undefined;
+    this.print(this.rowText(row));
+  }
+
+  private rowText(row: Row): string {
+    const width = this.o.columns?.() ?? 100;
+    const name = row.label.padEnd(14);
+    const visit = row.visit > 1 ? this.paint("2", ` #${row.visit}`) : "";
+    let mark: string;
+    let rest: string;
+    switch (row.status) {
+      case "running":
+        mark = this.paint("36", spinner[this.frame % spinner.length]!);
+        rest = `${formatElapsed(this.now() - row.started)}${row.note ? this.paint("2", `  ${row.note}`) : ""}`;
+        break;
+      case "retrying":
+        mark = this.paint("33", "↻");
+        rest = this.paint("33", row.note ?? "");
+        break;
+      case "waiting":
+        mark = this.paint("35", "⏸");
+        rest = this.paint("35", "waiting for a human");
+        break;
+      case "final":
+        mark = this.paint(row.note === "succeeded" ? "32" : "31", "●");
+        rest = this.paint("2", `final: the run ${row.note ?? "ended"}`);
+        break;
+      case "succeeded":
+        mark = this.paint("32", "✓");
+        rest = formatElapsed(row.duration ?? 0);
+        break;
+      case "skipped":
+        mark = this.paint("2", "–");
+        rest = `skipped ${formatElapsed(row.duration ?? 0)}`;
+        break;
+      default:
+        mark = this.paint("31", "✗");
+        rest = this.paint(
+          "31",
+          `${String(row.status).replace("_", " ")} ${formatElapsed(row.duration ?? 0)}`,
+        );
+    }
+    const next = row.next ? this.paint("2", `  → ${row.next}`) : "";
+    return truncate(`  ${mark} ${name}${visit} ${rest}${next}`, width, !!this.o.color);
+  }
+
+  private print(line: string): void {
+    this.erase();
+    this.o.write(`${line}\n`);
+  }
+
+  private erase(): void {
+    if (this.drawn > 0) this.o.write(`\x1b[${this.drawn}A\r\x1b[J`);
+    this.drawn = 0;
+  }
+
+  private redraw(): void {
+    if (this.o.mode !== "tty") return;
+    this.frame += 1;
+    this.erase();
+    const lines = [...this.live.values()].map((row) => this.rowText(row));
+    if (lines.length === 0 && !this.timer) return;
+    if (lines.length > 0 || this.pending === undefined) {
+      const elapsed = this.paint("2", `  ${formatElapsed(this.now() - this.startedAt)} elapsed`);
+      if (this.timer) lines.push(elapsed);
+    }
+    if (lines.length === 0) return;
+    this.o.write(`${lines.join("\n")}\n`);
+    this.drawn = lines.length;
+  }
+
+  /** Stops redrawing and leaves what was printed. */
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.flushPending();
+    this.erase();
+    if (this.o.mode === "tty") {
+      // What is still live (a gate) stays on screen, once.
+      for (const row of this.live.values()) this.o.write(`${this.rowText(row)}\n`);
+    }
+    this.live.clear();
+  }
+}
+
+/** Cuts a line to the terminal's width (counting what is visible, not colour codes). */
+function truncate(line: string, width: number, color: boolean): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: colour codes start with ESC
+  const visible = color ? line.replace(/\x1b\[[0-9;]*m/g, "") : line;
+  if (visible.length <= width) return line;
+  if (!color) return `${line.slice(0, Math.max(0, width - 1))}…`;
+  // With colours, cut by visible characters and close any open colour.
+  let out = "";
+  let count = 0;
+  for (let i = 0; i < line.length && count < width - 1; i++) {
+    if (line[i] === "\x1b") {
+      const end = line.indexOf("m", i);
+      out += line.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    out += line[i];
+    count += 1;
+  }
+  return `${out}…\x1b[0m`;
+}
+
+/** How a run ended, for the last lines of `run`, `signal` and `resume`. */
+export function outcomeText(
+  record: RunRecord,
+  options: { store?: string; color?: boolean } = {},
+): string {
+  const paint = (code: string, text: string) =>
+    options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+  const store = options.store ? ` --store ${options.store}` : "";
+  const took = formatElapsed(Date.parse(record.updatedAt) - Date.parse(record.startedAt));
+  const states = record.history.filter((h) => h.status === "entered").length;
+  const stats = `${states} state${states === 1 ? "" : "s"}, ${record.agentCalls} agent call${record.agentCalls === 1 ? "" : "s"}${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`;
+  switch (record.status) {
+    case "succeeded": {
+      const output =
+        record.output === undefined
+          ? ""
+          : `\n${typeof record.output === "string" ? record.output : JSON.stringify(record.output, null, 2)}`.replace(
+              /\n*$/,
+              "",
+            );
+      return `${paint("32", `✓ run ${record.id} succeeded`)} in ${took} (${stats})${output ? `\noutput:${indent(output)}` : ""}\n`;
+    }
+    case "waiting": {
+      const w = record.waiting!;
+      const prompt = indent(`\n${w.prompt}`.replace(/\n*$/, ""));
+      const timeout = w.timeoutAt
+        ? ` (until ${w.timeoutAt}${w.default !== undefined ? `, then "${w.default}"` : ""})`
+        : "";
+      return (
+        `${paint("35", `⏸ run ${record.id} is waiting for a human at ${w.state}`)}${timeout}:${prompt}\n` +
+        `answer with \`aegis signal ${record.id}${store} --approve\` or \`aegis signal ${record.id}${store} --reject --feedback "…"\`\n`
+      );
+    }
+    case "running":
+      return `run ${record.id} stopped at ${record.current ?? "?"}; continue it with \`aegis resume ${record.id}${store}\`\n`;
+    default: {
+      const error = record.error;
+      const where = error?.state ? ` at ${error.state}` : "";
+      const detail = error?.state ? stateError(record, error.state) : "";
+      return `${paint("31", `✗ run ${record.id} ${record.status}${where}`)}: ${error?.message ?? record.status}${error ? ` [${error.code}]` : ""}${detail}\n`;
+    }
+  }
+}
+
+function stateError(record: RunRecord, state: string): string {
+  const result = record.results[state];
+  if (!result?.error || record.error?.message.includes(result.error.message)) return "";
+  return `\n  ${state}: ${result.error.message} [${result.error.code}]`;
+}
+
+function indent(text: string): string {
+  return text.replace(/\n/g, "\n  ").replace(/ +$/gm, "");
+}

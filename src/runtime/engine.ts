@@ -1,0 +1,927 @@
+// The engine: drives runs of compiled workflows through the pure core (step.ts), keeping
+// them in a store. One loop per run, in this process:
+//
+//   apply an event with step() → commit it to the store (journal, then record) → report the
+//   observations → perform the effects: `execute` calls the executor (after the retry
+//   delay) and its result is the next event; `wait-human` and `finished` end the loop.
+//
+// Because every event is committed before the effect it leads to is performed, a run can
+// stop anywhere (a crash, `kill -9`, a human gate that waits for days with no process) and
+// be continued from its store: a state that was in flight is executed again with the same
+// idempotency key; a completed one never is.
+import { randomBytes } from "node:crypto";
+import type { CompileResult } from "../compiler/compile.ts";
+import {
+  type AgentSpec,
+  type GraphDocument,
+  loadGraph,
+  type StateNode,
+  type WorkflowGraph,
+} from "../compiler/graph.ts";
+import { ObservationStream, RunLog } from "./events.ts";
+import { executeState } from "./execute.ts";
+import { validateInputs } from "./inputs.ts";
+import { createProvider } from "./providers/index.ts";
+import { render } from "./render.ts";
+import { type Locals, runScope } from "./scope.ts";
+import { attemptKey, createRun, step } from "./step.ts";
+import { MemoryStore } from "./store/memory.ts";
+import { summarize } from "./store/replay.ts";
+import {
+  type AgentOverride,
+  type LoadedRun,
+  RUN_ID,
+  type RunLock,
+  type RunMeta,
+  type RunStore,
+  type RunSummary,
+} from "./store/types.ts";
+import {
+  type AgentFunction,
+  type AgentProvider,
+  type Effect,
+  type ExecutionContext,
+  type ExecutorServices,
+  type RunEvent,
+  type RunObservation,
+  type RunRecord,
+  type RunStatus,
+  RuntimeError,
+  type StateResult,
+} from "./types.ts";
+
+/** Performs one attempt of one state: executeState by default. */
+export type Executor = (ctx: ExecutionContext, services: ExecutorServices) => Promise<StateResult>;
+
+/** Where the engine reads time and waits: replace it to control time in tests. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** Resolves after `ms`, or early when the signal aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    }),
+};
+
+/** An agents file's entry: a provider and its options, given flat or under `options`. */
+export type AgentOverrideInput = AgentOverride | (Record<string, unknown> & { provider?: string });
+
+export interface EngineOptions {
+  /** Where runs are kept (default: a MemoryStore). */
+  store?: RunStore;
+  /** Agents supplied as functions, by agent name (or by a `function("name")` agent's name). */
+  functions?: Record<string, AgentFunction>;
+  /** Agent providers that replace the workflow's, by agent name (an agents file). */
+  agents?: Record<string, AgentOverrideInput>;
+  /** Performs states (default: executeState). */
+  executor?: Executor;
+  clock?: Clock;
+  /** Every observation of every run this engine drives, subworkflows included. */
+  onObservation?: (observation: RunObservation) => void;
+  /** How often a driven run looks for a cancellation asked by another process (ms). */
+  cancelPollMs?: number;
+  /** How long an aborted execution may take to stop (kill its processes) before the engine goes on (ms). */
+  abortGraceMs?: number;
+}
+
+export interface StartOptions {
+  /** The run's id (default: `<workflow>-<date>-<time>-<random>`). */
+  id?: string;
+  /** Delete a run that has this id already (unless a process drives it). */
+  replace?: boolean;
+  /** Agent overrides for this run (kept with it, used again when it is resumed). */
+  agents?: Record<string, AgentOverrideInput>;
+  /** Kept with the run for the command line (the directory its states work in). */
+  workdir?: string;
+  /** A subworkflow's run: who started it. */
+  parent?: { run: string; state: string };
+}
+
+/** A human's answer to the gate a run waits at. */
+export interface SignalAnswer {
+  approve: boolean;
+  feedback?: string;
+  /** The answer's text (default: "approved", or the feedback / "rejected"). */
+  response?: string;
+  approver?: string;
+  /** The gate answered; the run must be waiting there (default: wherever it waits). */
+  state?: string;
+}
+
+export interface RunHandle {
+  readonly id: string;
+  /**
+   * What the run reports while this handle drives it: every observation since the handle
+   * was made, then new ones, ending when the run finishes or waits for a human.
+   */
+  readonly events: AsyncIterable<RunObservation>;
+  /** The record when the run finished, or stopped to wait for a human (status "waiting"). */
+  result(): Promise<RunRecord>;
+  cancel(reason?: string): Promise<RunRecord>;
+  /** Set when the request was carried out otherwise than asked (an answer after the gate's timeout). */
+  readonly notice?: string;
+}
+
+export interface Engine {
+  readonly store: RunStore;
+  /** Validates the inputs, creates the run and starts driving it. */
+  start(
+    workflow: CompileResult | GraphDocument,
+    inputs?: Record<string, unknown>,
+    options?: StartOptions,
+  ): Promise<RunHandle>;
+  /** Continues a run that stopped (a crash, a timed-out gate); a finished run's handle resolves at once. */
+  resume(id: string): Promise<RunHandle>;
+  /** Answers the human gate a run waits at, and drives it on. */
+  signal(id: string, answer: SignalAnswer): Promise<RunHandle>;
+  cancel(id: string, reason?: string): Promise<RunRecord>;
+  /** All runs; a gate whose timeout has passed is timed out first. */
+  list(): Promise<RunSummary[]>;
+  get(id: string): Promise<RunRecord>;
+  /** Resolves when this process drives no run any more (detached subworkflows included). */
+  idle(): Promise<void>;
+  /** Stops driving every run without recording anything: each stays where it was, to be resumed. */
+  close(): Promise<void>;
+}
+
+const terminal = (status: RunStatus) =>
+  status === "succeeded" || status === "failed" || status === "cancelled";
+
+const noSpan = { file: "<agents>", start: 0, end: 0 };
+
+/** An agents file's entries as overrides: `{provider, command}` → `{provider, options: {command}}`. */
+export function normalizeAgentOverrides(
+  agents: Record<string, AgentOverrideInput> | undefined,
+): Record<string, AgentOverride> {
+  const out: Record<string, AgentOverride> = {};
+  for (const [name, entry] of Object.entries(agents ?? {})) {
+    if (!entry || typeof entry !== "object") continue;
+    const { provider, options, ...flat } = entry as Record<string, unknown>;
+    out[name] = {
+      ...(typeof provider === "string" && { provider: provider as AgentSpec["provider"] }),
+      options: { ...(options as Record<string, unknown> | undefined), ...flat },
+    };
+  }
+  return out;
+}
+
+/** A declared agent with an override applied: same provider → options merged; another → replaced. */
+export function mergeAgent(
+  name: string,
+  declared: AgentSpec | undefined,
+  override: AgentOverride | undefined,
+): AgentSpec | undefined {
+  if (!override) return declared;
+  const base: AgentSpec = declared ?? { name, options: {}, span: noSpan };
+  const same = !override.provider || override.provider === base.provider;
+  const provider = override.provider ?? base.provider;
+  return {
+    ...base,
+    ...(provider !== undefined && { provider }),
+    options: same ? { ...base.options, ...override.options } : { ...override.options },
+  };
+}
+
+function runId(workflow: string, at: number): string {
+  const slug = workflow.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-]+/, "") || "run";
+  const time = new Date(at).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${slug}-${time}-${randomBytes(2).toString("hex")}`;
+}
+
+/** The scope of ExecutionContext.render: locals (iteration, item …) and any extra names. */
+const localNames = new Set(["human", "iteration", "max_iterations", "previous", "index", "output"]);
+function scopeWith(
+  graph: WorkflowGraph,
+  run: RunRecord,
+  state: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const locals: Locals = {};
+  const names: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (localNames.has(key)) (locals as Record<string, unknown>)[key] = value;
+    else if (
+      key === "item" &&
+      value &&
+      typeof value === "object" &&
+      "name" in value &&
+      "value" in value
+    )
+      locals.item = value as Locals["item"];
+    else names[key] = value;
+  }
+  return Object.assign(runScope(graph, run, state, locals), names);
+}
+
+function normalizeResult(value: unknown, attempt: number, duration: number): StateResult {
+  const statuses = new Set(["succeeded", "failed", "timed_out", "skipped"]);
+  if (!value || typeof value !== "object" || !statuses.has((value as StateResult).status)) {
+    return {
+      status: "failed",
+      error: { code: "executor-error", message: "the executor returned no valid result" },
+      attempts: attempt,
+      duration,
+      agentCalls: 0,
+    };
+  }
+  const result = value as StateResult;
+  return {
+    ...result,
+    attempts: typeof result.attempts === "number" ? result.attempts : attempt,
+    duration: typeof result.duration === "number" ? result.duration : duration,
+    agentCalls: typeof result.agentCalls === "number" ? result.agentCalls : 0,
+  };
+}
+
+interface Active {
+  id: string;
+  graph: WorkflowGraph;
+  document: GraphDocument;
+  meta: RunMeta;
+  record: RunRecord;
+  lock: RunLock;
+  stream: ObservationStream;
+  log: RunLog;
+  providers: Map<string, AgentProvider>;
+  overrides: Record<string, AgentOverride>;
+  controller?: AbortController;
+  cancelReason?: string;
+  detached: boolean;
+  ended: boolean;
+  done: Promise<RunRecord>;
+  notice?: string;
+}
+
+type First = { event: RunEvent } | { effect: Effect } | undefined;
+
+class EngineImpl implements Engine {
+  readonly store: RunStore;
+  private readonly functions: Record<string, AgentFunction>;
+  private readonly overrides: Record<string, AgentOverride>;
+  private readonly executor: Executor;
+  private readonly clock: Clock;
+  private readonly options: EngineOptions;
+  private readonly active = new Map<string, Active>();
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.store = options.store ?? new MemoryStore();
+    this.functions = options.functions ?? {};
+    this.overrides = normalizeAgentOverrides(options.agents);
+    this.executor = options.executor ?? executeState;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  async start(
+    workflow: CompileResult | GraphDocument,
+    inputs: Record<string, unknown> = {},
+    options: StartOptions = {},
+  ): Promise<RunHandle> {
+    const { document, graph } = this.workflowOf(workflow);
+    const name = graph.getAttribute("name");
+    const values = validateInputs(graph.getAttribute("inputSchema"), inputs, name);
+    const now = this.clock.now();
+    const id = options.id ?? runId(name, now);
+    if (!RUN_ID.test(id)) {
+      throw new RuntimeError(
+        "invalid-run-id",
+        `'${id}' is not a run id (letters, digits, '.', '_' and '-'; at most 200)`,
+      );
+    }
+    if (options.replace) {
+      if (this.active.has(id)) throw new RuntimeError("run-locked", `run '${id}' is being driven`);
+      await this.store.remove(id).catch((error: RuntimeError) => {
+        if (error.code !== "run-not-found") throw error;
+      });
+    }
+    const record = createRun(graph, {
+      id,
+      graphHash: document.hash,
+      inputs: values,
+      at: new Date(now).toISOString(),
+    });
+    const agents = { ...this.overrides, ...normalizeAgentOverrides(options.agents) };
+    const meta: Partial<RunMeta> = {
+      ...(options.parent && { parent: options.parent }),
+      ...(Object.keys(agents).length > 0 && { agents }),
+      ...(options.workdir !== undefined && { workdir: options.workdir }),
+    };
+    await this.store.create(record, document, meta);
+    const lock = await this.store.lock(id);
+    const loaded: LoadedRun = {
+      record,
+      document,
+      meta: {
+        ...meta,
+        id,
+        workflow: name,
+        graphHash: document.hash,
+        inputs: values,
+        startedAt: record.startedAt,
+      },
+    };
+    return this.begin(loaded, lock, graph, { event: { type: "started", at: this.iso() } });
+  }
+
+  async resume(id: string): Promise<RunHandle> {
+    const running = this.active.get(id);
+    if (running) return this.handle(running);
+    const { loaded, lock, graph } = await this.open(id);
+    const r = loaded.record;
+    if (terminal(r.status)) return this.begin(loaded, lock, graph, undefined);
+    if (r.status === "waiting") {
+      const first = this.timedOut(r) ? { event: this.timerEvent(r) } : undefined;
+      return this.begin(loaded, lock, graph, first);
+    }
+    if (r.seq === 0)
+      return this.begin(loaded, lock, graph, { event: { type: "started", at: this.iso() } });
+    if (r.current === undefined || !graph.hasNode(r.current)) {
+      await lock.release();
+      throw new RuntimeError("run-corrupt", `run '${id}' is running but at no known state`);
+    }
+    // The state in flight when the run stopped: again, with the same idempotency key.
+    const node = graph.getNodeAttributes(r.current);
+    let delayMs = 0;
+    if (r.attempt > 1 && node.retry) {
+      const backoff = node.retry.backoffMs * 2 ** (r.attempt - 2);
+      delayMs = Math.max(0, backoff - (this.clock.now() - Date.parse(r.updatedAt)));
+    }
+    const effect: Effect = {
+      type: "execute",
+      state: r.current,
+      attempt: r.attempt,
+      key: attemptKey(r, r.current, r.attempt),
+      delayMs,
+    };
+    const handle = this.begin(loaded, lock, graph, { effect }, () => ({
+      type: "state-entered",
+      run: id,
+      state: effect.state,
+      visit: r.visits[effect.state] ?? 1,
+      at: this.iso(),
+    }));
+    return handle;
+  }
+
+  async signal(id: string, answer: SignalAnswer): Promise<RunHandle> {
+    if (this.active.has(id)) {
+      throw new RuntimeError(
+        "not-waiting",
+        `run '${id}' is not waiting for a human: it is running`,
+      );
+    }
+    const { loaded, lock, graph } = await this.open(id);
+    const r = loaded.record;
+    const waiting = r.waiting;
+    if (r.status !== "waiting" || !waiting) {
+      await lock.release();
+      throw new RuntimeError(
+        "not-waiting",
+        `run '${id}' is not waiting for a human: it ${terminal(r.status) ? "has" : "is"} ${r.status}${r.current ? ` (at ${r.current})` : ""}`,
+      );
+    }
+    if (answer.state !== undefined && answer.state !== waiting.state) {
+      await lock.release();
+      throw new RuntimeError(
+        "not-waiting",
+        `run '${id}' is waiting at '${waiting.state}', not at '${answer.state}'`,
+      );
+    }
+    if (this.timedOut(r)) {
+      const notice = `the gate '${waiting.state}' timed out at ${waiting.timeoutAt}, before this answer; the run went on as its timeout prescribes`;
+      return this.begin(loaded, lock, graph, { event: this.timerEvent(r) }, undefined, notice);
+    }
+    const event: RunEvent = {
+      type: "human-answered",
+      state: waiting.state,
+      response: answer.response ?? (answer.approve ? "approved" : (answer.feedback ?? "rejected")),
+      approved: answer.approve,
+      ...(answer.feedback !== undefined && { feedback: answer.feedback }),
+      ...(answer.approver !== undefined && { approver: answer.approver }),
+      at: this.iso(),
+    };
+    return this.begin(loaded, lock, graph, { event });
+  }
+
+  async cancel(id: string, reason = "cancelled by request"): Promise<RunRecord> {
+    const running = this.active.get(id);
+    if (running) {
+      running.cancelReason ??= reason;
+      running.controller?.abort();
+      return running.done;
+    }
+    let opened: Awaited<ReturnType<EngineImpl["open"]>>;
+    try {
+      opened = await this.open(id);
+    } catch (error) {
+      if ((error as RuntimeError).code !== "run-locked") throw error;
+      return this.cancelElsewhere(id, reason);
+    }
+    const { loaded, lock, graph } = opened;
+    if (terminal(loaded.record.status)) {
+      await lock.release();
+      throw new RuntimeError(
+        "not-cancellable",
+        `run '${id}' has already ${loaded.record.status}; there is nothing to cancel`,
+      );
+    }
+    const handle = this.begin(loaded, lock, graph, {
+      event: { type: "cancelled", reason, at: this.iso() },
+    });
+    return handle.result();
+  }
+
+  /** Another process drives the run: ask it to cancel, and wait until it has. */
+  private async cancelElsewhere(id: string, reason: string): Promise<RunRecord> {
+    await this.store.requestCancel(id, reason);
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const owner = await this.store.owner(id);
+      const { record } = await this.store.load(id);
+      if (terminal(record.status)) return record;
+      if (!owner) {
+        // It stopped without seeing the request (it waits for a human, or crashed).
+        return this.cancel(id, reason);
+      }
+    }
+    const owner = await this.store.owner(id);
+    throw new RuntimeError(
+      "cancel-pending",
+      `asked ${owner ? `process ${owner.pid}` : "the process driving it"} to cancel run '${id}'; it has not done so yet`,
+    );
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const summaries = await this.store.list();
+    const out: RunSummary[] = [];
+    for (const summary of summaries) {
+      const timeoutAt = summary.waiting?.timeoutAt;
+      const due =
+        summary.status === "waiting" &&
+        timeoutAt !== undefined &&
+        !summary.owner &&
+        !this.active.has(summary.id) &&
+        this.clock.now() >= Date.parse(timeoutAt);
+      if (!due) {
+        out.push(summary);
+        continue;
+      }
+      // The gate timed out: record it (without performing what follows: `resume` does).
+      try {
+        const { loaded, lock, graph } = await this.open(summary.id);
+        try {
+          if (loaded.record.status === "waiting" && this.timedOut(loaded.record)) {
+            const active = this.activate(loaded, lock, graph);
+            await this.apply(active, this.timerEvent(loaded.record));
+            await active.log.flush();
+            out.push(summarize(active.record, loaded.meta));
+          } else out.push(summary);
+        } finally {
+          await lock.release();
+        }
+      } catch {
+        out.push(summary);
+      }
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<RunRecord> {
+    const running = this.active.get(id);
+    if (running) return structuredClone(running.record);
+    return (await this.store.load(id)).record;
+  }
+
+  async idle(): Promise<void> {
+    while (this.active.size > 0) {
+      await Promise.allSettled([...this.active.values()].map((a) => a.done));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const active of this.active.values()) {
+      active.detached = true;
+      active.controller?.abort();
+    }
+    await this.idle();
+  }
+
+  // ---------------------------------------------------------------- driving
+
+  private workflowOf(workflow: CompileResult | GraphDocument): {
+    document: GraphDocument;
+    graph: WorkflowGraph;
+  } {
+    let document: GraphDocument;
+    if ("diagnostics" in workflow && "document" in workflow) {
+      if (!workflow.ok) {
+        const errors = workflow.diagnostics.filter((d) => d.severity === "error");
+        throw new RuntimeError(
+          "invalid-workflow",
+          `${workflow.file} has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]?.message ?? "it does not compile"}`,
+        );
+      }
+      document = workflow.document;
+    } else document = workflow;
+    try {
+      return { document, graph: loadGraph(document).graph };
+    } catch (error) {
+      throw new RuntimeError(
+        "invalid-workflow",
+        `the graph cannot be loaded: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Locks and loads a run. */
+  private async open(
+    id: string,
+  ): Promise<{ loaded: LoadedRun; lock: RunLock; graph: WorkflowGraph }> {
+    const lock = await this.store.lock(id);
+    try {
+      const loaded = await this.store.load(id);
+      const { graph } = loadGraph(loaded.document);
+      return { loaded, lock, graph };
+    } catch (error) {
+      await lock.release();
+      if (error instanceof RuntimeError) throw error;
+      throw new RuntimeError(
+        "run-corrupt",
+        `run '${id}' cannot be loaded: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private timedOut(r: RunRecord): boolean {
+    const timeoutAt = r.waiting?.timeoutAt;
+    return (
+      r.status === "waiting" && timeoutAt !== undefined && this.clock.now() >= Date.parse(timeoutAt)
+    );
+  }
+
+  private timerEvent(r: RunRecord): RunEvent {
+    const at = Math.max(this.clock.now(), Date.parse(r.waiting!.timeoutAt!));
+    return { type: "timer-fired", state: r.waiting!.state, at: new Date(at).toISOString() };
+  }
+
+  private activate(loaded: LoadedRun, lock: RunLock, graph: WorkflowGraph): Active {
+    return {
+      id: loaded.record.id,
+      graph,
+      document: loaded.document,
+      meta: loaded.meta,
+      record: loaded.record,
+      lock,
+      stream: new ObservationStream(),
+      log: new RunLog(this.store, loaded.record.id),
+      providers: new Map(),
+      overrides: { ...normalizeAgentOverrides(loaded.meta.agents), ...this.overrides },
+      detached: false,
+      ended: false,
+      done: Promise.resolve(loaded.record),
+    };
+  }
+
+  private handle(active: Active): RunHandle {
+    return {
+      id: active.id,
+      events: active.stream,
+      result: () => active.done,
+      cancel: (reason?: string) => this.cancel(active.id, reason),
+      ...(active.notice !== undefined && { notice: active.notice }),
+    };
+  }
+
+  /** Starts the loop of a locked run (or, with nothing to do, releases it at once). */
+  private begin(
+    loaded: LoadedRun,
+    lock: RunLock,
+    graph: WorkflowGraph,
+    first: First,
+    opening?: () => RunObservation,
+    notice?: string,
+  ): RunHandle {
+    const active = this.activate(loaded, lock, graph);
+    if (notice !== undefined) active.notice = notice;
+    if (!first) {
+      active.stream.close();
+      active.done = lock.release().then(() => active.record);
+      return this.handle(active);
+    }
+    this.active.set(active.id, active);
+    active.done = this.loop(active, first, opening);
+    active.done.catch(() => undefined); // the caller sees it through result()
+    return this.handle(active);
+  }
+
+  private async loop(
+    active: Active,
+    first: First,
+    opening?: () => RunObservation,
+  ): Promise<RunRecord> {
+    const poll = setInterval(() => {
+      this.store
+        .cancelRequest(active.id)
+        .then((reason) => {
+          if (reason !== undefined && active.cancelReason === undefined) {
+            active.cancelReason = reason;
+            active.controller?.abort();
+          }
+        })
+        .catch(() => undefined);
+    }, this.options.cancelPollMs ?? 500);
+    poll.unref?.();
+    try {
+      const pending = await this.store.cancelRequest(active.id);
+      if (pending !== undefined) active.cancelReason = pending;
+      if (opening) this.observe(active, opening());
+      const effects: Effect[] = [];
+      if (first && "event" in first) effects.push(...(await this.apply(active, first.event)));
+      else if (first) effects.push(first.effect);
+      while (!active.detached) {
+        if (active.cancelReason !== undefined && !terminal(active.record.status)) {
+          effects.length = 0;
+          effects.push(
+            ...(await this.apply(active, {
+              type: "cancelled",
+              reason: active.cancelReason,
+              at: this.iso(),
+            })),
+          );
+        }
+        const effect = effects.shift();
+        if (!effect) break;
+        if (effect.type !== "execute") continue; // waiting for a human, or finished: stop here
+        const event = await this.perform(active, effect);
+        if (active.detached || active.cancelReason !== undefined || !event) continue;
+        effects.push(...(await this.apply(active, event)));
+      }
+      return structuredClone(active.record);
+    } finally {
+      clearInterval(poll);
+      active.ended = true;
+      const logError = await active.log.flush();
+      if (terminal(active.record.status))
+        await this.store.clearCancelRequest(active.id).catch(() => undefined);
+      await active.lock.release();
+      this.active.delete(active.id);
+      active.stream.close();
+      if (logError)
+        process.emitWarning(
+          `aegis: the log of run '${active.id}' is incomplete: ${logError.message}`,
+        );
+    }
+  }
+
+  private async apply(active: Active, event: RunEvent): Promise<Effect[]> {
+    const out = step(active.graph, active.record, event);
+    try {
+      await this.store.commit(out.record, event);
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error;
+      throw new RuntimeError(
+        "store-error",
+        `cannot save run '${active.id}' in ${this.store.location}: ${(error as Error).message}. ` +
+          "The run stays as it was before this event; resume it when the store can be written.",
+      );
+    }
+    active.record = out.record;
+    for (const observation of out.observations) this.observe(active, observation);
+    return out.effects;
+  }
+
+  private observe(active: Active, observation: RunObservation): void {
+    if (active.ended) return;
+    active.stream.push(observation);
+    active.log.append(observation);
+    try {
+      this.options.onObservation?.(observation);
+    } catch {
+      // A listener's failure is its own.
+    }
+  }
+
+  /** One attempt of a state: its result as a "state-completed" event (none if aborted). */
+  private async perform(
+    active: Active,
+    effect: Effect & { type: "execute" },
+  ): Promise<RunEvent | undefined> {
+    const controller = new AbortController();
+    active.controller = controller;
+    try {
+      if (effect.delayMs > 0) await this.clock.sleep(effect.delayMs, controller.signal);
+      if (controller.signal.aborted) return undefined;
+      const node: StateNode = active.graph.getNodeAttributes(effect.state);
+      const run = structuredClone(active.record);
+      const ctx: ExecutionContext = {
+        run,
+        graph: active.graph,
+        state: node,
+        attempt: effect.attempt,
+        idempotencyKey: effect.key,
+        render: (template, extra) =>
+          render(template.text, scopeWith(active.graph, run, effect.state, extra)),
+        signal: controller.signal,
+        emit: (observation) => this.observe(active, observation),
+      };
+      const started = this.clock.now();
+      let result: StateResult;
+      try {
+        const value = await this.settle(
+          this.executor(ctx, this.services(active, effect)),
+          controller.signal,
+        );
+        if (controller.signal.aborted) return undefined;
+        result = normalizeResult(value, effect.attempt, this.clock.now() - started);
+      } catch (error) {
+        if (controller.signal.aborted) return undefined;
+        const code = error instanceof RuntimeError ? error.code : "executor-error";
+        const message = (error as Error)?.message ?? String(error);
+        result = {
+          status: "failed",
+          error: {
+            code,
+            message: code === "executor-error" ? `the executor failed: ${message}` : message,
+          },
+          attempts: effect.attempt,
+          duration: this.clock.now() - started,
+          agentCalls: 0,
+        };
+      }
+      return { type: "state-completed", state: effect.state, result, at: this.iso() };
+    } finally {
+      active.controller = undefined;
+    }
+  }
+
+  /** The executor's promise, or (once aborted) whatever it gives within the grace period. */
+  private settle<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+    return new Promise<T | undefined>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => {
+        timer = setTimeout(() => resolve(undefined), this.options.abortGraceMs ?? 5000);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+      promise.then(
+        (value) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------- executor services
+
+  private services(active: Active, effect: Effect & { type: "execute" }): ExecutorServices {
+    let calls = 0;
+    return {
+      agent: (name) => this.agent(active, name),
+      subworkflow: (alias, inputs, detached, signal) => {
+        calls += 1;
+        const visit = active.record.visits[effect.state] ?? 1;
+        const id = `${active.id}.${effect.state}.${visit}.${effect.attempt}${calls > 1 ? `.${calls}` : ""}`;
+        return this.subworkflow(active, effect.state, id, alias, inputs, detached, signal);
+      },
+    };
+  }
+
+  private agent(active: Active, name: string): AgentProvider {
+    let provider = active.providers.get(name);
+    if (provider) return provider;
+    const declared = active.graph.getAttribute("agents")[name];
+    const spec = mergeAgent(name, declared, active.overrides[name]);
+    const fn = Object.hasOwn(this.functions, name) ? this.functions[name] : undefined;
+    if (fn) {
+      provider = createProvider(
+        { name, provider: "function", options: { name }, span: noSpan },
+        this.functions,
+      );
+    } else if (!spec) {
+      provider = missing(`no agent '${name}' is declared in workflow '${active.record.workflow}'`);
+    } else if (
+      spec.provider === undefined ||
+      (spec.provider === "function" &&
+        !Object.hasOwn(this.functions, String(spec.options.name ?? spec.name)))
+    ) {
+      const what =
+        spec.provider === "function"
+          ? `agent '${name}' is a function agent, and no function '${String(spec.options.name ?? spec.name)}' was supplied`
+          : `agent '${name}' has no provider`;
+      provider = missing(
+        `${what}: give it one in an agents file (aegis run --agents FILE, with ` +
+          `{"agents": {"${name}": {"provider": "command", "command": "…"}}}) or, in a program, ` +
+          `as createEngine({ functions: { "${name}": async (call) => "…" } })`,
+      );
+    } else provider = createProvider(spec, this.functions);
+    active.providers.set(name, provider);
+    return provider;
+  }
+
+  private async subworkflow(
+    parent: Active,
+    state: string,
+    id: string,
+    alias: string,
+    inputs: Record<string, unknown>,
+    detached: boolean,
+    signal: AbortSignal,
+  ): ReturnType<ExecutorServices["subworkflow"]> {
+    const imported = parent.graph.getAttribute("imports")[alias];
+    const document = parent.document.subworkflows?.[alias];
+    if (!document || imported?.external) {
+      return {
+        id: "",
+        status: "failed",
+        error: {
+          code: "subworkflow-unavailable",
+          message: `subworkflow '${alias}'${imported ? ` (${imported.path})` : ""} is not part of the compiled workflow: compile it next to the workflow that imports it so that it is embedded`,
+        },
+      };
+    }
+    const summarize = (r: RunRecord) => ({
+      id: r.id,
+      status: r.status,
+      ...(r.output !== undefined && { output: r.output }),
+      ...(r.error && { error: { code: r.error.code, message: r.error.message } }),
+      ...(r.status === "waiting" && {
+        error: {
+          code: "subworkflow-waiting",
+          message: `subworkflow run '${r.id}' waits for a human at '${r.waiting?.state}': answer it with aegis signal ${r.id}`,
+        },
+      }),
+    });
+    let handle: RunHandle;
+    try {
+      if (await this.store.exists(id)) {
+        // The parent state was interrupted after it started this child: continue that one.
+        const { record } = await this.store.load(id);
+        if (terminal(record.status) || record.status === "waiting") return summarize(record);
+        handle = await this.resume(id);
+      } else {
+        handle = await this.start(document, inputs, {
+          id,
+          parent: { run: parent.id, state },
+          agents: parent.overrides,
+          ...(parent.meta.workdir !== undefined && { workdir: parent.meta.workdir }),
+        });
+      }
+    } catch (error) {
+      return {
+        id,
+        status: "failed",
+        error: {
+          code: (error as RuntimeError).code ?? "subworkflow-error",
+          message: (error as Error).message,
+        },
+      };
+    }
+    if (detached) return { id, status: "running" };
+    const onAbort = () => {
+      this.cancel(id, `the parent run '${parent.id}' stopped`).catch(() => undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return summarize(await handle.result());
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
+
+function missing(message: string): AgentProvider {
+  return {
+    call: () => Promise.reject(new RuntimeError("agent-missing", message)),
+  };
+}
+
+export function createEngine(options: EngineOptions = {}): Engine {
+  return new EngineImpl(options);
+}

@@ -1,0 +1,14 @@
+// Run stores: where runs are kept between steps (see types.ts for the interface).
+export { FileStore, parseJournal } from "./file.ts";
+export { MemoryStore } from "./memory.ts";
+export { replay } from "./replay.ts";
+export type {
+  AgentOverride,
+  LoadedRun,
+  LockOwner,
+  RunLock,
+  RunMeta,
+  RunStore,
+  RunSummary,
+} from "./types.ts";
+export { RUN_ID } from "./types.ts";

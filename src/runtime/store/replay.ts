@@ -1,0 +1,78 @@
+// Rebuilding a run's record from its journal: the record is a fold of the events through
+// the pure core, so replaying them from createRun gives it back exactly.
+import { type GraphDocument, loadGraph } from "../../compiler/graph.ts";
+import { createRun, step } from "../step.ts";
+import type { RunEvent, RunRecord } from "../types.ts";
+import type { RunMeta, RunSummary } from "./types.ts";
+
+export function replay(document: GraphDocument, meta: RunMeta, events: RunEvent[]): RunRecord {
+  const { graph } = loadGraph(document);
+  let record = createRun(graph, {
+    id: meta.id,
+    graphHash: meta.graphHash,
+    inputs: meta.inputs,
+    at: meta.startedAt,
+  });
+  for (const event of events) record = step(graph, record, event).record;
+  return record;
+}
+
+const eventTypes = new Set([
+  "started",
+  "state-completed",
+  "attempt-failed",
+  "human-answered",
+  "timer-fired",
+  "cancelled",
+]);
+
+/** The shape check of a journal line. */
+export function isRunEvent(value: unknown): value is RunEvent {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return false;
+  const e = value as Record<string, unknown>;
+  if (typeof e.type !== "string" || !eventTypes.has(e.type) || typeof e.at !== "string")
+    return false;
+  if (e.type === "state-completed")
+    return typeof e.state === "string" && !!e.result && typeof e.result === "object";
+  if (e.type === "human-answered" || e.type === "timer-fired") return typeof e.state === "string";
+  return true;
+}
+
+export function isRunRecord(value: unknown, id: string): value is RunRecord {
+  if (!value || typeof value !== "object") return false;
+  const r = value as Partial<RunRecord>;
+  return (
+    r.format === "aegis-run" &&
+    r.id === id &&
+    typeof r.seq === "number" &&
+    typeof r.status === "string" &&
+    !!r.results &&
+    Array.isArray(r.history)
+  );
+}
+
+export function summarize(record: RunRecord, meta: RunMeta): RunSummary {
+  return {
+    id: record.id,
+    workflow: record.workflow,
+    status: record.status,
+    ...(record.current !== undefined && { current: record.current }),
+    ...(record.waiting && { waiting: record.waiting }),
+    ...(record.error && { error: record.error }),
+    ...(meta.parent && { parent: meta.parent }),
+    startedAt: record.startedAt,
+    updatedAt: record.updatedAt,
+    seq: record.seq,
+  };
+}
+
+export function metaOf(record: RunRecord, extra: Partial<RunMeta> = {}): RunMeta {
+  return {
+    ...extra,
+    id: record.id,
+    workflow: record.workflow,
+    graphHash: record.graphHash,
+    inputs: record.inputs,
+    startedAt: record.startedAt,
+  };
+}

@@ -1,0 +1,156 @@
+// The progress display: on a terminal, finished states are printed once and the running
+// ones redrawn in place (checked with a tiny screen emulator); plain lines otherwise; the
+// closing message of each way a run can stop.
+import { describe, expect, it } from "vitest";
+import { outcomeText, Progress } from "../../../src/cli/progress.ts";
+import type { RunObservation, RunRecord } from "../../../src/runtime/types.ts";
+
+/** What a terminal shows after `text`: lines, with "up N, clear below" applied. */
+function screen(text: string): string[] {
+  const lines: string[] = [];
+  let current = "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal control sequences
+  const tokens = text.split(/(\x1b\[\d+A\r\x1b\[J|\n)/);
+  for (const token of tokens) {
+    if (token === "\n") {
+      lines.push(current);
+      current = "";
+    } else if (token.startsWith("\x1b[")) {
+      const n = Number(/\d+/.exec(token)![0]);
+      lines.splice(lines.length - n, n);
+    } else current += token;
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
+const at = "2025-01-01T00:00:00.000Z";
+const run = "r1";
+const observations: RunObservation[] = [
+  { type: "run-started", run, workflow: "wf", at },
+  { type: "state-entered", run, state: "PLAN", visit: 1, at },
+  {
+    type: "state-output",
+    run,
+    state: "PLAN",
+    stream: "agent",
+    text: "thinking…\nstill thinking",
+    at,
+  },
+  { type: "state-completed", run, state: "PLAN", status: "succeeded", duration: 1200, at },
+  { type: "transition", run, from: "PLAN", to: "BUILD", label: "success", at },
+  { type: "state-entered", run, state: "BUILD", visit: 1, at },
+  { type: "retry", run, state: "BUILD", attempt: 2, delayMs: 1000, error: "exit 1", at },
+  { type: "state-completed", run, state: "BUILD", status: "succeeded", duration: 3000, at },
+  { type: "transition", run, from: "BUILD", to: "APPROVE", label: "success", at },
+  { type: "state-entered", run, state: "APPROVE", visit: 1, at },
+  { type: "waiting-for-human", run, state: "APPROVE", prompt: "ok?", at },
+];
+
+describe("progress", () => {
+  it("on a terminal: one line per state, the running one redrawn in place", () => {
+    let out = "";
+    let now = 0;
+    const p = new Progress({ mode: "tty", write: (t) => (out += t), run, now: () => now });
+    for (const o of observations.slice(0, 3)) p.observe(o);
+    now = 2500;
+    expect(screen(out)).toEqual([
+      "▶ run r1 (wf)",
+      expect.stringMatching(/^ {2}. PLAN +0ms {2}still thinking$/),
+      "  0ms elapsed",
+    ]);
+    for (const o of observations.slice(3)) p.observe(o);
+    p.stop();
+    expect(screen(out)).toEqual([
+      "▶ run r1 (wf)",
+      "  ✓ PLAN           1.2s  → BUILD",
+      "  ✓ BUILD          3.0s  → APPROVE",
+      "  ⏸ APPROVE        waiting for a human",
+    ]);
+  });
+
+  it("shows the final state a run ended at, and a subworkflow's states under its parent", () => {
+    let out = "";
+    const p = new Progress({ mode: "tty", write: (t) => (out += t), run });
+    p.observe({ type: "state-entered", run, state: "CALL", visit: 1, at });
+    p.observe({ type: "state-entered", run: `${run}.CALL.1.1`, state: "GREET", visit: 1, at });
+    p.observe({
+      type: "state-completed",
+      run: `${run}.CALL.1.1`,
+      state: "GREET",
+      status: "failed",
+      duration: 10,
+      at,
+    });
+    p.observe({
+      type: "state-completed",
+      run,
+      state: "CALL",
+      status: "succeeded",
+      duration: 20,
+      at,
+    });
+    p.observe({ type: "transition", run, from: "CALL", to: "DONE", label: "success", at });
+    p.observe({ type: "state-entered", run, state: "DONE", visit: 1, at });
+    p.observe({ type: "run-finished", run, status: "succeeded", at });
+    p.stop();
+    expect(screen(out)).toEqual([
+      "  ✗ CALL › GREET   failed 10ms",
+      "  ✓ CALL           20ms  → DONE",
+      "  ● DONE           final: the run succeeded",
+    ]);
+  });
+
+  it("plain lines when not on a terminal", () => {
+    let out = "";
+    const p = new Progress({ mode: "plain", write: (t) => (out += t), run });
+    for (const o of observations) p.observe(o);
+    p.stop();
+    expect(out).toBe(
+      [
+        "run r1 (wf) started",
+        "PLAN started",
+        "PLAN succeeded in 1.2s",
+        "  → BUILD (success)",
+        "BUILD started",
+        "BUILD failed (exit 1); attempt 2 in 1.0s",
+        "BUILD succeeded in 3.0s",
+        "  → APPROVE (success)",
+        "APPROVE started",
+        "APPROVE waits for a human",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("closes with what happened and what to do next", () => {
+    const base = {
+      id: "r1",
+      startedAt: at,
+      updatedAt: "2025-01-01T00:00:05.000Z",
+      history: [{ seq: 1, state: "A", status: "entered", at }],
+      agentCalls: 2,
+      costUsd: 0,
+      results: {},
+    } as unknown as RunRecord;
+    expect(outcomeText({ ...base, status: "succeeded", output: "hi" })).toBe(
+      "✓ run r1 succeeded in 5.0s (1 state, 2 agent calls)\noutput:\n  hi\n",
+    );
+    expect(
+      outcomeText(
+        { ...base, status: "waiting", waiting: { state: "OK", since: at, prompt: "Ship it?" } },
+        { store: "runs" },
+      ),
+    ).toBe(
+      "⏸ run r1 is waiting for a human at OK:\n  Ship it?\n" +
+        'answer with `aegis signal r1 --store runs --approve` or `aegis signal r1 --store runs --reject --feedback "…"`\n',
+    );
+    expect(
+      outcomeText({
+        ...base,
+        status: "failed",
+        error: { code: "visit-limit", message: "too many", state: "A" },
+      }),
+    ).toBe("✗ run r1 failed at A: too many [visit-limit]\n");
+  });
+});
