@@ -121,7 +121,7 @@ export class Progress {
           .join("\n");
       }
       case "state-completed":
-        return `${this.label(o) ?? o.state} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}`;
+        return `${this.label(o) ?? o.state} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}${o.error ? `: ${o.error.message} [${o.error.code}]` : ""}`;
       case "retry":
         return `${this.label(o) ?? o.state} failed (${o.error}); attempt ${o.attempt} in ${formatElapsed(o.delayMs)}`;
       case "transition":

@@ -273,6 +273,7 @@ class Stepper {
       state,
       status: result.status,
       duration: result.duration,
+      ...(result.error && { error: result.error }),
       at: this.at,
     });
     if (!this.checkBudgets()) return;

@@ -164,6 +164,8 @@ export type RunObservation =
       state: string;
       status: StateResult["status"];
       duration: number;
+      /** Why it failed, when it did. */
+      error?: { code: string; message: string };
       at: string;
     }
   | {
