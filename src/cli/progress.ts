@@ -336,7 +336,7 @@ export function outcomeText(
     options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
   const store = options.store ? ` --store ${options.store}` : "";
   const took = formatElapsed(Date.parse(record.updatedAt) - Date.parse(record.startedAt));
-  const states = record.history.filter((h) => h.status === "entered").length;
+  const states = Object.values(record.visits ?? {}).reduce((sum, n) => sum + n, 0);
   const stats = `${states} state${states === 1 ? "" : "s"}, ${record.agentCalls} agent call${record.agentCalls === 1 ? "" : "s"}${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`;
   switch (record.status) {
     case "succeeded": {

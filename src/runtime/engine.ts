@@ -732,7 +732,8 @@ class EngineImpl implements Engine {
       if (effect.delayMs > 0) await this.clock.sleep(effect.delayMs, controller.signal);
       if (controller.signal.aborted) return undefined;
       const node: StateNode = active.graph.getNodeAttributes(effect.state);
-      const run = structuredClone(active.record);
+      // The record is a value the core never mutates (step copies on write): executors read it.
+      const run = active.record;
       const ctx: ExecutionContext = {
         run,
         graph: active.graph,

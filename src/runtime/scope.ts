@@ -120,11 +120,14 @@ function secretValues(names: string[]): Record<string, string> {
 }
 
 /** In GitHub Actions, the event that started the job (`github.event.pull_request.title` …). */
+let github: Record<string, unknown> | undefined;
 function githubContext(): Record<string, unknown> {
-  return {
+  // The environment of a job does not change while it runs: read it once.
+  github ??= {
     repository: process.env.GITHUB_REPOSITORY,
     event_name: process.env.GITHUB_EVENT_NAME,
     sha: process.env.GITHUB_SHA,
     event: {},
   };
+  return github;
 }

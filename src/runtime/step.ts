@@ -49,6 +49,12 @@ export function createRun(
   };
 }
 
+/**
+ * The record keeps the latest history entries only (the journal and the event log keep
+ * all of it), so that its size — copied and persisted at every event — stays bounded.
+ */
+export const HISTORY_LIMIT = 64;
+
 /** The idempotency key of one attempt of one visit of a state. */
 export function attemptKey(run: RunRecord, state: string, attempt: number): string {
   return `${run.id}:${state}:${run.visits[state] ?? 0}:${attempt}`;
@@ -417,7 +423,15 @@ function ordinal(n: number): string {
 
 /** Applies one event to a run. Pure: the input record is not modified. */
 export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): StepOutput {
-  const run = structuredClone(record);
+  // Copy on write: the parts step changes are copied, the rest (inputs, results already
+  // recorded) is shared — a deep copy per event would cost O(run length) each time.
+  const run: RunRecord = {
+    ...record,
+    results: { ...record.results },
+    visits: { ...record.visits },
+    feedback: { ...record.feedback },
+    history: record.history.slice(-(HISTORY_LIMIT - 8)),
+  };
   run.seq += 1;
   run.updatedAt = event.at;
   const s = new Stepper(graph, run, event.at);

@@ -90,6 +90,7 @@ export interface RunRecord {
   waiting?: { state: string; since: string; timeoutAt?: string; prompt: string; default?: string };
   output?: unknown;
   error?: { code: RunErrorCode; message: string; state?: string };
+  /** The latest entries (HISTORY_LIMIT in step.ts); the journal has them all. */
   history: HistoryEntry[];
   startedAt: string;
   updatedAt: string;

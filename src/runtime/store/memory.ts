@@ -49,8 +49,10 @@ export class MemoryStore implements RunStore {
 
   async commit(record: RunRecord, event: RunEvent): Promise<void> {
     const e = this.entry(record.id);
-    e.journal.push(structuredClone(event));
-    e.record = structuredClone(record);
+    // Records and events are values: the core never changes one after making it (step
+    // copies on write), so they are kept as they are; load() hands out copies.
+    e.journal.push(event);
+    e.record = record;
   }
 
   /** The journal, for tests. */
@@ -66,7 +68,7 @@ export class MemoryStore implements RunStore {
   }
 
   async appendLog(id: string, observation: RunObservation): Promise<void> {
-    this.entry(id).log.push(structuredClone(observation));
+    this.entry(id).log.push(observation);
   }
 
   async readLog(id: string): Promise<RunObservation[]> {

@@ -129,6 +129,7 @@ describe("progress", () => {
       startedAt: at,
       updatedAt: "2025-01-01T00:00:05.000Z",
       history: [{ seq: 1, state: "A", status: "entered", at }],
+      visits: { A: 1 },
       agentCalls: 2,
       costUsd: 0,
       results: {},
