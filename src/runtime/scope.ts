@@ -1,6 +1,7 @@
 // What templates and conditions see while a run is under way: the run's inputs, context,
 // the results of the states so far (as the compiler's vocabulary names their fields), and
 // what is local to the state being run. Pure functions of the record.
+import { readFileSync } from "node:fs";
 import type { StateNode, WorkflowGraph } from "../compiler/graph.ts";
 import type { RunRecord, StateResult } from "./types.ts";
 
@@ -122,12 +123,25 @@ function secretValues(names: string[]): Record<string, string> {
 /** In GitHub Actions, the event that started the job (`github.event.pull_request.title` …). */
 let github: Record<string, unknown> | undefined;
 function githubContext(): Record<string, unknown> {
-  // The environment of a job does not change while it runs: read it once.
+  // The environment of a job does not change while it runs: read it once. In GitHub
+  // Actions the runner writes the triggering event's payload to GITHUB_EVENT_PATH.
   github ??= {
     repository: process.env.GITHUB_REPOSITORY,
     event_name: process.env.GITHUB_EVENT_NAME,
     sha: process.env.GITHUB_SHA,
-    event: {},
+    actor: process.env.GITHUB_ACTOR,
+    ref: process.env.GITHUB_REF,
+    event: eventPayload(),
   };
   return github;
+}
+
+function eventPayload(): unknown {
+  const path = process.env.GITHUB_EVENT_PATH;
+  if (!path) return {};
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch {
+    return {};
+  }
 }

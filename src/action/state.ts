@@ -1,0 +1,89 @@
+// The run's state between workflow runs, kept in the bot's own progress comment as a
+// hidden marker: <!-- aegis-state:BASE64URL(GZIP(JSON)) --> — or, with a state secret,
+// <!-- aegis-state:v1.BASE64URL(GZIP(JSON)).BASE64URL(HMAC-SHA256) -->.
+//
+// Only a comment written by the bot identity is read at all (see main.ts); the HMAC makes
+// the state unforgeable also by people who can edit the bot's comments (maintainers).
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { gunzipSync, gzipSync } from "node:zlib";
+import type { GraphDocument } from "../compiler/graph.ts";
+import type { RunMeta } from "../runtime/store/types.ts";
+import type { RunEvent, RunRecord } from "../runtime/types.ts";
+
+/** What the action keeps of one run. The graph is not kept: it is recompiled and its hash compared. */
+export interface ActionState {
+  format: "aegis-action-state";
+  version: 1;
+  runId: string;
+  /** The workflow file, relative to the repository. */
+  workflow: string;
+  graphHash: string;
+  record: RunRecord;
+  meta: RunMeta;
+  journal: RunEvent[];
+  /** The pull request or issue the run reports on. */
+  issue?: number;
+  /** The gate open now, and what was shown for approval. */
+  gate?: { state: string; seq: number; headSha?: string; openedAt: string };
+  /** The Actions run that last advanced the run (for the log link). */
+  actionsRun?: string;
+  /** A short line on what last happened (a refusal, a stale approval …). */
+  note?: string;
+}
+
+export type { GraphDocument };
+
+const MARKER = /<!-- aegis-state:([A-Za-z0-9_.-]+) -->/;
+
+export class StateError extends Error {}
+
+function mac(secret: string, data: string): string {
+  return createHmac("sha256", secret).update(`aegis-state.v1.${data}`).digest("base64url");
+}
+
+export function encodeState(state: ActionState, secret?: string): string {
+  const data = gzipSync(Buffer.from(JSON.stringify(state)), { level: 9 }).toString("base64url");
+  const payload = secret ? `v1.${data}.${mac(secret, data)}` : data;
+  return `<!-- aegis-state:${payload} -->`;
+}
+
+/** Whether a comment body carries a state marker. */
+export function hasState(body: string): boolean {
+  return MARKER.test(body);
+}
+
+/** The state of a comment body; throws StateError when it is missing, unsigned, forged or damaged. */
+export function decodeState(body: string, secret?: string): ActionState {
+  const match = MARKER.exec(body);
+  if (!match) throw new StateError("the comment holds no aegis state");
+  const payload = match[1]!;
+  let data = payload;
+  if (secret) {
+    const parts = payload.split(".");
+    if (parts.length !== 3 || parts[0] !== "v1")
+      throw new StateError("the aegis state is not signed (a state secret is configured)");
+    data = parts[1]!;
+    const expected = Buffer.from(mac(secret, data));
+    const given = Buffer.from(parts[2]!);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      throw new StateError("the aegis state's signature does not match: it was changed");
+  } else if (payload.includes(".")) {
+    throw new StateError("the aegis state is signed, but no state secret is configured");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(gunzipSync(Buffer.from(data, "base64url")).toString("utf8"));
+  } catch {
+    throw new StateError("the aegis state cannot be read");
+  }
+  const state = value as ActionState;
+  if (
+    state?.format !== "aegis-action-state" ||
+    state.version !== 1 ||
+    typeof state.runId !== "string" ||
+    !state.record ||
+    !Array.isArray(state.journal)
+  )
+    throw new StateError("the aegis state has an unknown format");
+  return state;
+}

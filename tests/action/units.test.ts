@@ -1,0 +1,95 @@
+// The command parser and the state codec.
+import { describe, expect, it } from "vitest";
+import { parseApprovers } from "../../src/action/authorize.ts";
+import { parseCommands } from "../../src/action/commands.ts";
+import { type ActionState, decodeState, encodeState } from "../../src/action/state.ts";
+
+describe("parseCommands", () => {
+  const names = (body: string) => parseCommands(body).map((c) => `${c.name}:${c.args}`);
+
+  it("reads a command at the start of a line", () => {
+    expect(names("/approve")).toEqual(["approve:"]);
+    expect(names("Looks good.\n  /approve ")).toEqual(["approve:"]);
+    expect(names("/APPROVE")).toEqual(["approve:"]);
+    expect(names("/status\r\n/cancel")).toEqual(["status:", "cancel:"]);
+  });
+
+  it("keeps a /reject's reason, over several lines", () => {
+    expect(names("/reject too risky\nadd tests first\n\nthanks")).toEqual([
+      "reject:too risky\nadd tests first",
+    ]);
+    expect(names("/reject")).toEqual(["reject:"]);
+  });
+
+  it("ignores quoted lines, code blocks and commands inside a sentence", () => {
+    expect(names("> /approve")).toEqual([]);
+    expect(names("> quoting\n>/approve")).toEqual([]);
+    expect(names("```\n/approve\n```")).toEqual([]);
+    expect(names("~~~sh\n/approve\n~~~\n")).toEqual([]);
+    expect(names("````\n```\n/approve\n````")).toEqual([]);
+    expect(names("    /approve")).toEqual([]);
+    expect(names("I will /approve later")).toEqual([]);
+    expect(names("`/approve`")).toEqual([]);
+    expect(names("/approved")).toEqual([]);
+    expect(names("/approvex")).toEqual([]);
+    expect(names("/unknown\n/retry")).toEqual(["retry:"]);
+  });
+
+  it("reads commands after a closed code block", () => {
+    expect(names("```\ncode\n```\n/approve")).toEqual(["approve:"]);
+  });
+});
+
+describe("parseApprovers", () => {
+  it("splits logins and teams", () => {
+    expect(parseApprovers("@alice, bob\n@acme/release  carol")).toEqual([
+      "alice",
+      "bob",
+      "@acme/release",
+      "carol",
+    ]);
+    expect(parseApprovers("")).toEqual([]);
+  });
+});
+
+const state: ActionState = {
+  format: "aegis-action-state",
+  version: 1,
+  runId: "r-1",
+  workflow: "wf.aegis",
+  graphHash: "abc",
+  record: { id: "r-1", status: "waiting" } as ActionState["record"],
+  meta: { id: "r-1" } as ActionState["meta"],
+  journal: [{ type: "started", at: "2025-01-01T00:00:00.000Z" }],
+  gate: { state: "APPROVE", seq: 3, headSha: "ec26", openedAt: "2025-01-01T00:00:00.000Z" },
+};
+
+describe("the state codec", () => {
+  it("round-trips, unsigned and signed, inside a comment", () => {
+    const body = `hello\n\n${encodeState(state)}\n`;
+    expect(decodeState(body)).toEqual(state);
+    const signed = `x ${encodeState(state, "key")} y`;
+    expect(signed).toMatch(/<!-- aegis-state:v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+ -->/);
+    expect(decodeState(signed, "key")).toEqual(state);
+  });
+
+  it("refuses a tampered, resigned or unsigned state when a secret is set", () => {
+    const signed = encodeState(state, "key");
+    const [, data, sig] = /v1\.([^.]+)\.([^ ]+)/.exec(signed)!;
+    const forged = encodeState({ ...state, gate: { ...state.gate!, headSha: "evil" } });
+    const forgedData = /aegis-state:([^ ]+)/.exec(forged)![1];
+    expect(() => decodeState(signed.replace(data!, forgedData!), "key")).toThrow(/signature/);
+    expect(() => decodeState(signed, "other")).toThrow(/signature/);
+    expect(() => decodeState(encodeState(state, "other"), "key")).toThrow(/signature/);
+    expect(() => decodeState(encodeState(state), "key")).toThrow(/not signed/);
+    expect(() => decodeState(signed.replace(sig!, sig!.slice(1)), "key")).toThrow(/signature/);
+    expect(() => decodeState(signed)).toThrow(/no state secret/);
+  });
+
+  it("refuses damaged or foreign data", () => {
+    expect(() => decodeState("no marker")).toThrow(/holds no/);
+    expect(() => decodeState("<!-- aegis-state:AAAA -->")).toThrow(/cannot be read/);
+    const other = encodeState({ ...state, format: "x" } as unknown as ActionState);
+    expect(() => decodeState(other)).toThrow(/unknown format/);
+  });
+});
