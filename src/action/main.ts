@@ -12,7 +12,15 @@ import { isBot, type Policy, parseApprovers, type Role, refusal, roles } from ".
 import { type Command, parseCommands } from "./commands.ts";
 import { type Comment, GitHub } from "./github.ts";
 import { renderProgress } from "./progress.ts";
-import { type ActionState, decodeState, encodeState, hasState, StateError } from "./state.ts";
+import {
+  type ActionState,
+  compactState,
+  decodeState,
+  encodeState,
+  hasState,
+  MAX_COMMENT,
+  StateError,
+} from "./state.ts";
 import { SnapshotStore } from "./store.ts";
 
 const since = () => `${Math.round(performance.now())}ms since process start`;
@@ -150,9 +158,18 @@ async function findProgress(env: Env): Promise<Comment | undefined> {
   return own.at(-1);
 }
 
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}\n…` : text;
+}
+
+/** The progress comment cannot hold the run's state. */
+class CommentTooLong extends Error {}
+
 class Progress {
   private chain: Promise<void> = Promise.resolve();
   private pending = false;
+  private failure: Error | undefined;
+  private warned = false;
   private readonly env: Env;
   private comment: Comment | undefined;
   private readonly stateOf: () => ActionState;
@@ -162,31 +179,75 @@ class Progress {
     this.stateOf = stateOf;
   }
 
+  /**
+   * The comment's body. GitHub refuses comments over 65,536 characters: when the full
+   * state would make it longer, the state is compacted (see compactState) and the visible
+   * part shortened; when even that is too long, CommentTooLong (nothing is posted).
+   */
   body(state: ActionState): string {
-    return `${renderProgress(state, {
-      graph: this.env.compiled.graph,
-      ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
-    })}\n\n${encodeState(state, this.env.secret)}\n`;
+    const render = (s: ActionState, compact: boolean) =>
+      `${renderProgress(s, {
+        graph: this.env.compiled.graph,
+        ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
+        ...(compact && { compact }),
+      })}\n\n${encodeState(s, this.env.secret)}\n`;
+    const full = render(state, false);
+    if (full.length <= MAX_COMMENT) return full;
+    const compacted = render(compactState(state), true);
+    if (compacted.length <= MAX_COMMENT) {
+      if (this.warned) return compacted;
+      this.warned = true;
+      core.warning(
+        `aegis: the progress comment would be ${full.length} characters (GitHub allows ${MAX_COMMENT}); the saved state was compacted to ${compacted.length}`,
+      );
+      return compacted;
+    }
+    throw new CommentTooLong(
+      `the run's state is too large for the progress comment: ${compacted.length} characters even compacted (GitHub allows ${MAX_COMMENT}); the run's outputs must be smaller for it to be kept between workflow runs`,
+    );
   }
 
   /** Saves soon (coalesced: at most one save in flight and one queued). */
   schedule(): void {
-    if (this.pending) return;
+    if (this.pending || this.failure) return;
     this.pending = true;
     this.chain = this.chain.then(async () => {
       this.pending = false;
-      await this.save(this.stateOf());
+      try {
+        await this.save(this.stateOf());
+      } catch (error) {
+        this.failure = error as Error; // reported by flush
+      }
     });
   }
 
   async flush(): Promise<void> {
     await this.chain;
+    if (this.failure) throw this.failure;
     await this.save(this.stateOf());
   }
 
   private async save(state: ActionState): Promise<void> {
     if (this.env.issue === undefined) return;
-    const body = this.body(state);
+    let body: string;
+    try {
+      body = this.body(state);
+    } catch (error) {
+      // A comment posted earlier in this run must not go on showing (and holding) an
+      // older state: it says what happened, with no state (so no command acts on it).
+      if (error instanceof CommentTooLong && this.comment) {
+        const text = renderProgress(
+          { ...state, note: `${error.message}. The run cannot be continued from here.` },
+          {
+            graph: this.env.compiled.graph,
+            compact: true,
+            ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
+          },
+        );
+        await this.env.gh.updateComment(this.comment.id, cut(text, MAX_COMMENT - 100));
+      }
+      throw error;
+    }
     if (this.comment) await this.env.gh.updateComment(this.comment.id, body);
     else this.comment = await this.env.gh.createComment(this.env.issue, body);
   }
@@ -204,12 +265,23 @@ function inputsFor(env: Env): Record<string, unknown> {
   }
   if (!inputs || typeof inputs !== "object" || Array.isArray(inputs))
     throw new Error("the inputs must be a JSON object");
-  const values = { ...(inputs as Record<string, unknown>) };
+  const schema = env.compiled.graph.getAttribute("inputSchema") as
+    | { properties?: Record<string, { type?: string }> }
+    | undefined;
+  const values: Record<string, unknown> = {};
+  // workflow_dispatch: the dispatch form's inputs that the workflow declares, typed as it
+  // declares them (the form gives strings); the `inputs` JSON wins over them.
+  const dispatched = env.eventName === "workflow_dispatch" ? env.payload.inputs : undefined;
+  if (dispatched && typeof dispatched === "object") {
+    for (const [name, value] of Object.entries(dispatched as Record<string, unknown>)) {
+      const type = schema?.properties?.[name]?.type;
+      if (!type) continue;
+      values[name] = typeof value === "string" ? typed(value, type) : value;
+    }
+  }
+  Object.assign(values, inputs as Record<string, unknown>);
   // The runtime's `github.event` is empty: a workflow that declares `input github?: object`
   // receives the event here, read as {{input.github.event.pull_request.title}}.
-  const schema = env.compiled.graph.getAttribute("inputSchema") as
-    | { properties?: Record<string, unknown> }
-    | undefined;
   if (schema?.properties && "github" in schema.properties && !("github" in values)) {
     values.github = {
       event_name: env.eventName,
@@ -221,6 +293,23 @@ function inputsFor(env: Env): Record<string, unknown> {
     };
   }
   return values;
+}
+
+/** A dispatch form's string as the declared type (left a string when it does not parse). */
+function typed(value: string, type: string): unknown {
+  if (type === "number" || type === "integer") {
+    const n = Number(value);
+    return value.trim() !== "" && Number.isFinite(n) ? n : value;
+  }
+  if (type === "boolean") return value === "true" ? true : value === "false" ? false : value;
+  if (type === "object" || type === "array") {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
 }
 
 async function drive(
@@ -283,7 +372,13 @@ async function drive(
   if (record.status === "waiting" && env.issue !== undefined && env.payload.issue?.pull_request)
     headSha = (await env.gh.pull(env.issue)).headSha;
   else if (record.status === "waiting") headSha = env.payload.pull_request?.head.sha;
-  await progress.flush();
+  let saveError: Error | undefined;
+  try {
+    await progress.flush();
+  } catch (error) {
+    if (!(error instanceof CommentTooLong)) throw error;
+    saveError = error;
+  }
   const state = stateOf();
   await core.summary
     .addRaw(
@@ -295,7 +390,8 @@ async function drive(
     .write();
   setOutputs(record, record.status);
   core.info(`aegis: run ${record.id} ${record.status} (${since()})`);
-  if (record.status === "failed" || record.status === "cancelled")
+  if (saveError) core.setFailed(`run ${record.id} ${record.status}, but ${saveError.message}`);
+  else if (record.status === "failed" || record.status === "cancelled")
     core.setFailed(
       `run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`,
     );
@@ -319,6 +415,7 @@ async function startRun(
   env: Env,
   inputs?: Record<string, unknown>,
   comment?: Comment,
+  retryOf?: string,
 ): Promise<void> {
   const store = new SnapshotStore();
   const engine = newEngine(env, store);
@@ -333,6 +430,7 @@ async function startRun(
       version: 1,
       workflow: env.workflowFile,
       ...(env.issue !== undefined && { issue: env.issue }),
+      ...(retryOf && { retryOf, note: `a retry of run \`${retryOf}\`` }),
     },
     existing,
   );
@@ -456,13 +554,34 @@ async function onComment(env: Env): Promise<void> {
       return refuse(env, "this run was already handled (by another answer); nothing changes");
     await engine.cancel(r.id, `cancelled by @${comment.user.login}`);
     const { gate: _gate, note: _note, ...base } = state;
-    const after: ActionState = { ...base, ...store.snapshot(r.id) };
-    await new Progress(env, found, () => after).flush();
+    const after: ActionState = {
+      ...base,
+      ...store.snapshot(r.id),
+      ...(process.env.GITHUB_RUN_ID && { actionsRun: process.env.GITHUB_RUN_ID }),
+    };
+    try {
+      await new Progress(env, found, () => after).flush();
+    } catch (error) {
+      if (!(error instanceof CommentTooLong)) throw error;
+      core.setFailed(`run ${r.id} cancelled, but ${error.message}`);
+    }
+    await core.summary
+      .addRaw(
+        renderProgress(after, {
+          graph: env.compiled.graph,
+          ...(env.logsUrl && { logsUrl: env.logsUrl }),
+        }),
+      )
+      .write();
+    await env.gh.react(comment.id, "+1");
     setOutputs(after.record, after.record.status);
     return;
   }
 
-  // retry: a run that failed or was cancelled starts again with the same inputs.
+  // retry: a run that failed or was cancelled starts again — a new run (a new id), from the
+  // start state, with the same inputs (the event it was started for included). The engine
+  // does not rewind a finished run: the failed run's record and journal stay what happened,
+  // and the progress comment now shows (and keeps the state of) the new run.
   if (r.status !== "failed" && r.status !== "cancelled")
     return refuse(
       env,
@@ -470,5 +589,6 @@ async function onComment(env: Env): Promise<void> {
     );
   if (!(await env.gh.claim(`refs/aegis/${r.id}/${r.seq}`, process.env.GITHUB_SHA ?? "")))
     return refuse(env, "this run was already retried; nothing changes");
-  return startRun(env, r.inputs, found);
+  await env.gh.react(comment.id, "+1");
+  return startRun(env, r.inputs, found, r.id);
 }

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { GraphDocument } from "../compiler/graph.ts";
 import type { RunMeta } from "../runtime/store/types.ts";
-import type { RunEvent, RunRecord } from "../runtime/types.ts";
+import type { RunEvent, RunRecord, StateResult } from "../runtime/types.ts";
 
 /** What the action keeps of one run. The graph is not kept: it is recompiled and its hash compared. */
 export interface ActionState {
@@ -29,6 +29,48 @@ export interface ActionState {
   actionsRun?: string;
   /** A short line on what last happened (a refusal, a stale approval …). */
   note?: string;
+  /** The run this one retries (a `/retry` of a failed or cancelled run). */
+  retryOf?: string;
+  /** Set when the state was compacted to fit in a comment (see compactState). */
+  compacted?: true;
+}
+
+/** GitHub's longest issue comment body, in characters. */
+export const MAX_COMMENT = 65_536;
+
+/** A state result without what the run does not read again (its stdout and stderr). */
+function slimResult(result: StateResult): StateResult {
+  const { stdout: _stdout, stderr: _stderr, ...rest } = result;
+  return rest;
+}
+
+/**
+ * The state made small enough for a comment, still enough to continue the run: the
+ * record keeps every state's result and output (later states read them), less their
+ * stdout and stderr; the journal keeps every event (so its length is the record's seq),
+ * but a completed state's event keeps only the result's status and counts — its output is
+ * in the record.
+ */
+export function compactState(state: ActionState): ActionState {
+  const results: Record<string, StateResult> = {};
+  for (const [name, result] of Object.entries(state.record.results))
+    results[name] = slimResult(result);
+  const journal = state.journal.map((event): RunEvent => {
+    if (event.type !== "state-completed") return event;
+    const r = event.result;
+    return {
+      ...event,
+      result: {
+        status: r.status,
+        attempts: r.attempts,
+        duration: r.duration,
+        agentCalls: r.agentCalls,
+        ...(r.exit_code !== undefined && { exit_code: r.exit_code }),
+        ...(r.error && { error: r.error }),
+      },
+    };
+  });
+  return { ...state, record: { ...state.record, results }, journal, compacted: true };
 }
 
 export type { GraphDocument };

@@ -198,7 +198,8 @@ export function mergeAgent(
 function runId(workflow: string, at: number): string {
   const slug = workflow.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-]+/, "") || "run";
   const time = new Date(at).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${slug}-${time}-${randomBytes(2).toString("hex")}`;
+  // 6 random bytes: thousands of runs started in the same second must not collide.
+  return `${slug}-${time}-${randomBytes(6).toString("hex")}`;
 }
 
 /** The scope of ExecutionContext.render: locals (iteration, item …) and any extra names. */

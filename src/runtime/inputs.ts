@@ -27,10 +27,12 @@ export class InputError extends RuntimeError {
 }
 
 let ajv: Ajv2020 | undefined;
-const compiled = new WeakMap<object, ValidateFunction>();
+/** Compiled validators by schema text: runs of one workflow share one (compiling is slow). */
+const compiled = new Map<string, ValidateFunction>();
 
 function validator(schema: Record<string, unknown>): ValidateFunction {
-  let validate = compiled.get(schema);
+  const key = JSON.stringify(schema);
+  let validate = compiled.get(key);
   if (!validate) {
     ajv ??= (() => {
       const instance = new Ajv2020({ allErrors: true, useDefaults: true, strict: false });
@@ -40,7 +42,8 @@ function validator(schema: Record<string, unknown>): ValidateFunction {
     // The schema's own $id (if any) must not clash between workflows: compile a copy without it.
     const { $id: _id, ...rest } = schema;
     validate = ajv.compile(rest);
-    compiled.set(schema, validate);
+    if (compiled.size > 500) compiled.clear();
+    compiled.set(key, validate);
   }
   return validate;
 }

@@ -1,4 +1,7 @@
 // End to end: the bundled action, run as the runner runs it, against a local GitHub API.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decodeState } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
@@ -262,5 +265,267 @@ describe("exactly once, and bound to what was shown", () => {
     // Approving again, for the head now shown, goes through.
     const again = await comment("/approve", "maintainer1");
     expect(again.outputs.status).toBe("succeeded");
+  });
+});
+
+/** The bot's replies (its comments without a state). */
+function replies() {
+  return gh.comments.filter(
+    (c) => c.user.login === "github-actions[bot]" && !c.body.includes("aegis-state"),
+  );
+}
+
+describe("/status, /cancel and /retry", () => {
+  it("/status replies with where a waiting run is, and changes nothing", async () => {
+    await open();
+    const before = stateComment().body;
+    const saved = decodeState(before);
+    const result = await comment("/status", "stranger");
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("waiting");
+    expect(result.outputs["run-id"]).toBe(saved.runId);
+    expect(stateComment().body).toBe(before);
+    const reply = replies().at(-1)!;
+    expect(reply.body).toContain("@stranger");
+    expect(reply.body).toContain(`run \`${saved.runId}\` is waiting at \`APPROVE\``);
+    expect(gh.refs.size).toBe(0);
+  });
+
+  it("/cancel by an allowed user ends the run cancelled, and the comment shows it", async () => {
+    await open();
+    const saved = decodeState(stateComment().body);
+    const result = await comment("/cancel", "maintainer1");
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("cancelled");
+    const c = stateComment();
+    expect(c.body).toContain("· cancelled");
+    expect(c.body).toContain("cancelled by @maintainer1");
+    expect(c.body).not.toContain("Waiting for approval");
+    const final = decodeState(c.body);
+    expect(final.record.status).toBe("cancelled");
+    expect(final.gate).toBeUndefined();
+    expect(final.journal.at(-1)?.type).toBe("cancelled");
+    expect(gh.refs.has(`refs/aegis/${saved.runId}/${saved.record.seq}`)).toBe(true);
+    expect(result.summary).toContain("cancelled");
+    // A later /approve finds nothing to answer.
+    const late = await comment("/approve", "reviewer2");
+    expect(late.outputs.status).toBe("refused");
+    expect(replies().at(-1)?.body).toMatch(/not waiting for an answer: it is cancelled/);
+  });
+
+  it("/cancel by a refused user changes nothing", async () => {
+    await open();
+    const before = stateComment().body;
+    const result = await comment("/cancel", "triager");
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("refused");
+    expect(stateComment().body).toBe(before);
+    expect(decodeState(before).record.status).toBe("waiting");
+    expect(replies().at(-1)?.body).toMatch(/role 'triage'/);
+    expect(gh.refs.size).toBe(0);
+  });
+
+  it("/retry starts a failed run again, from the start, with the same inputs", async () => {
+    const counter = join(mkdtempSync(join(tmpdir(), "aegis-flaky-")), "count");
+    const inputs = {
+      workflow: "tests/action/fixtures/flaky.aegis",
+      inputs: JSON.stringify({ counter }),
+    };
+    const first = await runAction({
+      api: gh.url,
+      event: "pull_request",
+      payload: payload("pull_request.opened"),
+      inputs,
+    });
+    expect(first.code).toBe(1);
+    expect(first.outputs.status).toBe("failed");
+    const failed = decodeState(stateComment().body);
+    expect(failed.record.current).toBe("FAILED");
+    expect(failed.record.results.FLAKY?.status).toBe("failed");
+    expect(stateComment().body).toContain("/retry");
+
+    // Refused: /retry by someone below min-role.
+    const refused = await comment("/retry", "triager", { inputs: { workflow: inputs.workflow } });
+    expect(refused.outputs.status).toBe("refused");
+    expect(decodeState(stateComment().body).runId).toBe(failed.runId);
+
+    const retried = await comment("/retry", "maintainer1", {
+      inputs: { workflow: inputs.workflow },
+    });
+    expect(retried.code, retried.stdout + retried.stderr).toBe(0);
+    expect(retried.outputs.status).toBe("succeeded");
+    expect(retried.outputs.output).toBe("attempt 2 passed");
+    const c = stateComment(); // the same comment, now the new run's
+    const after = decodeState(c.body);
+    expect(after.runId).not.toBe(failed.runId);
+    expect(retried.outputs["run-id"]).toBe(after.runId);
+    expect(after.retryOf).toBe(failed.runId);
+    expect(c.body).toContain(`a retry of run \`${failed.runId}\``);
+    expect(after.record.inputs.counter).toBe(counter);
+    expect(after.record.visits).toMatchObject({ PREPARE: 1, FLAKY: 1, DONE: 1 });
+    expect(readFileSync(counter, "utf8")).toBe("2");
+    expect(gh.refs.has(`refs/aegis/${failed.runId}/${failed.record.seq}`)).toBe(true);
+
+    // The comment now holds the new run, which succeeded: nothing to retry.
+    const again = await comment("/retry", "reviewer2", { inputs: { workflow: inputs.workflow } });
+    expect(again.outputs.status).toBe("refused");
+    expect(replies().at(-1)?.body).toMatch(/only a failed or cancelled run can be retried/);
+  });
+
+  it("/retry refuses a run that is waiting", async () => {
+    await open();
+    const before = stateComment().body;
+    const result = await comment("/retry", "maintainer1");
+    expect(result.outputs.status).toBe("refused");
+    expect(stateComment().body).toBe(before);
+    expect(gh.refs.size).toBe(0);
+  });
+});
+
+describe("other triggers", () => {
+  it("workflow_dispatch runs to the end with the dispatch form's inputs", async () => {
+    const result = await runAction({
+      api: gh.url,
+      event: "workflow_dispatch",
+      payload: {
+        inputs: { name: "octo", times: "3", loud: "true", unrelated: "x" },
+        ref: "refs/heads/main",
+        repository: { full_name: "Codertocat/Hello-World" },
+        sender: { login: "Codertocat", type: "User" },
+      },
+      inputs: { workflow: "tests/action/fixtures/nogate.aegis" },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("succeeded");
+    expect(result.outputs["run-id"]).toMatch(/^nogate-/);
+    expect(result.outputs.output).toBe("hello octo x3 loud=true");
+    expect(result.summary).toContain("succeeded");
+    expect(result.summary).toContain("hello octo x3");
+    expect(gh.comments).toHaveLength(0); // no conversation to comment on
+  });
+
+  it("the `inputs` JSON wins over the dispatch form", async () => {
+    const result = await runAction({
+      api: gh.url,
+      event: "workflow_dispatch",
+      payload: { inputs: { name: "form", times: "2" } },
+      inputs: { workflow: "tests/action/fixtures/nogate.aegis", inputs: '{"name":"json"}' },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.output).toBe("hello json x2 loud=false");
+  });
+
+  it("push runs a workflow without a gate to the end", async () => {
+    const result = await runAction({
+      api: gh.url,
+      event: "push",
+      payload: {
+        ref: "refs/heads/main",
+        after: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+        repository: { full_name: "Codertocat/Hello-World" },
+        pusher: { name: "Codertocat" },
+      },
+      inputs: { workflow: "tests/action/fixtures/nogate.aegis", inputs: '{"name":"push"}' },
+    });
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("succeeded");
+    expect(result.outputs["run-id"]).toMatch(/^nogate-\d+-1$/);
+    expect(result.outputs.output).toBe("hello push x1 loud=false");
+    expect(result.summary).toContain("aegis");
+    expect(result.summary).toContain("```mermaid");
+    expect(gh.comments).toHaveLength(0);
+  });
+});
+
+describe("check-only", () => {
+  it("fails on compile errors, with annotations on the file and line, and posts nothing", async () => {
+    const result = await runAction({
+      api: gh.url,
+      event: "pull_request",
+      payload: payload("pull_request.opened"),
+      inputs: { "check-only": "true", workflow: "tests/action/fixtures/broken.aegis" },
+    });
+    expect(result.code).toBe(1);
+    expect(result.outputs.status).toBe("invalid");
+    expect(result.stdout).toMatch(
+      /^::error file=tests\/action\/fixtures\/broken\.aegis,line=6,col=\d+,.*title=AEG201 unknown-state::transition to unknown state 'NOWHERE'/m,
+    );
+    expect(result.stdout).toMatch(/^::error::tests\/action\/fixtures\/broken\.aegis has errors/m);
+    expect(gh.comments).toHaveLength(0);
+    expect(gh.requests.filter((r) => r.method !== "GET")).toHaveLength(0);
+  });
+
+  it("succeeds, posting nothing, when there are no errors", async () => {
+    const result = await runAction({
+      api: gh.url,
+      event: "pull_request",
+      payload: payload("pull_request.opened"),
+      inputs: { "check-only": "true", workflow: "tests/action/fixtures/flaky.aegis" },
+    });
+    expect(result.code).toBe(0);
+    expect(result.outputs.status).toBe("checked");
+    expect(result.stdout).not.toMatch(/^::warning file=tests\/action\/fixtures\/flaky/m);
+    expect(gh.comments).toHaveLength(0);
+  });
+});
+
+describe("GitHub's comment size limit", () => {
+  const large = (size: number) =>
+    runAction({
+      api: gh.url,
+      event: "pull_request",
+      payload: payload("pull_request.opened"),
+      inputs: {
+        workflow: "tests/action/fixtures/large.aegis",
+        inputs: JSON.stringify({ size }),
+      },
+    });
+
+  it("compacts the saved state when the full one would not fit", async () => {
+    const result = await large(40_000);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.outputs.status).toBe("succeeded");
+    const warnings = result.stdout.match(
+      /::warning::aegis: the progress comment would be \d+ characters/g,
+    );
+    expect(warnings).toHaveLength(1);
+    const c = stateComment();
+    expect(c.body.length).toBeLessThanOrEqual(65_536);
+    const state = decodeState(c.body);
+    expect(state.compacted).toBe(true);
+    expect(state.record.status).toBe("succeeded");
+    // The record keeps the output (later states read it), the journal every event.
+    expect(String(state.record.results.BIG?.output).length).toBeGreaterThan(50_000);
+    expect(state.record.results.BIG?.stdout).toBeUndefined();
+    expect(state.journal).toHaveLength(state.record.seq);
+    expect(c.body).not.toContain("<summary>History</summary>");
+    // A compacted state is read back like any other.
+    const status = await comment("/status", "maintainer1", {
+      inputs: { workflow: "tests/action/fixtures/large.aegis" },
+    });
+    expect(status.outputs.status).toBe("succeeded");
+  });
+
+  it("fails the job with a clear error, leaving no state, when even compacted it is too long", async () => {
+    const result = await large(60_000);
+    expect(result.code).toBe(1);
+    expect(result.outputs.status).toBe("succeeded");
+    expect(result.stdout).toMatch(
+      /::error::run \S+ succeeded, but the run's state is too large for the progress comment: \d+ characters even compacted \(GitHub allows 65536\)/,
+    );
+    // The comment posted when the run began says so, and holds no state to act on.
+    expect(gh.stateComments()).toHaveLength(0);
+    const bot = gh.comments.filter((c) => c.user.login === "github-actions[bot]");
+    expect(bot.length).toBeLessThanOrEqual(1);
+    for (const c of bot) {
+      expect(c.body.length).toBeLessThanOrEqual(65_536);
+      expect(c.body).toContain("too large for the progress comment");
+      expect(c.body).toContain("cannot be continued");
+    }
+    expect(result.summary).toContain("succeeded");
+    const status = await comment("/status", "maintainer1", {
+      inputs: { workflow: "tests/action/fixtures/large.aegis" },
+    });
+    expect(status.outputs.status).toBe("refused");
   });
 });

@@ -136,6 +136,9 @@ export function parseJournal(text: string, file: string): JournalRead {
   return tail === "" ? { events } : { events, truncatedLine: lines.length + 1 };
 }
 
+/** Events between two snapshots of record.json while a run is under way. */
+const SNAPSHOT_EVERY = 32;
+
 export class FileStore implements RunStore {
   readonly root: string;
   readonly location: string;
@@ -311,7 +314,12 @@ export class FileStore implements RunStore {
     } finally {
       await handle.close();
     }
-    await writeAtomic(join(dir, "record.json"), `${JSON.stringify(record, null, 2)}\n`);
+    // The journal is the truth (fsync'ed above); the record is a snapshot that spares a
+    // replay. It is written when the run stops (waiting, finished) and every
+    // SNAPSHOT_EVERY events; load() replays whatever the journal has beyond it.
+    if (record.status !== "running" || record.seq % SNAPSHOT_EVERY === 0) {
+      await writeAtomic(join(dir, "record.json"), `${JSON.stringify(record, null, 2)}\n`);
+    }
   }
 
   /** Moves a half-written last line to journal.jsonl.torn-<time>; returns the new size. */

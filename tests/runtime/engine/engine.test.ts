@@ -165,7 +165,7 @@ describe("inputs", () => {
   it("accepts a compiled graph document and makes up an id", async () => {
     const engine = createEngine({ executor: scripted().executor });
     const handle = await engine.start(workflow.document, { task: "x" });
-    expect(handle.id).toMatch(/^gated-\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(handle.id).toMatch(/^gated-\d{8}-\d{6}-[0-9a-f]{12}$/);
     expect((await handle.result()).status).toBe("waiting");
   });
 
