@@ -26,15 +26,26 @@ for (const [name, code] of Object.entries(jobs)) {
   rmSync(dir, { recursive: true, force: true });
   const script = join(bench, `.prof-${name}.ts`);
   writeFileSync(script, code);
-  const r = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, script], { cwd: bench, stdio: "inherit" });
+  const r = spawnSync(process.execPath, ["--cpu-prof", "--cpu-prof-dir", dir, script], {
+    cwd: bench,
+    stdio: "inherit",
+  });
   rmSync(script);
   if (r.status !== 0) throw new Error(`profile ${name} failed`);
   const file = join(dir, readdirSync(dir)[0]!);
-  const profile = JSON.parse(readFileSync(file, "utf8")) as { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number };
+  const profile = JSON.parse(readFileSync(file, "utf8")) as {
+    nodes: Node[];
+    samples: number[];
+    timeDeltas: number[];
+    startTime: number;
+    endTime: number;
+  };
   renameSync(file, join(out, `${name}.cpuprofile`));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const key = (n: Node) => {
     const u = n.callFrame.url;
@@ -46,11 +57,19 @@ for (const [name, code] of Object.entries(jobs)) {
   for (const [id, us] of self) {
     const n = byId.get(id)!;
     fn.set(key(n), (fn.get(key(n)) ?? 0) + us);
-    const f = n.callFrame.url ? key(n).split("  ")[1]!.replace(/:\d+$/, "") : n.callFrame.functionName;
+    const f = n.callFrame.url
+      ? key(n).split("  ")[1]!.replace(/:\d+$/, "")
+      : n.callFrame.functionName;
     byFile.set(f, (byFile.get(f) ?? 0) + us);
   }
   const top = (m: Map<string, number>, k: number) =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, k).map(([f, us]) => `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${f}`);
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(
+        ([f, us]) =>
+          `${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${f}`,
+      );
   const text = [
     `aegis CPU profile: ${name} — ${code}`,
     `total sampled ${(total / 1000).toFixed(0)} ms; node ${process.version}; raw profile: bench/profiles/${name}.cpuprofile (open in Chrome DevTools)`,

@@ -19,9 +19,14 @@ const log = (...a: unknown[]) => console.error("[bench]", ...a);
 
 // ------------------------------------------------------------------ dependencies
 const installed = join(bench, "node_modules", ".package-lock.json");
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(join(bench, "package-lock.json")).mtimeMs) {
+if (
+  !existsSync(installed) ||
+  statSync(installed).mtimeMs < statSync(join(bench, "package-lock.json")).mtimeMs
+) {
   log("installing the peer engines: npm --prefix bench ci");
-  const r = spawnSync("npm", ["--prefix", bench, "ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
+  const r = spawnSync("npm", ["--prefix", bench, "ci", "--no-audit", "--no-fund"], {
+    stdio: "inherit",
+  });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
@@ -42,7 +47,9 @@ function child(args: string[], timeoutS = 900, nodeArgs: string[] = ["--expose-g
   });
   const ms = performance.now() - t;
   if (r.error || r.status !== 0) {
-    const why = r.error?.message.includes("ETIMEDOUT") ? `timed out after ${timeoutS}s` : (r.stderr || r.error?.message || "").trim().split("\n").slice(-3).join(" | ");
+    const why = r.error?.message.includes("ETIMEDOUT")
+      ? `timed out after ${timeoutS}s`
+      : (r.stderr || r.error?.message || "").trim().split("\n").slice(-3).join(" | ");
     return { ok: false, error: why || `exit ${r.status}`, ms };
   }
   const last = r.stdout.trim().split("\n").pop()!;
@@ -54,19 +61,29 @@ function child(args: string[], timeoutS = 900, nodeArgs: string[] = ["--expose-g
 }
 const worker = (...args: string[]) => child(["lib/worker.ts", ...args]);
 
-const engines = (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
+const engines = process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"];
 const peers = engines.filter((e) => e !== "aegis");
 const results: Record<string, any> = {
   date: new Date().toISOString(),
   node: process.version,
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGB: totalmem() / 2 ** 30, platform: process.platform },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    memGB: totalmem() / 2 ** 30,
+    platform: process.platform,
+  },
   engines: {} as Record<string, any>,
   aegis: {} as Record<string, any>,
 };
 try {
-  const lock = JSON.parse((await import("node:fs")).readFileSync(join(bench, "package-lock.json"), "utf8"));
+  const lock = JSON.parse(
+    (await import("node:fs")).readFileSync(join(bench, "package-lock.json"), "utf8"),
+  );
   results.versions = Object.fromEntries(
-    ["@langchain/langgraph", "@langchain/core", "xstate", "@mastra/core"].map((p) => [p, lock.packages[`node_modules/${p}`]?.version]),
+    ["@langchain/langgraph", "@langchain/core", "xstate", "@mastra/core"].map((p) => [
+      p,
+      lock.packages[`node_modules/${p}`]?.version,
+    ]),
   );
 } catch {}
 
@@ -82,13 +99,27 @@ for (const e of engines) {
   const good = imports.filter((c) => c.ok);
   results.engines[e] = {
     ...(s.ok ? s.value : { error: s.error }),
-    ...(b.ok ? { build: b.value.build, graphHeapMB: b.value.retainedHeapMB } : { build: { error: b.error } }),
+    ...(b.ok
+      ? { build: b.value.build, graphHeapMB: b.value.retainedHeapMB }
+      : { build: { error: b.error } }),
     import: good.length
       ? {
-          time: stat(good.map((c) => c.value.ms), "ms"),
-          heapMB: stat(good.map((c) => c.value.heapMB), "MB"),
-          rssMB: stat(good.map((c) => c.value.rssMB), "MB"),
-          process: stat(good.map((c) => c.ms), "ms"),
+          time: stat(
+            good.map((c) => c.value.ms),
+            "ms",
+          ),
+          heapMB: stat(
+            good.map((c) => c.value.heapMB),
+            "MB",
+          ),
+          rssMB: stat(
+            good.map((c) => c.value.rssMB),
+            "MB",
+          ),
+          process: stat(
+            good.map((c) => c.ms),
+            "ms",
+          ),
         }
       : { error: imports[0]?.error },
   };
@@ -96,10 +127,20 @@ for (const e of engines) {
 }
 if (existsSync(join(root, "lib", "index.js"))) {
   const imports: Child[] = [];
-  for (let i = 0; i < env("BENCH_IMPORT_SAMPLES", 7); i++) imports.push(worker("import", "aegis-lib"));
+  for (let i = 0; i < env("BENCH_IMPORT_SAMPLES", 7); i++)
+    imports.push(worker("import", "aegis-lib"));
   const good = imports.filter((c) => c.ok);
   if (good.length)
-    results.aegis.importLib = { time: stat(good.map((c) => c.value.ms), "ms"), heapMB: stat(good.map((c) => c.value.heapMB), "MB") };
+    results.aegis.importLib = {
+      time: stat(
+        good.map((c) => c.value.ms),
+        "ms",
+      ),
+      heapMB: stat(
+        good.map((c) => c.value.heapMB),
+        "MB",
+      ),
+    };
 }
 
 // ------------------------------------------------------------------ aegis only
@@ -110,13 +151,21 @@ if (engines.includes("aegis")) {
   log("aegis: compile --check, one file, cold CLI");
   writeFileSync(join(tmp, "one.aegis"), chainSource(20, "one"));
   const one: Child[] = [];
-  for (let i = 0; i < 7; i++) one.push(child([cli, "compile", "--check", join(tmp, "one.aegis")], 120, []));
+  for (let i = 0; i < 7; i++)
+    one.push(child([cli, "compile", "--check", join(tmp, "one.aegis")], 120, []));
   log("aegis: compile --check, 1,000 files");
-  for (let i = 0; i < 1000; i++) writeFileSync(join(tmp, "many", `wf${i}.aegis`), chainSource(10 + (i % 20), `wf${i}`));
+  for (let i = 0; i < 1000; i++)
+    writeFileSync(join(tmp, "many", `wf${i}.aegis`), chainSource(10 + (i % 20), `wf${i}`));
   const many: Child[] = [];
-  for (let i = 0; i < 3; i++) many.push(child([cli, "compile", "--check", join(tmp, "many", "*.aegis")], 600, []));
+  for (let i = 0; i < 3; i++)
+    many.push(child([cli, "compile", "--check", join(tmp, "many", "*.aegis")], 600, []));
   const okStat = (cs: Child[], unit = "ms") =>
-    cs.every((c) => c.ok) ? stat(cs.map((c) => c.ms), unit) : { error: cs.find((c) => !c.ok)?.error };
+    cs.every((c) => c.ok)
+      ? stat(
+          cs.map((c) => c.ms),
+          unit,
+        )
+      : { error: cs.find((c) => !c.ok)?.error };
   results.aegis.cliCheckOne = okStat(one);
   results.aegis.cliCheck1000 = okStat(many);
 
@@ -126,10 +175,27 @@ if (engines.includes("aegis")) {
     const starts: Child[] = [];
     for (let i = 0; i < 7; i++) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, [dist], { cwd: tmp, encoding: "utf8", timeout: 60_000, env: { PATH: process.env.PATH ?? "" } });
-      starts.push({ ok: !r.error, ms: performance.now() - t, value: r.status, error: r.error?.message });
+      const r = spawnSync(process.execPath, [dist], {
+        cwd: tmp,
+        encoding: "utf8",
+        timeout: 60_000,
+        env: { PATH: process.env.PATH ?? "" },
+      });
+      starts.push({
+        ok: !r.error,
+        ms: performance.now() - t,
+        value: r.status,
+        error: r.error?.message,
+      });
     }
-    results.aegis.actionStartup = { ...stat(starts.map((c) => c.ms), "ms"), exitCode: starts[0]?.value, note: "process start to exit, no INPUT_* variables" };
+    results.aegis.actionStartup = {
+      ...stat(
+        starts.map((c) => c.ms),
+        "ms",
+      ),
+      exitCode: starts[0]?.value,
+      note: "process start to exit, no INPUT_* variables",
+    };
   } else results.aegis.actionStartup = "n/a (no dist/)";
 
   log("aegis: durable file store");
@@ -156,17 +222,32 @@ if (engines.includes("aegis")) {
 
 // ------------------------------------------------------------------ table
 const E = results.engines;
-const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
-const cell = (s: Stat | any) => (s && typeof s.median === "number" ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : s?.error ? "error" : "—");
+const fmt = (x: number) =>
+  x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3);
+const cell = (s: Stat | any) =>
+  s && typeof s.median === "number"
+    ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]`
+    : s?.error
+      ? "error"
+      : "—";
 const ratio = (peer: Stat | any, mine: Stat | any) =>
-  peer && mine && typeof peer.median === "number" && typeof mine.median === "number" ? peer.median / mine.median : undefined;
+  peer && mine && typeof peer.median === "number" && typeof mine.median === "number"
+    ? peer.median / mine.median
+    : undefined;
 const rows: string[][] = [];
 const scen: [string, (e: any) => any, string][] = [
   ["chain (200 steps)", (e) => e?.chain, "µs/step"],
   ["loop (20k transitions)", (e) => e?.loop, "µs/transition"],
   ["fan-out (100 branches + join)", (e) => e?.fanout, "ms/run"],
   ["build (10k-state chain)", (e) => e?.build, "ms"],
-  ["graph heap (10k states)", (e) => (typeof e?.graphHeapMB === "number" ? { median: e.graphHeapMB, min: e.graphHeapMB, max: e.graphHeapMB } : undefined), "MB"],
+  [
+    "graph heap (10k states)",
+    (e) =>
+      typeof e?.graphHeapMB === "number"
+        ? { median: e.graphHeapMB, min: e.graphHeapMB, max: e.graphHeapMB }
+        : undefined,
+    "MB",
+  ],
   ["import time (fresh process)", (e) => e?.import?.time, "ms"],
   ["import heap", (e) => e?.import?.heapMB, "MB"],
 ];
@@ -183,20 +264,71 @@ const header = ["scenario (median [min–max])", "aegis", ...peers.map((p) => `$
 
 // targets
 const targets: { target: string; value: string; pass: boolean | null }[] = [];
-const T = (target: string, value: number | undefined, pass: (v: number) => boolean, show: (v: number) => string) =>
-  targets.push({ target, value: value === undefined || Number.isNaN(value) ? "n/a" : show(value), pass: value === undefined || Number.isNaN(value) ? null : pass(value) });
-T("loop: per transition ≤ 1/4 of XState (xstate/aegis ≥ 4)", ratio(E.xstate?.loop, E.aegis?.loop), (v) => v >= 4, (v) => `xstate/aegis = ${fmt(v)}`);
-T("loop: ≥ 50× faster than LangGraph", ratio(E.langgraph?.loop, E.aegis?.loop), (v) => v >= 50, (v) => `langgraph/aegis = ${fmt(v)}`);
-T("build 10k from source no slower than XState createMachine+createActor", ratio(E.xstate?.build, E.aegis?.build), (v) => v >= 1, (v) => `xstate/aegis = ${fmt(v)}`);
+const T = (
+  target: string,
+  value: number | undefined,
+  pass: (v: number) => boolean,
+  show: (v: number) => string,
+) =>
+  targets.push({
+    target,
+    value: value === undefined || Number.isNaN(value) ? "n/a" : show(value),
+    pass: value === undefined || Number.isNaN(value) ? null : pass(value),
+  });
+T(
+  "loop: per transition ≤ 1/4 of XState (xstate/aegis ≥ 4)",
+  ratio(E.xstate?.loop, E.aegis?.loop),
+  (v) => v >= 4,
+  (v) => `xstate/aegis = ${fmt(v)}`,
+);
+T(
+  "loop: ≥ 50× faster than LangGraph",
+  ratio(E.langgraph?.loop, E.aegis?.loop),
+  (v) => v >= 50,
+  (v) => `langgraph/aegis = ${fmt(v)}`,
+);
+T(
+  "build 10k from source no slower than XState createMachine+createActor",
+  ratio(E.xstate?.build, E.aegis?.build),
+  (v) => v >= 1,
+  (v) => `xstate/aegis = ${fmt(v)}`,
+);
 const gr = results.aegis.growth ?? {};
 const per = (n: number) => gr[n]?.perStateUs?.median as number | undefined;
-const lin = per(1000) && per(10_000) ? Math.max(per(10_000)!, per(100_000) ?? 0) / per(1000)! : undefined;
-T("build: linear growth (per-state cost at 10k/100k ≤ 2× that at 1k)", lin, (v) => v <= 2, (v) => `worst per-state / 1k per-state = ${fmt(v)}${per(100_000) ? "" : " (100k: " + (gr[100_000]?.error ?? "n/a") + ")"}`);
-T("import within 2× XState's", ratio(E.aegis?.import?.time, E.xstate?.import?.time), (v) => v <= 2, (v) => `aegis/xstate = ${fmt(v)}`);
+const lin =
+  per(1000) && per(10_000) ? Math.max(per(10_000)!, per(100_000) ?? 0) / per(1000)! : undefined;
+T(
+  "build: linear growth (per-state cost at 10k/100k ≤ 2× that at 1k)",
+  lin,
+  (v) => v <= 2,
+  (v) =>
+    `worst per-state / 1k per-state = ${fmt(v)}${per(100_000) ? "" : " (100k: " + (gr[100_000]?.error ?? "n/a") + ")"}`,
+);
+T(
+  "import within 2× XState's",
+  ratio(E.aegis?.import?.time, E.xstate?.import?.time),
+  (v) => v <= 2,
+  (v) => `aegis/xstate = ${fmt(v)}`,
+);
 const dur = results.aegis.durable;
-T("durable store within 1.5× raw fsync'ed append", dur?.perState ? dur.perState.median / dur.rawAppendPerState.median : undefined, (v) => v <= 1.5, (v) => `store/raw = ${fmt(v)}`);
-T("10k-state graph under 100 MB heap", E.aegis?.graphHeapMB, (v) => v < 100, (v) => `${fmt(v)} MB retained`);
-T("1,000 concurrent runs under 100 MB heap", results.aegis.concurrent?.peakHeapMB, (v) => v < 100, (v) => `${fmt(v)} MB peak heap`);
+T(
+  "durable store within 1.5× raw fsync'ed append",
+  dur?.perState ? dur.perState.median / dur.rawAppendPerState.median : undefined,
+  (v) => v <= 1.5,
+  (v) => `store/raw = ${fmt(v)}`,
+);
+T(
+  "10k-state graph under 100 MB heap",
+  E.aegis?.graphHeapMB,
+  (v) => v < 100,
+  (v) => `${fmt(v)} MB retained`,
+);
+T(
+  "1,000 concurrent runs under 100 MB heap",
+  results.aegis.concurrent?.peakHeapMB,
+  (v) => v < 100,
+  (v) => `${fmt(v)} MB peak heap`,
+);
 results.targets = targets;
 
 const table = (h: string[], rs: string[][]) => {
@@ -208,25 +340,51 @@ const A = results.aegis;
 const aegisRows: string[][] = [
   ["compile --check, 1 file (cold CLI process)", cell(A.cliCheckOne) + " ms"],
   ["compile --check, 1,000 files (one process)", cell(A.cliCheck1000) + " ms"],
-  ["import from lib/ (built JS, fresh process)", A.importLib ? cell(A.importLib.time) + " ms" : "n/a (no lib/)"],
-  ["bundled action start-up (dist/index.js)", typeof A.actionStartup === "string" ? A.actionStartup : cell(A.actionStartup) + " ms"],
-  ["durable FileStore, per completed state", dur?.perState ? `${cell(dur.perState)} µs (${fmt(dur.journalBytesPerState)} journal B/state)` : "error"],
-  ["raw fsync'ed append of the same bytes, per state", dur?.rawAppendPerState ? cell(dur.rawAppendPerState) + " µs" : "error"],
-  ["1,000 concurrent 20-state runs", A.concurrent?.runsPerSec ? `${fmt(A.concurrent.runsPerSec)} runs/s, ${fmt(A.concurrent.statesPerSec)} states/s, peak heap ${fmt(A.concurrent.peakHeapMB)} MB, peak RSS ${fmt(A.concurrent.peakRssMB)} MB` : A.concurrent?.error ?? "—"],
+  [
+    "import from lib/ (built JS, fresh process)",
+    A.importLib ? cell(A.importLib.time) + " ms" : "n/a (no lib/)",
+  ],
+  [
+    "bundled action start-up (dist/index.js)",
+    typeof A.actionStartup === "string" ? A.actionStartup : cell(A.actionStartup) + " ms",
+  ],
+  [
+    "durable FileStore, per completed state",
+    dur?.perState
+      ? `${cell(dur.perState)} µs (${fmt(dur.journalBytesPerState)} journal B/state)`
+      : "error",
+  ],
+  [
+    "raw fsync'ed append of the same bytes, per state",
+    dur?.rawAppendPerState ? cell(dur.rawAppendPerState) + " µs" : "error",
+  ],
+  [
+    "1,000 concurrent 20-state runs",
+    A.concurrent?.runsPerSec
+      ? `${fmt(A.concurrent.runsPerSec)} runs/s, ${fmt(A.concurrent.statesPerSec)} states/s, peak heap ${fmt(A.concurrent.peakHeapMB)} MB, peak RSS ${fmt(A.concurrent.peakRssMB)} MB`
+      : (A.concurrent?.error ?? "—"),
+  ],
   ...[1000, 10_000, 100_000].map((n) => [
     `build growth: compile(${n / 1000}k-state chain)`,
-    gr[n]?.compile ? `${cell(gr[n].compile)} ms, ${fmt(gr[n].perStateUs.median)} µs/state` : gr[n]?.error ?? "—",
+    gr[n]?.compile
+      ? `${cell(gr[n].compile)} ms, ${fmt(gr[n].perStateUs.median)} µs/state`
+      : (gr[n]?.error ?? "—"),
   ]),
 ];
 const text = [
   `aegis benchmark — ${results.date} — Node ${results.node} — ${results.machine.cpus}× ${results.machine.cpu}`,
-  `peers: ${Object.entries(results.versions ?? {}).map(([k, v]) => `${k}@${v}`).join(", ")}`,
+  `peers: ${Object.entries(results.versions ?? {})
+    .map(([k, v]) => `${k}@${v}`)
+    .join(", ")}`,
   "",
   table(header, rows),
   "",
   table(["aegis only", "value"], aegisRows),
   "",
-  table(["target", "measured", "result"], targets.map((t) => [t.target, t.value, t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL"])),
+  table(
+    ["target", "measured", "result"],
+    targets.map((t) => [t.target, t.value, t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL"]),
+  ),
 ].join("\n");
 console.log(text);
 mkdirSync(join(bench, "results"), { recursive: true });

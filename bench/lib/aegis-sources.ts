@@ -6,7 +6,9 @@ export function chainSource(n: number, name = "chain"): string {
   const lines = [`workflow ${name} {`, `  agent noop = function("noop")`, `  start S0`];
   for (let i = 0; i < n; i++) {
     const next = i + 1 < n ? `S${i + 1}` : "DONE";
-    lines.push(`  state S${i} = agent noop { prompt "x" on success -> ${next} otherwise -> FAILED }`);
+    lines.push(
+      `  state S${i} = agent noop { prompt "x" on success -> ${next} otherwise -> FAILED }`,
+    );
   }
   lines.push(`  final DONE`, `  final FAILED failure`, `}`);
   return lines.join("\n");

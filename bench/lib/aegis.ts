@@ -18,7 +18,9 @@ export function compiled(source: string) {
   const result = compile(source);
   if (!result.ok) {
     const errors = result.diagnostics.filter((d) => d.severity === "error");
-    throw new Error(`aegis: the benchmark workflow does not compile: ${JSON.stringify(errors.slice(0, 3))}`);
+    throw new Error(
+      `aegis: the benchmark workflow does not compile: ${JSON.stringify(errors.slice(0, 3))}`,
+    );
   }
   return result;
 }

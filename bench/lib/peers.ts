@@ -21,7 +21,8 @@ type CounterState = typeof Counter.State;
 export const langgraph = {
   build(n: number) {
     const g: any = new StateGraph(Counter);
-    for (let i = 0; i < n; i++) g.addNode(`s${i}`, async (s: CounterState) => ({ count: s.count + 1 }));
+    for (let i = 0; i < n; i++)
+      g.addNode(`s${i}`, async (s: CounterState) => ({ count: s.count + 1 }));
     g.addEdge(START, "s0");
     for (let i = 0; i + 1 < n; i++) g.addEdge(`s${i}`, `s${i + 1}`);
     g.addEdge(`s${n - 1}`, END);
@@ -40,7 +41,8 @@ export const langgraph = {
     g.addConditionalEdges("B", (s: CounterState) => (s.visits >= visits ? END : "A"));
     const app = g.compile();
     return {
-      run: async () => (await app.invoke({ count: 0, visits: 0 }, { recursionLimit: 2 * visits + 10 })).count,
+      run: async () =>
+        (await app.invoke({ count: 0, visits: 0 }, { recursionLimit: 2 * visits + 10 })).count,
     };
   },
   fanout(n: number): Runner {
@@ -80,9 +82,12 @@ export const xstate = {
     const states: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) states[`s${i}`] = xInvokeState(i + 1 < n ? `s${i + 1}` : "done");
     states.done = { type: "final" };
-    return createMachine({ id: "chain", initial: "s0", context: { count: 0 }, states } as any).provide(
-      xsetup as any,
-    );
+    return createMachine({
+      id: "chain",
+      initial: "s0",
+      context: { count: 0 },
+      states,
+    } as any).provide(xsetup as any);
   },
   build(n: number) {
     const machine = xstate.machine(n);
@@ -113,11 +118,17 @@ export const xstate = {
               {
                 guard: ({ context }: any) => context.visits + 1 >= visits,
                 target: "done",
-                actions: assign({ count: ({ event }: any) => event.output, visits: ({ context }: any) => context.visits + 1 }),
+                actions: assign({
+                  count: ({ event }: any) => event.output,
+                  visits: ({ context }: any) => context.visits + 1,
+                }),
               },
               {
                 target: "A",
-                actions: assign({ count: ({ event }: any) => event.output, visits: ({ context }: any) => context.visits + 1 }),
+                actions: assign({
+                  count: ({ event }: any) => event.output,
+                  visits: ({ context }: any) => context.visits + 1,
+                }),
               },
             ],
           },
@@ -145,7 +156,9 @@ export const xstate = {
               input: () => ({ count: i }),
               onDone: {
                 target: "done",
-                actions: assign({ results: ({ context, event }: any) => [...context.results, event.output] }),
+                actions: assign({
+                  results: ({ context, event }: any) => [...context.results, event.output],
+                }),
               },
             },
           },
@@ -186,7 +199,11 @@ const mstep = (id: string) =>
 
 export const mastra = {
   build(n: number) {
-    let w: any = createWorkflow({ id: `chain${n}`, inputSchema: countSchema, outputSchema: countSchema });
+    let w: any = createWorkflow({
+      id: `chain${n}`,
+      inputSchema: countSchema,
+      outputSchema: countSchema,
+    });
     for (let i = 0; i < n; i++) w = w.then(mstep(`s${i}`));
     return w.commit();
   },

@@ -1,6 +1,15 @@
 // One measurement in a child process; prints its result as JSON on the last line.
 //   node --expose-gc lib/worker.ts MODE [ARG...]
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { chainSource } from "./aegis-sources.ts";
 import { sample, stat } from "./stats.ts";
@@ -28,7 +37,13 @@ async function scenarios(engine: string) {
     const r = e.chain(SIZES.chain);
     const check = await r.run();
     const times = await sample(() => r.run(), 5, samples);
-    result.chain = { ...stat(times.map((t) => (t / SIZES.chain) * 1000), "µs/step"), check };
+    result.chain = {
+      ...stat(
+        times.map((t) => (t / SIZES.chain) * 1000),
+        "µs/step",
+      ),
+      check,
+    };
   }
   // fan-out: time per run
   {
@@ -52,7 +67,13 @@ async function scenarios(engine: string) {
       times.push(performance.now() - t);
       if (performance.now() - started > budgetMs) break;
     }
-    result.loop = { ...stat(times.map((t) => (t / (2 * SIZES.loop)) * 1000), "µs/transition"), check };
+    result.loop = {
+      ...stat(
+        times.map((t) => (t / (2 * SIZES.loop)) * 1000),
+        "µs/transition",
+      ),
+      check,
+    };
   }
   out(result);
 }
@@ -63,7 +84,8 @@ async function build(engine: string) {
   const samples = env("BENCH_BUILD_SAMPLES", 5);
   const source = chainSource(n);
   // wrapped: a Mastra workflow has a `then` method (its builder), so it must never be awaited
-  const make = engine === "aegis" ? () => ({ built: e.build(source) }) : () => ({ built: e.build(n) });
+  const make =
+    engine === "aegis" ? () => ({ built: e.build(source) }) : () => ({ built: e.build(n) });
   if (engine === "aegis" && !make().built.ok) throw new Error("aegis: the chain does not compile");
   const times = await sample(make, 1, samples);
   // heap retained by one built graph
@@ -73,7 +95,12 @@ async function build(engine: string) {
   gc();
   const retained = process.memoryUsage().heapUsed - before;
   keep = keep && null;
-  out({ build: stat(times, "ms/build"), retainedHeapMB: retained / 2 ** 20, peakRssMB: process.memoryUsage().rss / 2 ** 20, states: n });
+  out({
+    build: stat(times, "ms/build"),
+    retainedHeapMB: retained / 2 ** 20,
+    peakRssMB: process.memoryUsage().rss / 2 ** 20,
+    states: n,
+  });
 }
 
 /** aegis compile(source) growth: one size, a few samples. */
@@ -88,10 +115,19 @@ async function growth() {
     gc();
     const t = performance.now();
     ok = compile(source).ok;
-    if (i > 0 || n >= 100_000) times.push(performance.now() - t); // 100k: no separate warm-up
+    if (i > 0 || n >= 100_000)
+      times.push(performance.now() - t); // 100k: no separate warm-up
     else continue;
   }
-  out({ states: n, ok, compile: stat(times, "ms"), perStateUs: stat(times.map((t) => (t / n) * 1000), "µs/state") });
+  out({
+    states: n,
+    ok,
+    compile: stat(times, "ms"),
+    perStateUs: stat(
+      times.map((t) => (t / n) * 1000),
+      "µs/state",
+    ),
+  });
 }
 
 /** Fresh process: time and memory to load one engine. */
@@ -121,14 +157,20 @@ async function durable() {
   const samples = env("BENCH_DURABLE_SAMPLES", 5);
   let root = "";
   let i = 0;
-  const r = aegis.chain(n, () => new FileStore((root = join(dir, `store-${i++}`))));
+  const r = aegis.chain(n, () => {
+    root = join(dir, `store-${i++}`);
+    return new FileStore(root);
+  });
   await r.run();
   const times = await sample(() => r.run(), 1, samples);
   // the journal of the last run: its bytes and its events
   const runDir = join(root, readdirSync(root).find((f) => statSync(join(root, f)).isDirectory())!);
   const files = readdirSync(runDir).map((f) => ({ f, size: statSync(join(runDir, f)).size }));
   const journal = readFileSync(join(runDir, "journal.jsonl"), "utf8");
-  const lines = journal.split("\n").filter(Boolean).map((l) => `${l}\n`);
+  const lines = journal
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => `${l}\n`);
   const perState = Buffer.byteLength(journal) / n;
   // raw: one fsync'ed append per completed state of that state's share of the journal
   const raw = (chunks: string[]) => {
@@ -150,11 +192,17 @@ async function durable() {
   for (let k = 0; k < samples + 1; k++) {
     const a = raw(perStateChunks);
     const b = raw(lines);
-    if (k > 0) rawState.push((a / n) * 1000), rawEvent.push((b / n) * 1000);
+    if (k > 0) {
+      rawState.push((a / n) * 1000);
+      rawEvent.push((b / n) * 1000);
+    }
   }
   rmSync(dir, { recursive: true, force: true });
   out({
-    perState: stat(times.map((t) => (t / n) * 1000), "µs/state"),
+    perState: stat(
+      times.map((t) => (t / n) * 1000),
+      "µs/state",
+    ),
     rawAppendPerState: stat(rawState, "µs/state"),
     rawAppendPerEvent: stat(rawEvent, "µs/state"),
     journalBytesPerState: perState,
@@ -173,7 +221,11 @@ async function concurrent() {
   // warm-up
   {
     const engine = createEngine({ store: new MemoryStore(), functions });
-    await Promise.all(Array.from({ length: 50 }, async (_, i) => (await engine.start(workflow, {}, { id: `w${i}` })).result()));
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) =>
+        (await engine.start(workflow, {}, { id: `w${i}` })).result(),
+      ),
+    );
   }
   gc();
   const base = process.memoryUsage();
@@ -186,7 +238,9 @@ async function concurrent() {
   }, 5);
   const engine = createEngine({ store: new MemoryStore(), functions });
   const t = performance.now();
-  const handles = await Promise.all(Array.from({ length: runs }, (_, i) => engine.start(workflow, {}, { id: `r${i}` })));
+  const handles = await Promise.all(
+    Array.from({ length: runs }, (_, i) => engine.start(workflow, {}, { id: `r${i}` })),
+  );
   const records = await Promise.all(handles.map((h) => h.result()));
   const ms = performance.now() - t;
   clearInterval(timer);
