@@ -92,7 +92,7 @@ export function harness(source: string, state: string, options: HarnessOptions =
     attempt: run.attempt,
     idempotencyKey: attemptKey(run, state, run.attempt),
     render: (template, extra) =>
-      render(template.text, { ...runScope(graph, run, state), ...extra }),
+      render(template.text, Object.assign(runScope(graph, run, state), extra)),
     signal: options.signal ?? new AbortController().signal,
     emit: (o) => observations.push(o),
   };
