@@ -41,20 +41,23 @@ function lookup(scope: Scope, bare: Scope | undefined, segments: Expr & { kind: 
 }
 
 /** A process's output is text with fields (scope.ts textObject): functions see its text. */
-function text(value: unknown): unknown {
+export function text(value: unknown): unknown {
   const v = primitive(value);
   return typeof v === "string" ? v : value;
 }
 
+/** Length of text or a list; number of keys of an object (for `len` in conditions and templates). */
+export function lengthOf(value: unknown): number {
+  const v = text(value);
+  return typeof v === "string" || Array.isArray(v)
+    ? v.length
+    : v && typeof v === "object"
+      ? Object.keys(v).length
+      : 0;
+}
+
 const functions: Record<string, (...args: unknown[]) => unknown> = {
-  len: (value) => {
-    const v = text(value);
-    return typeof v === "string" || Array.isArray(v)
-      ? v.length
-      : v && typeof v === "object"
-        ? Object.keys(v).length
-        : 0;
-  },
+  len: lengthOf,
   lower: (v) => String(v ?? "").toLowerCase(),
   upper: (v) => String(v ?? "").toUpperCase(),
   trim: (v) => String(v ?? "").trim(),

@@ -1,6 +1,7 @@
 // Renders templates: Handlebars without HTML escaping (prompts are not HTML), with the
 // helpers the compiler's vocabulary lists (src/compiler/vocabulary.ts).
 import Handlebars from "handlebars";
+import { lengthOf, text } from "./evaluate.ts";
 
 const hbs = Handlebars.create();
 
@@ -11,15 +12,6 @@ export function shellQuote(value: unknown): string {
 }
 
 const last = (args: unknown[]) => args.slice(0, -1); // Handlebars appends its options object
-
-/** A process's output is text with fields (scope.ts textObject): helpers see its text. */
-function text(value: unknown): unknown {
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    const v = (value as { valueOf?: () => unknown }).valueOf?.();
-    if (typeof v === "string") return v;
-  }
-  return value;
-}
 
 hbs.registerHelper({
   json: (value: unknown) => JSON.stringify(text(value) ?? null),
@@ -56,14 +48,7 @@ hbs.registerHelper({
   and: (...args: unknown[]) => last(args).every(Boolean),
   or: (...args: unknown[]) => last(args).some(Boolean),
   not: (v: unknown) => !v,
-  len: (value: unknown) => {
-    const v = text(value);
-    return typeof v === "string" || Array.isArray(v)
-      ? v.length
-      : v && typeof v === "object"
-        ? Object.keys(v).length
-        : 0;
-  },
+  len: lengthOf,
   keys: (v: unknown) => (v && typeof v === "object" ? Object.keys(v).join(", ") : ""),
   contains: (a: unknown, b: unknown) =>
     Array.isArray(a) ? a.includes(b) : String(a ?? "").includes(String(b)),

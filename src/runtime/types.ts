@@ -123,13 +123,6 @@ export type RunEvent =
       key?: string;
     }
   | {
-      type: "attempt-failed";
-      state: string;
-      attempt: number;
-      error: { code: string; message: string };
-      at: string;
-    }
-  | {
       type: "human-answered";
       state: string;
       response: string;

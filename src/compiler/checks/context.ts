@@ -86,31 +86,24 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     };
     before(node.prompt, "prompt");
     before(node.intent, "intent");
-    before(node.image, "image");
-    before(node.workdir, "workdir");
-    if (node.command && "shell" in node.command) before(node.command.shell, "shell");
-    if (node.command && "argv" in node.command) {
-      const argv = node.command.argv;
-      argv.forEach((a, i) => {
-        before(a, isShellScript(argv, i) ? "shell" : "argv");
-      });
-    }
-    for (const t of Object.values(node.env ?? {})) before(t, "env");
-    if (node.input && isTemplateRef(node.input)) before(node.input, "input");
-    else for (const t of Object.values(node.input ?? {})) before(t as TemplateRef, "input");
-    for (const j of node.judges ?? []) before(j.prompt, "judge");
-    for (const c of node.containers ?? []) {
-      before(c.image, "image");
-      before(c.workdir, "workdir");
-      for (const t of Object.values(c.env ?? {})) before(t, "env");
-      if (c.command && "shell" in c.command) before(c.command.shell, "shell");
-      if (c.command && "argv" in c.command) {
-        const argv = c.command.argv;
+    // What a state and each container of a `containers` state have alike: a process.
+    const process_ = (p: Pick<StateNode, "image" | "workdir" | "env" | "command">) => {
+      before(p.image, "image");
+      before(p.workdir, "workdir");
+      for (const t of Object.values(p.env ?? {})) before(t, "env");
+      if (p.command && "shell" in p.command) before(p.command.shell, "shell");
+      if (p.command && "argv" in p.command) {
+        const argv = p.command.argv;
         argv.forEach((a, i) => {
           before(a, isShellScript(argv, i) ? "shell" : "argv");
         });
       }
-    }
+    };
+    process_(node);
+    if (node.input && isTemplateRef(node.input)) before(node.input, "input");
+    else for (const t of Object.values(node.input ?? {})) before(t as TemplateRef, "input");
+    for (const j of node.judges ?? []) before(j.prompt, "judge");
+    for (const c of node.containers ?? []) process_(c);
     before(node.agentTemplate, "agent");
     // A container's output handler runs after it, on its output.
     if (node.handler?.prompt)

@@ -20,7 +20,6 @@ export function replay(document: GraphDocument, meta: RunMeta, events: RunEvent[
 const eventTypes = new Set([
   "started",
   "state-completed",
-  "attempt-failed",
   "human-answered",
   "timer-fired",
   "cancelled",
