@@ -18,6 +18,7 @@ import {
   type StateNode,
   type WorkflowGraph,
 } from "../compiler/graph.ts";
+import { onAbort } from "./abort.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { validateInputs } from "./inputs.ts";
@@ -67,12 +68,12 @@ export const systemClock: Clock = {
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
       const timer = setTimeout(done, ms);
+      const off = signal ? onAbort(signal, done) : undefined;
       function done() {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
+        off?.();
         resolve();
       }
-      signal?.addEventListener("abort", done, { once: true });
     }),
 };
 
@@ -258,7 +259,8 @@ interface Active {
   log: RunLog;
   providers: Map<string, AgentProvider>;
   overrides: Record<string, AgentOverride>;
-  controller?: AbortController;
+  /** Aborted when the run is cancelled or the engine closes: either ends its driving. */
+  controller: AbortController;
   cancelReason?: string;
   detached: boolean;
   ended: boolean;
@@ -287,8 +289,17 @@ class EngineImpl implements Engine {
   }
 
   private iso(): string {
-    return new Date(this.clock.now()).toISOString();
+    // Events come by the thousand per second: one text per millisecond is enough.
+    const now = this.clock.now();
+    if (now !== this.lastNow) {
+      this.lastNow = now;
+      this.lastIso = new Date(now).toISOString();
+    }
+    return this.lastIso;
   }
+  private readonly graphs = new WeakMap<GraphDocument, WorkflowGraph>();
+  private lastNow = Number.NaN;
+  private lastIso = "";
 
   // ---------------------------------------------------------------- public API
 
@@ -427,7 +438,7 @@ class EngineImpl implements Engine {
     const running = this.active.get(id);
     if (running) {
       running.cancelReason ??= reason;
-      running.controller?.abort();
+      running.controller.abort();
       return running.done;
     }
     let opened: Awaited<ReturnType<EngineImpl["open"]>>;
@@ -522,7 +533,7 @@ class EngineImpl implements Engine {
   async close(): Promise<void> {
     for (const active of this.active.values()) {
       active.detached = true;
-      active.controller?.abort();
+      active.controller.abort();
     }
     await this.idle();
   }
@@ -544,8 +555,14 @@ class EngineImpl implements Engine {
       }
       document = workflow.document;
     } else document = workflow;
+    // Loading verifies the content hash and builds the graph: done once per document, not
+    // per run (a thousand runs of one workflow share its graph; the runtime never changes it).
+    const known = this.graphs.get(document);
+    if (known) return { document, graph: known };
     try {
-      return { document, graph: loadGraph(document).graph };
+      const { graph } = loadGraph(document);
+      this.graphs.set(document, graph);
+      return { document, graph };
     } catch (error) {
       throw new RuntimeError(
         "invalid-workflow",
@@ -597,6 +614,7 @@ class EngineImpl implements Engine {
       log: new RunLog(this.store, loaded.record.id),
       providers: new Map(),
       overrides: { ...normalizeAgentOverrides(loaded.meta.agents), ...this.overrides },
+      controller: new AbortController(),
       detached: false,
       ended: false,
       done: Promise.resolve(loaded.record),
@@ -646,7 +664,7 @@ class EngineImpl implements Engine {
         .then((reason) => {
           if (reason !== undefined && active.cancelReason === undefined) {
             active.cancelReason = reason;
-            active.controller?.abort();
+            active.controller.abort();
           }
         })
         .catch(() => undefined);
@@ -727,73 +745,68 @@ class EngineImpl implements Engine {
     active: Active,
     effect: Effect & { type: "execute" },
   ): Promise<RunEvent | undefined> {
-    const controller = new AbortController();
-    active.controller = controller;
+    const controller = active.controller;
+    if (effect.delayMs > 0) await this.clock.sleep(effect.delayMs, controller.signal);
+    if (controller.signal.aborted) return undefined;
+    const node: StateNode = active.graph.getNodeAttributes(effect.state);
+    // The record is a value the core never mutates (step copies on write): executors read it.
+    const run = active.record;
+    const ctx: ExecutionContext = {
+      run,
+      graph: active.graph,
+      state: node,
+      attempt: effect.attempt,
+      idempotencyKey: effect.key,
+      render: (template, extra) =>
+        template.text.includes("{{")
+          ? render(template.text, scopeWith(active.graph, run, effect.state, extra))
+          : template.text,
+      signal: controller.signal,
+      emit: (observation) => this.observe(active, observation),
+    };
+    const started = this.clock.now();
+    let result: StateResult;
     try {
-      if (effect.delayMs > 0) await this.clock.sleep(effect.delayMs, controller.signal);
+      const value = await this.settle(
+        this.executor(ctx, this.services(active, effect)),
+        controller.signal,
+      );
       if (controller.signal.aborted) return undefined;
-      const node: StateNode = active.graph.getNodeAttributes(effect.state);
-      // The record is a value the core never mutates (step copies on write): executors read it.
-      const run = active.record;
-      const ctx: ExecutionContext = {
-        run,
-        graph: active.graph,
-        state: node,
-        attempt: effect.attempt,
-        idempotencyKey: effect.key,
-        render: (template, extra) =>
-          render(template.text, scopeWith(active.graph, run, effect.state, extra)),
-        signal: controller.signal,
-        emit: (observation) => this.observe(active, observation),
+      result = normalizeResult(value, effect.attempt, this.clock.now() - started);
+    } catch (error) {
+      if (controller.signal.aborted) return undefined;
+      const code = error instanceof RuntimeError ? error.code : "executor-error";
+      const message = (error as Error)?.message ?? String(error);
+      result = {
+        status: "failed",
+        error: {
+          code,
+          message: code === "executor-error" ? `the executor failed: ${message}` : message,
+        },
+        attempts: effect.attempt,
+        duration: this.clock.now() - started,
+        agentCalls: 0,
       };
-      const started = this.clock.now();
-      let result: StateResult;
-      try {
-        const value = await this.settle(
-          this.executor(ctx, this.services(active, effect)),
-          controller.signal,
-        );
-        if (controller.signal.aborted) return undefined;
-        result = normalizeResult(value, effect.attempt, this.clock.now() - started);
-      } catch (error) {
-        if (controller.signal.aborted) return undefined;
-        const code = error instanceof RuntimeError ? error.code : "executor-error";
-        const message = (error as Error)?.message ?? String(error);
-        result = {
-          status: "failed",
-          error: {
-            code,
-            message: code === "executor-error" ? `the executor failed: ${message}` : message,
-          },
-          attempts: effect.attempt,
-          duration: this.clock.now() - started,
-          agentCalls: 0,
-        };
-      }
-      return { type: "state-completed", state: effect.state, result, at: this.iso() };
-    } finally {
-      active.controller = undefined;
     }
+    return { type: "state-completed", state: effect.state, result, at: this.iso() };
   }
 
   /** The executor's promise, or (once aborted) whatever it gives within the grace period. */
   private settle<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const onAbort = () => {
+      const off = onAbort(signal, () => {
         timer = setTimeout(() => resolve(undefined), this.options.abortGraceMs ?? 5000);
-      };
-      if (signal.aborted) onAbort();
-      else signal.addEventListener("abort", onAbort, { once: true });
+      });
       promise.then(
         (value) => {
           clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
+          off();
           resolve(value);
         },
         (error) => {
           clearTimeout(timer);
-          signal.removeEventListener("abort", onAbort);
+          off();
           reject(error);
         },
       );

@@ -31,6 +31,7 @@ export class ObservationStream implements AsyncIterable<RunObservation> {
   }
 
   private wake(): void {
+    if (this.waiters.size === 0) return;
     const waiting = [...this.waiters];
     this.waiters.clear();
     for (const w of waiting) w();
@@ -56,7 +57,8 @@ export class ObservationStream implements AsyncIterable<RunObservation> {
 
 /** Writes a run's observations to its store's log, one after the other. */
 export class RunLog {
-  private chain: Promise<void> = Promise.resolve();
+  private pending: RunObservation[] = [];
+  private writing: Promise<void> | undefined;
   private failure: Error | undefined;
 
   private readonly store: RunStore;
@@ -68,16 +70,28 @@ export class RunLog {
   }
 
   append(observation: RunObservation): void {
-    this.chain = this.chain.then(() =>
-      this.store.appendLog(this.id, observation).catch((error: Error) => {
-        this.failure ??= error;
-      }),
-    );
+    this.pending.push(observation);
+    this.writing ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending;
+      this.pending = [];
+      for (const observation of batch) {
+        try {
+          await this.store.appendLog(this.id, observation);
+        } catch (error) {
+          this.failure ??= error as Error;
+        }
+      }
+    }
+    this.writing = undefined;
   }
 
   /** Resolves when everything appended so far is written; the first write error, if any. */
   async flush(): Promise<Error | undefined> {
-    await this.chain;
+    while (this.writing) await this.writing;
     return this.failure;
   }
 }

@@ -9,6 +9,7 @@
 // are not decided here: the core (step.ts) asks for another attempt.
 
 import type { StateNode } from "../compiler/graph.ts";
+import { onAbort, untilAborted } from "./abort.ts";
 import { executeAgent } from "./executors/agent.ts";
 import {
   Attempt,
@@ -54,7 +55,8 @@ export async function executeState(
   options: ExecuteOptions = {},
 ): Promise<StateResult> {
   const started = Date.now();
-  const attempt = new Attempt(ctx, services, options);
+  const timeoutMs = ctx.state.kind === "loop" ? undefined : ctx.state.timeoutMs;
+  const attempt = new Attempt(ctx, services, options, timeoutMs !== undefined);
   const finish = (outcome: Outcome): StateResult => ({
     ...outcome,
     attempts: ctx.attempt,
@@ -71,24 +73,12 @@ export async function executeState(
       status: "failed" as const,
       error: errorOf(error, "internal-error"),
     }));
-  const timeoutMs = ctx.state.kind === "loop" ? undefined : ctx.state.timeoutMs;
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const interrupted = new Promise<"interrupted">((resolve) => {
-    if (timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        attempt.abort(true);
-        resolve("interrupted");
-      }, timeoutMs);
-    }
-    onAbort = () => {
-      attempt.abort(false);
-      resolve("interrupted");
-    };
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-  });
+  // The attempt's signal aborts at its timeout or with the run (attempt.abort).
+  const timer =
+    timeoutMs !== undefined ? setTimeout(() => attempt.abort(true), timeoutMs) : undefined;
+  const stopForwarding = onAbort(ctx.signal, () => attempt.abort(false));
   try {
-    const first = await Promise.race([work, interrupted]);
+    const first = await untilAborted(work, attempt.signal);
     if (first !== "interrupted") return finish(first);
     // Give the executor the time to stop its processes, and keep what it reports.
     const late = await settle(work, attempt.killGraceMs + 1500);
@@ -108,6 +98,6 @@ export async function executeState(
     return finish({ ...fields, ...base });
   } finally {
     if (timer) clearTimeout(timer);
-    if (onAbort) ctx.signal.removeEventListener("abort", onAbort);
+    stopForwarding();
   }
 }

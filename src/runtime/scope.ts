@@ -61,7 +61,12 @@ export interface Locals {
   output?: unknown;
 }
 
-/** The root object templates render against (and paths in conditions resolve in). */
+/**
+ * The root object templates render against (and paths in conditions resolve in). The
+ * states' results are looked up when a template or condition names them, not copied in:
+ * a run of N states would otherwise pay O(N) at every step. Fixed names (input, context,
+ * state …) come first, as they did when everything was copied into one object.
+ */
 export function runScope(
   graph: WorkflowGraph,
   run: RunRecord,
@@ -69,13 +74,8 @@ export function runScope(
   locals: Locals = {},
 ): Record<string, unknown> {
   const attributes = graph.getAttributes();
-  const states: Record<string, unknown> = {};
-  for (const [name, result] of Object.entries(run.results)) {
-    const node = graph.hasNode(name) ? graph.getNodeAttributes(name) : undefined;
-    states[name] = resultView(node, result, run.visits[name] ?? 0);
-  }
+  const states = statesView(graph, run);
   const scope: Record<string, unknown> = {
-    ...states,
     blackboard: states,
     input: run.inputs,
     context: attributes.context,
@@ -97,8 +97,12 @@ export function runScope(
       visits: run.visits[stateName] ?? 0,
       iteration: locals.iteration ?? 0,
     };
-    const own = run.results[stateName];
-    if (own) scope.state_output = states[stateName];
+    if (Object.hasOwn(run.results, stateName))
+      Object.defineProperty(scope, "state_output", {
+        get: () => states[stateName],
+        enumerable: true,
+        configurable: true,
+      });
   }
   if (locals.human) scope.human = locals.human;
   if (locals.iteration !== undefined) scope.iteration = locals.iteration;
@@ -107,7 +111,53 @@ export function runScope(
   if (locals.item) scope[locals.item.name] = locals.item.value;
   if (locals.index !== undefined) scope.index = locals.index;
   if ("output" in locals) scope.output = locals.output;
-  return scope;
+  return withStates(scope, states, run);
+}
+
+/** The results so far by state name (`blackboard`), each made into a view when read. */
+function statesView(graph: WorkflowGraph, run: RunRecord): Record<string, unknown> {
+  const view = (name: string) =>
+    resultView(
+      graph.hasNode(name) ? graph.getNodeAttributes(name) : undefined,
+      run.results[name]!,
+      run.visits[name] ?? 0,
+    );
+  return new Proxy(Object.create(null) as Record<string, unknown>, {
+    get: (_, key) =>
+      typeof key === "string" && Object.hasOwn(run.results, key) ? view(key) : undefined,
+    has: (_, key) => typeof key === "string" && Object.hasOwn(run.results, key),
+    ownKeys: () => Object.keys(run.results),
+    getOwnPropertyDescriptor: (_, key) =>
+      typeof key === "string" && Object.hasOwn(run.results, key)
+        ? { value: view(key), writable: false, enumerable: true, configurable: true }
+        : undefined,
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+  });
+}
+
+/** `fixed`, and behind it the states by name (a fixed name hides a state of that name). */
+function withStates(
+  fixed: Record<string, unknown>,
+  states: Record<string, unknown>,
+  run: RunRecord,
+): Record<string, unknown> {
+  const isState = (key: string | symbol): key is string =>
+    typeof key === "string" && !Object.hasOwn(fixed, key) && Object.hasOwn(run.results, key);
+  return new Proxy(fixed, {
+    get: (target, key, receiver) =>
+      isState(key) ? states[key] : Reflect.get(target, key, receiver),
+    has: (target, key) => isState(key) || Reflect.has(target, key),
+    ownKeys: (target) => [
+      ...Object.keys(run.results).filter((k) => !Object.hasOwn(target, k)),
+      ...Reflect.ownKeys(target),
+    ],
+    getOwnPropertyDescriptor: (target, key) =>
+      isState(key)
+        ? { value: states[key], writable: true, enumerable: true, configurable: true }
+        : Reflect.getOwnPropertyDescriptor(target, key),
+  });
 }
 
 /** Secrets come from the environment, by their declared names. */

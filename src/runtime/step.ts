@@ -75,6 +75,20 @@ class Stepper {
     this.at = at;
   }
 
+  private readonly copied = { results: false, visits: false, feedback: false };
+
+  /**
+   * Copy on write: the record's maps are shared with the record stepped from until the
+   * first change (copying them all at every event costs O(states) each time).
+   */
+  private writable<K extends keyof Stepper["copied"]>(key: K): RunRecord[K] {
+    if (!this.copied[key]) {
+      this.run[key] = { ...this.run[key] };
+      this.copied[key] = true;
+    }
+    return this.run[key];
+  }
+
   private node(state: string): StateNode {
     return this.graph.getNodeAttributes(state);
   }
@@ -172,7 +186,7 @@ class Stepper {
       );
       return;
     }
-    run.visits[state] = visits;
+    this.writable("visits")[state] = visits;
     run.current = state;
     run.attempt = 1;
     run.history.push({ seq: run.seq, state, status: "entered", at: this.at });
@@ -271,7 +285,7 @@ class Stepper {
       return;
     }
     if (failed && node.errorMode === "skip") result = { ...result, status: "skipped" };
-    run.results[state] = result;
+    this.writable("results")[state] = result;
     run.history.push({ seq: run.seq, state, status: result.status, at: this.at });
     this.observe({
       type: "state-completed",
@@ -318,8 +332,9 @@ class Stepper {
         return;
       }
       run.transitions += 1;
-      if (attributes.feedback) run.feedback[target] = render(attributes.feedback.text, scope);
-      else delete run.feedback[target];
+      if (attributes.feedback)
+        this.writable("feedback")[target] = render(attributes.feedback.text, scope);
+      else if (Object.hasOwn(run.feedback, target)) delete this.writable("feedback")[target];
       run.history.push({
         seq: run.seq,
         state,
@@ -423,15 +438,9 @@ function ordinal(n: number): string {
 
 /** Applies one event to a run. Pure: the input record is not modified. */
 export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): StepOutput {
-  // Copy on write: the parts step changes are copied, the rest (inputs, results already
-  // recorded) is shared — a deep copy per event would cost O(run length) each time.
-  const run: RunRecord = {
-    ...record,
-    results: { ...record.results },
-    visits: { ...record.visits },
-    feedback: { ...record.feedback },
-    history: record.history.slice(-(HISTORY_LIMIT - 8)),
-  };
+  // Copy on write: the parts step changes are copied (see Stepper.writable), the rest
+  // (inputs, results already recorded) is shared.
+  const run: RunRecord = { ...record, history: record.history.slice(-(HISTORY_LIMIT - 8)) };
   run.seq += 1;
   run.updatedAt = event.at;
   const s = new Stepper(graph, run, event.at);

@@ -2,6 +2,7 @@
 // aborted when the attempt times out or the run is cancelled, the count of agent calls
 // made, the usage reported — and the one way executors call agents (callAgent), which
 // never throws: an agent's failure, timeout or cancellation is an outcome.
+import { onAbort, untilAborted } from "../abort.ts";
 import { AGENT_KILL_GRACE_MS } from "../providers/command.ts";
 import { type Locals, runScope } from "../scope.ts";
 import type {
@@ -105,19 +106,27 @@ export class Attempt {
   readonly ctx: ExecutionContext;
   readonly services: ExecutorServices;
   readonly options: ExecuteOptions;
-  private readonly controller = new AbortController();
+  /** Only an attempt that can time out needs a signal of its own. */
+  private readonly controller: AbortController | undefined;
   /** Aborted when the attempt times out or the run is cancelled. */
-  readonly signal: AbortSignal = this.controller.signal;
+  readonly signal: AbortSignal;
   /** Agent invocations made. */
   calls = 0;
   usage: StateResult["usage"];
   /** Set when the state's timeout ended the attempt (as opposed to a cancellation). */
   timedOut = false;
 
-  constructor(ctx: ExecutionContext, services: ExecutorServices, options: ExecuteOptions = {}) {
+  constructor(
+    ctx: ExecutionContext,
+    services: ExecutorServices,
+    options: ExecuteOptions = {},
+    canTimeOut = true,
+  ) {
     this.ctx = ctx;
     this.services = services;
     this.options = options;
+    this.controller = canTimeOut ? new AbortController() : undefined;
+    this.signal = this.controller?.signal ?? ctx.signal;
   }
 
   get state() {
@@ -130,7 +139,7 @@ export class Attempt {
 
   /** Stops everything the attempt runs. */
   abort(timedOut: boolean): void {
-    if (this.signal.aborted) return;
+    if (this.signal.aborted || !this.controller) return; // without one, the run's signal is aborted
     this.timedOut = timedOut;
     this.controller.abort(
       new RuntimeError(
@@ -171,6 +180,7 @@ export class Attempt {
     names: Record<string, unknown> = {},
   ): string {
     if (!template) return "";
+    if (!template.text.includes("{{")) return template.text; // nothing to look up
     const hasLocals = Object.keys(locals).length > 0;
     if (!hasLocals && Object.keys(names).length === 0) return this.ctx.render(template);
     const extra: Record<string, unknown> = {};
@@ -226,17 +236,20 @@ export class Attempt {
       return { agent, status: "failed", error: errorOf(error, "agent-missing") };
     }
     this.calls += 1;
-    const controller = new AbortController();
-    const forward = () => controller.abort(this.signal.reason);
-    this.signal.addEventListener("abort", forward, { once: true });
+    // A call with its own limit gets its own signal; otherwise the attempt's is the call's.
+    let signal = this.signal;
     let callTimedOut = false;
-    const timer =
-      request.timeoutMs !== undefined
-        ? setTimeout(() => {
-            callTimedOut = true;
-            controller.abort(new RuntimeError("timeout", "the agent timed out"));
-          }, request.timeoutMs)
-        : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopForwarding: (() => void) | undefined;
+    if (request.timeoutMs !== undefined) {
+      const controller = new AbortController();
+      signal = controller.signal;
+      stopForwarding = onAbort(this.signal, () => controller.abort(this.signal.reason));
+      timer = setTimeout(() => {
+        callTimedOut = true;
+        controller.abort(new RuntimeError("timeout", "the agent timed out"));
+      }, request.timeoutMs);
+    }
     const invocation: AgentInvocation = {
       agent,
       prompt: request.prompt,
@@ -245,14 +258,11 @@ export class Attempt {
       run: this.ctx.run.id,
       idempotencyKey: this.key(request.key),
       ...(request.timeoutMs !== undefined && { timeoutMs: request.timeoutMs }),
-      signal: controller.signal,
+      signal,
       onOutput: (text) => this.emit("agent", text),
     };
     const pending = Promise.resolve().then(() => provider.call(invocation));
-    const stopped = new Promise<"stopped">((resolve) => {
-      if (controller.signal.aborted) resolve("stopped");
-      controller.signal.addEventListener("abort", () => resolve("stopped"), { once: true });
-    });
+
     const timedOut = (): AgentCall => ({
       agent,
       status: "timed_out",
@@ -262,14 +272,14 @@ export class Attempt {
       },
     });
     try {
-      const first = await Promise.race([
+      const first = await untilAborted(
         pending.then(
           (reply) => ({ reply }),
           (error: unknown) => ({ error }),
         ),
-        stopped,
-      ]);
-      if (first === "stopped") {
+        signal,
+      );
+      if (first === "interrupted") {
         // Let the provider stop its processes before the attempt reports its end.
         await settle(pending, this.killGraceMs + 1000);
         return callTimedOut ? timedOut() : { agent, ...this.stopped() };
@@ -297,7 +307,7 @@ export class Attempt {
       return { agent, status: "succeeded", reply };
     } finally {
       if (timer) clearTimeout(timer);
-      this.signal.removeEventListener("abort", forward);
+      stopForwarding?.();
     }
   }
 

@@ -31,11 +31,22 @@ export class MemoryStore implements RunStore {
     }
     this.runs.set(record.id, {
       meta: structuredClone(metaOf(record, meta)),
-      document: structuredClone(document),
+      document: this.copyOf(document),
       journal: [],
       record: structuredClone(record),
       log: [],
     });
+  }
+
+  /** One copy per document: many runs of one workflow share it (documents are not changed). */
+  private readonly documents = new WeakMap<GraphDocument, GraphDocument>();
+  private copyOf(document: GraphDocument): GraphDocument {
+    let copy = this.documents.get(document);
+    if (!copy) {
+      copy = structuredClone(document);
+      this.documents.set(document, copy);
+    }
+    return copy;
   }
 
   async load(id: string): Promise<LoadedRun> {
