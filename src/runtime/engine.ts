@@ -19,6 +19,7 @@ import {
   type WorkflowGraph,
 } from "../compiler/graph.ts";
 import { onAbort } from "./abort.ts";
+import { copyValue } from "./copy.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { validateInputs } from "./inputs.ts";
@@ -228,9 +229,9 @@ function scopeWith(
   return Object.assign(runScope(graph, run, state, locals), names);
 }
 
+const resultStatuses = new Set(["succeeded", "failed", "timed_out", "skipped"]);
 function normalizeResult(value: unknown, attempt: number, duration: number): StateResult {
-  const statuses = new Set(["succeeded", "failed", "timed_out", "skipped"]);
-  if (!value || typeof value !== "object" || !statuses.has((value as StateResult).status)) {
+  if (!value || typeof value !== "object" || !resultStatuses.has((value as StateResult).status)) {
     return {
       status: "failed",
       error: { code: "executor-error", message: "the executor returned no valid result" },
@@ -520,7 +521,7 @@ class EngineImpl implements Engine {
 
   async get(id: string): Promise<RunRecord> {
     const running = this.active.get(id);
-    if (running) return structuredClone(running.record);
+    if (running) return copyValue(running.record);
     return (await this.store.load(id)).record;
   }
 
@@ -695,7 +696,7 @@ class EngineImpl implements Engine {
         if (active.detached || active.cancelReason !== undefined || !event) continue;
         effects.push(...(await this.apply(active, event)));
       }
-      return structuredClone(active.record);
+      return copyValue(active.record);
     } finally {
       clearInterval(poll);
       active.ended = true;

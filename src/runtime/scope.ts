@@ -80,12 +80,7 @@ export function runScope(
     input: run.inputs,
     context: attributes.context,
     secrets: secretValues(attributes.secrets),
-    workflow: {
-      name: attributes.name,
-      version: attributes.version,
-      description: attributes.description,
-      context: attributes.context,
-    },
+    workflow: workflowOf(graph),
     run: { id: run.id, started_at: run.startedAt, attempt: run.attempt },
     intent: typeof run.inputs.intent === "string" ? run.inputs.intent : "",
     github: githubContext(),
@@ -111,57 +106,93 @@ export function runScope(
   if (locals.item) scope[locals.item.name] = locals.item.value;
   if (locals.index !== undefined) scope.index = locals.index;
   if ("output" in locals) scope.output = locals.output;
-  return withStates(scope, states, run);
+  return withStates(scope, graph, run);
 }
 
-/** The results so far by state name (`blackboard`), each made into a view when read. */
+// Both proxies below have one handler each, shared: the run they read is kept on the
+// target under a symbol (a scope is made at every step; closures per scope add up).
+const RUN = Symbol("run");
+interface Source {
+  graph: WorkflowGraph;
+  run: RunRecord;
+}
+type Target = Record<string | symbol, unknown> & { [RUN]: Source };
+
+function isResult(source: Source, key: string | symbol): key is string {
+  return typeof key === "string" && Object.hasOwn(source.run.results, key);
+}
+
+function viewOf({ graph, run }: Source, name: string): Record<string, unknown> {
+  return resultView(
+    graph.hasNode(name) ? graph.getNodeAttributes(name) : undefined,
+    run.results[name]!,
+    run.visits[name] ?? 0,
+  );
+}
+
+/** `blackboard`: the results so far by state name, each made into a view when read. */
+const statesHandler: ProxyHandler<Target> = {
+  get: (t, key) => (isResult(t[RUN], key) ? viewOf(t[RUN], key) : undefined),
+  has: (t, key) => isResult(t[RUN], key),
+  ownKeys: (t) => Object.keys(t[RUN].run.results),
+  getOwnPropertyDescriptor: (t, key) =>
+    isResult(t[RUN], key)
+      ? { value: viewOf(t[RUN], key), writable: false, enumerable: true, configurable: true }
+      : undefined,
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+};
+
 function statesView(graph: WorkflowGraph, run: RunRecord): Record<string, unknown> {
-  const view = (name: string) =>
-    resultView(
-      graph.hasNode(name) ? graph.getNodeAttributes(name) : undefined,
-      run.results[name]!,
-      run.visits[name] ?? 0,
-    );
-  return new Proxy(Object.create(null) as Record<string, unknown>, {
-    get: (_, key) =>
-      typeof key === "string" && Object.hasOwn(run.results, key) ? view(key) : undefined,
-    has: (_, key) => typeof key === "string" && Object.hasOwn(run.results, key),
-    ownKeys: () => Object.keys(run.results),
-    getOwnPropertyDescriptor: (_, key) =>
-      typeof key === "string" && Object.hasOwn(run.results, key)
-        ? { value: view(key), writable: false, enumerable: true, configurable: true }
-        : undefined,
-    set: () => false,
-    defineProperty: () => false,
-    deleteProperty: () => false,
-  });
+  return new Proxy({ [RUN]: { graph, run } } as Target, statesHandler);
 }
 
-/** `fixed`, and behind it the states by name (a fixed name hides a state of that name). */
+/** The scope: its fixed names, and behind them the states by name (a fixed name hides a state). */
+const isState = (t: Target, key: string | symbol): key is string =>
+  key !== RUN && !Object.hasOwn(t, key) && isResult(t[RUN], key);
+const scopeHandler: ProxyHandler<Target> = {
+  get: (t, key, receiver) =>
+    isState(t, key) ? viewOf(t[RUN], key) : key === RUN ? undefined : Reflect.get(t, key, receiver),
+  has: (t, key) => key !== RUN && (isState(t, key) || Reflect.has(t, key)),
+  ownKeys: (t) => [
+    ...Object.keys(t[RUN].run.results).filter((k) => !Object.hasOwn(t, k)),
+    ...Reflect.ownKeys(t).filter((k) => k !== RUN),
+  ],
+  getOwnPropertyDescriptor: (t, key) =>
+    isState(t, key)
+      ? { value: viewOf(t[RUN], key), writable: true, enumerable: true, configurable: true }
+      : key === RUN
+        ? undefined
+        : Reflect.getOwnPropertyDescriptor(t, key),
+};
+
 function withStates(
   fixed: Record<string, unknown>,
-  states: Record<string, unknown>,
+  graph: WorkflowGraph,
   run: RunRecord,
 ): Record<string, unknown> {
-  const isState = (key: string | symbol): key is string =>
-    typeof key === "string" && !Object.hasOwn(fixed, key) && Object.hasOwn(run.results, key);
-  return new Proxy(fixed, {
-    get: (target, key, receiver) =>
-      isState(key) ? states[key] : Reflect.get(target, key, receiver),
-    has: (target, key) => isState(key) || Reflect.has(target, key),
-    ownKeys: (target) => [
-      ...Object.keys(run.results).filter((k) => !Object.hasOwn(target, k)),
-      ...Reflect.ownKeys(target),
-    ],
-    getOwnPropertyDescriptor: (target, key) =>
-      isState(key)
-        ? { value: states[key], writable: true, enumerable: true, configurable: true }
-        : Reflect.getOwnPropertyDescriptor(target, key),
-  });
+  (fixed as Target)[RUN] = { graph, run };
+  return new Proxy(fixed as Target, scopeHandler);
 }
+
+/** The workflow's own description, made once per graph (graphs do not change at run time). */
+const workflows = new WeakMap<WorkflowGraph, Record<string, unknown>>();
+function workflowOf(graph: WorkflowGraph): Record<string, unknown> {
+  let workflow = workflows.get(graph);
+  if (!workflow) {
+    const { name, version, description, context } = graph.getAttributes();
+    workflow = { name, version, description, context };
+    workflows.set(graph, workflow);
+  }
+  return workflow;
+}
+
+const noSecrets: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Secrets come from the environment, by their declared names. */
 function secretValues(names: string[]): Record<string, string> {
+  if (names.length === 0) return noSecrets;
   const out: Record<string, string> = {};
   for (const name of names) {
     const value = process.env[name];

@@ -60,6 +60,22 @@ export function attemptKey(run: RunRecord, state: string, attempt: number): stri
   return `${run.id}:${state}:${run.visits[state] ?? 0}:${attempt}`;
 }
 
+/** A state's transitions in order, listed once per graph (graphs do not change at run time). */
+const transitionLists = new WeakMap<WorkflowGraph, Map<string, ReturnType<typeof transitionsOf>>>();
+function outgoing(graph: WorkflowGraph, state: string): ReturnType<typeof transitionsOf> {
+  let lists = transitionLists.get(graph);
+  if (!lists) {
+    lists = new Map();
+    transitionLists.set(graph, lists);
+  }
+  let list = lists.get(state);
+  if (!list) {
+    list = transitionsOf(graph, state);
+    lists.set(state, list);
+  }
+  return list;
+}
+
 const affirmative = /^(y|yes|approve|approved|ok|lgtm|accept|accepted)$/i;
 
 class Stepper {
@@ -315,7 +331,7 @@ class Stepper {
     const node = this.node(state);
     const scope = runScope(this.graph, run, state, locals);
     const bare = resultView(node, result, run.visits[state] ?? 0);
-    for (const { target, attributes } of transitionsOf(this.graph, state)) {
+    for (const { target, attributes } of outgoing(this.graph, state)) {
       if (
         !attributes.otherwise &&
         attributes.condition &&
