@@ -17,6 +17,26 @@ function status(error: unknown): number | undefined {
     : undefined;
 }
 
+/** GitHub refused a call for want of a permission: says which one the token needs. */
+export class PermissionError extends Error {}
+
+/**
+ * A 401 or 403 answer as a PermissionError naming the permission `call` needs; other
+ * errors are passed on. (Octokit's errors never hold the token.)
+ */
+function refused(error: unknown, call: string, permission: string): unknown {
+  const code = status(error);
+  if (code !== 401 && code !== 403) return error;
+  const why = (error as { message?: string }).message?.split(" - ")[0] ?? "";
+  if (code === 401)
+    return new PermissionError(
+      `GitHub refused ${call} (401 ${why}): the github-token is not valid (expired or revoked)`,
+    );
+  return new PermissionError(
+    `GitHub refused ${call} (403 ${why}): the token needs the permission \`${permission}\` (in the workflow's \`permissions:\` block). A pull_request workflow of a fork only ever gets a read-only token.`,
+  );
+}
+
 export class GitHub {
   private readonly octokit: Octokit;
   readonly owner: string;
@@ -43,31 +63,51 @@ export class GitHub {
     }
   }
 
+  /** Whether the conversation is a pull request (the action sets it from its event). */
+  isPull = true;
+
+  /** Comments on a pull request need the pull-requests permission; on an issue, issues. */
+  private commentPermission(level: "read" | "write"): string {
+    return `${this.isPull ? "pull-requests" : "issues"}: ${level}`;
+  }
+
   async comments(issue: number): Promise<Comment[]> {
-    return (await this.octokit.paginate(
-      "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-      {
-        ...this.r,
-        issue_number: issue,
-        per_page: 100,
-      },
-    )) as Comment[];
+    try {
+      return (await this.octokit.paginate(
+        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        {
+          ...this.r,
+          issue_number: issue,
+          per_page: 100,
+        },
+      )) as Comment[];
+    } catch (error) {
+      throw refused(error, `reading the comments of #${issue}`, this.commentPermission("read"));
+    }
   }
 
   async createComment(issue: number, body: string): Promise<Comment> {
-    const { data } = await this.octokit.request(
-      "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-      { ...this.r, issue_number: issue, body },
-    );
-    return data as Comment;
+    try {
+      const { data } = await this.octokit.request(
+        "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
+        { ...this.r, issue_number: issue, body },
+      );
+      return data as Comment;
+    } catch (error) {
+      throw refused(error, `a comment on #${issue}`, this.commentPermission("write"));
+    }
   }
 
   async updateComment(id: number, body: string): Promise<void> {
-    await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-      ...this.r,
-      comment_id: id,
-      body,
-    });
+    try {
+      await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
+        ...this.r,
+        comment_id: id,
+        body,
+      });
+    } catch (error) {
+      throw refused(error, `updating comment ${id}`, this.commentPermission("write"));
+    }
   }
 
   async react(
@@ -98,7 +138,7 @@ export class GitHub {
       return { role: data.role_name ?? data.permission, permission: data.permission };
     } catch (error) {
       if (status(error) === 404) return { role: "none", permission: "none" };
-      throw error;
+      throw refused(error, `reading @${username}'s role`, "metadata: read");
     }
   }
 
@@ -125,16 +165,24 @@ export class GitHub {
       return data.state === "active";
     } catch (error) {
       if (status(error) === 404) return false;
-      throw error;
+      throw refused(
+        error,
+        `reading the members of @${org}/${team}`,
+        "members: read (an organization permission: a GITHUB_TOKEN cannot have it; give a GitHub App or personal token as github-token)",
+      );
     }
   }
 
   async pull(number: number): Promise<{ headSha: string; author: string }> {
-    const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-      ...this.r,
-      pull_number: number,
-    });
-    return { headSha: data.head.sha, author: data.user?.login ?? "" };
+    try {
+      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+        ...this.r,
+        pull_number: number,
+      });
+      return { headSha: data.head.sha, author: data.user?.login ?? "" };
+    } catch (error) {
+      throw refused(error, `reading pull request #${number}`, "pull-requests: read");
+    }
   }
 
   /** Creates a ref; false when it exists already (the API answers 422): the atomic claim. */
@@ -144,7 +192,7 @@ export class GitHub {
       return true;
     } catch (error) {
       if (status(error) === 422) return false;
-      throw error;
+      throw refused(error, `creating the claim ref ${ref}`, "contents: write");
     }
   }
 }

@@ -1,7 +1,7 @@
 // The action's entry point (bundled to dist/index.js).
 import * as core from "@actions/core";
-import { run } from "./main.ts";
+import { redact, run } from "./main.ts";
 
 run().catch((error: unknown) => {
-  core.setFailed(error instanceof Error ? error.message : String(error));
+  core.setFailed(redact(error instanceof Error ? error.message : String(error)));
 });

@@ -12,6 +12,7 @@ import { isBot, type Policy, parseApprovers, type Role, refusal, roles } from ".
 import { type Command, parseCommands } from "./commands.ts";
 import { type Comment, GitHub } from "./github.ts";
 import { renderProgress } from "./progress.ts";
+import { Redactor } from "./redact.ts";
 import {
   type ActionState,
   compactState,
@@ -23,11 +24,19 @@ import {
 } from "./state.ts";
 import { SnapshotStore } from "./store.ts";
 
+/** The secrets this run knows, cut from everything the action writes. */
+const redactor = new Redactor();
+
 const since = () => `${Math.round(performance.now())}ms since process start`;
 
 interface Payload {
   action?: string;
-  pull_request?: { number: number; head: { sha: string }; user: { login: string } };
+  pull_request?: {
+    number: number;
+    head: { sha: string; repo?: { full_name?: string } | null };
+    user: { login: string };
+  };
+  repository?: { full_name?: string };
   issue?: { number: number; user: { login: string }; pull_request?: unknown };
   comment?: { id: number; body: string; user: { login: string; type?: string } };
   [key: string]: unknown;
@@ -45,6 +54,8 @@ interface Env {
   agents?: Record<string, unknown>;
   logsUrl?: string;
   identity: string;
+  /** The newest comment id seen on the conversation (see ActionState.lastComment). */
+  lastComment?: number;
 }
 
 function readPayload(): Payload {
@@ -68,17 +79,41 @@ function setOutputs(record: RunRecord | undefined, status: string) {
     if (record.output !== undefined)
       core.setOutput(
         "output",
-        typeof record.output === "string" ? record.output : JSON.stringify(record.output),
+        redactor.text(
+          typeof record.output === "string" ? record.output : JSON.stringify(record.output),
+        ),
       );
   }
+}
+
+/** The fork a `pull_request` event comes from, if it does. */
+function forkOf(payload: Payload, eventName: string): string | undefined {
+  if (eventName !== "pull_request") return undefined;
+  const head = payload.pull_request?.head.repo?.full_name;
+  const base = payload.repository?.full_name;
+  return head && base && head !== base ? head : undefined;
+}
+
+/** Notes the newest comment id seen (commands up to it cannot act on what is saved next). */
+function saw(env: Env, ...ids: number[]): void {
+  for (const id of ids)
+    if (env.lastComment === undefined || id > env.lastComment) env.lastComment = id;
+}
+
+/** Cuts the known secrets from a text the action is about to write. */
+export function redact(text: string): string {
+  return redactor.text(text);
 }
 
 export async function run(): Promise<void> {
   core.info(`aegis: action started (${since()})`);
   const token = core.getInput("github-token") || process.env.GITHUB_TOKEN || "";
-  if (token) core.setSecret(token);
+  redactor.add(token);
   const secret = core.getInput("state-secret") || undefined;
-  if (secret) core.setSecret(secret);
+  redactor.add(secret);
+  // Agents and commands inherit the environment: the action's own credentials leave it.
+  delete process.env["INPUT_GITHUB-TOKEN"];
+  delete process.env["INPUT_STATE-SECRET"];
   const workflowFile = core.getInput("workflow", { required: true });
 
   // Compile: every finding is an annotation on its file and line.
@@ -95,17 +130,25 @@ export async function run(): Promise<void> {
     setOutputs(undefined, "checked");
     return;
   }
-  for (const name of compiled.graph.getAttribute("secrets") ?? []) {
-    const value = process.env[name];
-    if (value) core.setSecret(value);
-  }
+  for (const name of compiled.graph.getAttribute("secrets") ?? []) redactor.add(process.env[name]);
 
   const minRole = (core.getInput("min-role") || "write").trim() as Role;
   if (!roles.includes(minRole)) throw new Error(`min-role must be one of ${roles.join(", ")}`);
   const payload = readPayload();
   const eventName = process.env.GITHUB_EVENT_NAME ?? "";
+  const fork = forkOf(payload, eventName);
+  if (fork) {
+    // GitHub gives a fork's pull_request workflow a read-only token and no secrets: no
+    // progress comment could be kept, no agent key is there. Nothing runs.
+    core.notice(
+      `aegis: pull request #${payload.pull_request?.number} comes from the fork ${fork}; GitHub runs its pull_request workflows with a read-only token and without secrets, so the run is not started. A maintainer can start it with workflow_dispatch, or from a pull_request_target workflow (see SECURITY.md).`,
+    );
+    setOutputs(undefined, "ignored");
+    return;
+  }
   const [owner = "", repo = ""] = (process.env.GITHUB_REPOSITORY ?? "/").split("/");
   const gh = new GitHub(token, owner, repo);
+  gh.isPull = payload.pull_request !== undefined || payload.issue?.pull_request !== undefined;
   const issue = payload.pull_request?.number ?? payload.issue?.number;
   const author = payload.pull_request?.user?.login ?? payload.issue?.user?.login;
 
@@ -154,6 +197,7 @@ async function findProgress(env: Env): Promise<Comment | undefined> {
   const viewer = await env.gh.viewer();
   if (viewer) env.identity = viewer;
   const comments = await env.gh.comments(env.issue);
+  saw(env, ...comments.map((c) => c.id));
   const own = comments.filter((c) => c.user?.login === env.identity && hasState(c.body ?? ""));
   return own.at(-1);
 }
@@ -186,11 +230,13 @@ class Progress {
    */
   body(state: ActionState): string {
     const render = (s: ActionState, compact: boolean) =>
-      `${renderProgress(s, {
-        graph: this.env.compiled.graph,
-        ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
-        ...(compact && { compact }),
-      })}\n\n${encodeState(s, this.env.secret)}\n`;
+      `${redactor.text(
+        renderProgress(s, {
+          graph: this.env.compiled.graph,
+          ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
+          ...(compact && { compact }),
+        }),
+      )}\n\n${encodeState(s, this.env.secret, (json) => redactor.text(json))}\n`;
     const full = render(state, false);
     if (full.length <= MAX_COMMENT) return full;
     const compacted = render(compactState(state), true);
@@ -244,12 +290,18 @@ class Progress {
             ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
           },
         );
-        await this.env.gh.updateComment(this.comment.id, cut(text, MAX_COMMENT - 100));
+        await this.env.gh.updateComment(
+          this.comment.id,
+          cut(redactor.text(text), MAX_COMMENT - 100),
+        );
       }
       throw error;
     }
     if (this.comment) await this.env.gh.updateComment(this.comment.id, body);
-    else this.comment = await this.env.gh.createComment(this.env.issue, body);
+    else {
+      this.comment = await this.env.gh.createComment(this.env.issue, body);
+      saw(this.env, this.comment.id);
+    }
   }
 }
 
@@ -279,11 +331,16 @@ function inputsFor(env: Env): Record<string, unknown> {
       values[name] = typeof value === "string" ? typed(value, type) : value;
     }
   }
-  Object.assign(values, inputs as Record<string, unknown>);
+  // Spread, not assigned: a "__proto__" key stays a key, it does not become the prototype.
+  const merged: Record<string, unknown> = { ...values, ...(inputs as Record<string, unknown>) };
   // The runtime's `github.event` is empty: a workflow that declares `input github?: object`
   // receives the event here, read as {{input.github.event.pull_request.title}}.
-  if (schema?.properties && "github" in schema.properties && !("github" in values)) {
-    values.github = {
+  if (
+    schema?.properties &&
+    Object.hasOwn(schema.properties, "github") &&
+    !Object.hasOwn(merged, "github")
+  ) {
+    merged.github = {
       event_name: env.eventName,
       event: env.payload,
       repository: process.env.GITHUB_REPOSITORY,
@@ -292,7 +349,7 @@ function inputsFor(env: Env): Record<string, unknown> {
       actor: process.env.GITHUB_ACTOR,
     };
   }
-  return values;
+  return merged;
 }
 
 /** A dispatch form's string as the declared type (left a string when it does not parse). */
@@ -333,6 +390,7 @@ async function drive(
       graphHash: r.graphHash,
       ...snap,
       ...(process.env.GITHUB_RUN_ID && { actionsRun: process.env.GITHUB_RUN_ID }),
+      ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
     };
     if (r.status === "waiting" && r.waiting) {
       const same = base.gate && base.gate.state === r.waiting.state && base.gate.seq === r.seq;
@@ -382,10 +440,12 @@ async function drive(
   const state = stateOf();
   await core.summary
     .addRaw(
-      renderProgress(state, {
-        graph: env.compiled.graph,
-        ...(env.logsUrl && { logsUrl: env.logsUrl }),
-      }),
+      redactor.text(
+        renderProgress(state, {
+          graph: env.compiled.graph,
+          ...(env.logsUrl && { logsUrl: env.logsUrl }),
+        }),
+      ),
     )
     .write();
   setOutputs(record, record.status);
@@ -393,7 +453,9 @@ async function drive(
   if (saveError) core.setFailed(`run ${record.id} ${record.status}, but ${saveError.message}`);
   else if (record.status === "failed" || record.status === "cancelled")
     core.setFailed(
-      `run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`,
+      redactor.text(
+        `run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`,
+      ),
     );
 }
 
@@ -441,7 +503,11 @@ async function startRun(
 async function reply(env: Env, text: string): Promise<void> {
   if (env.issue === undefined) return;
   const login = env.payload.comment?.user.login;
-  await env.gh.createComment(env.issue, `${login ? `@${login} ` : ""}${text}`);
+  const posted = await env.gh.createComment(
+    env.issue,
+    redactor.text(`${login ? `@${login} ` : ""}${text}`),
+  );
+  saw(env, posted.id);
 }
 
 async function refuse(env: Env, text: string): Promise<void> {
@@ -466,6 +532,7 @@ async function onComment(env: Env): Promise<void> {
     return;
   }
   core.info(`aegis: /${command.name} from @${comment.user.login}`);
+  saw(env, comment.id);
   const found = await findProgress(env);
   if (comment.user.login === env.identity) {
     core.setOutput("status", "ignored");
@@ -501,6 +568,12 @@ async function onComment(env: Env): Promise<void> {
     setOutputs(r, r.status);
     return;
   }
+  // A comment written before the saved state was (a re-delivery, a re-run job) does not act on it.
+  if (state.lastComment !== undefined && comment.id <= state.lastComment)
+    return refuse(
+      env,
+      `this comment was written before run \`${r.id}\` reached where it is now (comment ${comment.id}; the run's state was saved after comment ${state.lastComment}); a command acts once, on what was shown when it was written: post a new comment`,
+    );
   const why = await refusal(env.gh, comment.user, env.policy);
   if (why) return refuse(env, why);
 
@@ -518,7 +591,12 @@ async function onComment(env: Env): Promise<void> {
       if (state.gate?.headSha && now !== state.gate.headSha) {
         // Bound to what was shown: show the gate again, for the new head.
         const note = `the pull request's head moved from \`${state.gate.headSha.slice(0, 7)}\` to \`${now.slice(0, 7)}\` after the gate opened; review the new head and answer again`;
-        const again: ActionState = { ...state, gate: { ...state.gate, headSha: now }, note };
+        const again: ActionState = {
+          ...state,
+          gate: { ...state.gate, headSha: now },
+          note,
+          ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
+        };
         const progress = new Progress(env, found, () => again);
         await progress.flush();
         return refuse(env, `${note}.`);
@@ -558,6 +636,7 @@ async function onComment(env: Env): Promise<void> {
       ...base,
       ...store.snapshot(r.id),
       ...(process.env.GITHUB_RUN_ID && { actionsRun: process.env.GITHUB_RUN_ID }),
+      ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
     };
     try {
       await new Progress(env, found, () => after).flush();
@@ -567,10 +646,12 @@ async function onComment(env: Env): Promise<void> {
     }
     await core.summary
       .addRaw(
-        renderProgress(after, {
-          graph: env.compiled.graph,
-          ...(env.logsUrl && { logsUrl: env.logsUrl }),
-        }),
+        redactor.text(
+          renderProgress(after, {
+            graph: env.compiled.graph,
+            ...(env.logsUrl && { logsUrl: env.logsUrl }),
+          }),
+        ),
       )
       .write();
     await env.gh.react(comment.id, "+1");

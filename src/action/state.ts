@@ -33,6 +33,12 @@ export interface ActionState {
   retryOf?: string;
   /** Set when the state was compacted to fit in a comment (see compactState). */
   compacted?: true;
+  /**
+   * The newest comment id on the conversation when this state was saved. A command in a
+   * comment up to it was written before this state was shown, so it does not act on it: a
+   * re-delivered or re-run comment cannot answer a later gate.
+   */
+  lastComment?: number;
 }
 
 /** GitHub's longest issue comment body, in characters. */
@@ -83,8 +89,14 @@ function mac(secret: string, data: string): string {
   return createHmac("sha256", secret).update(`aegis-state.v1.${data}`).digest("base64url");
 }
 
-export function encodeState(state: ActionState, secret?: string): string {
-  const data = gzipSync(Buffer.from(JSON.stringify(state)), { level: 9 }).toString("base64url");
+/** The marker of a state; `redact` edits its JSON text first (to cut secrets out of it). */
+export function encodeState(
+  state: ActionState,
+  secret?: string,
+  redact: (json: string) => string = (json) => json,
+): string {
+  const json = redact(JSON.stringify(state));
+  const data = gzipSync(Buffer.from(json), { level: 9 }).toString("base64url");
   const payload = secret ? `v1.${data}.${mac(secret, data)}` : data;
   return `<!-- aegis-state:${payload} -->`;
 }

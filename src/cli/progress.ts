@@ -19,6 +19,32 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
+/**
+ * Text from a run (agents' and commands' output, error messages, prompts) made safe for a
+ * terminal: control characters but newline and tab — escape sequences that recolour, move
+ * the cursor, rewrite earlier lines, set the window title or write to the clipboard — and
+ * bidirectional overrides are printed as visible escapes ("\x1b", "\u202e"). A CR before
+ * a newline (CRLF output) is dropped.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(unsafeForTerminal, (c, at: number) => {
+    if (c === "\r" && text[at + 1] === "\n") return "";
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16)}`;
+  });
+}
+
+/** JSON text with the characters JSON leaves raw but terminals act on (C1, bidi) escaped. */
+export function jsonSafe(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const unsafeForTerminal = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
 const spinner = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 export function formatElapsed(ms: number): string {
@@ -88,7 +114,7 @@ export class Progress {
 
   observe(o: RunObservation): void {
     if (this.o.mode === "json") {
-      this.o.write(`${JSON.stringify(o)}\n`);
+      this.o.write(`${jsonSafe(o)}\n`);
       return;
     }
     if (this.o.mode === "plain") {
@@ -99,8 +125,13 @@ export class Progress {
     this.ttyObserve(o);
   }
 
-  /** One observation as a plain line (also what `aegis logs` prints). */
+  /** One observation as a plain line (also what `aegis logs` prints), safe for a terminal. */
   plainLine(o: RunObservation): string | undefined {
+    const line = this.rawLine(o);
+    return line === undefined ? undefined : terminalSafe(line);
+  }
+
+  private rawLine(o: RunObservation): string | undefined {
     const main = o.run === this.o.run;
     switch (o.type) {
       case "run-started":
@@ -166,14 +197,16 @@ export class Progress {
           .split("\n")
           .filter((l) => l.trim())
           .pop();
-        if (row && last) row.note = last.trim();
+        if (row && last) row.note = terminalSafe(last.trim());
         break;
       }
       case "retry": {
         const row = this.live.get(this.label(o) ?? "");
         if (row) {
           row.status = "retrying";
-          row.note = `attempt ${o.attempt} in ${formatElapsed(o.delayMs)}: ${o.error}`;
+          row.note = terminalSafe(
+            `attempt ${o.attempt} in ${formatElapsed(o.delayMs)}: ${o.error}`,
+          );
           row.started = this.now();
         }
         break;
@@ -343,15 +376,17 @@ export function outcomeText(
       const output =
         record.output === undefined
           ? ""
-          : `\n${typeof record.output === "string" ? record.output : JSON.stringify(record.output, null, 2)}`.replace(
-              /\n*$/,
-              "",
+          : terminalSafe(
+              `\n${typeof record.output === "string" ? record.output : JSON.stringify(record.output, null, 2)}`.replace(
+                /\n*$/,
+                "",
+              ),
             );
       return `${paint("32", `✓ run ${record.id} succeeded`)} in ${took} (${stats})${output ? `\noutput:${indent(output)}` : ""}\n`;
     }
     case "waiting": {
       const w = record.waiting!;
-      const prompt = indent(`\n${w.prompt}`.replace(/\n*$/, ""));
+      const prompt = indent(terminalSafe(`\n${w.prompt}`.replace(/\n*$/, "")));
       const timeout = w.timeoutAt
         ? ` (until ${w.timeoutAt}${w.default !== undefined ? `, then "${w.default}"` : ""})`
         : "";
@@ -366,7 +401,7 @@ export function outcomeText(
       const error = record.error;
       const where = error?.state ? ` at ${error.state}` : "";
       const detail = error?.state ? stateError(record, error.state) : "";
-      return `${paint("31", `✗ run ${record.id} ${record.status}${where}`)}: ${error?.message ?? record.status}${error ? ` [${error.code}]` : ""}${detail}\n`;
+      return `${paint("31", `✗ run ${record.id} ${record.status}${where}`)}: ${terminalSafe(`${error?.message ?? record.status}${error ? ` [${error.code}]` : ""}${detail}`)}\n`;
     }
   }
 }

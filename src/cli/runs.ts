@@ -21,7 +21,14 @@ import {
 } from "../runtime/types.ts";
 import { type AgentsFile, readAgentsFile } from "./agents-file.ts";
 import { UsageError } from "./errors.ts";
-import { formatElapsed, outcomeText, Progress, type ProgressMode } from "./progress.ts";
+import {
+  formatElapsed,
+  jsonSafe,
+  outcomeText,
+  Progress,
+  type ProgressMode,
+  terminalSafe,
+} from "./progress.ts";
 
 export interface Io {
   stdout: (text: string) => void;
@@ -365,7 +372,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   const owner = await store.owner(id);
   const record = loaded.record;
   if (values.json) {
-    io.stdout(`${JSON.stringify({ ...record, ...(owner && { owner }) }, null, 2)}\n`);
+    io.stdout(`${jsonSafe({ ...record, ...(owner && { owner }) }, 2)}\n`);
     return 0;
   }
   const color = colorOf(values, io);
@@ -407,7 +414,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   for (const row of stateRows(record, !!owner)) {
     lines.push(`  ${row.state.padEnd(16)} ${row.status.padEnd(12)} ${row.time}`);
   }
-  io.stdout(`${lines.join("\n")}\n\n`);
+  io.stdout(`${terminalSafe(lines.join("\n"))}\n\n`);
   if (record.status !== "running")
     io.stdout(outcomeText(record, { color, ...(hint && { store: hint }) }));
   return 0;
@@ -481,7 +488,7 @@ export async function listCommand(args: string[], io: Io): Promise<number> {
   const engine = createEngine({ store });
   const runs = await engine.list();
   if (values.json) {
-    io.stdout(`${JSON.stringify(runs, null, 2)}\n`);
+    io.stdout(`${jsonSafe(runs, 2)}\n`);
     return 0;
   }
   if (runs.length === 0) {
@@ -496,7 +503,7 @@ export async function listCommand(args: string[], io: Io): Promise<number> {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  io.stdout(`${[line(header), ...rows.map(line)].join("\n")}\n`);
+  io.stdout(`${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`);
   return 0;
 }
 

@@ -3,10 +3,12 @@
 // timeout or a cancellation stops everything it started, grandchildren included: the group
 // gets SIGTERM, then SIGKILL after a grace period. When the command exits by itself, what
 // it left running in its group is stopped the same way, so no stray process outlives the
-// state that started it (and holds its output pipes open). Output is streamed to a callback
-// and the last `maxOutput` characters of each stream are kept. Never throws for what the
-// command does: a non-zero exit, a timeout, a cancellation or a program that cannot be
-// started are all results.
+// state that started it (and holds its output pipes open). Output is decoded as UTF-8
+// (invalid bytes become U+FFFD), streamed to a callback up to `maxStreamed` characters of
+// each stream (then one notice: a flood must not fill the run's log), and the last
+// `maxOutput` characters of each stream are kept: whatever a command prints, memory stays
+// bounded. Never throws for what the command does: a non-zero exit, a timeout, a
+// cancellation or a program that cannot be started are all results.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { execa } from "execa";
 
@@ -29,6 +31,8 @@ export interface ProcessOptions {
   onOutput?: (stream: "stdout" | "stderr", text: string) => void;
   /** Characters kept of each stream, its last ones (default 1 MiB). */
   maxOutput?: number;
+  /** Characters of each stream passed to `onOutput` (default 1 MiB); then one notice. */
+  maxStreamed?: number;
 }
 
 export interface ProcessResult {
@@ -42,6 +46,8 @@ export interface ProcessResult {
   stderr: string;
   /** Whether output was cut to its last `maxOutput` characters. */
   truncated: boolean;
+  /** Characters each stream printed in all, kept or not. */
+  printed: { stdout: number; stderr: number };
   durationMs: number;
   /** Why it could not start (spawn_failed), e.g. "ENOENT". */
   errorCode?: string;
@@ -49,6 +55,7 @@ export interface ProcessResult {
 }
 
 const DEFAULT_MAX_OUTPUT = 1024 * 1024;
+const DEFAULT_MAX_STREAMED = 1024 * 1024;
 const DEFAULT_GRACE_MS = 2000;
 
 const hasProc = process.platform === "linux" && existsSync("/proc/self/stat");
@@ -60,6 +67,8 @@ class Tail {
   private parts: string[] = [];
   private length = 0;
   truncated = false;
+  /** Characters pushed in all. */
+  total = 0;
   private readonly max: number;
   constructor(max: number) {
     this.max = max;
@@ -67,6 +76,7 @@ class Tail {
   push(text: string): void {
     this.parts.push(text);
     this.length += text.length;
+    this.total += text.length;
     if (this.length > this.max * 2) this.compact();
   }
   private compact(): void {
@@ -149,12 +159,13 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   const stdout = new Tail(maxOutput);
   const stderr = new Tail(maxOutput);
   const finish = (
-    result: Omit<ProcessResult, "stdout" | "stderr" | "truncated" | "durationMs">,
+    result: Omit<ProcessResult, "stdout" | "stderr" | "truncated" | "printed" | "durationMs">,
   ): ProcessResult => ({
     ...result,
     stdout: stdout.text(),
     stderr: stderr.text(),
     truncated: stdout.truncated || stderr.truncated,
+    printed: { stdout: stdout.total, stderr: stderr.total },
     durationMs: Date.now() - started,
   });
 
@@ -191,14 +202,29 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
   });
 
+  const maxStreamed = options.maxStreamed ?? DEFAULT_MAX_STREAMED;
   for (const [name, stream, tail] of [
     ["stdout", subprocess.stdout, stdout],
     ["stderr", subprocess.stderr, stderr],
   ] as const) {
+    let streamed = 0;
+    let noticed = false;
     stream?.setEncoding("utf8");
     stream?.on("data", (chunk: string) => {
       tail.push(chunk);
-      options.onOutput?.(name, chunk);
+      if (!options.onOutput) return;
+      if (streamed < maxStreamed) {
+        const part = chunk.slice(0, maxStreamed - streamed);
+        streamed += part.length;
+        options.onOutput(name, part);
+      }
+      if (!noticed && tail.total > maxStreamed) {
+        noticed = true;
+        options.onOutput(
+          name,
+          `\n[aegis: ${name} passed ${maxStreamed} characters; the rest is not shown as it comes, and the last ${maxOutput} characters are kept]\n`,
+        );
+      }
     });
   }
 

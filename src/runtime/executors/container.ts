@@ -12,6 +12,7 @@
 // (a failing handler fails the state only with `required: true`).
 import type { CommandSpec, StateNode, TemplateRef } from "../../compiler/graph.ts";
 import { type ProcessResult, runProcess } from "../process.ts";
+import { shellCommand } from "../render.ts";
 import { type Attempt, type Outcome, replyFields } from "./attempt.ts";
 import { processOutcome, workspace } from "./run.ts";
 
@@ -87,7 +88,11 @@ export function dockerArgs(
         typeof options.shell === "string" && options.shell.trim()
           ? options.shell.trim().split(/\s+/)
           : ["sh"];
-      args.push(...shell, ...(shell.length === 1 ? ["-c"] : []), a.ctx.render(spec.command.shell));
+      args.push(
+        ...shell,
+        ...(shell.length === 1 ? ["-c"] : []),
+        a.ctx.render(shellCommand(spec.command.shell)),
+      );
     }
   }
   return { args, env };

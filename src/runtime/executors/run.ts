@@ -5,6 +5,7 @@
 // command exits 0.
 import { resolve } from "node:path";
 import { type CommandLine, type ProcessResult, runProcess } from "../process.ts";
+import { shellCommand } from "../render.ts";
 import type { Attempt, Outcome } from "./attempt.ts";
 
 export function renderEnv(
@@ -63,7 +64,7 @@ export async function executeRun(a: Attempt): Promise<Outcome> {
     };
   const command: CommandLine =
     "shell" in spec
-      ? { shell: a.ctx.render(spec.shell) }
+      ? { shell: a.ctx.render(shellCommand(spec.shell)) }
       : { argv: spec.argv.map((t) => a.ctx.render(t)) };
   const cwd = node.workdir
     ? resolve(workspace(a), a.ctx.render(node.workdir))

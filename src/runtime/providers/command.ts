@@ -3,8 +3,8 @@
 // their documented non-interactive flags. Every such agent gets the environment variables
 // AEGIS_IDEMPOTENCY_KEY, AEGIS_RUN_ID, AEGIS_STATE and AEGIS_AGENT (and AEGIS_INTENT when
 // the state has an intent). A non-zero exit is a reply with its exit_code (the executor
-// counts it as a failure); a program that cannot start, a timeout or a cancellation is a
-// thrown RuntimeError.
+// counts it as a failure); a program that cannot start, a timeout, a cancellation or an
+// answer longer than the output limit (1 MiB) is a thrown RuntimeError.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +71,12 @@ async function runAgent(
     case "cancelled":
       throw new RuntimeError("cancelled", `agent '${invocation.agent}' was cancelled`);
     case "exited":
+      // An answer cut to its tail is not the answer: parsing it would read a fragment.
+      if (result.printed.stdout > result.stdout.length)
+        throw new RuntimeError(
+          "agent-output-too-large",
+          `agent '${invocation.agent}' printed ${result.printed.stdout} characters on standard output; an answer may have at most ${result.stdout.length}`,
+        );
       return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode ?? 1 };
   }
 }

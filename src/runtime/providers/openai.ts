@@ -2,12 +2,40 @@
 // Ollama, vLLM, llama.cpp …). POST {url}/chat/completions with the model, the messages
 // (the `system` option and the state's intent as a system message, the prompt as the
 // user's), temperature and max_tokens. Errors — an HTTP status of 400 or more, a network
-// failure, a body that is not the expected JSON — are RuntimeErrors "agent-http".
+// failure, a body that is not the expected JSON — are RuntimeErrors "agent-http"; a body
+// over MAX_RESPONSE_BYTES is "agent-output-too-large" (read no further).
 import type { AgentSpec } from "../../compiler/graph.ts";
 import type { AgentProvider, AgentReply } from "../types.ts";
 import { RuntimeError } from "../types.ts";
 import { parseAgentOutput } from "./output.ts";
 import { resolveValue, stringMap, stringOption } from "./values.ts";
+
+/** The longest response body read, in bytes: a larger one is an error, not a memory hog. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+class TooLarge extends Error {}
+
+/** A response's body as text, refusing one longer than `max` bytes. */
+async function readBody(response: Response, max: number): Promise<string> {
+  const declared = Number(response.headers.get("content-length"));
+  if (declared > max) {
+    await response.body?.cancel();
+    throw new TooLarge();
+  }
+  if (!response.body) return "";
+  const decoder = new TextDecoder();
+  let text = "";
+  let bytes = 0;
+  for await (const chunk of response.body) {
+    bytes += chunk.byteLength;
+    if (bytes > max) {
+      await response.body.cancel().catch(() => undefined);
+      throw new TooLarge();
+    }
+    text += decoder.decode(chunk, { stream: true });
+  }
+  return text + decoder.decode();
+}
 
 function endpoint(url: string): string {
   const base = url.replace(/\/+$/, "");
@@ -61,8 +89,13 @@ export function openaiProvider(spec: AgentSpec): AgentProvider {
           body: JSON.stringify(body),
           signal: AbortSignal.any(signals),
         });
-        text = await response.text();
+        text = await readBody(response, MAX_RESPONSE_BYTES);
       } catch (error) {
+        if (error instanceof TooLarge)
+          throw new RuntimeError(
+            "agent-output-too-large",
+            `POST ${target} answered with more than ${MAX_RESPONSE_BYTES} bytes: the answer is not read`,
+          );
         if (invocation.signal.aborted)
           throw new RuntimeError("cancelled", `agent '${spec.name}' was cancelled`);
         if ((error as Error).name === "TimeoutError") {

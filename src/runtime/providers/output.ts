@@ -2,7 +2,8 @@
 // text, or one ```json fenced block that is the whole text) is parsed: `score`,
 // `confidence` and `reasoning` are taken from it and the object is the output — except an
 // envelope of result fields only ({"output": …, "score": …}), whose `output` is the output.
-// Any other answer is text (surrounding whitespace trimmed).
+// Any other answer is text (surrounding whitespace trimmed), and so is JSON nested deeper
+// than MAX_JSON_DEPTH (a nesting bomb).
 import type { AgentReply } from "../types.ts";
 import { RuntimeError } from "../types.ts";
 
@@ -31,12 +32,35 @@ function textOf(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The JSON object a text holds, if it is one. */
+/**
+ * How deep a JSON answer may nest. Deeper values could not be saved (JSON.stringify
+ * recurses): such an answer is not read as JSON.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether JSON text nests deeper than `max` arrays and objects (strings skipped). */
+export function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") {
+      if (++depth > max) return true;
+    } else if (c === "]" || c === "}") depth--;
+  }
+  return false;
+}
+
+/** The JSON object a text holds, if it is one (and nests at most MAX_JSON_DEPTH deep). */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   let body = text.trim();
   const fenced = /^```(?:json)?\s*\n([\s\S]*?)\n?```$/i.exec(body);
   if (fenced) body = fenced[1]!.trim();
-  if (!body.startsWith("{")) return undefined;
+  if (!body.startsWith("{") || nestsDeeper(body, MAX_JSON_DEPTH)) return undefined;
   try {
     const value: unknown = JSON.parse(body);
     return value && typeof value === "object" && !Array.isArray(value)
@@ -96,7 +120,9 @@ export function parseAgentOutput(
       const preview = text.trim().slice(0, 200);
       throw new RuntimeError(
         "agent-output",
-        `the agent was to answer with a JSON object, but printed: ${preview || "(nothing)"}`,
+        nestsDeeper(text, MAX_JSON_DEPTH)
+          ? `the agent's JSON answer nests deeper than ${MAX_JSON_DEPTH} levels: it is not read`
+          : `the agent was to answer with a JSON object, but printed: ${preview || "(nothing)"}`,
       );
     }
   }
