@@ -768,10 +768,12 @@ class EngineImpl implements Engine {
     const started = this.clock.now();
     let result: StateResult;
     try {
-      const value = await this.settle(
-        this.executor(ctx, this.services(active, effect)),
-        controller.signal,
-      );
+      const running = this.executor(ctx, this.services(active, effect));
+      // executeState ends an attempt the signal aborts by itself (after its kill grace);
+      // another executor is given abortGraceMs.
+      const value = await (this.executor === executeState
+        ? running
+        : this.settle(running, controller.signal));
       if (controller.signal.aborted) return undefined;
       result = normalizeResult(value, effect.attempt, this.clock.now() - started);
     } catch (error) {

@@ -67,12 +67,13 @@ export async function executeState(
   if (ctx.signal.aborted) return finish(attempt.interrupted());
 
   const executor = executors[ctx.state.kind];
-  const work: Promise<Outcome> = Promise.resolve()
-    .then(() => executor(attempt))
-    .catch((error: unknown) => ({
-      status: "failed" as const,
-      error: errorOf(error, "internal-error"),
-    }));
+  const work = (async (): Promise<Outcome> => {
+    try {
+      return await executor(attempt);
+    } catch (error) {
+      return { status: "failed", error: errorOf(error, "internal-error") };
+    }
+  })();
   // The attempt's signal aborts at its timeout or with the run (attempt.abort).
   const timer =
     timeoutMs !== undefined ? setTimeout(() => attempt.abort(true), timeoutMs) : undefined;

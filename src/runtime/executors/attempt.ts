@@ -261,7 +261,7 @@ export class Attempt {
       signal,
       onOutput: (text) => this.emit("agent", text),
     };
-    const pending = Promise.resolve().then(() => provider.call(invocation));
+    const pending = (async () => provider.call(invocation))();
 
     const timedOut = (): AgentCall => ({
       agent,
@@ -272,13 +272,13 @@ export class Attempt {
       },
     });
     try {
-      const first = await untilAborted(
-        pending.then(
-          (reply) => ({ reply }),
-          (error: unknown) => ({ error }),
-        ),
-        signal,
+      const answer = pending.then(
+        (reply) => ({ reply }),
+        (error: unknown) => ({ error }),
       );
+      // Only the run's cancellation can stop a call without limits of its own: executeState
+      // ends the attempt then, whatever the provider does.
+      const first = signal === this.ctx.signal ? await answer : await untilAborted(answer, signal);
       if (first === "interrupted") {
         // Let the provider stop its processes before the attempt reports its end.
         await settle(pending, this.killGraceMs + 1000);
