@@ -38,6 +38,7 @@ import {
   type RunStore,
   type RunSummary,
 } from "./store/types.ts";
+import { after } from "./timer.ts";
 import {
   type AgentFunction,
   type AgentProvider,
@@ -68,10 +69,10 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const timer = setTimeout(done, ms);
+      const cancelTimer = after(ms, done);
       const off = signal ? onAbort(signal, done) : undefined;
       function done() {
-        clearTimeout(timer);
+        cancelTimer();
         off?.();
         resolve();
       }

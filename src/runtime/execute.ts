@@ -27,6 +27,7 @@ import { executeLoop } from "./executors/loop.ts";
 import { executeParallel } from "./executors/parallel.ts";
 import { executeRun } from "./executors/run.ts";
 import { executeSubworkflow } from "./executors/subworkflow.ts";
+import { after } from "./timer.ts";
 import type { ExecutionContext, ExecutorServices, StateResult } from "./types.ts";
 
 export type { ExecuteOptions } from "./executors/attempt.ts";
@@ -75,8 +76,8 @@ export async function executeState(
     }
   })();
   // The attempt's signal aborts at its timeout or with the run (attempt.abort).
-  const timer =
-    timeoutMs !== undefined ? setTimeout(() => attempt.abort(true), timeoutMs) : undefined;
+  const cancelTimer =
+    timeoutMs !== undefined ? after(timeoutMs, () => attempt.abort(true)) : undefined;
   const stopForwarding = onAbort(ctx.signal, () => attempt.abort(false));
   try {
     const first = await untilAborted(work, attempt.signal);
@@ -98,7 +99,7 @@ export async function executeState(
     }
     return finish({ ...fields, ...base });
   } finally {
-    if (timer) clearTimeout(timer);
+    cancelTimer?.();
     stopForwarding();
   }
 }

@@ -11,6 +11,7 @@
 // cancellation or a program that cannot be started are all results.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { execa } from "execa";
+import { after } from "./timer.ts";
 
 export type CommandLine = { shell: string } | { argv: string[] };
 
@@ -236,10 +237,8 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     ending = why;
     stopping = stopGroup(subprocess.pid, graceMs);
   };
-  const timer =
-    options.timeoutMs !== undefined
-      ? setTimeout(() => stop("timed_out"), options.timeoutMs)
-      : undefined;
+  const cancelTimer =
+    options.timeoutMs !== undefined ? after(options.timeoutMs, () => stop("timed_out")) : undefined;
   const onAbort = () => stop("cancelled");
   options.signal?.addEventListener("abort", onAbort, { once: true });
   // The command ended: stop what it left running in its group (which may hold its pipes).
@@ -278,7 +277,7 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
       ...(signal && { signal }),
     });
   } finally {
-    if (timer) clearTimeout(timer);
+    cancelTimer?.();
     options.signal?.removeEventListener("abort", onAbort);
   }
 }

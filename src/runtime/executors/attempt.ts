@@ -5,6 +5,7 @@
 import { onAbort, untilAborted } from "../abort.ts";
 import { AGENT_KILL_GRACE_MS } from "../providers/command.ts";
 import { type Locals, runScope } from "../scope.ts";
+import { after } from "../timer.ts";
 import type {
   AgentInvocation,
   AgentReply,
@@ -55,14 +56,14 @@ export function errorOf(error: unknown, fallback: string): { code: string; messa
 
 /** Waits for a promise at most `ms`; undefined when it did not settle (or rejected). */
 export async function settle<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer: (() => void) | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
+    cancelTimer = after(ms, () => resolve(undefined));
   });
   try {
     return await Promise.race([promise.catch(() => undefined), timeout]);
   } finally {
-    clearTimeout(timer);
+    cancelTimer?.();
   }
 }
 
@@ -239,16 +240,16 @@ export class Attempt {
     // A call with its own limit gets its own signal; otherwise the attempt's is the call's.
     let signal = this.signal;
     let callTimedOut = false;
-    let timer: NodeJS.Timeout | undefined;
+    let cancelTimer: (() => void) | undefined;
     let stopForwarding: (() => void) | undefined;
     if (request.timeoutMs !== undefined) {
       const controller = new AbortController();
       signal = controller.signal;
       stopForwarding = onAbort(this.signal, () => controller.abort(this.signal.reason));
-      timer = setTimeout(() => {
+      cancelTimer = after(request.timeoutMs, () => {
         callTimedOut = true;
         controller.abort(new RuntimeError("timeout", "the agent timed out"));
-      }, request.timeoutMs);
+      });
     }
     const invocation: AgentInvocation = {
       agent,
@@ -306,7 +307,7 @@ export class Attempt {
       }
       return { agent, status: "succeeded", reply };
     } finally {
-      if (timer) clearTimeout(timer);
+      cancelTimer?.();
       stopForwarding?.();
     }
   }
