@@ -2,24 +2,33 @@
 //
 //   <id>/graph.json     the compiled graph (GraphDocument): resuming needs no source
 //   <id>/run.json       what was fixed at creation: inputs, agents, parent, workdir
-//   <id>/journal.jsonl  one RunEvent per line, appended and fsync'd before anything else
-//                       happens (write-ahead): the truth
-//   <id>/record.json    the record after the last event: written to a temporary file,
-//                       fsync'd, renamed over the old one, directory fsync'd
-//   <id>/events.jsonl   the observations, for `aegis logs`
+//   <id>/journal.jsonl  one RunEvent per line, each appended with one durable write (O_DSYNC)
+//                       before anything else happens (write-ahead): the truth
+//   <id>/record.json    a snapshot of the record (the journal's fold), to spare a replay:
+//                       written to a temporary file, fsync'd and renamed over the old one
+//                       every SNAPSHOT_EVERY events and when the run stops
+//   <id>/events.jsonl   the observations, for `aegis logs` (not fsync'd: not the truth)
 //   <id>/lock           the process driving the run (pid, host), while it does
 //   <id>/cancel         a cancellation asked for by another process
 //
-// A crash can leave the record behind the journal (the event was appended, the record not
-// yet renamed) or the journal's last line half written. Loading rebuilds the record from
-// the journal in the first case and ignores the torn line in the second; the next commit
-// moves the torn bytes aside (journal.jsonl.torn-*) before it appends. A line that is
-// damaged anywhere else is not guessed at: loading fails with "journal-corrupt", naming the
-// file and line, and nothing is rewritten.
+// While a process holds a run's lock, the store keeps the run's journal and log open and
+// knows the journal's length: a completed state costs one durable write. Snapshots are
+// written behind the run (the next state does not wait for them); releasing the lock waits
+// for the last one.
+//
+// A crash can leave the record behind the journal (a snapshot not yet renamed, or lost) or
+// the journal's last line half written. Loading rebuilds the record from the journal in the
+// first case and ignores the torn line in the second; the first commit after the run is
+// locked again moves the torn bytes aside (journal.jsonl.torn-*) before it appends. A line
+// that is damaged anywhere else is not guessed at: loading fails with "journal-corrupt",
+// naming the file and line, and nothing is rewritten. A write that fails (a full disk, a
+// read-only directory) is undone (the journal is cut back to its last whole line) and
+// reported as "store-full" or "store-readonly": the run stays at its last committed event.
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { constants, readFileSync } from "node:fs";
 import {
   appendFile,
+  type FileHandle,
   link,
   mkdir,
   open,
@@ -47,6 +56,38 @@ import {
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
+const STAYS = "The run stays at its last recorded event, with nothing lost";
+const FULL = new Set(["ENOSPC", "EDQUOT", "EFBIG"]);
+const READONLY = new Set(["EACCES", "EPERM", "EROFS"]);
+
+/**
+ * A failed write as the user's to fix: "store-full" (no space, quota, file size limit) or
+ * "store-readonly" (permissions, a read-only file system), naming the path, what became of
+ * the run (`outcome`) and what to do `then` once it is fixed; other errors pass unchanged.
+ */
+function storeWriteError(error: unknown, path: string, outcome: string, then: string) {
+  const code = errno(error);
+  if (code === undefined || error instanceof RuntimeError) return error;
+  const [kind, why, fix] = FULL.has(code)
+    ? [
+        "store-full",
+        code === "EFBIG" ? "the file size limit is reached" : "no space is left on the device",
+        "free some space",
+      ]
+    : READONLY.has(code)
+      ? [
+          "store-readonly",
+          code === "EROFS" ? "the file system is read-only" : "permission denied",
+          "make it writable",
+        ]
+      : [];
+  if (!kind) return error;
+  return new RuntimeError(
+    kind,
+    `cannot write ${path}: ${why} (${code}). ${outcome}: ${fix}, then ${then}.`,
+  );
+}
+
 async function fsyncDir(dir: string): Promise<void> {
   try {
     const handle = await open(dir, "r");
@@ -60,18 +101,105 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes a file so that a reader sees the old content or the new, never a mix. */
-async function writeAtomic(path: string, text: string, syncDir = true): Promise<void> {
-  const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
-  const handle = await open(temporary, "w");
+/** Writes a file and flushes it to the disk. */
+async function writeDurable(path: string, text: string): Promise<void> {
+  const handle = await open(path, "w");
   try {
     await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(temporary, path);
+}
+
+/** Writes a file so that a reader sees the old content or the new, never a mix. */
+async function writeAtomic(path: string, text: string, syncDir = true): Promise<void> {
+  const temporary = `${path}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  try {
+    await writeDurable(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
   if (syncDir) await fsyncDir(resolve(path, ".."));
+}
+
+/** Writes all of `data` at the end of a file opened for appending (a write may be partial). */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done);
+    done += bytesWritten;
+  }
+}
+
+// One write that returns once the data are on the disk: the append and its fdatasync in a
+// single system call (and a single trip to the thread pool). Where O_DSYNC does not exist,
+// each write is followed by a datasync.
+const DSYNC: number | undefined = constants.O_DSYNC;
+const JOURNAL_FLAGS = constants.O_RDWR | constants.O_APPEND | (DSYNC ?? 0);
+
+/** A file appended to by one process, whose length it knows without asking the disk. */
+class Appender {
+  private size: number;
+  private queued: Buffer[] = [];
+  private next: Promise<void> | undefined;
+  private last: Promise<void> = Promise.resolve();
+  private readonly handle: FileHandle;
+  /** Each write is on the disk when it resolves (the journal), or in the page cache (the log). */
+  private readonly durable: boolean;
+
+  constructor(handle: FileHandle, size: number, durable: boolean) {
+    this.handle = handle;
+    this.size = size;
+    this.durable = durable;
+  }
+
+  /**
+   * Appends `data` after everything appended before it; appends made while a write is
+   * under way go together in the next one (one write, one flush). A write that fails is
+   * undone (the file is cut back to where it was), so the file never keeps a part of one.
+   */
+  append(data: Buffer): Promise<void> {
+    this.queued.push(data);
+    if (!this.next) {
+      const next = this.last.then(() => {
+        const batch = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued);
+        this.queued = [];
+        this.next = undefined;
+        return this.write(batch);
+      });
+      this.next = next;
+      this.last = next.catch(() => undefined);
+    }
+    return this.next;
+  }
+
+  private async write(data: Buffer): Promise<void> {
+    try {
+      await writeAll(this.handle, data);
+      if (this.durable && DSYNC === undefined) await this.handle.datasync();
+      this.size += data.length;
+    } catch (error) {
+      await this.handle.truncate(this.size).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.last;
+    await this.handle.close().catch(() => undefined);
+  }
+}
+
+/** What the store keeps open for a run while this process holds its lock. */
+interface HeldRun {
+  journal?: Appender;
+  log?: Promise<Appender>;
+  /** The latest snapshot (record.json's text) not yet written, and the writes under way. */
+  snapshot?: string;
+  snapshots: Promise<void>;
 }
 
 /** The start time of a process (Linux), to tell a live lock holder from a reused pid. */
@@ -142,6 +270,8 @@ const SNAPSHOT_EVERY = 32;
 export class FileStore implements RunStore {
   readonly root: string;
   readonly location: string;
+  /** The runs this store object holds the lock of. */
+  private readonly held = new Map<string, HeldRun>();
 
   constructor(root = ".aegis/runs") {
     this.root = resolve(root);
@@ -164,32 +294,54 @@ export class FileStore implements RunStore {
 
   async create(record: RunRecord, document: GraphDocument, meta: Partial<RunMeta> = {}) {
     const dir = this.dir(record.id);
-    await mkdir(this.root, { recursive: true });
-    await this.markGenerated();
     try {
-      await mkdir(dir);
+      await mkdir(this.root, { recursive: true });
     } catch (error) {
-      if (errno(error) === "EEXIST") {
-        throw new RuntimeError(
-          "run-exists",
-          `a run with the id '${record.id}' exists already in ${this.location}`,
-        );
-      }
-      throw error;
+      throw storeWriteError(
+        error,
+        this.root,
+        `Run '${record.id}' was not created`,
+        "start it again",
+      );
     }
-    await writeAtomic(join(dir, "graph.json"), `${JSON.stringify(document)}\n`, false);
-    await writeAtomic(
-      join(dir, "run.json"),
-      `${JSON.stringify(metaOf(record, meta), null, 2)}\n`,
-      false,
-    );
-    const journal = await open(join(dir, "journal.jsonl"), "a");
-    await journal.sync();
-    await journal.close();
-    // The record last: a directory without one is a creation that did not finish.
-    await writeAtomic(join(dir, "record.json"), `${JSON.stringify(record, null, 2)}\n`, false);
-    await fsyncDir(dir);
+    await this.markGenerated();
+    if (await stat(dir).catch(() => undefined)) throw this.runExists(record.id);
+    // Made aside and renamed into place, so that a creation cut short (a crash, a full disk)
+    // never holds the id: the next attempt (a resumed parent's child run) starts afresh. A
+    // name starting with "." is no run id: list() does not see what a crash left there.
+    const building = join(this.root, `.${record.id}.${randomUUID().slice(0, 8)}.creating`);
+    try {
+      await mkdir(building);
+      await Promise.all([
+        writeDurable(join(building, "graph.json"), `${JSON.stringify(document)}\n`),
+        writeDurable(join(building, "record.json"), `${JSON.stringify(record, null, 2)}\n`),
+        writeDurable(
+          join(building, "run.json"),
+          `${JSON.stringify(metaOf(record, meta), null, 2)}\n`,
+        ),
+        writeDurable(join(building, "journal.jsonl"), ""),
+      ]);
+      await fsyncDir(building);
+      await rename(building, dir);
+    } catch (error) {
+      await rm(building, { recursive: true, force: true }).catch(() => undefined);
+      if (errno(error) === "EEXIST" || errno(error) === "ENOTEMPTY")
+        throw this.runExists(record.id);
+      throw storeWriteError(
+        error,
+        this.root,
+        `Run '${record.id}' was not created`,
+        "start it again",
+      );
+    }
     await fsyncDir(this.root);
+  }
+
+  private runExists(id: string): RuntimeError {
+    return new RuntimeError(
+      "run-exists",
+      `a run with the id '${id}' exists already in ${this.location}`,
+    );
   }
 
   /**
@@ -300,7 +452,40 @@ export class FileStore implements RunStore {
   async commit(record: RunRecord, event: RunEvent): Promise<void> {
     const dir = this.dir(record.id);
     const path = join(dir, "journal.jsonl");
-    const handle = await open(path, "r+");
+    const line = Buffer.from(`${JSON.stringify(event)}\n`);
+    const held = this.held.get(record.id);
+    const journal = held?.journal ?? (await this.openJournal(path));
+    try {
+      await journal.append(line);
+    } catch (error) {
+      // Opened again by the next commit, which checks the journal's end anew.
+      if (held) delete held.journal;
+      await journal.close();
+      throw storeWriteError(
+        error,
+        path,
+        `Run '${record.id}' stays at its event ${record.seq - 1}, with nothing it recorded lost`,
+        "resume it",
+      );
+    }
+    if (held) held.journal = journal;
+    else await journal.close();
+    // The journal is the truth (durable above); the record is a snapshot that spares a
+    // replay. It is written when the run stops (waiting, finished) and every
+    // SNAPSHOT_EVERY events; load() replays whatever the journal has beyond it.
+    // Serialized now, written later: the text is this event's record whatever happens next.
+    if (record.status !== "running" || record.seq % SNAPSHOT_EVERY === 0) {
+      const text = `${JSON.stringify(record, null, 2)}\n`;
+      if (held) this.snapshotBehind(held, record.id, text);
+      else await this.writeSnapshot(record.id, text);
+    }
+  }
+
+  /** Opens a journal for appending; a torn last line is moved aside first. */
+  private async openJournal(path: string): Promise<Appender> {
+    const handle = await open(path, JOURNAL_FLAGS).catch((error) => {
+      throw storeWriteError(error, path, STAYS, "resume it");
+    });
     try {
       let { size } = await handle.stat();
       if (size > 0) {
@@ -308,25 +493,33 @@ export class FileStore implements RunStore {
         await handle.read(last, 0, 1, size - 1);
         if (last[0] !== 0x0a) size = await this.setTornTailAside(handle, path);
       }
-      const line = Buffer.from(`${JSON.stringify(event)}\n`);
-      await handle.write(line, 0, line.length, size);
-      await handle.sync();
-    } finally {
+      return new Appender(handle, size, true);
+    } catch (error) {
       await handle.close();
-    }
-    // The journal is the truth (fsync'ed above); the record is a snapshot that spares a
-    // replay. It is written when the run stops (waiting, finished) and every
-    // SNAPSHOT_EVERY events; load() replays whatever the journal has beyond it.
-    if (record.status !== "running" || record.seq % SNAPSHOT_EVERY === 0) {
-      await writeAtomic(join(dir, "record.json"), `${JSON.stringify(record, null, 2)}\n`);
+      throw storeWriteError(error, path, STAYS, "resume it");
     }
   }
 
+  private async writeSnapshot(id: string, text: string): Promise<void> {
+    await writeAtomic(this.file(id, "record.json"), text, false).catch(() => {
+      // Only a snapshot: load() rebuilds the record from the journal when it is behind.
+    });
+  }
+
+  /** Writes the record behind the run: the newest one asked for, one write at a time. */
+  private snapshotBehind(held: HeldRun, id: string, text: string): void {
+    const queued = held.snapshot !== undefined;
+    held.snapshot = text;
+    if (queued) return;
+    held.snapshots = held.snapshots.then(() => {
+      const latest = held.snapshot!;
+      delete held.snapshot;
+      return this.writeSnapshot(id, latest);
+    });
+  }
+
   /** Moves a half-written last line to journal.jsonl.torn-<time>; returns the new size. */
-  private async setTornTailAside(
-    handle: Awaited<ReturnType<typeof open>>,
-    path: string,
-  ): Promise<number> {
+  private async setTornTailAside(handle: FileHandle, path: string): Promise<number> {
     const content = await readFile(path);
     const cut = content.lastIndexOf(0x0a) + 1;
     await writeAtomic(`${path}.torn-${Date.now()}`, content.subarray(cut).toString("latin1"));
@@ -374,7 +567,46 @@ export class FileStore implements RunStore {
   }
 
   async appendLog(id: string, observation: RunObservation): Promise<void> {
-    await appendFile(this.file(id, "events.jsonl"), `${JSON.stringify(observation)}\n`);
+    const path = this.file(id, "events.jsonl");
+    const line = Buffer.from(`${JSON.stringify(observation)}\n`);
+    const held = this.held.get(id);
+    try {
+      if (!held) return await appendFile(path, line);
+      // Opened once per run; a failed opening is tried again with the next observation.
+      held.log ??= this.openLog(path).catch((error) => {
+        delete held.log;
+        throw error;
+      });
+      await (await held.log).append(line);
+    } catch (error) {
+      throw storeWriteError(
+        error,
+        path,
+        "An observation is missing from the log (the run itself is unharmed)",
+        "go on",
+      );
+    }
+  }
+
+  private async openLog(path: string): Promise<Appender> {
+    const handle = await open(path, "a+");
+    try {
+      let { size } = await handle.stat();
+      const last = Buffer.alloc(1);
+      if (
+        size > 0 &&
+        (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 &&
+        last[0] !== 0x0a
+      ) {
+        // A line cut short by a crash ends here, so that it does not swallow the next one.
+        await handle.write("\n");
+        size += 1;
+      }
+      return new Appender(handle, size, false);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
   }
 
   async readLog(id: string): Promise<RunObservation[]> {
@@ -421,19 +653,7 @@ export class FileStore implements RunStore {
       ...(processStart(process.pid) !== undefined && { start: processStart(process.pid) }),
     };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await writeFile(path, JSON.stringify(mine), { flag: "wx" });
-        return {
-          release: async () => {
-            const current = await this.readLock(path);
-            if (current && current !== "unreadable" && current.token === mine.token) {
-              await rm(path, { force: true });
-            }
-          },
-        };
-      } catch (error) {
-        if (errno(error) !== "EEXIST") throw error;
-      }
+      if (await this.writeLock(path, mine)) return this.holding(id, path, mine);
       const held = await this.readLock(path);
       if (held === undefined) continue;
       if (held === "unreadable") {
@@ -465,6 +685,59 @@ export class FileStore implements RunStore {
     throw this.locked(id);
   }
 
+  /** Creates the lock file with `mine` in it; false if it exists already. */
+  private async writeLock(path: string, mine: LockFile): Promise<boolean> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "wx");
+    } catch (error) {
+      if (errno(error) === "EEXIST") return false;
+      throw storeWriteError(error, path, "The run was not changed", "try again");
+    }
+    try {
+      await handle.writeFile(JSON.stringify(mine));
+    } catch (error) {
+      // An empty lock file (a full disk) would keep every other process out for a while.
+      await handle.close().catch(() => undefined);
+      await rm(path, { force: true }).catch(() => undefined);
+      throw storeWriteError(error, path, "The run was not changed", "try again");
+    }
+    await handle.close();
+    return true;
+  }
+
+  /** Temporary snapshots left by a process that died while writing one (only holders write them). */
+  private async removeStaleSnapshots(id: string): Promise<void> {
+    const dir = this.dir(id);
+    const names = await readdir(dir).catch(() => []);
+    await Promise.all(
+      names
+        .filter((name) => name.startsWith("record.json.") && name.endsWith(".tmp"))
+        .map((name) => rm(join(dir, name), { force: true }).catch(() => undefined)),
+    );
+  }
+
+  /** The lock just taken: the run's files stay open until it is released. */
+  private holding(id: string, path: string, mine: LockFile): RunLock {
+    const held: HeldRun = { snapshots: this.removeStaleSnapshots(id) };
+    this.held.set(id, held);
+    return {
+      release: async () => {
+        if (this.held.get(id) !== held) return;
+        this.held.delete(id);
+        await held.snapshots;
+        await held.journal?.close();
+        await (await held.log?.catch(() => undefined))?.close();
+        const current = await this.readLock(path);
+        if (current && current !== "unreadable" && current.token === mine.token) {
+          // Left behind if the directory became read-only: a lock whose process is gone is
+          // taken over by the next one.
+          await rm(path, { force: true }).catch(() => undefined);
+        }
+      },
+    };
+  }
+
   private locked(id: string, owner?: LockOwner): RuntimeError {
     return new RuntimeError(
       "run-locked",
@@ -481,7 +754,10 @@ export class FileStore implements RunStore {
   }
 
   async requestCancel(id: string, reason: string): Promise<void> {
-    await writeAtomic(this.file(id, "cancel"), reason);
+    const path = this.file(id, "cancel");
+    await writeAtomic(path, reason).catch((error) => {
+      throw storeWriteError(error, path, `Run '${id}' was not cancelled`, "cancel it again");
+    });
   }
 
   async cancelRequest(id: string): Promise<string | undefined> {

@@ -77,8 +77,11 @@ export interface RunStore {
   load(id: string): Promise<LoadedRun>;
   exists(id: string): Promise<boolean>;
   /**
-   * Appends `event` to the run's journal and persists `record` (the fold after it); both
-   * are durable when the promise resolves.
+   * Appends `event` to the run's journal, durably when the promise resolves, and keeps
+   * `record` (the fold after it). A store may keep the record as a snapshot written later
+   * (at the latest when the run's lock is released), since it can rebuild it from the
+   * journal. Throws RuntimeError "store-full" / "store-readonly" when it cannot write; the
+   * run then stays at its previous event.
    */
   commit(record: RunRecord, event: RunEvent): Promise<void>;
   list(): Promise<RunSummary[]>;

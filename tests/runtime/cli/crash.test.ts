@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent, RunRecord } from "../../../src/runtime/types.ts";
+import { essence } from "../../soak/soak.ts";
 import {
   aegis,
   agentCalls,
@@ -35,25 +36,6 @@ const runArgs = [
 ];
 const signalArgs = ["signal", "demo", "--approve", "--approver", "ana", "--store", "runs"];
 const resumeArgs = ["resume", "demo", "--store", "runs"];
-
-/** What must not depend on interruptions: the path, the results, the counts, the output. */
-function essence(record: RunRecord) {
-  return {
-    status: record.status,
-    output: record.output,
-    path: record.history.filter((h) => h.status === "entered").map((h) => h.state),
-    results: Object.fromEntries(
-      Object.entries(record.results).map(([state, r]) => [
-        state,
-        { status: r.status, output: r.output, score: r.score, exit_code: r.exit_code },
-      ]),
-    ),
-    visits: record.visits,
-    transitions: record.transitions,
-    agentCalls: record.agentCalls,
-    inputs: record.inputs,
-  };
-}
 
 function recordOf(dir: string): RunRecord {
   const status = aegis(dir, ["status", "demo", "--json", "--store", "runs"]);

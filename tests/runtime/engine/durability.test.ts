@@ -5,6 +5,8 @@
 // again with the same idempotency key and a completed one never is.
 import {
   appendFileSync,
+  existsSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -92,6 +94,65 @@ describe("a damaged journal", () => {
     expect(readFileSync(join(dir, torn[0]!), "utf8")).toBe(
       '{"type":"human-answered","state":"APPR',
     );
+  });
+});
+
+describe("the log, the snapshots and creations a crash cut short", () => {
+  it("a log line cut short by a crash does not swallow the next observation", async () => {
+    const { store, dir } = await waitingRun();
+    const seen = (await store.readLog("run")).length;
+    appendFileSync(join(dir, "events.jsonl"), '{"type":"state-ent');
+    const engine = createEngine({ store, executor: scripted().executor });
+    const handle = await engine.signal("run", { approve: true });
+    const observed = [];
+    for await (const o of handle.events) observed.push(o);
+    await handle.result();
+    const log = await store.readLog("run");
+    expect(log.slice(seen)).toEqual(observed);
+    expect(readFileSync(join(dir, "events.jsonl"), "utf8")).toContain('{"type":"state-ent\n');
+  });
+
+  it("a temporary snapshot left by a crash is removed by the next holder of the lock", async () => {
+    const { store, dir } = await waitingRun();
+    const stale = join(dir, "record.json.12345.abcdef12.tmp");
+    writeFileSync(stale, "{ half");
+    const lock = await store.lock("run");
+    await lock.release();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(join(dir, "record.json"))).toBe(true);
+  });
+
+  it("the record is on disk, at the last event, once the run's lock is released", async () => {
+    const { dir, record } = await waitingRun();
+    expect(JSON.parse(readFileSync(join(dir, "record.json"), "utf8"))).toEqual(record);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("a creation cut short holds no id: the run is created again, and list() does not show it", async () => {
+    const root = join(tempDir(), "runs");
+    const store = new FileStore(root);
+    const { createRun } = await import("../../../src/runtime/step.ts");
+    const record = createRun(workflow.graph, {
+      id: "fresh",
+      graphHash: workflow.document.hash,
+      inputs: { task: "x", language: "python" },
+      at: new Date().toISOString(),
+    });
+    // A creation that fails half way (a graph that cannot be written) leaves nothing behind.
+    const unwritable = { ...workflow.document, nodes: [{ size: 1n }] } as never;
+    await expect(store.create(record, unwritable)).rejects.toThrow(/BigInt/);
+    expect(readdirSync(root).filter((f) => !f.startsWith(".git") && f !== "biome.json")).toEqual(
+      [],
+    );
+    // What a process killed while creating leaves: a half-made directory aside, not the id.
+    mkdirSync(join(root, ".fresh.0badc0de.creating"));
+    const engine = createEngine({ store, executor: scripted().executor });
+    const done = await (await engine.start(workflow, { task: "x" }, { id: "fresh" })).result();
+    expect(done.status).toBe("waiting");
+    expect((await store.list()).map((r) => r.id)).toEqual(["fresh"]);
+    await expect(engine.start(workflow, { task: "x" }, { id: "fresh" })).rejects.toMatchObject({
+      code: "run-exists",
+    });
   });
 });
 
