@@ -1,5 +1,5 @@
 // CPU profiles of aegis (node --cpu-prof) on the loop scenario and on build, summarised as
-// text in bench/profiles/: the top self-time functions.   node bench/profile.ts
+// text in bench/profiles/: the top self-time functions.   node bench/profile.ts [loop|build]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -21,7 +21,9 @@ interface Node {
   hitCount?: number;
   children?: number[];
 }
+const only = process.argv.slice(2);
 for (const [name, code] of Object.entries(jobs)) {
+  if (only.length > 0 && !only.includes(name)) continue;
   const dir = join(bench, ".tmp-prof", name);
   rmSync(dir, { recursive: true, force: true });
   const script = join(bench, `.prof-${name}.ts`);

@@ -59,6 +59,9 @@ export interface CompileResult {
   imports: Map<string, CompileResult>;
 }
 
+/** Imports followed this many files deep; deeper chains are refused (each level recurses). */
+const MAX_IMPORT_DEPTH = 32;
+
 /** Findings after which the tree has holes: semantic checks would only echo them. */
 const unreadable = new Set<Code>(["AEG100", "AEG101", "AEG701", "AEG702", "AEG703", "AEG706"]);
 
@@ -156,21 +159,28 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
         findings.push({ ...f, file: f.file ?? file }),
     };
     for (const check of checks) check(context);
-    worst = worstCase(
-      graph,
-      facts.reachable,
-      new Map([...context.imports].map(([a, i]) => [a, i.worstCase])),
-    );
+    worst = worstCase(facts, new Map([...context.imports].map(([a, i]) => [a, i.worstCase])));
   }
   const suppressions = readSuppressions(comments, sources.get(file)!, file);
   const kept = applySuppressions(findings, suppressions, file, sources.get(file));
   const diagnostics = dedupe(kept.map((f) => toDiagnostic(f, sources))).sort(compareDiagnostics);
-  const subworkflows = Object.fromEntries([...imports].map(([alias, r]) => [alias, r.document]));
+  // The document (a copy of the graph, and its content hash) is built when first asked for:
+  // a linter run never needs it.
+  let document: GraphDocument | undefined;
   return {
     file,
     graph,
     ast,
-    document: exportGraph(graph, subworkflows),
+    get document() {
+      document ??= exportGraph(
+        graph,
+        Object.fromEntries([...imports].map(([alias, r]) => [alias, r.document])),
+      );
+      return document;
+    },
+    set document(value) {
+      document = value;
+    },
     diagnostics,
     ok: !diagnostics.some((d) => d.severity === "error"),
     worstCase: worst,
@@ -250,6 +260,16 @@ function resolveImports(
       continue;
     }
     let result = cache.get(path);
+    if (!result && stack.length >= MAX_IMPORT_DEPTH) {
+      findings.push({
+        code: "AEG509",
+        message: `imports nested more than ${MAX_IMPORT_DEPTH} levels deep`,
+        file,
+        span: imp.pathSpan,
+        hint: "flatten the chain of imports: each level is a workflow compiled inside the one above",
+      });
+      continue;
+    }
     if (!result) {
       const text = read(path);
       if (text === undefined) {
@@ -273,7 +293,8 @@ function resolveImports(
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {
       findings.push({
-        code: errors.some((d) => d.code === "AEG506") ? "AEG506" : "AEG507",
+        code:
+          (["AEG506", "AEG509"] as const).find((c) => errors.some((d) => d.code === c)) ?? "AEG507",
         message: `imported workflow '${imp.alias.name}' has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]!.message}`,
         file,
         span: imp.pathSpan,

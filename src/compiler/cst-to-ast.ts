@@ -57,6 +57,13 @@ function tokens(n: CstNode | undefined, name: string): IToken[] {
   );
 }
 
+/** A node's first child list and its name (cheaper than Object.entries on CST children). */
+function firstChild(n: CstNode): [string, CstElement[]] | [] {
+  const children = n.children as Children;
+  for (const key in children) return [key, children[key] ?? []];
+  return [];
+}
+
 export function tokenSpan(t: IToken): Span {
   return { start: t.startOffset, end: t.startOffset + t.image.length };
 }
@@ -125,7 +132,7 @@ export class AstBuilder {
     const title = this.template(node(n, "template"));
     if (title) wf.title = title;
     for (const item of nodes(n, "workflowItem")) {
-      const [kind, child] = Object.entries(item.children as Children)[0] ?? [];
+      const [kind, child] = firstChild(item);
       const c = child?.[0];
       if (!kind || !c || isToken(c)) continue;
       switch (kind) {
@@ -314,8 +321,7 @@ export class AstBuilder {
 
   private stateKind(n: CstNode, state: StateDecl): void {
     state.kindSpan = nodeSpan(n);
-    const children = n.children as Children;
-    const [key, list] = Object.entries(children)[0] ?? [];
+    const [key, list] = firstChild(n);
     const c = list?.[0];
     if (!key || !c) return;
     const sub = isToken(c) ? undefined : c;
@@ -434,7 +440,7 @@ export class AstBuilder {
 
   private statement(n: CstNode): StateStatement | undefined {
     const span = nodeSpan(n);
-    const first = Object.keys(n.children)[0];
+    const first = firstChild(n)[0];
     const tpl = () => this.template(node(n, "template"));
     const val = () => this.value(node(n, "value"));
     const obj = () => this.object(node(n, "object"));
@@ -544,10 +550,11 @@ export class AstBuilder {
     build: (c: CstNode) => Expr | undefined,
   ): Expr | undefined {
     const operands = nodes(n, subName);
+    let result = operands[0] ? build(operands[0]) : undefined;
+    if (operands.length < 2) return result;
     const operators = ops
       .flatMap((o) => tokens(n, o))
       .sort((a, b) => a.startOffset - b.startOffset);
-    let result = operands[0] ? build(operands[0]) : undefined;
     for (let i = 1; i < operands.length && result; i++) {
       const right = build(operands[i]!);
       const op = operators[i - 1];

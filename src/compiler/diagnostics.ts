@@ -85,6 +85,12 @@ export const catalogue = {
     severity: "error",
     summary: "A state lacks something its kind requires.",
   },
+  AEG112: {
+    rule: "nesting-too-deep",
+    severity: "error",
+    summary:
+      "Brackets, operators or template blocks nested too deeply to be read at a bounded cost.",
+  },
   // --- structure
   AEG201: {
     rule: "unknown-state",
@@ -245,6 +251,11 @@ export const catalogue = {
     rule: "unused-import",
     severity: "warning",
     summary: "An imported workflow is used by no state.",
+  },
+  AEG509: {
+    rule: "import-chain-too-deep",
+    severity: "error",
+    summary: "Imports that import others more levels deep than the compiler follows.",
   },
   // --- security
   AEG601: {

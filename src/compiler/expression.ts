@@ -21,6 +21,8 @@ export const precedence: Record<string, number> = {
 };
 
 export function pathText(segments: readonly PathSegment[]): string {
+  const only = segments.length === 1 ? segments[0]! : undefined;
+  if (only && !("index" in only)) return only.name; // the common case, without allocating
   return segments
     .map((s, i) => ("index" in s ? `[${s.index}]` : i === 0 ? s.name : `.${s.name}`))
     .join("");

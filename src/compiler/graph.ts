@@ -210,9 +210,15 @@ export interface GraphDocument {
   subworkflows: Record<string, GraphDocument>;
 }
 
-/** Canonical JSON (sorted keys, positions removed), the input of the content hash. */
+/**
+ * Canonical JSON (sorted keys, positions removed), the input of the content hash. Written in
+ * one pass, without building a stripped copy first: the hash of a large graph is on the
+ * compiler's hot path. It is exactly `JSON.stringify` of that copy (see `writeCanonical`).
+ */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(strip(value));
+  const out = { text: "" };
+  writeCanonical(value, out);
+  return out.text;
 }
 
 function isSpan(v: unknown): boolean {
@@ -224,37 +230,92 @@ function isSpan(v: unknown): boolean {
   );
 }
 
-/**
- * Removes what locates things in source files (spans, templates' offset maps), which does
- * not change what a workflow means. Recognised by shape, so that user data (a context key
- * called `span`, an agent called `default`) is never mistaken for positions.
- */
-function strip(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(strip);
-  if (value && typeof value === "object") {
-    const o = value as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(o).sort()) {
-      const v = o[key];
-      if (v === undefined) continue;
-      if ((key === "span" || key === "nameSpan" || key === "targetSpan") && isSpan(v)) continue;
-      if (key === "map" && Array.isArray(v) && typeof o.text === "string") continue;
-      out[key] = strip(v);
-    }
-    return out;
-  }
-  return value;
+/** What JSON.stringify leaves out of an object, and writes as null in an array. */
+function unwritable(v: unknown): boolean {
+  return v === undefined || typeof v === "function" || typeof v === "symbol";
 }
 
+const arrayIndex = /^(?:0|[1-9]\d{0,9})$/;
+function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  return c >= 48 && c <= 57 && arrayIndex.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * Appends the canonical JSON of `value` to `out.text`. It removes what locates things in
+ * source files (spans, templates' offset maps), which does not change what a workflow
+ * means; recognised by shape, so that user data (a context key called `span`, an agent
+ * called `default`) is never mistaken for positions. Object keys are sorted, except that,
+ * as in the JSON of any object, array-index keys come first in numeric order; `__proto__`
+ * keys are left out (they never reached the JSON of earlier versions, and the hash of a
+ * workflow must not change between versions).
+ */
+function writeCanonical(value: unknown, out: { text: string }): void {
+  if (Array.isArray(value)) {
+    out.text += "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.text += ",";
+      const v = value[i];
+      if (unwritable(v)) out.text += "null";
+      else writeCanonical(v, out);
+    }
+    out.text += "]";
+    return;
+  }
+  if (!value || typeof value !== "object") {
+    out.text += JSON.stringify(value);
+    return;
+  }
+  const o = value as Record<string, unknown>;
+  let keys = Object.keys(o);
+  // JSON lists array-index keys first, by number (Object.keys too: only its first key can
+  // tell whether there are any); then the others, sorted.
+  keys =
+    keys.length > 0 && isArrayIndex(keys[0]!)
+      ? [...keys.filter(isArrayIndex), ...keys.filter((k) => !isArrayIndex(k)).sort()]
+      : keys.sort();
+  out.text += "{";
+  let first = true;
+  for (const key of keys) {
+    const v = o[key];
+    if (unwritable(v) || key === "__proto__") continue;
+    if ((key === "span" || key === "nameSpan" || key === "targetSpan") && isSpan(v)) continue;
+    if (key === "map" && Array.isArray(v) && typeof o.text === "string") continue;
+    if (!first) out.text += ",";
+    first = false;
+    out.text += `${JSON.stringify(key)}:`;
+    writeCanonical(v, out);
+  }
+  out.text += "}";
+}
+
+/** A shallow copy of attributes; undefined when there are none (as graphology exports). */
+function copyAttributes<T extends object>(attributes: T): T | undefined {
+  for (const _ in attributes) return { ...attributes };
+  return undefined;
+}
+
+/**
+ * The graph as graphology exports it, with edge keys named by source and order so that
+ * equal graphs export equally. One pass over nodes and edges: no intermediate copies.
+ */
 function serialize(graph: WorkflowGraph): GraphDocument["graph"] {
-  const exported = graph.export();
-  // Edge keys are generated; name them by source and order so equal graphs export equally.
+  const nodes: NonNullable<GraphDocument["graph"]["nodes"]> = [];
+  graph.forEachNode((key, attributes) => {
+    const copy = copyAttributes(attributes);
+    nodes.push(copy ? { key, attributes: copy } : { key });
+  });
+  const edges: NonNullable<GraphDocument["graph"]["edges"]> = [];
+  graph.forEachEdge((_key, attributes, source, target) => {
+    const copy = copyAttributes(attributes);
+    const key = `${source}#${copy?.order ?? 0}`;
+    edges.push(copy ? { key, source, target, attributes: copy } : { key, source, target });
+  });
   return {
-    ...exported,
-    edges: (exported.edges ?? []).map((e) => ({
-      ...e,
-      key: `${e.source}#${e.attributes?.order ?? 0}`,
-    })),
+    options: { type: graph.type, multi: graph.multi, allowSelfLoops: graph.allowSelfLoops },
+    attributes: graph.getAttributes(),
+    nodes,
+    edges,
   };
 }
 

@@ -210,7 +210,16 @@ export const keywords: readonly string[] = keywordTokens.map((t) =>
   (t.PATTERN as RegExp).source.replace(/\(\?!.*$/, ""),
 );
 
-export const aegisLexer = new Lexer(allTokens, {
-  positionTracking: "full",
-  ensureOptimizations: true,
-});
+/**
+ * The lexer. Chevrotain's validations of the token definitions are design-time checks,
+ * costly at start-up: skipped here, and run by the grammar tests (`validate`).
+ */
+export function createLexer(validate = false): Lexer {
+  return new Lexer(allTokens, {
+    positionTracking: "full",
+    ensureOptimizations: true,
+    skipValidations: !validate,
+  });
+}
+
+export const aegisLexer = createLexer();

@@ -83,6 +83,18 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
   final: ["output"],
 };
 
+/** What each kind of state permits; a final state also what `final` permits. */
+const permittedSets = new Map<string, ReadonlySet<StatementKind>>();
+function permittedIn(kind: StateNode["kind"], final: boolean): ReadonlySet<StatementKind> {
+  const key = final ? `final ${kind}` : kind;
+  let set = permittedSets.get(key);
+  if (!set) {
+    set = new Set([...allowed[kind], ...(final ? allowed.final : [])]);
+    permittedSets.set(key, set);
+  }
+  return set;
+}
+
 const limitKeys: Record<string, { key: keyof Limits; type: "count" | "duration" | "number" }> = {
   transitions: { key: "transitions", type: "count" },
   visits: { key: "visits", type: "count" },
@@ -489,8 +501,7 @@ export class Lowering {
       nameSpan: this.at(decl.name.span),
     };
     if (decl.final) node.final = decl.final.outcome;
-    const permitted = new Set<StatementKind>(allowed[decl.kind]);
-    if (decl.final) for (const k of allowed.final) permitted.add(k);
+    const permitted = permittedIn(decl.kind, !!decl.final);
     const seen = new Map<string, Span>();
     const check = (kind: StatementKind, span: Span, repeatable = false): boolean => {
       if (!permitted.has(kind)) {

@@ -48,6 +48,16 @@ export function parse(text: string, file: string): ParseResult {
         : 'close the string with " on the same line, or use """ for text over several lines',
     });
   }
+  const empty: SourceFileAst = { imports: [], span: { start: 0, end: text.length } };
+  const comments = lexed.groups.comments ?? [];
+  // The parser and every pass after it recurse: refuse what would exhaust the stack.
+  const nesting = measureNesting(lexed.tokens);
+  if (nesting.deepest) {
+    findings.push(
+      tooDeep(tokenSpan(nesting.deepest), file, `nesting deeper than ${MAX_NESTING} levels`),
+    );
+    return { ast: empty, findings, comments };
+  }
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.file();
@@ -55,6 +65,12 @@ export function parse(text: string, file: string): ParseResult {
   const builder = new AstBuilder();
   const ast = builder.file(cst);
   for (const problem of builder.problems) findings.push({ ...problem, file });
+  const deep = nesting.operators > MAX_NESTING ? deepestNode(ast) : undefined;
+  if (deep) {
+    const message = `an expression deeper than ${MAX_TREE_DEPTH} levels (too many operators in a row)`;
+    findings.push(tooDeep(deep, file, message));
+    return { ast: empty, findings, comments };
+  }
 
   if (!ast.workflow && findings.length === 0) {
     findings.push({
@@ -65,7 +81,90 @@ export function parse(text: string, file: string): ParseResult {
       hint: "add `workflow NAME { … }`",
     });
   }
-  return { ast, findings, comments: lexed.groups.comments ?? [] };
+  return { ast, findings, comments };
+}
+
+/** Brackets and prefix operators (`not`, `-`) nested deeper than this are refused. */
+export const MAX_NESTING = 64;
+/**
+ * Depth of the tree (expressions, values) beyond which it is refused: a left-deep chain of
+ * `a + a + …` nests one level per operator. Far below what the recursive passes can take.
+ */
+export const MAX_TREE_DEPTH = 320;
+
+function tooDeep(span: Span, file: string, message: string): Finding {
+  return {
+    code: "AEG112",
+    message,
+    file,
+    span,
+    hint: "split it up: name the parts as inputs, context values or separate states",
+  };
+}
+
+const openers = new Set(["LParen", "LBracket", "LBrace"]);
+const closers = new Set(["RParen", "RBracket", "RBrace"]);
+const prefixes = new Set(["Not", "Minus"]);
+
+/**
+ * How deeply the tokens nest, without parsing: each open bracket is a level, and so is each
+ * prefix operator until the operand after it (`not (not x)` is 3 levels). Also counts the
+ * operators, each of which may deepen the tree by one level.
+ */
+function measureNesting(tokens: readonly IToken[]): { deepest?: IToken; operators: number } {
+  // Prefix operators pending at each open bracket; `depth` is brackets plus all of them.
+  const pending: number[] = [0];
+  let depth = 0;
+  let operators = 0;
+  for (const t of tokens) {
+    const name = t.tokenType.name;
+    if (prefixes.has(name)) {
+      pending[pending.length - 1]!++;
+      depth++;
+      operators++;
+    } else if (openers.has(name)) {
+      pending.push(0);
+      depth++;
+    } else {
+      if (closers.has(name) && pending.length > 1) depth -= 1 + pending.pop()!;
+      depth -= pending[pending.length - 1]!;
+      pending[pending.length - 1] = 0;
+      if (binaryOperators.has(name)) operators++;
+    }
+    if (depth > MAX_NESTING) return { deepest: t, operators };
+  }
+  return { operators };
+}
+
+const binaryOperators = new Set([
+  ...["Or", "And", "EqEq", "NotEq", "LessEq", "GreaterEq", "Less", "Greater"],
+  ...["Contains", "Matches", "In", "Between", "Plus", "Star", "Slash"],
+]);
+
+/**
+ * The span of the first node nested deeper than MAX_TREE_DEPTH objects, walking with a
+ * stack of its own (a recursive walk would overflow on exactly the trees it looks for).
+ */
+function deepestNode(root: object): Span | undefined {
+  const stack: [unknown, number, Span | undefined][] = [[root, 0, undefined]];
+  while (stack.length > 0) {
+    const [value, depth, outer] = stack.pop()!;
+    if (!value || typeof value !== "object") continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], depth, outer]);
+      continue;
+    }
+    const span = (value as { span?: Span }).span ?? outer;
+    if (depth > MAX_TREE_DEPTH) return span ?? { start: 0, end: 0 };
+    // Children pushed last first, so the walk goes down the left of a left-deep chain and
+    // the node it stops at starts where the expression starts.
+    const children = Object.entries(value);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const [key, child] = children[i]!;
+      if (key !== "span" && key !== "map") stack.push([child, depth + 1, span]);
+    }
+  }
+  return undefined;
 }
 
 function describe(t: IToken): string {
@@ -166,6 +265,8 @@ export function parseExpression(text: string, offset: number): { expr?: Expr; er
   const lexed = aegisLexer.tokenize(text);
   if (lexed.errors.length > 0)
     return { error: `unexpected character ${JSON.stringify(text[lexed.errors[0]!.offset])}` };
+  const nesting = measureNesting(lexed.tokens);
+  if (nesting.deepest) return { error: `the expression nests deeper than ${MAX_NESTING} levels` };
   const parser = getParser();
   parser.input = lexed.tokens;
   const cst = parser.expression();
@@ -188,6 +289,8 @@ export function parseExpression(text: string, offset: number): { expr?: Expr; er
   const expr = builder.expression(cst);
   if (!expr || builder.problems.length > 0)
     return { error: builder.problems[0]?.message ?? "not an expression" };
+  if (nesting.operators > MAX_NESTING && deepestNode(expr))
+    return { error: `the expression nests deeper than ${MAX_TREE_DEPTH} levels` };
   return { expr: shift(expr, offset) };
 }
 

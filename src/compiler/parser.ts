@@ -4,8 +4,17 @@ import { CstParser } from "chevrotain";
 import * as T from "./lexer.ts";
 
 export class AegisParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, nodeLocationTracking: "full", maxLookahead: 3 });
+  /**
+   * Chevrotain's grammar validations are design-time checks, costly at start-up: skipped
+   * unless `validate` (the grammar tests validate).
+   */
+  constructor(validate = false) {
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      nodeLocationTracking: "full",
+      maxLookahead: 3,
+      skipValidations: !validate,
+    });
     this.performSelfAnalysis();
   }
 

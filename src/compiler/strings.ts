@@ -147,11 +147,16 @@ function compressMap(map: number[]): number[] {
 export function templateOffset(template: Pick<Template, "map" | "span">, index: number): number {
   const map = template.map;
   if (map.length === 0) return template.span.start + 1;
-  let chosen = 0;
-  for (let k = 0; k < map.length; k += 2) {
-    if (map[k]! <= index) chosen = k;
-    else break;
+  // The run holding `index`: the last whose first index is <= it (binary search: a long
+  // template has many runs, and every reference in it is located).
+  let low = 0;
+  let high = map.length / 2 - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (map[2 * mid]! <= index) low = mid;
+    else high = mid - 1;
   }
+  const chosen = 2 * low;
   return map[chosen + 1]! + (index - map[chosen]!);
 }
 

@@ -2,6 +2,7 @@
 // scope, type and security checks all work from this list.
 import Handlebars from "handlebars";
 import type { Span } from "./ast.ts";
+import type { Code } from "./diagnostics.ts";
 import type { TemplateRef } from "./graph.ts";
 import { templateOffset } from "./strings.ts";
 
@@ -32,7 +33,8 @@ export interface TemplateHelperUse {
 export interface TemplateAnalysis {
   references: TemplateReference[];
   helpers: TemplateHelperUse[];
-  error?: { message: string; span: Span };
+  /** Why the template cannot be read; the code defaults to AEG103 (template syntax). */
+  error?: { message: string; span: Span; code?: Code };
 }
 
 const cache = new WeakMap<TemplateRef, TemplateAnalysis>();
@@ -62,6 +64,16 @@ function analyze(template: TemplateRef): TemplateAnalysis {
       end: templateOffset(template, Math.max(index(loc.end) - 1, index(loc.start))) + 1,
     };
   };
+  const tooDeep = deepestNesting(template.text);
+  if (tooDeep !== undefined) {
+    const offset = templateOffset(template, tooDeep);
+    result.error = {
+      message: `blocks or sub-expressions nested deeper than ${MAX_TEMPLATE_NESTING} levels`,
+      span: { start: offset, end: offset + 1 },
+      code: "AEG112",
+    };
+    return result;
+  }
   let program: hbs.AST.Program;
   try {
     program = Handlebars.parseWithoutProcessing(template.text);
@@ -72,7 +84,12 @@ function analyze(template: TemplateRef): TemplateAnalysis {
       template.text,
       lineStarts,
     );
-    const offset = templateOffset(template, Math.min(index, template.text.length));
+    // An error at the end of the text is reported on its last character: one past it may
+    // be past the end of the file (a YAML plain scalar that ends it).
+    const offset = Math.min(
+      templateOffset(template, Math.min(index, template.text.length)),
+      Math.max(template.span.start, template.span.end - 1),
+    );
     const firstLine =
       message.split("\n").find((l) => l.startsWith("Expecting")) ??
       message.split("\n")[0] ??
@@ -212,4 +229,42 @@ function handlebarsErrorIndex(
     if (index >= (lineStarts[line - 1] ?? 0)) break;
   }
   return best >= 0 ? best : (lineStarts[line - 1] ?? 0);
+}
+
+/** Blocks, chained `else`s and sub-expressions nested deeper than this are refused. */
+export const MAX_TEMPLATE_NESTING = 64;
+
+/**
+ * Where a template first nests deeper than MAX_TEMPLATE_NESTING, found without parsing:
+ * Handlebars takes quadratic time in the nesting depth, and walking its tree recurses.
+ * Each `{{#…}}` / `{{^…}}` block is a level, each chained `{{else …}}` one more until the
+ * block closes, each `(` of a sub-expression one more inside its mustache.
+ */
+function deepestNesting(text: string): number | undefined {
+  const chained: number[] = [];
+  let depth = 0;
+  for (let i = text.indexOf("{{"); i >= 0; i = text.indexOf("{{", i)) {
+    let j = i + 2;
+    while (text[j] === "{" || text[j] === "~") j++;
+    const close = text.indexOf("}}", j);
+    const end = close < 0 ? text.length : close;
+    const body = text.slice(j, end);
+    if (body.startsWith("#") || (body.startsWith("^") && !/^\^\s*~?$/.test(body))) {
+      chained.push(0);
+      depth++;
+    } else if (body.startsWith("/")) {
+      if (chained.length > 0) depth -= 1 + chained.pop()!;
+    } else if (/^else\s+[^\s~]/.test(body) && chained.length > 0) {
+      chained[chained.length - 1]!++;
+      depth++;
+    }
+    if (depth > MAX_TEMPLATE_NESTING) return i;
+    let parens = depth;
+    for (let k = j; k < end; k++) {
+      if (text[k] === "(" && ++parens > MAX_TEMPLATE_NESTING) return k;
+      if (text[k] === ")") parens--;
+    }
+    i = end;
+  }
+  return undefined;
 }

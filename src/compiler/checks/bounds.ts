@@ -2,80 +2,32 @@
 // state of the cycle, a loop cap, or the workflow's transition limit) and must have an
 // exit. Then the worst-case number of agent calls and wall time, checked against budgets.
 import { formatDuration } from "../expression.ts";
-import type { StateNode, WorkflowGraph } from "../graph.ts";
-import type { Check, CheckContext } from "./context.ts";
+import type { Limits, StateNode } from "../graph.ts";
+import { type Check, type CheckContext, type GraphFacts, tarjan } from "./context.ts";
 
-/** Strongly connected components that contain a cycle (size > 1, or a self-loop). */
-export function cyclicComponents(graph: WorkflowGraph, within?: Set<string>): string[][] {
-  return stronglyConnected(graph, within).filter(
-    (c) => c.length > 1 || graph.outNeighbors(c[0]!).includes(c[0]!),
-  );
-}
-
-/** All strongly connected components (Tarjan), sinks of the condensation first. */
-export function stronglyConnected(graph: WorkflowGraph, within?: Set<string>): string[][] {
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const onStack = new Set<string>();
-  const stack: string[] = [];
-  const components: string[][] = [];
-  let counter = 0;
-  const nodes = within ? [...within] : graph.nodes();
-  const neighbors = (s: string) => graph.outNeighbors(s).filter((t) => !within || within.has(t));
-  for (const root of nodes) {
-    if (index.has(root)) continue;
-    const work: [string, string[]][] = [];
-    const open = (s: string) => {
-      index.set(s, counter);
-      low.set(s, counter++);
-      stack.push(s);
-      onStack.add(s);
-      work.push([s, neighbors(s)]);
-    };
-    open(root);
-    while (work.length) {
-      const top = work[work.length - 1]!;
-      const [s, pending] = top;
-      const next = pending.pop();
-      if (next !== undefined) {
-        if (!index.has(next)) open(next);
-        else if (onStack.has(next)) low.set(s, Math.min(low.get(s)!, index.get(next)!));
-        continue;
-      }
-      work.pop();
-      const parent = work[work.length - 1];
-      if (parent) low.set(parent[0], Math.min(low.get(parent[0])!, low.get(s)!));
-      if (low.get(s) === index.get(s)) {
-        const component: string[] = [];
-        let x: string;
-        do {
-          x = stack.pop()!;
-          onStack.delete(x);
-          component.push(x);
-        } while (x !== s);
-        components.push(component.reverse());
-      }
-    }
-  }
-  return components;
+/** Strongly connected components of the states `within` lists (as names), sinks first. */
+function componentsWithin(facts: GraphFacts, within: readonly number[]): number[][] {
+  const member = new Uint8Array(facts.states.length);
+  for (const s of within) member[s] = 1;
+  return tarjan(facts.successors, within, (s) => member[s] === 1);
 }
 
 /** A cycle through the component, as a list of states ending where it started. */
-function cyclePath(graph: WorkflowGraph, component: string[]): string[] {
+function cyclePath(facts: GraphFacts, component: readonly number[]): string[] {
   const members = new Set(component);
   const first = component[0]!;
-  const previous = new Map<string, string>();
+  const previous = new Map<number, number>();
   const queue = [first];
   const seen = new Set([first]);
-  while (queue.length) {
-    const s = queue.shift()!;
-    for (const t of graph.outNeighbors(s)) {
+  for (let head = 0; head < queue.length; head++) {
+    const s = queue[head]!;
+    for (const t of facts.successors[s]!) {
       if (!members.has(t)) continue;
       if (t === first) {
-        const path = [first];
-        for (let x: string | undefined = s; x !== undefined && x !== first; x = previous.get(x))
-          path.splice(1, 0, x);
-        return [...path, first];
+        const back: number[] = [];
+        for (let x: number | undefined = s; x !== undefined && x !== first; x = previous.get(x))
+          back.push(x);
+        return [first, ...back.reverse(), first].map((i) => facts.states[i]!);
       }
       if (!seen.has(t)) {
         seen.add(t);
@@ -84,23 +36,22 @@ function cyclePath(graph: WorkflowGraph, component: string[]): string[] {
       }
     }
   }
-  return [...component, first];
+  return [...component, first].map((i) => facts.states[i]!);
 }
 
-function visitLimit(node: StateNode, graph: WorkflowGraph): number | undefined {
-  return node.visits ?? graph.getAttribute("limits").visits;
+function visitLimit(node: StateNode, limits: Limits): number | undefined {
+  return node.visits ?? limits.visits;
 }
 
 export const checkBounds: Check = (ctx) => {
-  const { graph } = ctx;
+  const { graph, facts } = ctx;
   const limits = graph.getAttribute("limits");
-  const reachable = ctx.facts.reachable;
-  for (const component of cyclicComponents(graph, reachable)) {
+  for (const component of facts.reachableComponents) {
+    if (!facts.isCyclic(component)) continue;
     const members = new Set(component);
-    const path = cyclePath(graph, component);
-    const pathText = path.join(" → ");
-    const first = graph.getNodeAttributes(component[0]!);
-    const exits = component.some((s) => graph.outNeighbors(s).some((t) => !members.has(t)));
+    const pathText = cyclePath(facts, component).join(" → ");
+    const first = facts.nodes[component[0]!]!;
+    const exits = component.some((s) => facts.successors[s]!.some((t) => !members.has(t)));
     if (!exits) {
       ctx.report({
         code: "AEG302",
@@ -108,7 +59,7 @@ export const checkBounds: Check = (ctx) => {
         span: first.nameSpan,
         related: component.slice(1).map((s) => ({
           file: first.span.file,
-          span: graph.getNodeAttribute(s, "nameSpan"),
+          span: facts.nodes[s]!.nameSpan,
           message: "part of the cycle",
         })),
         hint: "add a transition out of the cycle, e.g. `on failure -> FAILED`",
@@ -116,19 +67,17 @@ export const checkBounds: Check = (ctx) => {
       continue;
     }
     // Bounded if removing the states with a visit limit leaves no cycle in the component.
-    const unlimited = new Set(
-      component.filter((s) => visitLimit(graph.getNodeAttributes(s), graph) === undefined),
-    );
-    const free = cyclicComponents(graph, unlimited);
+    const unlimited = component.filter((s) => visitLimit(facts.nodes[s]!, limits) === undefined);
+    const free = componentsWithin(facts, unlimited).filter((c) => facts.isCyclic(c));
     if (free.length > 0 && limits.transitions === undefined) {
-      const freePath = cyclePath(graph, free[0]!).join(" → ");
+      const freePath = cyclePath(facts, free[0]!).join(" → ");
       ctx.report({
         code: "AEG301",
         message: `cycle ${freePath} is unbounded: no state on it has a visit limit and the workflow has no transition limit`,
-        span: graph.getNodeAttribute(free[0]![0]!, "nameSpan"),
+        span: facts.nodes[free[0]![0]!]!.nameSpan,
         related: free[0]!.slice(1).map((s) => ({
           file: first.span.file,
-          span: graph.getNodeAttribute(s, "nameSpan"),
+          span: facts.nodes[s]!.nameSpan,
           message: "part of the cycle",
         })),
         hint: `add \`visits N\` to one of its states, or \`limits { transitions: N }\` to the workflow`,
@@ -192,63 +141,61 @@ function timePerVisit(node: StateNode, children: Children): number | undefined {
   return attempts * perAttempt + backoff;
 }
 
-/** Upper bounds on how often each reachable state runs (undefined: unbounded). */
-export function visitBounds(
-  graph: WorkflowGraph,
-  reachable: Set<string>,
-): Map<string, number | undefined> {
-  const limits = graph.getAttribute("limits");
+/** Upper bounds on how often each reachable state runs, by state index (undefined: unbounded). */
+export function visitBounds(facts: GraphFacts): (number | undefined)[] {
+  const limits = facts.graph.getAttribute("limits");
   const cap = limits.transitions === undefined ? undefined : limits.transitions + 1;
-  const bounds = new Map<string, number | undefined>();
-  const inCycle = new Set(cyclicComponents(graph, reachable).flat());
+  const bounds: (number | undefined)[] = [];
+  const inCycle = new Uint8Array(facts.states.length);
+  for (const c of facts.reachableComponents)
+    if (facts.isCyclic(c)) for (const s of c) inCycle[s] = 1;
+  const reachable = facts.reachableStates;
   for (const s of reachable) {
-    const own = visitLimit(graph.getNodeAttributes(s), graph);
-    const base = inCycle.has(s) ? own : 1;
-    bounds.set(s, base === undefined ? cap : cap === undefined ? base : Math.min(base, cap));
+    const own = visitLimit(facts.nodes[s]!, limits);
+    const base = inCycle[s] ? own : 1;
+    bounds[s] = base === undefined ? cap : cap === undefined ? base : Math.min(base, cap);
   }
   // States on cycles without their own limit: visits ≤ sum of the visits of predecessors
   // (a predecessor's single run transitions once), when those are bounded and acyclic.
-  const unknown = [...reachable].filter(
-    (s) => inCycle.has(s) && visitLimit(graph.getNodeAttributes(s), graph) === undefined,
+  const unknown = reachable.filter(
+    (s) => inCycle[s] && visitLimit(facts.nodes[s]!, limits) === undefined,
   );
-  const unknownSet = new Set(unknown);
-  if (cyclicComponents(graph, unknownSet).length === 0) {
-    const ordered = topological(graph, unknownSet);
-    for (const s of ordered) {
+  if (!componentsWithin(facts, unknown).some((c) => facts.isCyclic(c))) {
+    const isReachable = new Uint8Array(facts.states.length);
+    for (const s of reachable) isReachable[s] = 1;
+    for (const s of topological(facts, unknown)) {
       let sum: number | undefined = 0;
-      for (const p of graph.inNeighbors(s)) {
-        if (!reachable.has(p)) continue;
-        const b = bounds.get(p);
+      for (const p of facts.predecessors[s]!) {
+        if (!isReachable[p]) continue;
+        const b = bounds[p];
         sum = b === undefined || sum === undefined ? undefined : sum + b;
       }
-      const current = bounds.get(s);
-      bounds.set(
-        s,
-        sum === undefined ? current : current === undefined ? sum : Math.min(sum, current),
-      );
+      const current = bounds[s];
+      bounds[s] =
+        sum === undefined ? current : current === undefined ? sum : Math.min(sum, current);
     }
   }
   return bounds;
 }
 
-function topological(graph: WorkflowGraph, subset: Set<string>): string[] {
-  const indegree = new Map<string, number>();
-  for (const s of subset) indegree.set(s, graph.inNeighbors(s).filter((p) => subset.has(p)).length);
-  const queue = [...subset].filter((s) => indegree.get(s) === 0);
-  const out: string[] = [];
-  while (queue.length) {
-    const s = queue.shift()!;
-    out.push(s);
-    for (const t of graph.outNeighbors(s)) {
-      if (!subset.has(t)) continue;
-      indegree.set(t, indegree.get(t)! - 1);
-      if (indegree.get(t) === 0) queue.push(t);
+/** The states of `subset` in topological order of the edges between them (Kahn). */
+function topological(facts: GraphFacts, subset: readonly number[]): number[] {
+  const member = new Uint8Array(facts.states.length);
+  for (const s of subset) member[s] = 1;
+  const indegree = new Int32Array(facts.states.length);
+  for (const s of subset)
+    for (const p of facts.predecessors[s]!) if (member[p]) indegree[s] = indegree[s]! + 1;
+  const queue = subset.filter((s) => indegree[s] === 0);
+  for (let head = 0; head < queue.length; head++) {
+    for (const t of facts.successors[queue[head]!]!) {
+      if (!member[t]) continue;
+      indegree[t] = indegree[t]! - 1;
+      if (indegree[t] === 0) queue.push(t);
     }
   }
-  return out;
+  return queue;
 }
 
-/** Worst cases of a workflow; `children` gives those of the workflows it calls, by alias. */
 /**
  * Worst cases of a workflow; `children` gives those of the workflows it calls, by alias.
  * A run follows one path through the condensation of the graph (its strongly connected
@@ -256,20 +203,18 @@ function topological(graph: WorkflowGraph, subset: Set<string>): string[] {
  * a component costs the sum over its states of visits × cost per visit. The transition
  * limit caps the total number of visits too.
  */
-export function worstCase(
-  graph: WorkflowGraph,
-  reachable: Set<string>,
-  children: Children = new Map(),
-): WorstCase {
-  const bounds = visitBounds(graph, reachable);
-  const limits = graph.getAttribute("limits");
+export function worstCase(facts: GraphFacts, children: Children = new Map()): WorstCase {
+  const bounds = visitBounds(facts);
+  const limits = facts.graph.getAttribute("limits");
   const reasons: string[] = [];
-  const stateCost = new Map<string, { calls?: number; time?: number }>();
+  const callCost: (number | undefined)[] = [];
+  const timeCost: (number | undefined)[] = [];
   let maxCallsPerVisit: number | undefined = 0;
   let maxTimePerVisit: number | undefined = 0;
-  for (const s of reachable) {
-    const node = graph.getNodeAttributes(s);
-    const visits = bounds.get(s);
+  for (const i of facts.reachableStates) {
+    const s = facts.states[i]!;
+    const node = facts.nodes[i]!;
+    const visits = bounds[i];
     const c = callsPerVisit(node, children);
     const t = timePerVisit(node, children);
     if (c === undefined) {
@@ -289,13 +234,10 @@ export function worstCase(
       c === undefined || maxCallsPerVisit === undefined ? undefined : Math.max(maxCallsPerVisit, c);
     maxTimePerVisit =
       t === undefined || maxTimePerVisit === undefined ? undefined : Math.max(maxTimePerVisit, t);
-    const cost: { calls?: number; time?: number } = {};
-    if (c !== undefined && (visits !== undefined || c === 0)) cost.calls = c * (visits ?? 0);
-    if (t !== undefined && (visits !== undefined || t === 0)) cost.time = t * (visits ?? 0);
-    stateCost.set(s, cost);
+    if (c !== undefined && (visits !== undefined || c === 0)) callCost[i] = c * (visits ?? 0);
+    if (t !== undefined && (visits !== undefined || t === 0)) timeCost[i] = t * (visits ?? 0);
   }
-  const calls = costliestPath(graph, reachable, (s) => stateCost.get(s)?.calls);
-  const time = costliestPath(graph, reachable, (s) => stateCost.get(s)?.time);
+  const [calls, time] = costliestPaths(facts, [callCost, timeCost]);
   const totalVisits = limits.transitions === undefined ? undefined : limits.transitions + 1;
   const cap = (value: number | undefined, perVisit: number | undefined) =>
     totalVisits === undefined || perVisit === undefined
@@ -309,39 +251,43 @@ export function worstCase(
   return result;
 }
 
-/** The largest sum of costs along a path of components from the start; undefined if unknown. */
-function costliestPath(
-  graph: WorkflowGraph,
-  reachable: Set<string>,
-  cost: (state: string) => number | undefined,
-): number | undefined {
-  const components = stronglyConnected(graph, reachable);
-  const componentOf = new Map<string, number>();
+/**
+ * For each cost (by state index), the largest sum of costs along a path of components from
+ * the start; undefined if unknown.
+ */
+function costliestPaths(
+  facts: GraphFacts,
+  costs: readonly (readonly (number | undefined)[])[],
+): (number | undefined)[] {
+  const components = facts.reachableComponents;
+  const componentOf = new Int32Array(facts.states.length).fill(-1);
   components.forEach((c, i) => {
-    for (const s of c) componentOf.set(s, i);
+    for (const s of c) componentOf[s] = i;
   });
-  const best: (number | undefined)[] = [];
-  // Tarjan lists sinks first, so successors are computed before their predecessors.
-  components.forEach((component, i) => {
-    let own: number | undefined = 0;
-    for (const s of component) {
-      const c = cost(s);
-      own = own === undefined || c === undefined ? undefined : own + c;
-    }
-    let next: number | undefined = 0;
-    for (const s of component) {
-      for (const t of graph.outNeighbors(s)) {
-        const j = componentOf.get(t);
-        if (j === undefined || j === i) continue;
-        const b = best[j];
-        next = next === undefined || b === undefined ? undefined : Math.max(next, b);
+  return costs.map((cost) => {
+    const best: (number | undefined)[] = [];
+    // Tarjan lists sinks first, so successors are computed before their predecessors.
+    components.forEach((component, i) => {
+      let own: number | undefined = 0;
+      for (const s of component) {
+        const c = cost[s];
+        own = own === undefined || c === undefined ? undefined : own + c;
       }
-    }
-    best[i] = own === undefined || next === undefined ? undefined : own + next;
+      let next: number | undefined = 0;
+      for (const s of component) {
+        for (const t of facts.successors[s]!) {
+          const j = componentOf[t]!;
+          if (j === -1 || j === i) continue;
+          const b = best[j];
+          next = next === undefined || b === undefined ? undefined : Math.max(next, b);
+        }
+      }
+      best[i] = own === undefined || next === undefined ? undefined : own + next;
+    });
+    const start = facts.graph.getAttribute("start");
+    const root = start === undefined ? -1 : (componentOf[facts.indexOf.get(start) ?? -1] ?? -1);
+    return root === -1 ? 0 : best[root];
   });
-  const start = graph.getAttribute("start");
-  const root = start === undefined ? undefined : componentOf.get(start);
-  return root === undefined ? 0 : best[root];
 }
 
 function checkBudgets(ctx: CheckContext): void {
@@ -349,7 +295,7 @@ function checkBudgets(ctx: CheckContext): void {
   const limits = graph.getAttribute("limits");
   if (limits.agentCalls === undefined && limits.wallTimeMs === undefined) return;
   const children = new Map([...ctx.imports].map(([alias, i]) => [alias, i.worstCase]));
-  const worst = worstCase(graph, ctx.facts.reachable, children);
+  const worst = worstCase(ctx.facts, children);
   const span = ctx.ast.workflow?.limits?.span ?? graph.getAttribute("span");
   const reason = worst.reasons.slice(0, 3).join("; ");
   if (limits.agentCalls !== undefined) {

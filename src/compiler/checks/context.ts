@@ -1,13 +1,7 @@
 // What every check receives, and graph facts several checks share (computed once).
 import type { Expr, SourceFileAst } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
-import {
-  type StateNode,
-  type TemplateRef,
-  type TransitionEdge,
-  transitionsOf,
-  type WorkflowGraph,
-} from "../graph.ts";
+import type { StateNode, TemplateRef, TransitionEdge, WorkflowGraph } from "../graph.ts";
 import type { WorstCase } from "./bounds.ts";
 
 export interface CheckContext {
@@ -78,9 +72,10 @@ function isShellScript(argv: TemplateRef[], i: number): boolean {
   );
 }
 
-export function templateUses(graph: WorkflowGraph): TemplateUse[] {
+export function templateUses(facts: GraphFacts): TemplateUse[] {
   const uses: TemplateUse[] = [];
-  graph.forEachNode((state, node: StateNode) => {
+  facts.states.forEach((state, i) => {
+    const node = facts.nodes[i]!;
     const before = (template: TemplateRef | undefined, role: TemplateUse["role"]) => {
       if (template) uses.push({ state, template, moment: "before", role });
     };
@@ -109,7 +104,7 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
     if (node.handler?.prompt)
       uses.push({ state, template: node.handler.prompt, moment: "after", role: "handler" });
     if (node.output) uses.push({ state, template: node.output, moment: "after", role: "output" });
-    for (const { attributes } of transitionsOf(graph, state)) {
+    for (const { attributes } of facts.transitions[i]!) {
       if (attributes.feedback)
         uses.push({
           state,
@@ -120,20 +115,21 @@ export function templateUses(graph: WorkflowGraph): TemplateUse[] {
         });
     }
   });
-  const output = graph.getAttribute("output");
+  const output = facts.graph.getAttribute("output");
   const outputs =
     output === undefined ? [] : isTemplateRef(output) ? [output] : Object.values(output);
   for (const template of outputs) uses.push({ template, moment: "after", role: "output" });
   return uses;
 }
 
-export function expressionUses(graph: WorkflowGraph): ExpressionUse[] {
+export function expressionUses(facts: GraphFacts): ExpressionUse[] {
   const uses: ExpressionUse[] = [];
-  graph.forEachNode((state, node: StateNode) => {
+  facts.states.forEach((state, i) => {
+    const node = facts.nodes[i]!;
     if (node.foreach) uses.push({ state, expr: node.foreach.over, moment: "before", role: "over" });
     if (node.loop?.until)
       uses.push({ state, expr: node.loop.until, moment: "after", role: "until" });
-    for (const { attributes } of transitionsOf(graph, state)) {
+    for (const { attributes } of facts.transitions[i]!) {
       if (attributes.condition)
         uses.push({
           state,
@@ -147,41 +143,188 @@ export function expressionUses(graph: WorkflowGraph): ExpressionUse[] {
   return uses;
 }
 
-export class GraphFacts {
-  private reachableSet?: Set<string>;
-  private dominance?: Map<string, { enter: number; exit: number }>;
+export interface Transition {
+  key: string;
+  target: string;
+  attributes: TransitionEdge;
+}
 
-  private readonly graph: WorkflowGraph;
+/**
+ * Strongly connected components (Tarjan, iterative) of the states `roots` lists, over the
+ * edges between states `member` accepts; sinks of the condensation first. Roots are tried
+ * in the order given, and each state's successors from last to first.
+ */
+export function tarjan(
+  successors: readonly (readonly number[])[],
+  roots: Iterable<number>,
+  member: (state: number) => boolean,
+): number[][] {
+  const n = successors.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const onStack = new Uint8Array(n);
+  // Per open state: how many of its successors are still to be looked at.
+  const pending = new Int32Array(n);
+  const stack: number[] = [];
+  const work: number[] = [];
+  const components: number[][] = [];
+  let counter = 0;
+  const open = (s: number) => {
+    index[s] = counter;
+    low[s] = counter++;
+    stack.push(s);
+    onStack[s] = 1;
+    pending[s] = successors[s]!.length;
+    work.push(s);
+  };
+  for (const root of roots) {
+    if (index[root] !== -1) continue;
+    open(root);
+    while (work.length > 0) {
+      const s = work[work.length - 1]!;
+      if (pending[s]! > 0) {
+        const next = successors[s]![--pending[s]!]!;
+        if (!member(next)) continue;
+        if (index[next] === -1) open(next);
+        else if (onStack[next]) low[s] = Math.min(low[s]!, index[next]!);
+        continue;
+      }
+      work.pop();
+      if (work.length > 0) {
+        const parent = work[work.length - 1]!;
+        low[parent] = Math.min(low[parent]!, low[s]!);
+      }
+      if (low[s] === index[s]) {
+        const component: number[] = [];
+        let x: number;
+        do {
+          x = stack.pop()!;
+          onStack[x] = 0;
+          component.push(x);
+        } while (x !== s);
+        components.push(component.reverse());
+      }
+    }
+  }
+  return components;
+}
+
+/**
+ * Facts about the graph that several checks share, computed once per compile: the states
+ * as arrays indexed by position (graphology's iteration and attribute lookups are slow in
+ * hot loops), their transitions in declaration order, reachability, strongly connected
+ * components and dominators.
+ */
+export class GraphFacts {
+  readonly graph: WorkflowGraph;
+  /** State names, in graph order. */
+  readonly states: string[];
+  /** Each state's attributes, by index. */
+  readonly nodes: StateNode[];
+  readonly indexOf: Map<string, number>;
+  /** Distinct successors by index, in graphology's `outNeighbors` order. */
+  readonly successors: number[][];
+  /** Distinct predecessors by index, in graphology's `inNeighbors` order. */
+  readonly predecessors: number[][];
+  /** Outgoing transitions, in declaration order (as `transitionsOf`). */
+  readonly transitions: Transition[][];
+
+  private reachableSet?: Set<string>;
+  private reachableOrder?: number[];
+  private components?: number[][];
+  private dominance?: { enter: Int32Array; exit: Int32Array };
+  private templateUseList?: TemplateUse[];
+  private expressionUseList?: ExpressionUse[];
 
   constructor(graph: WorkflowGraph) {
     this.graph = graph;
+    const states: string[] = [];
+    const nodes: StateNode[] = [];
+    const indexOf = new Map<string, number>();
+    graph.forEachNode((state, node) => {
+      indexOf.set(state, states.length);
+      states.push(state);
+      nodes.push(node);
+    });
+    this.states = states;
+    this.nodes = nodes;
+    this.indexOf = indexOf;
+    this.transitions = states.map(() => []);
+    graph.forEachEdge((key, attributes, source, target) => {
+      this.transitions[indexOf.get(source)!]!.push({ key, target, attributes });
+    });
+    for (const list of this.transitions) {
+      if (list.length > 1) list.sort((a, b) => a.attributes.order - b.attributes.order);
+    }
+    const indices = (names: string[]) => names.map((t) => indexOf.get(t)!);
+    this.successors = states.map((s) => indices(graph.outNeighbors(s)));
+    this.predecessors = states.map((s) => indices(graph.inNeighbors(s)));
   }
 
   get start(): string | undefined {
     const start = this.graph.getAttribute("start");
-    return start && this.graph.hasNode(start) ? start : undefined;
+    return start && this.indexOf.has(start) ? start : undefined;
   }
 
-  /** States reachable from the start state. */
+  /** States reachable from the start state, in the order a depth-first search finds them. */
   get reachable(): Set<string> {
-    if (this.reachableSet) return this.reachableSet;
-    const seen = new Set<string>();
+    if (!this.reachableSet) this.findReachable();
+    return this.reachableSet!;
+  }
+
+  /** Indices of the reachable states, in the same order as `reachable`. */
+  get reachableStates(): readonly number[] {
+    if (!this.reachableOrder) this.findReachable();
+    return this.reachableOrder!;
+  }
+
+  private findReachable(): void {
+    const order: number[] = [];
     const start = this.start;
-    if (start) {
-      const stack = [start];
-      seen.add(start);
+    if (start !== undefined) {
+      const seen = new Uint8Array(this.states.length);
+      const first = this.indexOf.get(start)!;
+      const stack = [first];
+      seen[first] = 1;
+      order.push(first);
       while (stack.length) {
         const s = stack.pop()!;
-        this.graph.forEachOutNeighbor(s, (t) => {
-          if (!seen.has(t)) {
-            seen.add(t);
-            stack.push(t);
-          }
-        });
+        for (const t of this.successors[s]!) {
+          if (seen[t]) continue;
+          seen[t] = 1;
+          order.push(t);
+          stack.push(t);
+        }
       }
     }
-    this.reachableSet = seen;
-    return seen;
+    this.reachableOrder = order;
+    this.reachableSet = new Set(order.map((i) => this.states[i]!));
+  }
+
+  /** Strongly connected components of the reachable states, sinks first. */
+  get reachableComponents(): number[][] {
+    if (!this.components) {
+      const reachable = new Uint8Array(this.states.length);
+      for (const s of this.reachableStates) reachable[s] = 1;
+      this.components = tarjan(this.successors, this.reachableStates, (s) => reachable[s] === 1);
+    }
+    return this.components;
+  }
+
+  /** Whether a component contains a cycle: more than one state, or a self-loop. */
+  isCyclic(component: readonly number[]): boolean {
+    return component.length > 1 || this.successors[component[0]!]!.includes(component[0]!);
+  }
+
+  /** What templates name, and where: shared by the scope and security checks. */
+  get templateUses(): TemplateUse[] {
+    this.templateUseList ??= templateUses(this);
+    return this.templateUseList;
+  }
+
+  get expressionUses(): ExpressionUse[] {
+    this.expressionUseList ??= expressionUses(this);
+    return this.expressionUseList;
   }
 
   /**
@@ -191,34 +334,49 @@ export class GraphFacts {
    */
   mustHaveRun(state: string, ran: string): boolean {
     if (!this.dominance) this.dominance = this.computeDominance();
-    const a = this.dominance.get(ran);
-    const b = this.dominance.get(state);
-    if (!a || !b || ran === state) return false;
-    return a.enter < b.enter && b.exit <= a.exit;
+    const a = this.indexOf.get(ran);
+    const b = this.indexOf.get(state);
+    if (a === undefined || b === undefined || ran === state) return false;
+    const { enter, exit } = this.dominance;
+    if (enter[a] === -1 || enter[b] === -1) return false;
+    return enter[a]! < enter[b]! && exit[b]! <= exit[a]!;
   }
 
-  private computeDominance(): Map<string, { enter: number; exit: number }> {
+  private computeDominance(): { enter: Int32Array; exit: Int32Array } {
+    const n = this.states.length;
+    const enter = new Int32Array(n).fill(-1);
+    const exit = new Int32Array(n).fill(-1);
     const start = this.start;
-    const numbering = new Map<string, { enter: number; exit: number }>();
-    if (!start) return numbering;
-    // Reverse postorder of the reachable graph (iterative DFS).
-    const order: string[] = [];
-    const visited = new Set<string>([start]);
-    const stack: [string, string[]][] = [[start, this.graph.outNeighbors(start)]];
+    if (start === undefined) return { enter, exit };
+    // Reverse postorder of the reachable graph (iterative DFS, successors last to first).
+    const order: number[] = [];
+    const visited = new Uint8Array(n);
+    const pending = new Int32Array(n);
+    const first = this.indexOf.get(start)!;
+    visited[first] = 1;
+    pending[first] = this.successors[first]!.length;
+    const stack = [first];
     while (stack.length) {
       const top = stack[stack.length - 1]!;
-      const next = top[1].pop();
-      if (next === undefined) {
-        order.push(top[0]);
+      if (pending[top] === 0) {
+        order.push(top);
         stack.pop();
-      } else if (!visited.has(next)) {
-        visited.add(next);
-        stack.push([next, this.graph.outNeighbors(next)]);
+        continue;
+      }
+      const next = this.successors[top]![--pending[top]!]!;
+      if (!visited[next]) {
+        visited[next] = 1;
+        pending[next] = this.successors[next]!.length;
+        stack.push(next);
       }
     }
     order.reverse();
-    const index = new Map(order.map((s, i) => [s, i]));
-    const idom: number[] = new Array(order.length).fill(-1);
+    // Position of each state in `order`; -1 for unreachable states.
+    const position = new Int32Array(n).fill(-1);
+    order.forEach((s, i) => {
+      position[s] = i;
+    });
+    const idom = new Int32Array(order.length).fill(-1);
     idom[0] = 0;
     const intersect = (a: number, b: number): number => {
       while (a !== b) {
@@ -228,7 +386,7 @@ export class GraphFacts {
       return a;
     };
     const predecessors = order.map((s) =>
-      this.graph.inNeighbors(s).flatMap((p) => (index.has(p) ? [index.get(p)!] : [])),
+      this.predecessors[s]!.map((p) => position[p]!).filter((p) => p >= 0),
     );
     let changed = true;
     while (changed) {
@@ -249,42 +407,47 @@ export class GraphFacts {
     const children: number[][] = order.map(() => []);
     for (let i = 1; i < order.length; i++) if (idom[i]! >= 0) children[idom[i]!]!.push(i);
     let clock = 0;
-    const walk: [number, number][] = [[0, 0]];
-    const enter: number[] = [];
+    const childAt = new Int32Array(order.length);
+    const walk = [0];
+    enter[order[0]!] = clock++;
     while (walk.length) {
       const top = walk[walk.length - 1]!;
-      if (top[1] === 0) enter[top[0]] = clock++;
-      const child = children[top[0]]![top[1]];
+      const child = children[top]![childAt[top]!++];
       if (child === undefined) {
-        numbering.set(order[top[0]]!, { enter: enter[top[0]]!, exit: clock++ });
+        exit[order[top]!] = clock++;
         walk.pop();
       } else {
-        top[1]++;
-        walk.push([child, 0]);
+        enter[order[child]!] = clock++;
+        walk.push(child);
       }
     }
-    return numbering;
+    return { enter, exit };
   }
 
   /** A shortest path from the start to `to` that never passes through `avoid` (before `to`). */
   pathAvoiding(to: string, avoid: string): string[] | undefined {
     const start = this.start;
     if (!start || (start === avoid && to !== avoid)) return undefined;
-    const previous = new Map<string, string | null>([[start, null]]);
-    const queue = [start];
+    const target = this.indexOf.get(to);
+    const avoided = this.indexOf.get(avoid);
+    const first = this.indexOf.get(start)!;
+    if (target === undefined) return undefined;
+    const previous = new Int32Array(this.states.length).fill(-2);
+    previous[first] = -1;
+    const queue = [first];
     for (let head = 0; head < queue.length; head++) {
       const s = queue[head]!;
-      if (s === to) break;
-      if (s === avoid && s !== start) continue;
-      this.graph.forEachOutNeighbor(s, (t) => {
-        if (previous.has(t) || (t === avoid && t !== to)) return;
-        previous.set(t, s);
+      if (s === target) break;
+      if (s === avoided && s !== first) continue;
+      for (const t of this.successors[s]!) {
+        if (previous[t] !== -2 || (t === avoided && t !== target)) continue;
+        previous[t] = s;
         queue.push(t);
-      });
+      }
     }
-    if (!previous.has(to)) return undefined;
+    if (previous[target] === -2) return undefined;
     const path: string[] = [];
-    for (let s: string | null | undefined = to; s != null; s = previous.get(s)) path.unshift(s);
-    return path;
+    for (let s = target; s !== -1; s = previous[s]!) path.push(this.states[s]!);
+    return path.reverse();
   }
 }

@@ -110,7 +110,19 @@ export class Resolver {
   }
 
   private node(state: string | undefined): StateNode | undefined {
-    return state && this.graph.hasNode(state) ? this.graph.getNodeAttributes(state) : undefined;
+    const i = state ? this.facts.indexOf.get(state) : undefined;
+    return i === undefined ? undefined : this.facts.nodes[i];
+  }
+
+  private readonly fieldsOf = new Map<StateNode, Record<string, FieldType>>();
+  /** A state's result fields (read only: shared between lookups). */
+  private fields(node: StateNode): Record<string, FieldType> {
+    let fields = this.fieldsOf.get(node);
+    if (!fields) {
+      fields = resultFields(node);
+      this.fieldsOf.set(node, fields);
+    }
+    return fields;
   }
 
   resolve(parts: string[], place: Place): Resolved | ResolveProblem {
@@ -126,7 +138,7 @@ export class Resolver {
       // Typed like the state's own result, but readable before it ran (it is then empty).
       const target = this.node(rest[0]);
       if (!target || rest.length < 2) return { type: "any", trust: "untrusted" };
-      const fields = resultFields(target);
+      const fields = this.fields(target);
       const field = rest[1]!;
       if (!Object.hasOwn(fields, field)) return { type: "any", trust: "untrusted" };
       const type = fields[field]!;
@@ -139,12 +151,7 @@ export class Resolver {
     }
     // AEGIS custom conditions name the state's own result `state_output`.
     if (head === "state_output" && here && place.moment === "after") {
-      return this.walk(
-        { type: { object: resultFields(here) }, trust: "untrusted" },
-        rest,
-        1,
-        parts,
-      );
+      return this.walk({ type: { object: this.fields(here) }, trust: "untrusted" }, rest, 1, parts);
     }
     // Variables local to a kind of state.
     if (here?.foreach && head === here.foreach.item && place.moment === "before") {
@@ -228,13 +235,13 @@ export class Resolver {
         }
         return this.walk(
           {
-            type: resultFields(here).feedback ? { object: resultFields(here) } : "any",
+            type: this.fields(here).feedback ? { object: this.fields(here) } : "any",
             trust: "untrusted",
           },
           rest,
           1,
           parts,
-          (f) => isInertField(resultFields(here)[f]),
+          (f) => isInertField(this.fields(here)[f]),
         );
       case "run":
         return this.walk(
@@ -256,7 +263,7 @@ export class Resolver {
     if (target) return this.stateResult(head, target, rest, parts, place);
     // A bare field of the current state, in its own conditions.
     if (place.bareFields && here) {
-      const fields = resultFields(here);
+      const fields = this.fields(here);
       if (Object.hasOwn(fields, head) || head === "always" || head === "consensus") {
         return this.stateResult(here.name, here, parts, parts, place, 0);
       }
@@ -264,11 +271,11 @@ export class Resolver {
     const candidates = [
       ...roots,
       ...this.graph.nodes(),
-      ...(place.bareFields && here ? Object.keys(resultFields(here)) : []),
+      ...(place.bareFields && here ? Object.keys(this.fields(here)) : []),
     ];
     if (place.bareFields && here && parts.length === 1) {
       // In a condition, a bare name is most likely meant as a field of the state itself.
-      const fields = Object.keys(resultFields(here));
+      const fields = Object.keys(this.fields(here));
       return {
         code: "AEG404",
         message: `'${head}' is not defined, and ${article(here.kind)} state has no field '${head}'`,
@@ -369,7 +376,7 @@ export class Resolver {
         part: 0,
       };
     }
-    const fields = resultFields(target);
+    const fields = this.fields(target);
     if (!Object.hasOwn(fields, field)) {
       return {
         code: "AEG404",

@@ -6,7 +6,7 @@ import { article, hintFor } from "../diagnostics.ts";
 import { printExpr } from "../expression.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { type FieldType, functions, helpers } from "../vocabulary.ts";
-import { type Check, type CheckContext, expressionUses, templateUses } from "./context.ts";
+import type { Check, CheckContext } from "./context.ts";
 import { type Place, Resolver } from "./resolve.ts";
 
 type Type = "string" | "number" | "boolean" | "list" | "null" | "any";
@@ -17,12 +17,12 @@ function simple(t: FieldType): Type {
 
 export const checkScopes: Check = (ctx) => {
   const resolver = new Resolver(ctx.graph, ctx.facts);
-  for (const use of templateUses(ctx.graph)) {
+  for (const use of ctx.facts.templateUses) {
     const analysis = analyzeTemplate(use.template);
     const file = use.template.span.file;
     if (analysis.error) {
       ctx.report({
-        code: "AEG103",
+        code: analysis.error.code ?? "AEG103",
         message: `template error: ${analysis.error.message}`,
         span: analysis.error.span,
         file,
@@ -65,9 +65,9 @@ export const checkScopes: Check = (ctx) => {
         });
     }
   }
-  for (const use of expressionUses(ctx.graph)) {
+  for (const use of ctx.facts.expressionUses) {
     const place: Place = { state: use.state, moment: use.moment, bareFields: use.role !== "over" };
-    const file = ctx.graph.getNodeAttribute(use.state, "span").file;
+    const file = ctx.facts.nodes[ctx.facts.indexOf.get(use.state)!]!.span.file;
     const checker = new ExpressionTypes(ctx, resolver, place, file);
     const type = checker.infer(use.expr);
     if (use.role !== "over" && type !== "boolean" && type !== "any") {

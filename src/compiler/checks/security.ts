@@ -2,11 +2,10 @@
 // shell unquoted; secrets are never written in plain text nor sent to agents in prompts;
 // human gates cannot be skipped.
 import type { Value } from "../ast.ts";
-import { transitionsOf } from "../graph.ts";
 import { templateOffset } from "../strings.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { shellSafeHelpers } from "../vocabulary.ts";
-import { type Check, type CheckContext, templateUses } from "./context.ts";
+import type { Check, CheckContext } from "./context.ts";
 import { Resolver } from "./resolve.ts";
 
 /** Helpers that only test their arguments and print none of them. */
@@ -35,7 +34,7 @@ export const checkSecurity: Check = (ctx) => {
 
 function checkShellInterpolation(ctx: CheckContext): void {
   const resolver = new Resolver(ctx.graph, ctx.facts);
-  for (const use of templateUses(ctx.graph)) {
+  for (const use of ctx.facts.templateUses) {
     if (
       use.role !== "shell" &&
       use.role !== "prompt" &&
@@ -190,9 +189,10 @@ function checkLiteralSecrets(ctx: CheckContext): void {
 }
 
 function checkGates(ctx: CheckContext): void {
-  const { graph } = ctx;
-  graph.forEachNode((gate, node) => {
-    if (node.kind !== "human" || !ctx.facts.reachable.has(gate)) return;
+  const { facts } = ctx;
+  facts.states.forEach((gate, i) => {
+    const node = facts.nodes[i]!;
+    if (node.kind !== "human" || !facts.reachable.has(gate)) return;
     const file = node.span.file;
     if (node.human?.default && /^approved?$/i.test(node.human.default)) {
       ctx.report({
@@ -202,7 +202,7 @@ function checkGates(ctx: CheckContext): void {
         hint: "make the default `rejected`, or remove it so that a timeout fails the gate",
       });
     }
-    const transitions = transitionsOf(graph, gate);
+    const transitions = facts.transitions[i]!;
     const approvedTargets = new Set(
       transitions
         .filter(

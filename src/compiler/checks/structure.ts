@@ -1,19 +1,19 @@
 // Structure: states and targets exist, there is a start and a final state, every
 // transition can fire, every state is reachable and can reach an end, gates can reject.
 import { hintFor } from "../diagnostics.ts";
-import { type TransitionEdge, transitionsOf } from "../graph.ts";
+import type { TransitionEdge } from "../graph.ts";
 import type { Check } from "./context.ts";
 
 export const checkStructure: Check = (ctx) => {
-  const { graph, ast } = ctx;
+  const { ast, facts } = ctx;
   const wf = ast.workflow;
   if (!wf) return;
-  const states = graph.nodes();
+  const { states, nodes, indexOf } = facts;
 
   // Targets that name no state (the lowering left those edges out of the graph).
   for (const state of wf.states) {
     for (const t of state.transitions) {
-      if (!graph.hasNode(t.target.name)) {
+      if (!indexOf.has(t.target.name)) {
         ctx.report({
           code: "AEG201",
           message: `transition to unknown state '${t.target.name}'`,
@@ -31,7 +31,7 @@ export const checkStructure: Check = (ctx) => {
       span: wf.name.span,
       hint: states[0] ? `add \`start ${states[0]}\`` : "add states and a `start STATE` line",
     });
-  } else if (!graph.hasNode(wf.start.name)) {
+  } else if (!indexOf.has(wf.start.name)) {
     ctx.report({
       code: "AEG201",
       message: `start state '${wf.start.name}' does not exist`,
@@ -40,7 +40,10 @@ export const checkStructure: Check = (ctx) => {
     });
   }
 
-  const finals = states.filter((s) => graph.getNodeAttribute(s, "final"));
+  const finals: number[] = [];
+  nodes.forEach((node, i) => {
+    if (node.final) finals.push(i);
+  });
   if (finals.length === 0 && states.length > 0) {
     ctx.report({
       code: "AEG210",
@@ -53,8 +56,9 @@ export const checkStructure: Check = (ctx) => {
   // The first declaration of each name is the one in the graph (duplicates are AEG202).
   const declarations = new Map<string, (typeof wf.states)[number]>();
   for (const s of wf.states) if (!declarations.has(s.name.name)) declarations.set(s.name.name, s);
-  graph.forEachNode((state, node) => {
-    const transitions = transitionsOf(graph, state);
+  states.forEach((state, i) => {
+    const node = nodes[i]!;
+    const transitions = facts.transitions[i]!;
     const declared = declarations.get(state);
     // The lowering keeps a final state's transitions out of the graph: a run ends there.
     const first = declared?.transitions[0];
@@ -95,46 +99,46 @@ export const checkStructure: Check = (ctx) => {
     }
   });
 
-  const start = ctx.facts.start;
+  const start = facts.start;
   if (!start) return;
-  const reachable = ctx.facts.reachable;
-  graph.forEachNode((state, node) => {
+  const reachable = facts.reachable;
+  states.forEach((state, i) => {
     if (!reachable.has(state)) {
       ctx.report({
         code: "AEG205",
         message: `state '${state}' cannot be reached from the start state '${start}'`,
-        span: node.nameSpan,
+        span: nodes[i]!.nameSpan,
       });
     }
   });
 
   // Backwards from the final states: which states can still finish?
-  const canFinish = new Set(finals);
+  const canFinish = new Uint8Array(states.length);
+  for (const f of finals) canFinish[f] = 1;
   const stack = [...finals];
   while (stack.length) {
-    const s = stack.pop()!;
-    graph.forEachInNeighbor(s, (p) => {
-      if (!canFinish.has(p)) {
-        canFinish.add(p);
-        stack.push(p);
-      }
-    });
+    for (const p of facts.predecessors[stack.pop()!]!) {
+      if (canFinish[p]) continue;
+      canFinish[p] = 1;
+      stack.push(p);
+    }
   }
-  graph.forEachNode((state, node) => {
-    if (reachable.has(state) && !canFinish.has(state) && transitionsOf(graph, state).length > 0) {
+  states.forEach((state, i) => {
+    if (reachable.has(state) && !canFinish[i] && facts.transitions[i]!.length > 0) {
       ctx.report({
         code: "AEG206",
         message: `no final state can be reached from state '${state}'`,
-        span: node.nameSpan,
+        span: nodes[i]!.nameSpan,
         hint: "add a transition that leads, directly or not, to a final state",
       });
     }
   });
 
   // Human gates need a way to say no.
-  graph.forEachNode((state, node) => {
+  states.forEach((state, i) => {
+    const node = nodes[i]!;
     if (node.kind !== "human" || !reachable.has(state)) return;
-    const transitions = transitionsOf(graph, state);
+    const transitions = facts.transitions[i]!;
     if (transitions.length === 0) return;
     const handlesReject = transitions.some(
       (t) =>

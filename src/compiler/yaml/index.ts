@@ -29,7 +29,22 @@ export function parseYamlWorkflow(
     });
     return fail();
   }
-  const documents = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  const documents = parseDocuments(text);
+  // The parser recurses: nesting that the estimate above missed (it guesses where quoted
+  // text is) can still exhaust the stack, which the library reports as a YAML error at
+  // wherever it happened to stop: refuse the file, at a place that does not vary.
+  if (
+    documents === undefined ||
+    (Array.isArray(documents) &&
+      documents.some((d) => d.errors.some((e) => /call stack/i.test(e.message))))
+  ) {
+    const at = deepestBracket(text);
+    reader.report("AEG706", `nesting deeper than ${MAX_DEPTH} levels`, {
+      start: at,
+      end: Math.min(at + 1, text.length),
+    });
+    return fail();
+  }
   const list = Array.isArray(documents) ? documents : [];
   if (!Array.isArray(documents)) {
     reader.report("AEG701", "the file holds no YAML document", { start: 0, end: 0 });
@@ -37,12 +52,13 @@ export function parseYamlWorkflow(
   }
   for (const doc of list) {
     for (const error of doc.errors) {
-      const [start, end] = error.pos;
+      // At the end of the file the library points one past the last character.
+      const [start, end] = error.pos.map((n) => Math.min(n, text.length)) as [number, number];
       const message = error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
       reader.report(
         error.code === "DUPLICATE_KEY" ? "AEG702" : "AEG701",
         message.charAt(0).toLowerCase() + message.slice(1),
-        { start, end: Math.max(end, start + 1) },
+        { start, end: Math.min(Math.max(end, start + 1), text.length) },
       );
     }
   }
@@ -52,7 +68,9 @@ export function parseYamlWorkflow(
     reader.report(
       "AEG701",
       "a workflow file holds exactly one YAML document",
-      second ? { start: second.range[0], end: second.range[0] + 3 } : { start: 0, end: 0 },
+      second
+        ? { start: second.range[0], end: Math.min(second.range[0] + 3, text.length) }
+        : { start: 0, end: 0 },
     );
     return fail();
   }
@@ -89,7 +107,8 @@ export function parseYamlWorkflow(
     reader.report(
       "AEG703",
       "this YAML is neither an AEGIS manifest (apiVersion: 100monkeys.ai/v1, kind: Workflow) nor an AgentOS workflow (steps: …)",
-      { start: 0, end: Math.min(text.indexOf("\n") >>> 0, text.length) },
+      // The first line, without its line break (\n, \r\n or \r).
+      { start: 0, end: Math.min(text.search(/\r|\n/) >>> 0, text.length) },
     );
     return fail();
   } catch (error) {
@@ -152,6 +171,31 @@ function nestingDepth(text: string): { depth: number; at: number } {
     } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
   }
   return worst;
+}
+
+/** All the documents of `text`; undefined when parsing them overflowed the stack. */
+function parseDocuments(text: string) {
+  try {
+    return parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false });
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+/** Where flow brackets, quotes ignored, first nest too deep (or nest deepest). */
+function deepestBracket(text: string): number {
+  let depth = 0;
+  let worst = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "[" || ch === "{") {
+      if (++depth > MAX_DEPTH) return i;
+      if (depth > worst) [worst, at] = [depth, i];
+    } else if ((ch === "]" || ch === "}") && depth > 0) depth--;
+  }
+  return at;
 }
 
 /** Refuses very deep documents before anything walks them recursively. */

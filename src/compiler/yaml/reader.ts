@@ -314,9 +314,16 @@ export function align(text: string, source: string, start: number, end: number):
   let j = start;
   let lastIndex = -2;
   let lastOffset = -2;
+  // Where the search for a character last failed: as `j` only grows, it would fail again
+  // (without this, a string of escapes costs quadratic time).
+  const missingFrom = new Map<string, number>();
   for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
     let k = j;
-    while (k < end && source[k] !== text[i]) k++;
+    const missing = missingFrom.get(ch);
+    if (missing !== undefined && missing <= j) k = end;
+    else while (k < end && source[k] !== ch) k++;
+    if (k >= end) missingFrom.set(ch, j);
     const offset = k < end ? k : Math.max(start, end - 1);
     if (k < end) j = k + 1;
     if (!(i === lastIndex + 1 && offset === lastOffset + 1)) segments.push(i, offset);

@@ -1,4 +1,4 @@
-// Trigger cases for the agent and subworkflow codes (AEG501–AEG508). Imports are read
+// Trigger cases for the agent and subworkflow codes (AEG501–AEG509). Imports are read
 // from an in-memory file system; the file under test is /virtual/test.aegis.
 import { source, workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
@@ -32,6 +32,27 @@ function importing(path: string, uses: boolean): string {
       final FAILED failure
     }
   `);
+}
+
+/** Files /virtual/c1.aegis … cN.aegis, each calling the next as a subworkflow. */
+function importChain(n: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let k = 1; k <= n; k++) {
+    const calls = k < n;
+    files[`/virtual/c${k}.aegis`] = `
+      ${calls ? `import "./c${k + 1}.aegis" as next` : ""}
+      workflow c${k} {
+        start A
+        state A = ${calls ? "subworkflow next" : 'run "true"'} {
+          on success -> DONE
+          otherwise -> FAILED
+        }
+        final DONE
+        final FAILED failure
+      }
+    `;
+  }
+  return files;
 }
 
 export const agentCases: TriggerCase[] = [
@@ -159,6 +180,14 @@ export const agentCases: TriggerCase[] = [
     at: "1:8",
     clean: importing("./review.aegis", true),
     files: { "/virtual/review.aegis": reviewFile },
+  },
+  {
+    code: "AEG509",
+    title: "a chain of imports deeper than 32 files",
+    trigger: importing("./c1.aegis", true),
+    at: "1:8",
+    clean: importing("./c3.aegis", true),
+    files: importChain(33),
   },
   {
     code: "AEG508",

@@ -1,4 +1,4 @@
-// Trigger cases for the syntax and value codes (AEG100–AEG111).
+// Trigger cases for the syntax and value codes (AEG100–AEG112).
 import { source, workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
 
@@ -213,6 +213,23 @@ export const syntaxCases: TriggerCase[] = [
     `,
       { agent: false },
     ),
+  },
+  {
+    code: "AEG112",
+    title: "a condition 63 parentheses deep, inside the workflow's and the state's braces",
+    trigger: workflow(`
+      state A = agent bot {
+        on ${"(".repeat(63)}success${")".repeat(63)} -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "5:70",
+    clean: workflow(`
+      state A = agent bot {
+        on ${"(".repeat(62)}success${")".repeat(62)} -> DONE
+        otherwise -> FAILED
+      }
+    `),
   },
   {
     code: "AEG111",

@@ -1,0 +1,135 @@
+// A short, reproducible run of every fuzz target (npm run fuzz runs them for longer): for
+// arbitrary, generated and mutated .aegis and YAML input the compiler returns diagnostics
+// and never throws, every diagnostic's span lies inside the file, compiling is
+// deterministic, fmt is idempotent and convert writes aegis that compiles to the same graph.
+// Regressions found by fuzzing follow, each with the input that exposed it.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { agentos, compileYaml } from "../helpers/yaml.ts";
+import { applyEdits, type Edit } from "./generators.ts";
+import {
+  assertNone,
+  compileProblems,
+  convertProblems,
+  expressionProblems,
+  YAML_FILE,
+} from "./invariants.ts";
+import { loadSeeds } from "./seeds.ts";
+import { fuzzTargets } from "./targets.ts";
+
+/** Fixed, so that a failure here is reproducible; the script varies it. */
+const SEED = 20_260_521;
+/** Inputs per target: bounded so that the whole file stays short. */
+const RUNS: Record<string, number> = {
+  "aegis/random-text": 150,
+  "aegis/tokens": 150,
+  "aegis/expressions": 60,
+  "yaml/random-text": 150,
+  "yaml/tokens": 100,
+};
+const DEFAULT_RUNS = 25;
+
+describe("fuzz targets (short run, fixed seed)", () => {
+  for (const target of fuzzTargets()) {
+    it(`${target.name}: every invariant holds`, () => {
+      fc.assert(
+        fc.property(target.inputs, (text) => assertNone(target.check(text), text)),
+        { seed: SEED, numRuns: RUNS[target.name] ?? DEFAULT_RUNS },
+      );
+    });
+  }
+});
+
+describe("the seed files themselves", () => {
+  const seeds = loadSeeds();
+
+  it("include the examples, the YAML fixtures and the seed documents", () => {
+    expect(seeds.aegis.some((f) => f.name.startsWith("examples/"))).toBe(true);
+    expect(seeds.yaml.some((f) => f.name.startsWith("tests/fixtures/yaml/"))).toBe(true);
+    expect(seeds.aegis.length + seeds.yaml.length).toBeGreaterThan(40);
+  });
+
+  it("satisfy every invariant unmutated", () => {
+    for (const f of seeds.aegis) assertNone(compileProblems(f.text), f.name);
+    for (const f of seeds.yaml) {
+      assertNone(compileProblems(f.text, YAML_FILE), f.name);
+      assertNone(convertProblems(f.text, YAML_FILE), f.name);
+    }
+  });
+});
+
+describe("the mutations", () => {
+  const text = "workflow w {\n  start A\n  final A\n}\n";
+  const cases: [Edit, string][] = [
+    [{ kind: "line", op: "delete", a: 1, b: 0 }, "workflow w {\n  final A\n}\n"],
+    [{ kind: "line", op: "swap", a: 1, b: 2 }, "workflow w {\n  final A\n  start A\n}\n"],
+    [{ kind: "truncate", at: 12 }, "workflow w {"],
+    [{ kind: "fragment", at: 0, fragment: 0, times: 3 }, `((()))${text}`],
+    [{ kind: "splice", at: 0, from: 0, start: 0, length: 5 }, `other${text}`],
+    [{ kind: "flip", at: 0, bit: 5 }, `W${text.slice(1)}`],
+  ];
+  it.each(cases)("%j edits the text as it says", (e, expected) => {
+    expect(applyEdits(text, [e], ["other text"])).toBe(expected);
+  });
+});
+
+describe("regressions found by fuzzing", () => {
+  // Fixed: the YAML library reports an error at the end of the file one character past it
+  // (here the missing `]`); the diagnostic's end offset was outside the file.
+  it.each([["["], ["{"], ['"a'], ["a: {b"]])(
+    "a YAML error at the end of the file lies inside it: %j",
+    (text) => {
+      assertNone(compileProblems(text, YAML_FILE), text);
+      const [d] = compileYaml(text).diagnostics;
+      expect(d?.code).toBe("AEG701");
+      expect(d!.endOffset).toBeLessThanOrEqual(text.length);
+    },
+  );
+
+  // Fixed: a second document starting 3 characters or less before the end of the file was
+  // reported on 3 characters from its start, past the end.
+  it("a second YAML document at the very end is reported inside the file", () => {
+    const text = "...\n  :";
+    assertNone(compileProblems(text, YAML_FILE), text);
+    expect(
+      compileYaml(text).diagnostics.map((d) => `${d.code} ${d.offset}..${d.endOffset}`),
+    ).toEqual(["AEG701 4..7"]);
+  });
+
+  // Fixed: a template error at the end of a template that ends the file (Handlebars
+  // expecting `{{/if}}`) was reported one character past the end of the file.
+  it("a template error at the end of the file is reported on its last character", () => {
+    const text = agentos(
+      "- name: a\n  agent: bot\n  promptTemplate: |\n    {{#if x}}\n    A",
+    ).trimEnd();
+    assertNone(compileProblems(text, YAML_FILE), text);
+    expect(
+      compileYaml(text).diagnostics.map((d) => `${d.code} ${d.offset}..${d.endOffset}`),
+    ).toEqual([`AEG103 ${text.length - 1}..${text.length}`]);
+  });
+
+  // Fixed: nesting hidden from the depth estimate (which took the `"` in a block scalar for
+  // the start of a quoted string) overflowed the YAML library's stack, which it reports as
+  // an error wherever it stopped: compiling twice gave different diagnostics.
+  it("YAML nesting the estimate misses is refused the same way every time", () => {
+    const text = `id: x\nnote: |\n  - "\nsteps: ${"[".repeat(5_000)}${"]".repeat(5_000)}\n`;
+    assertNone(compileProblems(text, YAML_FILE), text.slice(0, 100));
+    expect(compileYaml(text).diagnostics.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual([
+      "AEG706 4:72",
+    ]);
+  });
+
+  // Fixed: the first line of a file that is no workflow was reported with its \r.
+  it("a first line ending in \\r\\n is reported without the line break", () => {
+    assertNone(compileProblems("\r\n?", YAML_FILE), "\r\n?");
+  });
+
+  // The label printer (printExpr) chains comparisons, as labels may; the aegis printer
+  // must not: `exit 0` inside a comparison is written so that it reads back the same.
+  it.each([['len(exit 0 < "")'], ["not [exit nonzero contains 0]"]])(
+    "an exit test inside a comparison prints and reads back: %s",
+    (text) => {
+      expect(expressionProblems(text)).toEqual([]);
+    },
+  );
+});
