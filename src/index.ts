@@ -44,45 +44,11 @@ export { formatGithub } from "./compiler/report/github.ts";
 export { formatJson } from "./compiler/report/json.ts";
 export { formatSarif } from "./compiler/report/sarif.ts";
 export { formatText } from "./compiler/report/text.ts";
-export type {
-  AgentOverrideInput,
-  Clock,
-  Engine,
-  EngineOptions,
-  Executor,
-  RunHandle,
-  SignalAnswer,
-  StartOptions,
-} from "./runtime/engine.ts";
 export { followLog, ObservationStream, RunLog } from "./runtime/events.ts";
-export type { InputProblem } from "./runtime/inputs.ts";
-export type { StepOutput } from "./runtime/step.ts";
-export type {
-  AgentOverride,
-  LoadedRun,
-  LockOwner,
-  RunLock,
-  RunMeta,
-  RunStore,
-  RunSummary,
-} from "./runtime/store/index.ts";
+// The runtime's types (its values are defined below, loaded on first use: a local export
+// takes precedence over a star export of the same name).
+export type * from "./runtime/index.ts";
 export { RUN_ID } from "./runtime/store/types.ts";
-export type {
-  AgentFunction,
-  AgentInvocation,
-  AgentProvider,
-  AgentReply,
-  Effect,
-  ExecutionContext,
-  ExecutorServices,
-  HistoryEntry,
-  RunErrorCode,
-  RunEvent,
-  RunObservation,
-  RunRecord,
-  RunStatus,
-  StateResult,
-} from "./runtime/types.ts";
 export { RuntimeError } from "./runtime/types.ts";
 
 const requireModule = createRequire(import.meta.url);

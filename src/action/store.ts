@@ -113,8 +113,8 @@ export class SnapshotStore implements RunStore {
     }));
   }
 
-  async appendLog(id: string, observation: RunObservation) {
-    this.entry(id).log.push(observation);
+  async appendLog(id: string, observations: readonly RunObservation[]) {
+    this.entry(id).log.push(...observations);
   }
 
   async readLog(id: string) {

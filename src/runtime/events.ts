@@ -75,15 +75,16 @@ export class RunLog {
   }
 
   private async drain(): Promise<void> {
+    // After the current step: what it observes goes in one write (and `writing` is set
+    // before drain can end).
+    await null;
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
-      for (const observation of batch) {
-        try {
-          await this.store.appendLog(this.id, observation);
-        } catch (error) {
-          this.failure ??= error as Error;
-        }
+      try {
+        await this.store.appendLog(this.id, batch);
+      } catch (error) {
+        this.failure ??= error as Error;
       }
     }
     this.writing = undefined;

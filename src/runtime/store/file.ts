@@ -566,18 +566,19 @@ export class FileStore implements RunStore {
     );
   }
 
-  async appendLog(id: string, observation: RunObservation): Promise<void> {
+  async appendLog(id: string, observations: readonly RunObservation[]): Promise<void> {
+    if (observations.length === 0) return;
     const path = this.file(id, "events.jsonl");
-    const line = Buffer.from(`${JSON.stringify(observation)}\n`);
+    const lines = Buffer.from(observations.map((o) => `${JSON.stringify(o)}\n`).join(""));
     const held = this.held.get(id);
     try {
-      if (!held) return await appendFile(path, line);
+      if (!held) return await appendFile(path, lines);
       // Opened once per run; a failed opening is tried again with the next observation.
       held.log ??= this.openLog(path).catch((error) => {
         delete held.log;
         throw error;
       });
-      await (await held.log).append(line);
+      await (await held.log).append(lines);
     } catch (error) {
       throw storeWriteError(
         error,

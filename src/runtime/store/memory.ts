@@ -78,8 +78,8 @@ export class MemoryStore implements RunStore {
     }));
   }
 
-  async appendLog(id: string, observation: RunObservation): Promise<void> {
-    this.entry(id).log.push(observation);
+  async appendLog(id: string, observations: readonly RunObservation[]): Promise<void> {
+    this.entry(id).log.push(...observations);
   }
 
   async readLog(id: string): Promise<RunObservation[]> {

@@ -85,7 +85,8 @@ export interface RunStore {
    */
   commit(record: RunRecord, event: RunEvent): Promise<void>;
   list(): Promise<RunSummary[]>;
-  appendLog(id: string, observation: RunObservation): Promise<void>;
+  /** Appends observations to the run's log, in order (a batch: one write for several). */
+  appendLog(id: string, observations: readonly RunObservation[]): Promise<void>;
   readLog(id: string): Promise<RunObservation[]>;
   /** Exclusive hold; throws RuntimeError "run-locked" naming the holder. */
   lock(id: string): Promise<RunLock>;
