@@ -82,6 +82,12 @@ function named(t: IToken | undefined): Named | undefined {
   return t ? { name: t.image, span: tokenSpan(t) } : undefined;
 }
 
+/**
+ * The longest duration a workflow may give (3650 days): past it a value is a mistake, and
+ * its milliseconds would no longer print back exactly.
+ */
+export const MAX_DURATION_MS = 3650 * 86_400_000;
+
 /** Parses `1h30m`, `1.5h`, `500ms`, `3d` to milliseconds. */
 export function parseDuration(text: string): number {
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -401,11 +407,11 @@ export class AstBuilder {
     const num = token(n, "Number");
     const dur = token(n, "Duration");
     if (token(n, "Timeout"))
-      return dur ? { kind: "timeout", ms: parseDuration(dur.image), span } : undefined;
+      return dur ? { kind: "timeout", ms: this.duration(dur), span } : undefined;
     if (token(n, "Retry")) {
       if (!num) return undefined;
       const s: StateSetting = { kind: "retry", value: this.integer(num), span };
-      if (dur) s.backoffMs = parseDuration(dur.image);
+      if (dur) s.backoffMs = this.duration(dur);
       return s;
     }
     if (token(n, "Errors")) {
@@ -425,12 +431,27 @@ export class AstBuilder {
     return undefined;
   }
 
-  private integer(t: IToken): number {
-    const value = Number(t.image);
-    if (!Number.isInteger(value)) {
+  private duration(t: IToken): number {
+    const ms = parseDuration(t.image);
+    if (ms > MAX_DURATION_MS) {
       this.problems.push({
         code: "AEG104",
-        message: `expected a whole number, got ${t.image}`,
+        message: `${t.image} is longer than the longest duration a workflow may give (3650d)`,
+        span: tokenSpan(t),
+      });
+      return MAX_DURATION_MS;
+    }
+    return ms;
+  }
+
+  private integer(t: IToken): number {
+    const value = Number(t.image);
+    if (!Number.isSafeInteger(value)) {
+      this.problems.push({
+        code: "AEG104",
+        message: Number.isInteger(value)
+          ? `${t.image} is too large (at most ${Number.MAX_SAFE_INTEGER})`
+          : `expected a whole number, got ${t.image}`,
         span: tokenSpan(t),
       });
       return Math.floor(value);
@@ -479,7 +500,7 @@ export class AstBuilder {
       const weight = token(j, "Number");
       if (weight) judge.weight = Number(weight.image);
       const timeout = token(j, "Duration");
-      if (timeout) judge.timeoutMs = parseDuration(timeout.image);
+      if (timeout) judge.timeoutMs = this.duration(timeout);
       const prompt = this.template(node(j, "template"));
       if (prompt) judge.prompt = prompt;
       return judge;
@@ -643,7 +664,7 @@ export class AstBuilder {
     const num = token(n, "Number");
     if (num) return { kind: "literal", value: Number(num.image), span };
     const dur = token(n, "Duration");
-    if (dur) return { kind: "literal", value: parseDuration(dur.image), span, duration: true };
+    if (dur) return { kind: "literal", value: this.duration(dur), span, duration: true };
     if (token(n, "True")) return { kind: "literal", value: true, span };
     if (token(n, "False")) return { kind: "literal", value: false, span };
     if (token(n, "Null")) return { kind: "literal", value: null, span };
@@ -724,7 +745,7 @@ export class AstBuilder {
     if (num)
       return { kind: "number", value: (token(n, "Minus") ? -1 : 1) * Number(num.image), span };
     const dur = token(n, "Duration");
-    if (dur) return { kind: "duration", ms: parseDuration(dur.image), text: dur.image, span };
+    if (dur) return { kind: "duration", ms: this.duration(dur), text: dur.image, span };
     if (token(n, "True")) return { kind: "boolean", value: true, span };
     if (token(n, "False")) return { kind: "boolean", value: false, span };
     if (token(n, "Null")) return { kind: "null", span };

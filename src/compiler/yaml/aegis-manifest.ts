@@ -19,7 +19,7 @@ import type {
   Value,
   WorkflowDecl,
 } from "../ast.ts";
-import { parseDuration } from "../cst-to-ast.ts";
+import { MAX_DURATION_MS, parseDuration } from "../cst-to-ast.ts";
 import { article, hintFor } from "../diagnostics.ts";
 import { parseExpression } from "../parse.ts";
 import { type Context, isMap, isScalar, type MapReader, type YAMLMap } from "./reader.ts";
@@ -117,12 +117,17 @@ export function readDuration(m: MapReader, key: string): { ms: number; span: Spa
   const span = m.keySpan(key);
   if (isScalar(node)) {
     const raw = node.value;
-    if (typeof raw === "number" && raw > 0) return { ms: Math.round(raw * 1000), span };
-    if (
-      typeof raw === "string" &&
-      /^\s*\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h|d))*\s*$/.test(raw)
-    ) {
-      return { ms: parseDuration(raw.trim()), span };
+    const ms =
+      typeof raw === "number" && raw > 0
+        ? Math.round(raw * 1000)
+        : typeof raw === "string" &&
+            /^\s*\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h|d))*\s*$/.test(raw)
+          ? parseDuration(raw.trim())
+          : undefined;
+    if (ms !== undefined && ms <= MAX_DURATION_MS) return { ms, span };
+    if (ms !== undefined) {
+      m.report_("AEG705", `'${key}' must be at most 3650 days`, node);
+      return undefined;
     }
   }
   m.report_(
@@ -558,7 +563,7 @@ function readState(
       tpl("input", "prompt");
       for (const judge of m.list("judges") ?? [])
         readJudge(ctx, judge, statements, declareAgent, "judge");
-      const iterations = m.number("max_iterations");
+      const iterations = m.count("max_iterations");
       if (iterations)
         statements.push({ kind: "iterations", value: iterations.value, span: iterations.span });
       break;

@@ -318,10 +318,10 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
     const config = m.value("config");
     if (config?.kind === "object")
       state.statements.push({ kind: "options", value: config, span: config.span });
-    const timeout = m.number("timeoutMs");
+    const timeout = m.milliseconds("timeoutMs");
     if (timeout) state.settings.push({ kind: "timeout", ms: timeout.value, span: timeout.span });
     const errorMode = m.string("errorMode");
-    const retries = m.number("maxRetries");
+    const retries = m.count("maxRetries");
     if (errorMode && !["fail", "retry", "skip"].includes(errorMode.value)) {
       ctx.reader.report(
         "AEG104",
@@ -353,7 +353,7 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
           over: over ?? path(["input", "items"], span),
         };
         if (!over && !m.has("items")) declareInput("items", span, "list");
-        const concurrency = m.number("concurrency");
+        const concurrency = m.count("concurrency");
         if (concurrency)
           state.settings.push({
             kind: "concurrency",
@@ -364,7 +364,7 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       }
       case "loop": {
         state.kind = "loop";
-        const max = m.number("maxIterations");
+        const max = m.count("maxIterations");
         if (max) state.settings.push({ kind: "max", value: max.value, span: max.span });
         const until = expressions.get(step);
         if (until) state.settings.push({ kind: "until", condition: until, span: until.span });

@@ -16,6 +16,7 @@ import {
   YAMLSeq,
 } from "yaml";
 import type { Named, ObjectEntry, Span, Template, Value } from "../ast.ts";
+import { MAX_DURATION_MS } from "../cst-to-ast.ts";
 import { type Code, type Finding, hintFor } from "../diagnostics.ts";
 
 /** Aliases resolved per document; more is an alias bomb. */
@@ -186,6 +187,26 @@ export class MapReader {
     }
     if (!isScalar(node) || typeof node.value !== "number") return this.wrong(key, "a number", node);
     return { value: node.value, span: this.ctx.reader.span(node) };
+  }
+
+  /** A whole number of things (iterations, retries, concurrency): 0 or more, exactly representable. */
+  count(key: string): { value: number; span: Span } | undefined {
+    const n = this.number(key);
+    if (n && !(Number.isSafeInteger(n.value) && n.value >= 0))
+      return this.wrong(key, "a whole number (0 or more)", this.node_(key) ?? null);
+    return n;
+  }
+
+  /** Milliseconds: more than 0, at most MAX_DURATION_MS. */
+  milliseconds(key: string): { value: number; span: Span } | undefined {
+    const n = this.number(key);
+    if (n && !(n.value > 0 && n.value <= MAX_DURATION_MS))
+      return this.wrong(
+        key,
+        "a number of milliseconds from 1 to 3650 days",
+        this.node_(key) ?? null,
+      );
+    return n && { ...n, value: Math.round(n.value) };
   }
 
   boolean(key: string): { value: boolean; span: Span } | undefined {
