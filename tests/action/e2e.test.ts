@@ -75,7 +75,7 @@ describe("the full flow", () => {
     console.info(
       `start-up to first running state: ${startup![1]}ms in-process, ${Math.round(opened.firstStateMs!)}ms from spawn`,
     );
-    expect(Number(startup![1])).toBeLessThan(10_000); // generous: the suite runs in parallel
+    // The figure is the benchmark's to judge (npm run bench), not a test's.
     expect(opened.outputs["run-id"]).toMatch(/^gated-/);
     const gate = stateComment();
     expect(gate.user.login).toBe("github-actions[bot]");
