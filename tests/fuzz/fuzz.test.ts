@@ -86,6 +86,23 @@ describe("regressions found by fuzzing", () => {
     },
   );
 
+  // Fixed: an AgentOS `until` is rewritten before it is parsed (`"_` became `"output._"`),
+  // and the rewritten text's positions ran past the value, and past the end of the file.
+  it("a rewritten AgentOS condition is reported inside its value", () => {
+    const text = `id: broken
+name: Broken
+steps:
+  - name: Review
+    functionId: agent::chat
+    mode: loop
+    until: '"_'`;
+    assertNone(compileProblems(text, YAML_FILE), text);
+    const value = text.lastIndexOf("'\"_'");
+    const [d] = compileYaml(text).diagnostics.filter((x) => x.code === "AEG407");
+    expect(d!.offset).toBeGreaterThanOrEqual(value);
+    expect(d!.endOffset).toBeLessThanOrEqual(text.length);
+  });
+
   // Fixed: a second document starting 3 characters or less before the end of the file was
   // reported on 3 characters from its start, past the end.
   it("a second YAML document at the very end is reported inside the file", () => {

@@ -516,7 +516,29 @@ function conditionExpr(
   const rewritten = text
     .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => reference(ref))
     .replace(/'([^']*)'/g, (_, s: string) => JSON.stringify(s));
-  return parseExpression(rewritten, span.start).expr;
+  return expressionWithin(rewritten, span);
+}
+
+/**
+ * Parses a condition rewritten from a YAML value. The rewritten text is not the file's
+ * (references renamed, quotes changed, YAML escapes decoded): its positions are kept
+ * inside the value's span, so that no diagnostic points past it.
+ */
+function expressionWithin(text: string, span: Span): Expr | undefined {
+  const expr = parseExpression(text, span.start).expr;
+  const clamp = (value: unknown): void => {
+    if (!value || typeof value !== "object") return;
+    if (Array.isArray(value)) return value.forEach(clamp);
+    const node = value as Record<string, unknown>;
+    const s = node.span as Span | undefined;
+    if (s && typeof s.start === "number" && typeof s.end === "number") {
+      const start = Math.min(Math.max(s.start, span.start), span.end);
+      node.span = { start, end: Math.min(Math.max(s.end, start), span.end) };
+    }
+    for (const key of Object.keys(node)) if (key !== "span") clamp(node[key]);
+  };
+  clamp(expr);
+  return expr;
 }
 
 /** `until: "LGTM"` → `output contains "LGTM"`; `until: "quality_score > 0.9"` → `output.quality_score > 0.9`. */
@@ -553,7 +575,7 @@ function untilCondition(
       (all, quoted: string | undefined, id: string | undefined) =>
         quoted || !id || known.has(id) || /^[A-Z]/.test(id) ? all : `output.${id}`,
     );
-  return parseExpression(rewritten, span.start).expr;
+  return expressionWithin(rewritten, span);
 }
 
 /**
