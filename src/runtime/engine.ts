@@ -38,7 +38,7 @@ import {
   type RunStore,
   type RunSummary,
 } from "./store/types.ts";
-import { after } from "./timer.ts";
+import { startTimer } from "./timer.ts";
 import {
   type AgentFunction,
   type AgentProvider,
@@ -69,7 +69,7 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
-      const cancelTimer = after(ms, done);
+      const cancelTimer = startTimer(ms, done);
       const off = signal ? onAbort(signal, done) : undefined;
       function done() {
         cancelTimer();

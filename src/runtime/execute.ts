@@ -27,7 +27,7 @@ import { executeLoop } from "./executors/loop.ts";
 import { executeParallel } from "./executors/parallel.ts";
 import { executeRun } from "./executors/run.ts";
 import { executeSubworkflow } from "./executors/subworkflow.ts";
-import { after } from "./timer.ts";
+import { startTimer } from "./timer.ts";
 import type { ExecutionContext, ExecutorServices, StateResult } from "./types.ts";
 
 export type { ExecuteOptions } from "./executors/attempt.ts";
@@ -77,7 +77,7 @@ export async function executeState(
   })();
   // The attempt's signal aborts at its timeout or with the run (attempt.abort).
   const cancelTimer =
-    timeoutMs !== undefined ? after(timeoutMs, () => attempt.abort(true)) : undefined;
+    timeoutMs !== undefined ? startTimer(timeoutMs, () => attempt.abort(true)) : undefined;
   const stopForwarding = onAbort(ctx.signal, () => attempt.abort(false));
   try {
     const first = await untilAborted(work, attempt.signal);

@@ -11,7 +11,7 @@
 // cancellation or a program that cannot be started are all results.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { execa } from "execa";
-import { after } from "./timer.ts";
+import { startTimer } from "./timer.ts";
 
 export type CommandLine = { shell: string } | { argv: string[] };
 
@@ -238,7 +238,9 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
     stopping = stopGroup(subprocess.pid, graceMs);
   };
   const cancelTimer =
-    options.timeoutMs !== undefined ? after(options.timeoutMs, () => stop("timed_out")) : undefined;
+    options.timeoutMs !== undefined
+      ? startTimer(options.timeoutMs, () => stop("timed_out"))
+      : undefined;
   const onAbort = () => stop("cancelled");
   options.signal?.addEventListener("abort", onAbort, { once: true });
   // The command ended: stop what it left running in its group (which may hold its pipes).

@@ -4,7 +4,7 @@
 const MAX_DELAY = 2 ** 31 - 1;
 
 /** Calls `callback` after `ms`. Returns the function that cancels it. */
-export function after(ms: number, callback: () => void): () => void {
+export function startTimer(ms: number, callback: () => void): () => void {
   let timer: NodeJS.Timeout;
   const due = Date.now() + ms;
   const arm = (wait: number) => {

@@ -528,7 +528,10 @@ function expressionWithin(text: string, span: Span): Expr | undefined {
   const expr = parseExpression(text, span.start).expr;
   const clamp = (value: unknown): void => {
     if (!value || typeof value !== "object") return;
-    if (Array.isArray(value)) return value.forEach(clamp);
+    if (Array.isArray(value)) {
+      for (const item of value) clamp(item);
+      return;
+    }
     const node = value as Record<string, unknown>;
     const s = node.span as Span | undefined;
     if (s && typeof s.start === "number" && typeof s.end === "number") {

@@ -5,7 +5,7 @@
 import { onAbort, untilAborted } from "../abort.ts";
 import { AGENT_KILL_GRACE_MS } from "../providers/command.ts";
 import { type Locals, runScope } from "../scope.ts";
-import { after } from "../timer.ts";
+import { startTimer } from "../timer.ts";
 import type {
   AgentInvocation,
   AgentReply,
@@ -58,7 +58,7 @@ export function errorOf(error: unknown, fallback: string): { code: string; messa
 export async function settle<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let cancelTimer: (() => void) | undefined;
   const timeout = new Promise<undefined>((resolve) => {
-    cancelTimer = after(ms, () => resolve(undefined));
+    cancelTimer = startTimer(ms, () => resolve(undefined));
   });
   try {
     return await Promise.race([promise.catch(() => undefined), timeout]);
@@ -246,7 +246,7 @@ export class Attempt {
       const controller = new AbortController();
       signal = controller.signal;
       stopForwarding = onAbort(this.signal, () => controller.abort(this.signal.reason));
-      cancelTimer = after(request.timeoutMs, () => {
+      cancelTimer = startTimer(request.timeoutMs, () => {
         callTimedOut = true;
         controller.abort(new RuntimeError("timeout", "the agent timed out"));
       });

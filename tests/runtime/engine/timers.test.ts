@@ -3,12 +3,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createEngine } from "../../../src/runtime/engine.ts";
 import { MemoryStore } from "../../../src/runtime/store/memory.ts";
-import { after } from "../../../src/runtime/timer.ts";
+import { startTimer } from "../../../src/runtime/timer.ts";
 import { compileSource } from "./helpers.ts";
 
 const DAY = 86_400_000;
 
-describe("after()", () => {
+describe("startTimer()", () => {
   afterEach(() => {
     vi.useRealTimers();
   });
@@ -16,7 +16,7 @@ describe("after()", () => {
   it("waits the whole of a delay longer than 2^31-1 ms, in steps", () => {
     vi.useFakeTimers();
     const fired = vi.fn();
-    after(30 * DAY, fired);
+    startTimer(30 * DAY, fired);
     vi.advanceTimersByTime(1);
     expect(fired).not.toHaveBeenCalled();
     vi.advanceTimersByTime(29 * DAY);
@@ -28,7 +28,7 @@ describe("after()", () => {
   it("can be cancelled, also between its steps", () => {
     vi.useFakeTimers();
     const fired = vi.fn();
-    const cancel = after(30 * DAY, fired);
+    const cancel = startTimer(30 * DAY, fired);
     vi.advanceTimersByTime(25 * DAY);
     cancel();
     vi.advanceTimersByTime(10 * DAY);
