@@ -56,6 +56,13 @@ import {
 /** Performs one attempt of one state: executeState by default. */
 export type Executor = (ctx: ExecutionContext, services: ExecutorServices) => Promise<StateResult>;
 
+/**
+ * Graphs loaded from documents, shared by every engine of the process: loading verifies the
+ * content hash (a canonical serialisation of the whole graph), and a program may well make
+ * an engine per request.
+ */
+const loadedGraphs = new WeakMap<GraphDocument, WorkflowGraph>();
+
 /** Where the engine reads time and waits: replace it to control time in tests. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -299,7 +306,6 @@ class EngineImpl implements Engine {
     }
     return this.lastIso;
   }
-  private readonly graphs = new WeakMap<GraphDocument, WorkflowGraph>();
   private lastNow = Number.NaN;
   private lastIso = "";
 
@@ -559,11 +565,11 @@ class EngineImpl implements Engine {
     } else document = workflow;
     // Loading verifies the content hash and builds the graph: done once per document, not
     // per run (a thousand runs of one workflow share its graph; the runtime never changes it).
-    const known = this.graphs.get(document);
+    const known = loadedGraphs.get(document);
     if (known) return { document, graph: known };
     try {
       const { graph } = loadGraph(document);
-      this.graphs.set(document, graph);
+      loadedGraphs.set(document, graph);
       return { document, graph };
     } catch (error) {
       throw new RuntimeError(

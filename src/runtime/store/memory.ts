@@ -15,6 +15,20 @@ interface Entry {
   cancel?: string;
 }
 
+/**
+ * One copy per document, shared by the stores of the process: many runs of one workflow
+ * (and many stores, one per request …) keep the same graph, and nothing changes a document.
+ */
+const documents = new WeakMap<GraphDocument, GraphDocument>();
+function copyOf(document: GraphDocument): GraphDocument {
+  let copy = documents.get(document);
+  if (!copy) {
+    copy = structuredClone(document);
+    documents.set(document, copy);
+  }
+  return copy;
+}
+
 export class MemoryStore implements RunStore {
   readonly location = "memory";
   private readonly runs = new Map<string, Entry>();
@@ -31,22 +45,11 @@ export class MemoryStore implements RunStore {
     }
     this.runs.set(record.id, {
       meta: structuredClone(metaOf(record, meta)),
-      document: this.copyOf(document),
+      document: copyOf(document),
       journal: [],
       record: structuredClone(record),
       log: [],
     });
-  }
-
-  /** One copy per document: many runs of one workflow share it (documents are not changed). */
-  private readonly documents = new WeakMap<GraphDocument, GraphDocument>();
-  private copyOf(document: GraphDocument): GraphDocument {
-    let copy = this.documents.get(document);
-    if (!copy) {
-      copy = structuredClone(document);
-      this.documents.set(document, copy);
-    }
-    return copy;
   }
 
   async load(id: string): Promise<LoadedRun> {
