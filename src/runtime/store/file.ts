@@ -54,6 +54,9 @@ import {
   type RunSummary,
 } from "./types.ts";
 
+/** A run directory being created that has not changed for this long was abandoned. */
+const ABANDONED_AFTER_MS = 10 * 60_000;
+
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 const STAYS = "The run stays at its last recorded event, with nothing lost";
@@ -337,6 +340,20 @@ export class FileStore implements RunStore {
     await fsyncDir(this.root);
   }
 
+  /**
+   * Removes what creations cut short by a crash left (`.<id>.<uuid>.creating`), once they
+   * are old enough not to be a creation still under way.
+   */
+  private async removeAbandoned(names: string[]): Promise<void> {
+    for (const name of names) {
+      if (!name.startsWith(".") || !name.endsWith(".creating")) continue;
+      const path = join(this.root, name);
+      const info = await stat(path).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > ABANDONED_AFTER_MS)
+        await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
   private runExists(id: string): RuntimeError {
     return new RuntimeError(
       "run-exists",
@@ -531,9 +548,9 @@ export class FileStore implements RunStore {
   async list(): Promise<RunSummary[]> {
     let names: string[];
     try {
-      names = (await readdir(this.root, { withFileTypes: true }))
-        .filter((d) => d.isDirectory() && RUN_ID.test(d.name))
-        .map((d) => d.name);
+      const entries = await readdir(this.root, { withFileTypes: true });
+      await this.removeAbandoned(entries.map((d) => d.name));
+      names = entries.filter((d) => d.isDirectory() && RUN_ID.test(d.name)).map((d) => d.name);
     } catch (error) {
       if (errno(error) === "ENOENT") return [];
       throw error;

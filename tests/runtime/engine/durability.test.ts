@@ -11,6 +11,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -153,6 +154,25 @@ describe("the log, the snapshots and creations a crash cut short", () => {
     await expect(engine.start(workflow, { task: "x" }, { id: "fresh" })).rejects.toMatchObject({
       code: "run-exists",
     });
+  });
+
+  it("what a crashed creation left is removed by list() once it is old, not while it may be under way", async () => {
+    const root = join(tempDir(), "runs");
+    const store = new FileStore(root);
+    await (
+      await createEngine({ store, executor: scripted().executor }).start(workflow, {
+        task: "x",
+      })
+    ).result();
+    const old = join(root, ".gone.0badc0de.creating");
+    const recent = join(root, ".busy.0badc0de.creating");
+    mkdirSync(old);
+    mkdirSync(recent);
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    expect(await store.list()).toHaveLength(1);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
   });
 });
 
