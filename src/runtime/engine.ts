@@ -18,10 +18,11 @@ import {
   type StateNode,
   type WorkflowGraph,
 } from "../compiler/graph.ts";
-import { onAbort } from "./abort.ts";
+import { onAbort, untilAborted } from "./abort.ts";
 import { copyValue } from "./copy.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
+import { settle } from "./executors/attempt.ts";
 import { validateInputs } from "./inputs.ts";
 import { createProvider } from "./providers/index.ts";
 import { render } from "./render.ts";
@@ -802,25 +803,10 @@ class EngineImpl implements Engine {
   }
 
   /** The executor's promise, or (once aborted) whatever it gives within the grace period. */
-  private settle<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
-    return new Promise<T | undefined>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const off = onAbort(signal, () => {
-        timer = setTimeout(() => resolve(undefined), this.options.abortGraceMs ?? 5000);
-      });
-      promise.then(
-        (value) => {
-          clearTimeout(timer);
-          off();
-          resolve(value);
-        },
-        (error) => {
-          clearTimeout(timer);
-          off();
-          reject(error);
-        },
-      );
-    });
+  private async settle<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+    const first = await untilAborted(promise, signal);
+    if (first !== "interrupted") return first;
+    return settle(promise, this.options.abortGraceMs ?? 5000);
   }
 
   // ---------------------------------------------------------------- executor services

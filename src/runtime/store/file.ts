@@ -361,12 +361,16 @@ export class FileStore implements RunStore {
     );
   }
 
+  private marked = false;
+
   /**
    * Tells the tools that read a project's files that the store's are none of theirs: git
    * (a .gitignore of everything) and Biome (a nested configuration that includes nothing),
    * so that `biome check .` after a run does not lint its JSON.
    */
   private async markGenerated(): Promise<void> {
+    if (this.marked) return; // once per store, not at every run's creation
+    this.marked = true;
     const files: [string, string][] = [
       [".gitignore", "# aegis runs: generated, not source\n*\n"],
       ["biome.json", `${JSON.stringify({ root: false, files: { includes: ["!**"] } })}\n`],
