@@ -4,21 +4,24 @@
 import { createToken, Lexer, type TokenType } from "chevrotain";
 
 export const Name = createToken({ name: "Name", pattern: Lexer.NA });
+// Hyphens are allowed inside names (agent names such as `security-reviewer`), never at
+// either end, so `A->B` still lexes as A, ->, B. Subtraction needs spaces: `a - b`.
+const identifier = /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/;
 export const Identifier = createToken({
   name: "Identifier",
-  // Hyphens are allowed inside names (agent names such as `security-reviewer`), never at
-  // either end, so `A->B` still lexes as A, ->, B. Subtraction needs spaces: `a - b`.
-  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*/,
+  pattern: identifier,
   categories: [Name],
 });
 
 const keywordTokens: TokenType[] = [];
-function keyword(word: string, reserved = false): TokenType {
+const reserved = new Set<string>();
+function keyword(word: string, isReserved = false): TokenType {
+  if (isReserved) reserved.add(word);
   const token = createToken({
     name: word.charAt(0).toUpperCase() + word.slice(1),
     pattern: new RegExp(`${word}(?![A-Za-z0-9_]|-[A-Za-z0-9_])`),
     longer_alt: Identifier,
-    categories: reserved ? [] : [Name],
+    categories: isReserved ? [] : [Name],
   });
   keywordTokens.push(token);
   return token;
@@ -223,3 +226,13 @@ export function createLexer(validate = false): Lexer {
 }
 
 export const aegisLexer = createLexer();
+
+/** The words of the expression language (and/or/not/true/…): never names. */
+export const reservedWords: ReadonlySet<string> = reserved;
+
+const wholeName = new RegExp(`^(?:${identifier.source})$`);
+
+/** Whether `text` lexes as one token the grammar accepts as a name. */
+export function isName(text: string): boolean {
+  return wholeName.test(text) && !reserved.has(text);
+}

@@ -37,6 +37,7 @@ import type {
 } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
 import { formatDuration, precedence } from "../expression.ts";
+import { isName } from "../lexer.ts";
 import { parse } from "../parse.ts";
 import { decodeString, decodeTripleString } from "../strings.ts";
 
@@ -57,27 +58,6 @@ export class PrintError extends Error {
 const STEP = "  ";
 
 // ---------------------------------------------------------------- lexical helpers
-
-/** Words of the expression language: never names, so keys spelled like them are quoted. */
-const reserved = new Set([
-  "and",
-  "or",
-  "not",
-  "true",
-  "false",
-  "null",
-  "contains",
-  "matches",
-  "between",
-  "in",
-]);
-
-const identifier = /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/;
-
-/** Whether `text` lexes as one token the grammar accepts as a name. */
-export function isName(text: string): boolean {
-  return identifier.test(text) && !reserved.has(text);
-}
 
 function name(text: string, what: string): string {
   if (!isName(text)) {

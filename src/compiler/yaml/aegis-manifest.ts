@@ -21,6 +21,7 @@ import type {
 } from "../ast.ts";
 import { MAX_DURATION_MS, parseDuration } from "../cst-to-ast.ts";
 import { article, hintFor } from "../diagnostics.ts";
+import { isName, reservedWords } from "../lexer.ts";
 import { parseExpression } from "../parse.ts";
 import { type Context, isMap, isScalar, type MapReader, type YAMLMap } from "./reader.ts";
 
@@ -60,25 +61,6 @@ const failureName = /fail|error|abort|reject|cancel/i;
 
 // ------------------------------------------------------------ small AST builders
 
-/** Whether the language can write this as a bare name. */
-export function isName(text: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$/.test(text) && !reserved.has(text);
-}
-
-/** Words of the expression language, which cannot be names. */
-const reserved = new Set([
-  "and",
-  "or",
-  "not",
-  "true",
-  "false",
-  "null",
-  "contains",
-  "matches",
-  "between",
-  "in",
-]);
-
 /** A bare name made from any text: `my.workflow` → `my_workflow`. */
 export function toName(text: string): string {
   const cleaned = text
@@ -86,7 +68,7 @@ export function toName(text: string): string {
     .replace(/-+$/, "")
     .replace(/-{2,}/g, "-");
   const name = /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
-  return reserved.has(name) ? `${name}_` : name;
+  return reservedWords.has(name) ? `${name}_` : name;
 }
 
 export function path(names: string[], span: Span): Expr {

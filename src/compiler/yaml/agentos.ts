@@ -25,9 +25,10 @@ import type {
   TransitionDecl,
   WorkflowDecl,
 } from "../ast.ts";
+import { isName } from "../lexer.ts";
 import { parseExpression } from "../parse.ts";
 import { templateOffset } from "../strings.ts";
-import { binary, isName, literal, path, plainTemplate, toName } from "./aegis-manifest.ts";
+import { binary, literal, path, plainTemplate, toName } from "./aegis-manifest.ts";
 import { type Context, isMap, type MapReader, type YAMLMap } from "./reader.ts";
 
 const modes = ["sequential", "fanout", "collect", "conditional", "loop"] as const;
