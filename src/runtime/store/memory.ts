@@ -5,7 +5,8 @@ import { type RunEvent, type RunObservation, type RunRecord, RuntimeError } from
 import { metaOf, summarize } from "./replay.ts";
 import type { LoadedRun, LockOwner, RunLock, RunMeta, RunStore, RunSummary } from "./types.ts";
 
-interface Entry {
+/** A run as the memory store keeps it (for subclasses that save and restore runs). */
+export interface MemoryEntry {
   meta: RunMeta;
   document: GraphDocument;
   journal: RunEvent[];
@@ -30,10 +31,10 @@ function copyOf(document: GraphDocument): GraphDocument {
 }
 
 export class MemoryStore implements RunStore {
-  readonly location = "memory";
-  private readonly runs = new Map<string, Entry>();
+  readonly location: string = "memory";
+  protected readonly runs = new Map<string, MemoryEntry>();
 
-  private entry(id: string): Entry {
+  protected entry(id: string): MemoryEntry {
     const entry = this.runs.get(id);
     if (!entry) throw new RuntimeError("run-not-found", `no run '${id}' in the memory store`);
     return entry;
