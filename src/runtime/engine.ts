@@ -106,6 +106,12 @@ export interface EngineOptions {
   cancelPollMs?: number;
   /** How long an aborted execution may take to stop (kill its processes) before the engine goes on (ms). */
   abortGraceMs?: number;
+  /**
+   * The environment every process of every state starts from (commands, agents,
+   * containers, subworkflows' states); default: this process's own. A host that holds
+   * credentials passes only what states may see.
+   */
+  environment?: Readonly<Record<string, string>>;
 }
 
 export interface StartOptions {
@@ -814,6 +820,7 @@ class EngineImpl implements Engine {
   private services(active: Active, effect: Effect & { type: "execute" }): ExecutorServices {
     let calls = 0;
     return {
+      ...(this.options.environment && { environment: this.options.environment }),
       agent: (name) => this.agent(active, name),
       subworkflow: (alias, inputs, detached, signal) => {
         calls += 1;

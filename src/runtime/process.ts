@@ -19,9 +19,14 @@ export interface ProcessOptions {
   command: CommandLine;
   /** Written to standard input (then closed); without it, stdin is empty. */
   input?: string;
-  /** Added to the environment (the runner's own, unless `extendEnv` is false). */
+  /** Added to the environment (the runner's own, unless `extendEnv` is false or `baseEnv` is given). */
   env?: Record<string, string | undefined>;
   extendEnv?: boolean;
+  /**
+   * The environment the process starts from, instead of this process's own: a host that
+   * holds credentials (the GitHub Action) passes only what states may see.
+   */
+  baseEnv?: Readonly<Record<string, string>>;
   cwd?: string;
   /** Milliseconds; then the whole process group is stopped and the status is timed_out. */
   timeoutMs?: number;
@@ -191,14 +196,14 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
   if (!file)
     return finish({ status: "spawn_failed", errorCode: "EINVAL", error: "the command is empty" });
 
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { ...options.baseEnv };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
   const subprocess = execa(file, args, {
     reject: false,
     buffer: false,
     detached: true,
     env,
-    extendEnv: options.extendEnv ?? true,
+    extendEnv: options.baseEnv ? false : (options.extendEnv ?? true),
     ...(options.cwd !== undefined && { cwd: options.cwd }),
     ...(options.input !== undefined ? { input: options.input } : { stdin: "ignore" as const }),
   });

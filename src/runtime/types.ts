@@ -220,6 +220,8 @@ export interface AgentInvocation {
   signal: AbortSignal;
   /** Streamed output, for live progress. */
   onOutput?: (text: string) => void;
+  /** The environment the agent's process starts from (default: this process's own). */
+  environment?: Readonly<Record<string, string>>;
 }
 
 /** What an agent answered. JSON answers are parsed: score, confidence, reasoning, fields. */
@@ -243,6 +245,11 @@ export type AgentFunction = (invocation: AgentInvocation) => unknown | Promise<u
 
 /** What the executors need from the engine around them. */
 export interface ExecutorServices {
+  /**
+   * The environment every process a state starts (commands, agents, containers) begins
+   * from; default: this process's own. Hosts that hold credentials pass an allowlist.
+   */
+  environment?: Readonly<Record<string, string>>;
   /** The provider of a declared agent (resolved from the workflow, an agents file, functions). */
   agent(name: string): AgentProvider;
   /** Runs an imported workflow to its end (blocking) or starts it (detached). */

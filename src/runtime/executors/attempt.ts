@@ -134,6 +134,11 @@ export class Attempt {
     return this.ctx.state;
   }
 
+  /** What a state's processes start from (see ExecutorServices.environment). */
+  get environment(): Readonly<Record<string, string>> | undefined {
+    return this.services.environment;
+  }
+
   get killGraceMs(): number {
     return this.options.killGraceMs ?? AGENT_KILL_GRACE_MS;
   }
@@ -261,6 +266,7 @@ export class Attempt {
       ...(request.timeoutMs !== undefined && { timeoutMs: request.timeoutMs }),
       signal,
       onOutput: (text) => this.emit("agent", text),
+      ...(this.services.environment && { environment: this.services.environment }),
     };
     const pending = (async () => provider.call(invocation))();
 

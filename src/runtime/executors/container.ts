@@ -116,6 +116,7 @@ export async function runContainer(
   const result = await runProcess({
     command: { argv: [runtime, ...args] },
     env,
+    ...(a.environment && { baseEnv: a.environment }),
     signal: a.signal,
     killGraceMs: a.killGraceMs,
     onOutput: (stream, text) => a.emit(stream, text),
@@ -142,6 +143,7 @@ export async function runContainer(
     // The client is gone; the container may not be. Remove it (best effort).
     await runProcess({
       command: { argv: [runtime, "rm", "-f", name] },
+      ...(a.environment && { baseEnv: a.environment }),
       timeoutMs: 10_000,
       killGraceMs: 1000,
     });

@@ -78,6 +78,7 @@ export async function executeRun(a: Attempt): Promise<Outcome> {
       AEGIS_IDEMPOTENCY_KEY: a.ctx.idempotencyKey,
     },
     ...(cwd !== undefined && { cwd }),
+    ...(a.environment && { baseEnv: a.environment }),
     signal: a.signal,
     killGraceMs: a.killGraceMs,
     onOutput: (stream, text) => a.emit(stream, text),

@@ -49,6 +49,7 @@ async function runAgent(
     command: run.command,
     ...(run.input !== undefined && { input: run.input }),
     env: run.env,
+    ...(invocation.environment && { baseEnv: invocation.environment }),
     ...(run.cwd !== undefined && { cwd: run.cwd }),
     ...(invocation.timeoutMs !== undefined && { timeoutMs: invocation.timeoutMs }),
     killGraceMs: AGENT_KILL_GRACE_MS,
