@@ -29,9 +29,11 @@ it("action.yml declares the inputs the action reads", async () => {
   const action = parse(readFileSync(join(root, "action.yml"), "utf8"));
   expect(Object.keys(action.inputs).sort()).toEqual([
     "agents",
+    "allow-apps",
     "allow-author",
     "approvers",
     "check-only",
+    "env",
     "github-token",
     "inputs",
     "min-role",

@@ -17,7 +17,7 @@ const TOKEN = "ghs_securityTestToken0123456789abcdef";
 
 /** The permissions block of the example workflow: what the README documents. */
 const documented = (
-  parse(readFileSync(join(root, "examples/github/aegis.yml"), "utf8")) as {
+  parse(readFileSync(join(root, "examples/github/aegis.yml"), "utf8")).jobs.aegis as {
     permissions: Permissions;
   }
 ).permissions;
