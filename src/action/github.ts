@@ -7,9 +7,19 @@ export interface Comment {
   body: string;
   user: { login: string; type?: string } | null;
   html_url?: string;
+  created_at?: string;
+  updated_at?: string;
+  /** Set when a GitHub App posted the comment on a person's behalf. */
+  performed_via_github_app?: { slug?: string; name?: string } | null;
 }
 
 type Octokit = ReturnType<typeof getOctokit>;
+
+/** GitHub's message (and its first error's) of a failed call. */
+function errorText(error: unknown): string {
+  const e = error as { message?: string; response?: { data?: { message?: string } } };
+  return `${e?.response?.data?.message ?? ""} ${e?.message ?? ""}`;
+}
 
 function status(error: unknown): number | undefined {
   return typeof error === "object" && error !== null && "status" in error
@@ -20,13 +30,24 @@ function status(error: unknown): number | undefined {
 /** GitHub refused a call for want of a permission: says which one the token needs. */
 export class PermissionError extends Error {}
 
+/** Any other failed call, named: what was asked, GitHub's status and message. */
+export class ApiError extends Error {
+  readonly status: number | undefined;
+  constructor(call: string, error: unknown) {
+    const code = status(error);
+    const why = ((error as { message?: string })?.message ?? String(error)).split(" - ")[0];
+    super(`GitHub answered ${call} with ${code ?? "no answer"}${why ? `: ${why}` : ""}`);
+    this.status = code;
+  }
+}
+
 /**
  * A 401 or 403 answer as a PermissionError naming the permission `call` needs; other
  * errors are passed on. (Octokit's errors never hold the token.)
  */
-function refused(error: unknown, call: string, permission: string): unknown {
+function refused(error: unknown, call: string, permission: string): Error {
   const code = status(error);
-  if (code !== 401 && code !== 403) return error;
+  if (code !== 401 && code !== 403) return new ApiError(call, error);
   const why = (error as { message?: string }).message?.split(" - ")[0] ?? "";
   if (code === 401)
     return new PermissionError(
@@ -53,8 +74,19 @@ export class GitHub {
     return { owner: this.owner, repo: this.repo };
   }
 
-  /** The token's user, when the API tells (a GITHUB_TOKEN cannot: then undefined). */
+  /**
+   * The login the token writes as. GraphQL's `viewer` answers for every kind of token
+   * (`github-actions[bot]` for a GITHUB_TOKEN, `<app>[bot]` for a GitHub App installation
+   * token, the person for a personal token), where REST `GET /user` answers 403 to
+   * installation tokens; that is tried second. Undefined when neither tells.
+   */
   async viewer(): Promise<string | undefined> {
+    try {
+      const data = await this.octokit.graphql<{ viewer?: { login?: string } }>(
+        "query { viewer { login } }",
+      );
+      if (data.viewer?.login) return data.viewer.login;
+    } catch {}
     try {
       const { data } = await this.octokit.request("GET /user");
       return data.login;
@@ -86,6 +118,20 @@ export class GitHub {
     }
   }
 
+  /** One comment as GitHub has it now; undefined when it was deleted. */
+  async comment(id: number): Promise<Comment | undefined> {
+    try {
+      const { data } = await this.octokit.request(
+        "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
+        { ...this.r, comment_id: id },
+      );
+      return data as Comment;
+    } catch (error) {
+      if (status(error) === 404) return undefined;
+      throw refused(error, `reading comment ${id}`, this.commentPermission("read"));
+    }
+  }
+
   async createComment(issue: number, body: string): Promise<Comment> {
     try {
       const { data } = await this.octokit.request(
@@ -98,13 +144,13 @@ export class GitHub {
     }
   }
 
-  async updateComment(id: number, body: string): Promise<void> {
+  async updateComment(id: number, body: string): Promise<Comment> {
     try {
-      await this.octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", {
-        ...this.r,
-        comment_id: id,
-        body,
-      });
+      const { data } = await this.octokit.request(
+        "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
+        { ...this.r, comment_id: id, body },
+      );
+      return data as Comment;
     } catch (error) {
       throw refused(error, `updating comment ${id}`, this.commentPermission("write"));
     }
@@ -152,7 +198,7 @@ export class GitHub {
       return true;
     } catch (error) {
       if (status(error) === 404) return false;
-      throw error;
+      throw refused(error, `asking whether @${username} is a collaborator`, "metadata: read");
     }
   }
 
@@ -185,14 +231,78 @@ export class GitHub {
     }
   }
 
-  /** Creates a ref; false when it exists already (the API answers 422): the atomic claim. */
+  /**
+   * Creates a ref: the atomic claim. False only when the ref exists already (422
+   * "Reference already exists"); any other refusal (an unknown commit, a bad name, a
+   * missing permission) is an error that says what GitHub answered.
+   */
   async claim(ref: string, sha: string): Promise<boolean> {
     try {
       await this.octokit.request("POST /repos/{owner}/{repo}/git/refs", { ...this.r, ref, sha });
       return true;
     } catch (error) {
-      if (status(error) === 422) return false;
+      if (status(error) === 422 && /reference already exists/i.test(errorText(error))) return false;
       throw refused(error, `creating the claim ref ${ref}`, "contents: write");
+    }
+  }
+
+  /**
+   * Keeps a text in the repository's object store, reachable from `ref` (so it is not
+   * garbage-collected): a blob in a one-file tree in a parentless commit. Returns the
+   * blob's sha, by which `readText` finds it again.
+   */
+  async keepText(ref: string, text: string): Promise<string> {
+    const call = `keeping the run's state in ${ref}`;
+    try {
+      const blob = await this.octokit.request("POST /repos/{owner}/{repo}/git/blobs", {
+        ...this.r,
+        content: Buffer.from(text).toString("base64"),
+        encoding: "base64",
+      });
+      const tree = await this.octokit.request("POST /repos/{owner}/{repo}/git/trees", {
+        ...this.r,
+        tree: [{ path: "state", mode: "100644", type: "blob", sha: blob.data.sha }],
+      });
+      const commit = await this.octokit.request("POST /repos/{owner}/{repo}/git/commits", {
+        ...this.r,
+        message: "aegis run state",
+        tree: tree.data.sha,
+        parents: [],
+      });
+      const sha = commit.data.sha;
+      try {
+        await this.octokit.request("POST /repos/{owner}/{repo}/git/refs", {
+          ...this.r,
+          ref,
+          sha,
+        });
+      } catch (error) {
+        if (!(status(error) === 422 && /reference already exists/i.test(errorText(error))))
+          throw error;
+        await this.octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
+          ...this.r,
+          ref: ref.replace(/^refs\//, ""),
+          sha,
+          force: true,
+        });
+      }
+      return blob.data.sha;
+    } catch (error) {
+      throw refused(error, call, "contents: write");
+    }
+  }
+
+  /** A text kept by keepText, by its blob's sha; undefined when there is no such blob. */
+  async readText(sha: string): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.request(
+        "GET /repos/{owner}/{repo}/git/blobs/{file_sha}",
+        { ...this.r, file_sha: sha },
+      );
+      return Buffer.from(data.content, "base64").toString("utf8");
+    } catch (error) {
+      if (status(error) === 404) return undefined;
+      throw refused(error, `reading the run's kept state (blob ${sha})`, "contents: read");
     }
   }
 }

@@ -1,31 +1,33 @@
 // The GitHub Action: compile the workflow (findings become annotations), start runs on
-// the usual triggers, stop at human gates with the run saved in one progress comment, and
-// continue them from `/approve`, `/reject`, `/cancel`, `/retry` and `/status` comments.
+// the usual triggers, stop at human gates with the run saved in the workflow's progress
+// comment, and continue them from `/approve`, `/reject`, `/cancel`, `/retry` and `/status`
+// comments — only from the comment that was shown, read as GitHub renders it, written by
+// someone allowed to answer, and on exactly the commit the gate was bound to.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import * as core from "@actions/core";
 import { type CompileResult, compileFile } from "../compiler/compile.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { createEngine, type Engine, type RunHandle } from "../runtime/engine.ts";
 import type { RunObservation, RunRecord } from "../runtime/types.ts";
-import { isBot, type Policy, parseApprovers, type Role, refusal, roles } from "./authorize.ts";
+import { isBot, type Policy, refusal } from "./authorize.ts";
+import { headCommit } from "./checkout.ts";
 import { type Command, parseCommands } from "./commands.ts";
+import { isRunnerInternal, stateEnvironment } from "./environment.ts";
 import { type Comment, GitHub } from "./github.ts";
+import { type ActionInputs, readInputs } from "./inputs.ts";
+import { fail, info, notice, output, redact, redactor, summary, warning, write } from "./log.ts";
 import { renderProgress } from "./progress.ts";
-import { Redactor } from "./redact.ts";
 import {
-  type ActionState,
-  compactState,
-  decodeState,
-  encodeState,
-  hasState,
-  MAX_COMMENT,
-  StateError,
-} from "./state.ts";
+  findProgress,
+  loadState,
+  ProgressComment,
+  type ProgressTarget,
+  Superseded,
+} from "./progress-comment.ts";
+import { type ActionState, StateError } from "./state.ts";
 import { SnapshotStore } from "./store.ts";
 
-/** The secrets this run knows, cut from everything the action writes. */
-const redactor = new Redactor();
+export { redact };
 
 const since = () => `${Math.round(performance.now())}ms since process start`;
 
@@ -44,17 +46,23 @@ interface Payload {
 
 interface Env {
   gh: GitHub;
+  inputs: ActionInputs;
   compiled: CompileResult;
   workflowFile: string;
   payload: Payload;
   eventName: string;
+  repository: string;
   issue?: number;
   policy: Policy;
-  secret?: string;
   agents?: Record<string, unknown>;
   logsUrl?: string;
+  /** The login the token writes as (its own comments are the only ones read as state). */
   identity: string;
-  /** The newest comment id seen on the conversation (see ActionState.lastComment). */
+  /** The commit checked out in the workspace, read before any state runs. */
+  head?: string;
+  /** What the workflow's states' processes start from. */
+  environment: Record<string, string>;
+  /** The newest comment id seen (see ActionState.lastComment). */
   lastComment?: number;
 }
 
@@ -68,20 +76,14 @@ function readPayload(): Payload {
   }
 }
 
-function boolInput(name: string): boolean {
-  return /^(true|yes|1|on)$/i.test(core.getInput(name).trim());
-}
-
 function setOutputs(record: RunRecord | undefined, status: string) {
-  core.setOutput("status", status);
+  output("status", status);
   if (record) {
-    core.setOutput("run-id", record.id);
+    output("run-id", record.id);
     if (record.output !== undefined)
-      core.setOutput(
+      output(
         "output",
-        redactor.text(
-          typeof record.output === "string" ? record.output : JSON.stringify(record.output),
-        ),
+        typeof record.output === "string" ? record.output : JSON.stringify(record.output),
       );
   }
 }
@@ -100,89 +102,105 @@ function saw(env: Env, ...ids: number[]): void {
     if (env.lastComment === undefined || id > env.lastComment) env.lastComment = id;
 }
 
-/** Cuts the known secrets from a text the action is about to write. */
-export function redact(text: string): string {
-  return redactor.text(text);
+/**
+ * Cuts the action's process environment down before anything else runs: the runner's
+ * credentials and every input leave it (their secret values are redacted from then on),
+ * so neither a state's process nor a template's `env()` can reach them.
+ */
+function scrubEnvironment(): void {
+  for (const name of Object.keys(process.env)) {
+    if (!isRunnerInternal(name) || name === "GITHUB_OUTPUT" || name === "GITHUB_STEP_SUMMARY")
+      continue; // the two file commands the action itself writes stay (states never see them)
+    if (name.startsWith("ACTIONS_")) redactor.add(process.env[name]);
+    delete process.env[name];
+  }
 }
 
 export async function run(): Promise<void> {
-  core.info(`aegis: action started (${since()})`);
-  const token = core.getInput("github-token") || process.env.GITHUB_TOKEN || "";
-  redactor.add(token);
-  const secret = core.getInput("state-secret") || undefined;
-  redactor.add(secret);
-  // Agents and commands inherit the environment: the action's own credentials leave it.
-  delete process.env["INPUT_GITHUB-TOKEN"];
-  delete process.env["INPUT_STATE-SECRET"];
-  const workflowFile = core.getInput("workflow", { required: true });
+  info(`aegis: action started (${since()})`);
+  const inputs = readInputs();
+  redactor.add(inputs.token);
+  redactor.add(inputs.secret);
+  redactor.add(process.env.GITHUB_TOKEN);
+  scrubEnvironment();
+  const workflowFile = inputs.workflow;
 
   // Compile: every finding is an annotation on its file and line.
   const compiled = compileFile(workflowFile);
   const annotations = formatGithub(compiled.diagnostics);
-  if (annotations) process.stdout.write(`${annotations}\n`);
+  if (annotations) write(`${annotations}\n`);
   if (!compiled.ok) {
     setOutputs(undefined, "invalid");
-    core.setFailed(`${workflowFile} has errors: the workflow does not run`);
+    fail(`${workflowFile} has errors: the workflow does not run`);
     return;
   }
-  if (boolInput("check-only")) {
-    core.info(`${workflowFile}: compiled, ${compiled.diagnostics.length} finding(s)`);
+  if (inputs.checkOnly) {
+    info(`${workflowFile}: compiled, ${compiled.diagnostics.length} finding(s)`);
     setOutputs(undefined, "checked");
     return;
   }
-  for (const name of compiled.graph.getAttribute("secrets") ?? []) redactor.add(process.env[name]);
+  const secrets: string[] = compiled.graph.getAttribute("secrets") ?? [];
+  for (const name of secrets) redactor.add(process.env[name]);
+  const states = stateEnvironment(process.env, [...inputs.env, ...secrets]);
+  for (const value of states.named) redactor.add(value);
+  if (states.refused.length > 0)
+    warning(
+      `aegis: ${states.refused.join(", ")} ${states.refused.length === 1 ? "is" : "are"} the runner's own and never passed to states`,
+    );
 
-  const minRole = (core.getInput("min-role") || "write").trim() as Role;
-  if (!roles.includes(minRole)) throw new Error(`min-role must be one of ${roles.join(", ")}`);
   const payload = readPayload();
   const eventName = process.env.GITHUB_EVENT_NAME ?? "";
   const fork = forkOf(payload, eventName);
   if (fork) {
     // GitHub gives a fork's pull_request workflow a read-only token and no secrets: no
     // progress comment could be kept, no agent key is there. Nothing runs.
-    core.notice(
+    notice(
       `aegis: pull request #${payload.pull_request?.number} comes from the fork ${fork}; GitHub runs its pull_request workflows with a read-only token and without secrets, so the run is not started. A maintainer can start it with workflow_dispatch, or from a pull_request_target workflow (see SECURITY.md).`,
     );
     setOutputs(undefined, "ignored");
     return;
   }
-  const [owner = "", repo = ""] = (process.env.GITHUB_REPOSITORY ?? "/").split("/");
-  const gh = new GitHub(token, owner, repo);
+  const repository = process.env.GITHUB_REPOSITORY ?? "/";
+  const [owner = "", repo = ""] = repository.split("/");
+  const gh = new GitHub(inputs.token, owner, repo);
   gh.isPull = payload.pull_request !== undefined || payload.issue?.pull_request !== undefined;
   const issue = payload.pull_request?.number ?? payload.issue?.number;
   const author = payload.pull_request?.user?.login ?? payload.issue?.user?.login;
+  const head = headCommit(process.env.GITHUB_WORKSPACE || process.cwd());
 
   let agents: Record<string, unknown> | undefined;
-  const agentsFile = core.getInput("agents");
-  if (agentsFile) {
-    const file = JSON.parse(readFileSync(agentsFile, "utf8")) as {
+  if (inputs.agents) {
+    const file = JSON.parse(readFileSync(inputs.agents, "utf8")) as {
       agents?: Record<string, unknown>;
       workdir?: string;
     };
     agents = file.agents ?? {};
-    if (file.workdir) process.chdir(resolve(dirname(agentsFile), file.workdir));
+    if (file.workdir) process.chdir(resolve(dirname(inputs.agents), file.workdir));
   }
 
   const server = process.env.GITHUB_SERVER_URL ?? "https://github.com";
   const env: Env = {
     gh,
+    inputs,
     compiled,
     workflowFile,
     payload,
     eventName,
+    repository,
     ...(issue !== undefined && { issue }),
     policy: {
-      minRole,
-      approvers: parseApprovers(core.getInput("approvers")),
-      allowAuthor: boolInput("allow-author"),
+      minRole: inputs.minRole,
+      approvers: inputs.approvers,
+      allowAuthor: inputs.allowAuthor,
       ...(author && { author }),
     },
-    ...(secret && { secret }),
     ...(agents && { agents }),
     ...(process.env.GITHUB_RUN_ID && {
       logsUrl: `${server}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`,
     }),
     identity: "github-actions[bot]",
+    ...(head && { head }),
+    environment: states.environment,
   };
 
   if (eventName === "issue_comment") return onComment(env);
@@ -191,127 +209,43 @@ export async function run(): Promise<void> {
 
 // ---------------------------------------------------------------- the progress comment
 
-/** The bot's progress comment on the issue, if any: only the bot identity's comments are trusted. */
-async function findProgress(env: Env): Promise<Comment | undefined> {
-  if (env.issue === undefined) return undefined;
+function target(env: Env): ProgressTarget {
+  return {
+    gh: env.gh,
+    issue: env.issue!,
+    workflowFile: env.workflowFile,
+    graph: env.compiled.graph,
+    context: { repository: env.repository, ...(env.issue !== undefined && { issue: env.issue }) },
+    identity: env.identity,
+    ...(env.inputs.secret && { secret: env.inputs.secret }),
+    ...(env.logsUrl && { logsUrl: env.logsUrl }),
+  };
+}
+
+/** Learns the token's login (its comments are the only ones trusted). */
+async function learnIdentity(env: Env): Promise<void> {
   const viewer = await env.gh.viewer();
   if (viewer) env.identity = viewer;
+  else
+    warning(
+      "aegis: GitHub did not tell which account the token writes as (GraphQL viewer and GET /user both failed); assuming github-actions[bot]",
+    );
+}
+
+/** The progress comment of this workflow on the conversation, if any. */
+async function progressComment(env: Env): Promise<Comment | undefined> {
+  if (env.issue === undefined) return undefined;
   const comments = await env.gh.comments(env.issue);
   saw(env, ...comments.map((c) => c.id));
-  const own = comments.filter((c) => c.user?.login === env.identity && hasState(c.body ?? ""));
-  return own.at(-1);
-}
-
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}\n…` : text;
-}
-
-/** The progress comment cannot hold the run's state. */
-class CommentTooLong extends Error {}
-
-class Progress {
-  private chain: Promise<void> = Promise.resolve();
-  private pending = false;
-  private failure: Error | undefined;
-  private warned = false;
-  private readonly env: Env;
-  private comment: Comment | undefined;
-  private readonly stateOf: () => ActionState;
-  constructor(env: Env, comment: Comment | undefined, stateOf: () => ActionState) {
-    this.env = env;
-    this.comment = comment;
-    this.stateOf = stateOf;
-  }
-
-  /**
-   * The comment's body. GitHub refuses comments over 65,536 characters: when the full
-   * state would make it longer, the state is compacted (see compactState) and the visible
-   * part shortened; when even that is too long, CommentTooLong (nothing is posted).
-   */
-  body(state: ActionState): string {
-    const render = (s: ActionState, compact: boolean) =>
-      `${redactor.text(
-        renderProgress(s, {
-          graph: this.env.compiled.graph,
-          ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
-          ...(compact && { compact }),
-        }),
-      )}\n\n${encodeState(s, this.env.secret, (json) => redactor.text(json))}\n`;
-    const full = render(state, false);
-    if (full.length <= MAX_COMMENT) return full;
-    const compacted = render(compactState(state), true);
-    if (compacted.length <= MAX_COMMENT) {
-      if (this.warned) return compacted;
-      this.warned = true;
-      core.warning(
-        `aegis: the progress comment would be ${full.length} characters (GitHub allows ${MAX_COMMENT}); the saved state was compacted to ${compacted.length}`,
-      );
-      return compacted;
-    }
-    throw new CommentTooLong(
-      `the run's state is too large for the progress comment: ${compacted.length} characters even compacted (GitHub allows ${MAX_COMMENT}); the run's outputs must be smaller for it to be kept between workflow runs`,
-    );
-  }
-
-  /** Saves soon (coalesced: at most one save in flight and one queued). */
-  schedule(): void {
-    if (this.pending || this.failure) return;
-    this.pending = true;
-    this.chain = this.chain.then(async () => {
-      this.pending = false;
-      try {
-        await this.save(this.stateOf());
-      } catch (error) {
-        this.failure = error as Error; // reported by flush
-      }
-    });
-  }
-
-  async flush(): Promise<void> {
-    await this.chain;
-    if (this.failure) throw this.failure;
-    await this.save(this.stateOf());
-  }
-
-  private async save(state: ActionState): Promise<void> {
-    if (this.env.issue === undefined) return;
-    let body: string;
-    try {
-      body = this.body(state);
-    } catch (error) {
-      // A comment posted earlier in this run must not go on showing (and holding) an
-      // older state: it says what happened, with no state (so no command acts on it).
-      if (error instanceof CommentTooLong && this.comment) {
-        const text = renderProgress(
-          { ...state, note: `${error.message}. The run cannot be continued from here.` },
-          {
-            graph: this.env.compiled.graph,
-            compact: true,
-            ...(this.env.logsUrl && { logsUrl: this.env.logsUrl }),
-          },
-        );
-        await this.env.gh.updateComment(
-          this.comment.id,
-          cut(redactor.text(text), MAX_COMMENT - 100),
-        );
-      }
-      throw error;
-    }
-    if (this.comment) await this.env.gh.updateComment(this.comment.id, body);
-    else {
-      this.comment = await this.env.gh.createComment(this.env.issue, body);
-      saw(this.env, this.comment.id);
-    }
-  }
+  return findProgress(target(env), comments);
 }
 
 // ---------------------------------------------------------------- driving a run
 
 function inputsFor(env: Env): Record<string, unknown> {
-  const text = core.getInput("inputs") || "{}";
   let inputs: unknown;
   try {
-    inputs = JSON.parse(text);
+    inputs = JSON.parse(env.inputs.inputs);
   } catch (error) {
     throw new Error(`the inputs are not JSON: ${(error as Error).message}`);
   }
@@ -369,15 +303,19 @@ function typed(value: string, type: string): unknown {
   return value;
 }
 
+type BaseState = Omit<ActionState, "record" | "meta" | "journal" | "runId" | "graphHash">;
+
 async function drive(
   env: Env,
   store: SnapshotStore,
   open: () => Promise<RunHandle>,
-  base: Omit<ActionState, "record" | "meta" | "journal" | "runId" | "graphHash">,
+  base: BaseState,
   comment: Comment | undefined,
+  options: { force?: boolean } = {},
 ): Promise<void> {
   let runId = "";
   let headSha: string | undefined;
+  let note: string | undefined;
   const stateOf = (): ActionState => {
     const snap = store.snapshot(runId);
     const r = snap.record;
@@ -387,10 +325,12 @@ async function drive(
       version: 1,
       runId,
       workflow: env.workflowFile,
+      repository: env.repository,
       graphHash: r.graphHash,
       ...snap,
       ...(process.env.GITHUB_RUN_ID && { actionsRun: process.env.GITHUB_RUN_ID }),
       ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
+      ...(note && { note }),
     };
     if (r.status === "waiting" && r.waiting) {
       const same = base.gate && base.gate.state === r.waiting.state && base.gate.seq === r.seq;
@@ -405,22 +345,28 @@ async function drive(
     } else delete state.gate;
     return state;
   };
-  const progress = new Progress(env, comment, stateOf);
+  const progress =
+    env.issue === undefined
+      ? undefined
+      : new ProgressComment(target(env), comment, stateOf, options);
+  let handle: RunHandle | undefined;
   let first = true;
   const observe = (o: RunObservation) => {
     if (o.type === "state-entered" && first) {
       first = false;
-      core.info(`aegis: first state ${o.state} running (${since()})`);
+      info(`aegis: first state ${o.state} running (${since()})`);
     }
     if (
       o.type === "state-entered" ||
       o.type === "state-completed" ||
       o.type === "waiting-for-human"
     )
-      core.info(`aegis: ${o.type} ${o.state}`);
-    if (runId && (o.type === "state-entered" || o.type === "run-finished")) progress.schedule();
+      info(`aegis: ${o.type} ${o.state}`);
+    if (runId && (o.type === "state-entered" || o.type === "run-finished")) progress?.schedule();
+    // Another job holds the run now: stop driving it (nothing more is written).
+    if (progress?.failure instanceof Superseded) void handle?.cancel("superseded");
   };
-  const handle = await open();
+  handle = await open();
   runId = handle.id;
   const events = (async () => {
     for await (const o of handle.events) observe(o);
@@ -430,38 +376,33 @@ async function drive(
   if (record.status === "waiting" && env.issue !== undefined && env.payload.issue?.pull_request)
     headSha = (await env.gh.pull(env.issue)).headSha;
   else if (record.status === "waiting") headSha = env.payload.pull_request?.head.sha;
-  let saveError: Error | undefined;
+  if (record.status === "waiting" && headSha && env.head && env.head !== headSha)
+    note = `the states before this gate ran on \`${env.head.slice(0, 7)}\`, not on the pull request's head \`${headSha.slice(0, 7)}\` (check out the head: see the example workflow)`;
   try {
-    await progress.flush();
+    await progress?.flush();
   } catch (error) {
-    if (!(error instanceof CommentTooLong)) throw error;
-    saveError = error;
+    if (!(error instanceof Superseded)) throw error;
+    notice(`aegis: run ${record.id}: ${error.message}; this job stops without writing it`);
+    output("status", "superseded");
+    return;
   }
   const state = stateOf();
-  await core.summary
-    .addRaw(
-      redactor.text(
-        renderProgress(state, {
-          graph: env.compiled.graph,
-          ...(env.logsUrl && { logsUrl: env.logsUrl }),
-        }),
-      ),
-    )
-    .write();
+  await summary(
+    renderProgress(state, {
+      graph: env.compiled.graph,
+      ...(env.logsUrl && { logsUrl: env.logsUrl }),
+    }),
+  );
   setOutputs(record, record.status);
-  core.info(`aegis: run ${record.id} ${record.status} (${since()})`);
-  if (saveError) core.setFailed(`run ${record.id} ${record.status}, but ${saveError.message}`);
-  else if (record.status === "failed" || record.status === "cancelled")
-    core.setFailed(
-      redactor.text(
-        `run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`,
-      ),
-    );
+  info(`aegis: run ${record.id} ${record.status} (${since()})`);
+  if (record.status === "failed" || record.status === "cancelled")
+    fail(`run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`);
 }
 
 function newEngine(env: Env, store: SnapshotStore): Engine {
   return createEngine({
     store,
+    environment: env.environment,
     ...(env.agents && { agents: env.agents as Record<string, Record<string, unknown>> }),
   });
 }
@@ -481,7 +422,8 @@ async function startRun(
 ): Promise<void> {
   const store = new SnapshotStore();
   const engine = newEngine(env, store);
-  const existing = comment ?? (await findProgress(env));
+  if (env.issue !== undefined && !comment) await learnIdentity(env);
+  const existing = comment ?? (await progressComment(env));
   const values = inputs ?? inputsFor(env);
   await drive(
     env,
@@ -491,10 +433,13 @@ async function startRun(
       format: "aegis-action-state",
       version: 1,
       workflow: env.workflowFile,
+      repository: env.repository,
       ...(env.issue !== undefined && { issue: env.issue }),
       ...(retryOf && { retryOf, note: `a retry of run \`${retryOf}\`` }),
     },
     existing,
+    // A new run replaces whatever the comment held (a newer push supersedes an older run).
+    { force: true },
   );
 }
 
@@ -505,51 +450,100 @@ async function reply(env: Env, text: string): Promise<void> {
   const login = env.payload.comment?.user.login;
   const posted = await env.gh.createComment(
     env.issue,
-    redactor.text(`${login ? `@${login} ` : ""}${text}`),
+    redact(`${login ? `@${login} ` : ""}${text}`),
   );
   saw(env, posted.id);
 }
 
 async function refuse(env: Env, text: string): Promise<void> {
-  core.warning(`aegis: refused: ${text}`);
+  warning(`aegis: refused: ${text}`);
   await reply(env, `refused: ${text}`);
-  core.setOutput("status", "refused");
+  output("status", "refused");
+}
+
+/** Shows the gate again with a note: answers written before now answer nothing. */
+async function showAgain(
+  env: Env,
+  found: Comment,
+  state: ActionState,
+  note: string,
+  gate: NonNullable<ActionState["gate"]>,
+): Promise<void> {
+  const again: ActionState = {
+    ...state,
+    gate,
+    note,
+    ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
+  };
+  await new ProgressComment(target(env), found, () => again).flush();
+}
+
+/**
+ * The comment as GitHub has it now, when it may act: it still exists, it was not edited
+ * since it was posted (what the event carried is what is read), it was written by a person
+ * (not through an App on their behalf, unless allowed). Otherwise why not.
+ */
+async function verifyComment(
+  env: Env,
+  event: NonNullable<Payload["comment"]>,
+): Promise<{ comment: Comment } | { why: string }> {
+  const now = await env.gh.comment(event.id);
+  if (!now) return { why: "the comment was deleted before it could be acted on" };
+  if (now.body !== event.body || (now.updated_at && now.updated_at !== now.created_at))
+    return {
+      why: "the comment was edited after it was posted; commands are read from comments as first posted: post a new comment",
+    };
+  const app = now.performed_via_github_app;
+  if (app) {
+    const slug = (app.slug ?? app.name ?? "").toLowerCase();
+    if (!env.inputs.allowApps.includes(slug))
+      return {
+        why: `the comment was made through the GitHub App '${slug || "unknown"}' on @${now.user?.login}'s behalf; only comments people write themselves may answer (allow-apps lists the Apps that may)`,
+      };
+  }
+  return { comment: now };
 }
 
 async function onComment(env: Env): Promise<void> {
   const { payload } = env;
-  const comment = payload.comment;
-  if (!comment || payload.action === "deleted") {
-    core.info("aegis: a deleted comment: nothing to do");
-    core.setOutput("status", "ignored");
+  const event = payload.comment;
+  if (!event || payload.action === "deleted") {
+    info("aegis: a deleted comment: nothing to do");
+    output("status", "ignored");
     return;
   }
-  const commands = parseCommands(comment.body ?? "");
-  const command: Command | undefined = commands[0];
+  const command: Command | undefined = parseCommands(event.body ?? "")[0];
   if (!command) {
-    core.info("aegis: no command in the comment");
-    core.setOutput("status", "ignored");
+    info("aegis: no command in the comment");
+    output("status", "ignored");
     return;
   }
-  core.info(`aegis: /${command.name} from @${comment.user.login}`);
-  saw(env, comment.id);
-  const found = await findProgress(env);
-  if (comment.user.login === env.identity) {
-    core.setOutput("status", "ignored");
+  info(`aegis: /${command.name} from @${event.user.login}`);
+  saw(env, event.id);
+  await learnIdentity(env);
+  if (event.user.login === env.identity) {
+    output("status", "ignored");
     return; // never answer ourselves
   }
   if (payload.action === "edited")
     return refuse(env, "commands in edited comments are not accepted: post a new comment");
-  if (isBot(comment.user))
-    return refuse(env, `@${comment.user.login} is a bot or an App; only people may answer`);
-  if (!found) return refuse(env, "there is no aegis run on this conversation");
+  if (isBot(event.user))
+    return refuse(env, `@${event.user.login} is a bot or an App; only people may answer`);
+  const verified = await verifyComment(env, event);
+  if ("why" in verified) return refuse(env, verified.why);
+  const comment = verified.comment;
+  const user = comment.user ?? event.user;
+  if (isBot(user)) return refuse(env, `@${user.login} is a bot or an App; only people may answer`);
+
+  const found = await progressComment(env);
+  if (!found) return refuse(env, `there is no run of ${env.workflowFile} on this conversation`);
   let state: ActionState;
   try {
-    state = decodeState(found.body, env.secret);
+    state = await loadState(target(env), found);
   } catch (error) {
     if (error instanceof StateError) {
       await refuse(env, `the run's saved state cannot be trusted: ${error.message}`);
-      core.setFailed(error.message);
+      fail(error.message);
       return;
     }
     throw error;
@@ -568,13 +562,21 @@ async function onComment(env: Env): Promise<void> {
     setOutputs(r, r.status);
     return;
   }
-  // A comment written before the saved state was (a re-delivery, a re-run job) does not act on it.
+  // A command answers what was shown when it was written: a comment written before the
+  // progress comment last changed (a re-delivery, a re-run job, an early /approve) acts on
+  // nothing. GitHub's timestamps have whole seconds: the same second is "before".
+  const shown = found.updated_at;
+  if (shown && comment.created_at && Date.parse(comment.created_at) <= Date.parse(shown))
+    return refuse(
+      env,
+      `this comment (${comment.created_at}) was written before run \`${r.id}\` was last shown as it is now (${shown}); a command acts once, on what was shown when it was written: post a new comment`,
+    );
   if (state.lastComment !== undefined && comment.id <= state.lastComment)
     return refuse(
       env,
       `this comment was written before run \`${r.id}\` reached where it is now (comment ${comment.id}; the run's state was saved after comment ${state.lastComment}); a command acts once, on what was shown when it was written: post a new comment`,
     );
-  const why = await refusal(env.gh, comment.user, env.policy);
+  const why = await refusal(env.gh, user, env.policy);
   if (why) return refuse(env, why);
 
   const store = new SnapshotStore();
@@ -586,22 +588,21 @@ async function onComment(env: Env): Promise<void> {
     if (r.status !== "waiting" || !r.waiting)
       return refuse(env, `run \`${r.id}\` is not waiting for an answer: it is ${r.status}`);
     let head = state.gate?.headSha;
-    if (isPull && command.name === "approve") {
+    if (isPull && state.gate) {
       const now = (await env.gh.pull(env.issue!)).headSha;
-      if (state.gate?.headSha && now !== state.gate.headSha) {
+      if (state.gate.headSha && now !== state.gate.headSha) {
         // Bound to what was shown: show the gate again, for the new head.
         const note = `the pull request's head moved from \`${state.gate.headSha.slice(0, 7)}\` to \`${now.slice(0, 7)}\` after the gate opened; review the new head and answer again`;
-        const again: ActionState = {
-          ...state,
-          gate: { ...state.gate, headSha: now },
-          note,
-          ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
-        };
-        const progress = new Progress(env, found, () => again);
-        await progress.flush();
+        await showAgain(env, found, state, note, { ...state.gate, headSha: now });
         return refuse(env, `${note}.`);
       }
       head = now;
+      // The states after the gate run on this job's checkout: it must be what was approved.
+      if (state.gate.headSha && env.head !== state.gate.headSha) {
+        const note = `this job checked out ${env.head ? `\`${env.head.slice(0, 7)}\`` : "no commit"}, not \`${state.gate.headSha.slice(0, 7)}\`, the commit this gate is for; the states after it run only on that commit (the workflow must check out the pull request's head: see the example workflow). Answer again once it does`;
+        await showAgain(env, found, state, note, state.gate);
+        return refuse(env, `${note}.`);
+      }
     }
     const ref = `refs/aegis/${r.id}/${r.seq}`;
     if (!(await env.gh.claim(ref, head ?? process.env.GITHUB_SHA ?? "")))
@@ -609,7 +610,7 @@ async function onComment(env: Env): Promise<void> {
     await env.gh.react(comment.id, "+1");
     const answer = {
       approve: command.name === "approve",
-      approver: comment.user.login,
+      approver: user.login,
       ...(command.name === "reject" && {
         feedback: command.args || "rejected",
         response: command.args || "rejected",
@@ -630,7 +631,7 @@ async function onComment(env: Env): Promise<void> {
       ))
     )
       return refuse(env, "this run was already handled (by another answer); nothing changes");
-    await engine.cancel(r.id, `cancelled by @${comment.user.login}`);
+    await engine.cancel(r.id, `cancelled by @${user.login}`);
     const { gate: _gate, note: _note, ...base } = state;
     const after: ActionState = {
       ...base,
@@ -639,21 +640,17 @@ async function onComment(env: Env): Promise<void> {
       ...(env.lastComment !== undefined && { lastComment: env.lastComment }),
     };
     try {
-      await new Progress(env, found, () => after).flush();
+      await new ProgressComment(target(env), found, () => after).flush();
     } catch (error) {
-      if (!(error instanceof CommentTooLong)) throw error;
-      core.setFailed(`run ${r.id} cancelled, but ${error.message}`);
+      if (!(error instanceof Superseded)) throw error;
+      return refuse(env, `run \`${r.id}\` changed while it was being cancelled: ${error.message}`);
     }
-    await core.summary
-      .addRaw(
-        redactor.text(
-          renderProgress(after, {
-            graph: env.compiled.graph,
-            ...(env.logsUrl && { logsUrl: env.logsUrl }),
-          }),
-        ),
-      )
-      .write();
+    await summary(
+      renderProgress(after, {
+        graph: env.compiled.graph,
+        ...(env.logsUrl && { logsUrl: env.logsUrl }),
+      }),
+    );
     await env.gh.react(comment.id, "+1");
     setOutputs(after.record, after.record.status);
     return;
