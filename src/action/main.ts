@@ -54,7 +54,6 @@ interface Env {
   repository: string;
   issue?: number;
   policy: Policy;
-  agents?: Record<string, unknown>;
   logsUrl?: string;
   /** The login the token writes as (its own comments are the only ones read as state). */
   identity: string;
@@ -168,16 +167,6 @@ export async function run(): Promise<void> {
   const author = payload.pull_request?.user?.login ?? payload.issue?.user?.login;
   const head = headCommit(process.env.GITHUB_WORKSPACE || process.cwd());
 
-  let agents: Record<string, unknown> | undefined;
-  if (inputs.agents) {
-    const file = JSON.parse(readFileSync(inputs.agents, "utf8")) as {
-      agents?: Record<string, unknown>;
-      workdir?: string;
-    };
-    agents = file.agents ?? {};
-    if (file.workdir) process.chdir(resolve(dirname(inputs.agents), file.workdir));
-  }
-
   const server = process.env.GITHUB_SERVER_URL ?? "https://github.com";
   const env: Env = {
     gh,
@@ -194,7 +183,6 @@ export async function run(): Promise<void> {
       allowAuthor: inputs.allowAuthor,
       ...(author && { author }),
     },
-    ...(agents && { agents }),
     ...(process.env.GITHUB_RUN_ID && {
       logsUrl: `${server}/${owner}/${repo}/actions/runs/${process.env.GITHUB_RUN_ID}`,
     }),
@@ -399,12 +387,24 @@ async function drive(
     fail(`run ${record.id} ${record.status}${record.error ? `: ${record.error.message}` : ""}`);
 }
 
+/**
+ * The agents file's providers. Read only when a run is about to be driven — for a
+ * comment, after its author was authorized: on a pull request it comes from the checkout,
+ * and the graph hash does not cover it (the approved commit does).
+ */
+function readAgents(env: Env): Record<string, Record<string, unknown>> | undefined {
+  if (!env.inputs.agents) return undefined;
+  const file = JSON.parse(readFileSync(env.inputs.agents, "utf8")) as {
+    agents?: Record<string, Record<string, unknown>>;
+    workdir?: string;
+  };
+  if (file.workdir) process.chdir(resolve(dirname(env.inputs.agents), file.workdir));
+  return file.agents ?? {};
+}
+
 function newEngine(env: Env, store: SnapshotStore): Engine {
-  return createEngine({
-    store,
-    environment: env.environment,
-    ...(env.agents && { agents: env.agents as Record<string, Record<string, unknown>> }),
-  });
+  const agents = readAgents(env);
+  return createEngine({ store, environment: env.environment, ...(agents && { agents }) });
 }
 
 function runIdFor(env: Env): string {
@@ -581,7 +581,8 @@ async function onComment(env: Env): Promise<void> {
 
   const store = new SnapshotStore();
   store.restore(state, env.compiled.document);
-  const engine = newEngine(env, store);
+  // Made once every check has passed (it reads the agents file).
+  const engine = () => newEngine(env, store);
   const isPull = env.issue !== undefined && payload.issue?.pull_request !== undefined;
 
   if (command.name === "approve" || command.name === "reject") {
@@ -618,7 +619,7 @@ async function onComment(env: Env): Promise<void> {
       state: r.waiting.state,
     };
     const { gate: _gate, note: _note, ...base } = state;
-    return drive(env, store, () => engine.signal(r.id, answer), base, found);
+    return drive(env, store, () => engine().signal(r.id, answer), base, found);
   }
 
   if (command.name === "cancel") {
@@ -631,7 +632,7 @@ async function onComment(env: Env): Promise<void> {
       ))
     )
       return refuse(env, "this run was already handled (by another answer); nothing changes");
-    await engine.cancel(r.id, `cancelled by @${user.login}`);
+    await engine().cancel(r.id, `cancelled by @${user.login}`);
     const { gate: _gate, note: _note, ...base } = state;
     const after: ActionState = {
       ...base,
