@@ -16,7 +16,7 @@ describe("parseCommands", () => {
 
   it("keeps a /reject's reason, over several lines", () => {
     expect(names("/reject too risky\nadd tests first\n\nthanks")).toEqual([
-      "reject:too risky\nadd tests first",
+      "reject:too risky\nadd tests first\n\nthanks",
     ]);
     expect(names("/reject")).toEqual(["reject:"]);
   });
