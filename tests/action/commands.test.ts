@@ -188,7 +188,8 @@ describe("the reason of a /reject", () => {
 });
 
 describe("large comments", () => {
-  // A quadratic pass over 65,536 characters takes seconds; a linear one, milliseconds.
+  // Comments as large as GitHub allows, shaped to trip a quadratic pass: the results must be
+  // right (how long they take is the benchmark's to measure, never a test's).
   const size = 65_536;
   const fill = (unit: string, prefix = "") =>
     (prefix + unit.repeat(Math.ceil(size / unit.length))).slice(0, size);
@@ -202,10 +203,8 @@ describe("large comments", () => {
     ["hidden blocks", fill("<details>\n\n/approve\n\n"), 0],
   ];
   for (const [name, body, count] of bodies)
-    it(`parses ${name} in linear time`, () => {
-      const start = performance.now();
+    it(`parses ${name}`, () => {
       const commands = parseCommands(body);
-      expect(performance.now() - start).toBeLessThan(2_000);
       expect(commands.length).toBe(count);
       for (const command of commands) expect(command.args).not.toMatch(/[<>]/);
     });
