@@ -214,7 +214,7 @@ export function openState(
     !Array.isArray(state.journal)
   )
     throw new StateError("the aegis state has an unknown format");
-  if (state.repository !== context.repository || state.issue !== context.issue)
+  if ((state.repository ?? "") !== context.repository || state.issue !== context.issue)
     throw new StateError(
       `the aegis state belongs to ${state.repository ?? "another repository"}#${state.issue ?? "?"}, not ${context.repository}#${context.issue ?? "?"}: it was copied`,
     );

@@ -57,6 +57,8 @@ const state: ActionState = {
   version: 1,
   runId: "r-1",
   workflow: "wf.aegis",
+  repository: "octo/repo",
+  issue: 2,
   graphHash: "abc",
   record: { id: "r-1", status: "waiting" } as ActionState["record"],
   meta: { id: "r-1" } as ActionState["meta"],
@@ -69,13 +71,13 @@ describe("the state codec", () => {
     const body = `hello\n\n${encodeState(state)}\n`;
     expect(decodeState(body)).toEqual(state);
     const signed = `x ${encodeState(state, "key")} y`;
-    expect(signed).toMatch(/<!-- aegis-state:v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+ -->/);
+    expect(signed).toMatch(/<!-- aegis-state:v2\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+ -->/);
     expect(decodeState(signed, "key")).toEqual(state);
   });
 
   it("refuses a tampered, resigned or unsigned state when a secret is set", () => {
     const signed = encodeState(state, "key");
-    const [, data, sig] = /v1\.([^.]+)\.([^ ]+)/.exec(signed)!;
+    const [, data, sig] = /v2\.([^.]+)\.([^ ]+)/.exec(signed)!;
     const forged = encodeState({ ...state, gate: { ...state.gate!, headSha: "evil" } });
     const forgedData = /aegis-state:([^ ]+)/.exec(forged)![1];
     expect(() => decodeState(signed.replace(data!, forgedData!), "key")).toThrow(/signature/);
@@ -84,6 +86,29 @@ describe("the state codec", () => {
     expect(() => decodeState(encodeState(state), "key")).toThrow(/not signed/);
     expect(() => decodeState(signed.replace(sig!, sig!.slice(1)), "key")).toThrow(/signature/);
     expect(() => decodeState(signed)).toThrow(/no state secret/);
+  });
+
+  it("refuses a state in another repository or conversation than its own, signed or not", () => {
+    const here = { repository: "octo/repo", issue: 2 };
+    expect(decodeState(encodeState(state, "key"), "key", here)).toEqual(state);
+    expect(decodeState(encodeState(state), undefined, here)).toEqual(state);
+    for (const elsewhere of [
+      { repository: "octo/repo", issue: 3 },
+      { repository: "octo/other", issue: 2 },
+      { repository: "octo/repo" },
+    ]) {
+      // Signed: the signature covers where the state belongs.
+      expect(() => decodeState(encodeState(state, "key"), "key", elsewhere)).toThrow(/signature/);
+      // Signed for there, but holding here's state: the fields say it was copied.
+      expect(() =>
+        decodeState(encodeState(state, "key", undefined, elsewhere), "key", elsewhere),
+      ).toThrow(/copied/);
+      expect(() => decodeState(encodeState(state), undefined, elsewhere)).toThrow(/copied/);
+    }
+  });
+
+  it("refuses a state saved by the older, unbound format", () => {
+    expect(() => decodeState("<!-- aegis-state:v1.AAAA.BBBB -->", "key")).toThrow(/older/);
   });
 
   it("refuses damaged or foreign data", () => {
