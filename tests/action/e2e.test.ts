@@ -39,14 +39,17 @@ async function open(inputs: Record<string, string> = {}) {
 async function comment(
   body: string,
   login: string,
-  options: { type?: string; action?: string; issue?: number; inputs?: Record<string, string> } = {},
+  options: {
+    type?: string;
+    action?: "created" | "edited" | "deleted";
+    issue?: number;
+    inputs?: Record<string, string>;
+  } = {},
 ) {
-  const event = payload("issue_comment.created");
+  const event = payload(`issue_comment.${options.action ?? "created"}`);
   const c = gh.comment(options.issue ?? 2, body, login, options.type ?? "User");
-  event.action = options.action ?? "created";
-  event.comment.id = c.id;
-  event.comment.body = body;
-  event.comment.user = { login, id: 1, type: options.type ?? "User" };
+  // The webhook carries the comment as the API shows it.
+  event.comment = gh.apiComment(c);
   event.sender = event.comment.user;
   if (options.issue) event.issue.number = options.issue;
   return runAction({
@@ -204,7 +207,7 @@ describe("who may answer", () => {
     await open();
     const real = stateComment();
     // A user copies the bot's comment (state included) and the bot's is gone.
-    gh.comments = gh.comments.filter((c) => c.id !== real.id);
+    gh.remove(real.id);
     gh.comment(2, real.body, "mallory", "User");
     const result = await comment("/approve", "maintainer1");
     expect(result.outputs.status).toBe("refused");
@@ -219,7 +222,7 @@ describe("who may answer", () => {
     expect(c.body).toMatch(/aegis-state:v1\./);
     // Someone able to edit the bot's comment swaps in an unsigned state.
     const { encodeState } = await import("../../src/action/state.ts");
-    c.body = c.body.replace(/<!-- aegis-state:[^ ]+ -->/, encodeState(state));
+    gh.edit(c.id, c.body.replace(/<!-- aegis-state:[^ ]+ -->/, encodeState(state)));
     const result = await comment("/approve", "maintainer1", { inputs });
     expect(result.outputs.status).toBe("refused");
     expect(result.code).not.toBe(0);
@@ -384,15 +387,12 @@ describe("/status, /cancel and /retry", () => {
 
 describe("other triggers", () => {
   it("workflow_dispatch runs to the end with the dispatch form's inputs", async () => {
+    const event = payload("workflow_dispatch");
+    event.inputs = { name: "octo", times: "3", loud: "true", unrelated: "x" };
     const result = await runAction({
       api: gh.url,
       event: "workflow_dispatch",
-      payload: {
-        inputs: { name: "octo", times: "3", loud: "true", unrelated: "x" },
-        ref: "refs/heads/main",
-        repository: { full_name: "Codertocat/Hello-World" },
-        sender: { login: "Codertocat", type: "User" },
-      },
+      payload: event,
       inputs: { workflow: "tests/action/fixtures/nogate.aegis" },
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -405,10 +405,12 @@ describe("other triggers", () => {
   });
 
   it("the `inputs` JSON wins over the dispatch form", async () => {
+    const event = payload("workflow_dispatch");
+    event.inputs = { name: "form", times: "2" };
     const result = await runAction({
       api: gh.url,
       event: "workflow_dispatch",
-      payload: { inputs: { name: "form", times: "2" } },
+      payload: event,
       inputs: { workflow: "tests/action/fixtures/nogate.aegis", inputs: '{"name":"json"}' },
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);
@@ -416,15 +418,12 @@ describe("other triggers", () => {
   });
 
   it("push runs a workflow without a gate to the end", async () => {
+    const event = payload("push");
     const result = await runAction({
       api: gh.url,
       event: "push",
-      payload: {
-        ref: "refs/heads/main",
-        after: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
-        repository: { full_name: "Codertocat/Hello-World" },
-        pusher: { name: "Codertocat" },
-      },
+      payload: event,
+      sha: event.after, // on a push, GITHUB_SHA is the pushed commit
       inputs: { workflow: "tests/action/fixtures/nogate.aegis", inputs: '{"name":"push"}' },
     });
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -2,15 +2,91 @@
 // runner's environment, the event payload in a file, inputs as INPUT_* variables.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "../..");
-const fixtures = join(root, "tests/action/fixtures");
+
+/** The repository of GitHub's webhook examples, which the runs are in. */
+export const REPOSITORY = "Codertocat/Hello-World";
+/** The commit the runs are for: the base of the examples' pull request #2. */
+export const GITHUB_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e";
+
+export type PayloadName =
+  | "pull_request.opened"
+  | "issue_comment.created"
+  | "issue_comment.edited"
+  | "issue_comment.deleted"
+  | "issues.opened"
+  | "push"
+  | "workflow_dispatch";
 
 // biome-ignore lint/suspicious/noExplicitAny: webhook payloads, edited freely by the tests
-export function payload(name: "pull_request.opened" | "issue_comment.created"): any {
-  return JSON.parse(readFileSync(join(fixtures, `${name}.json`), "utf8"));
+type Payload = any;
+
+let examples: { name: string; examples: Payload[] }[] | undefined;
+
+/**
+ * GitHub's example of a webhook payload (@octokit/webhooks-examples), read once per test
+ * process; shared, not to be changed. Of several examples of an event and action, the one
+ * with the most fields; a push is one to a branch.
+ */
+export function webhookExample(name: PayloadName): Payload {
+  examples ??= JSON.parse(
+    readFileSync(createRequire(import.meta.url).resolve("@octokit/webhooks-examples"), "utf8"),
+  ) as { name: string; examples: Payload[] }[];
+  const [event, action] = name.split(".");
+  const all = examples
+    .find((d) => d.name === event)!
+    .examples.filter(
+      (e) =>
+        e.action === action &&
+        (event !== "push" || (String(e.ref).startsWith("refs/heads/") && !e.deleted)),
+    );
+  if (all.length === 0) throw new Error(`no webhook example ${name}`);
+  return all.reduce((a, b) => (JSON.stringify(b).length > JSON.stringify(a).length ? b : a));
+}
+
+/**
+ * A webhook payload for the runs' repository, from GitHub's examples (a new copy each call).
+ * The examples have no comment on a pull request (their issue_comment examples are on issue
+ * #1): issue_comment payloads are put on the pull request of pull_request.opened (#2), as
+ * GitHub sends them, with `issue.pull_request`. The workflow_dispatch examples are in another
+ * repository (octo-org/octo-repo): they are moved to Codertocat/Hello-World.
+ */
+export function payload(name: PayloadName): Payload {
+  const event = structuredClone(webhookExample(name));
+  const pull = webhookExample("pull_request.opened");
+  if (name.startsWith("issue_comment.")) {
+    const pr = pull.pull_request;
+    Object.assign(event.issue, {
+      url: pr.issue_url,
+      labels_url: `${pr.issue_url}/labels{/name}`,
+      comments_url: pr.comments_url,
+      events_url: `${pr.issue_url}/events`,
+      html_url: pr.html_url,
+      number: pr.number,
+      title: pr.title,
+      user: structuredClone(pr.user),
+      body: pr.body,
+      pull_request: {
+        url: pr.url,
+        html_url: pr.html_url,
+        diff_url: pr.diff_url,
+        patch_url: pr.patch_url,
+        merged_at: null,
+      },
+    });
+    event.comment.issue_url = pr.issue_url;
+    event.comment.html_url = `${pr.html_url}#issuecomment-${event.comment.id}`;
+  }
+  if (name === "workflow_dispatch") {
+    event.repository = structuredClone(pull.repository);
+    event.sender = structuredClone(pull.sender);
+    delete event.organization; // Codertocat is a user, not an organization
+  }
+  return event;
 }
 
 export interface ActionResult {
@@ -31,6 +107,8 @@ export async function runAction(options: {
   payload: unknown;
   inputs?: Record<string, string>;
   runId?: string;
+  /** GITHUB_SHA (default: the examples' base commit). */
+  sha?: string;
 }): Promise<ActionResult> {
   const dir = mkdtempSync(join(tmpdir(), "aegis-action-"));
   const eventPath = join(dir, "event.json");
@@ -46,14 +124,14 @@ export async function runAction(options: {
     GITHUB_ACTIONS: "true",
     GITHUB_EVENT_NAME: options.event,
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_REPOSITORY: "Codertocat/Hello-World",
+    GITHUB_REPOSITORY: REPOSITORY,
     GITHUB_API_URL: options.api,
     GITHUB_SERVER_URL: "https://github.com",
     GITHUB_OUTPUT: outputPath,
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_RUN_ID: options.runId ?? String(runCounter++),
     GITHUB_RUN_ATTEMPT: "1",
-    GITHUB_SHA: "f95f852bd8fca8fcc58a9a2d6c842781e32a215e",
+    GITHUB_SHA: options.sha ?? GITHUB_SHA,
     RUNNER_TEMP: dir,
     "INPUT_GITHUB-TOKEN": "ghs_testtoken0123456789",
   };

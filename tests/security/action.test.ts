@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decodeState, encodeState } from "../../src/action/state.ts";
-import { FakeGitHub } from "../action/github-server.ts";
+import { FakeGitHub, type StoredComment } from "../action/github-server.ts";
 import { payload, root, runAction } from "../action/run-action.ts";
 import { type Permissions, ScopedGitHub } from "./scoped-github.ts";
 
@@ -49,11 +49,9 @@ async function open(inputs: Record<string, string> = {}, event = payload("pull_r
 }
 
 /** A comment exists, then the workflow runs for it (or for a re-delivery of it). */
-function deliver(id: number, body: string, login: string, inputs: Record<string, string> = {}) {
+function deliver(c: StoredComment, inputs: Record<string, string> = {}) {
   const event = payload("issue_comment.created");
-  event.comment.id = id;
-  event.comment.body = body;
-  event.comment.user = { login, id: 1, type: "User" };
+  event.comment = gh.apiComment(c);
   event.sender = event.comment.user;
   return runAction({
     api: api.url,
@@ -65,7 +63,7 @@ function deliver(id: number, body: string, login: string, inputs: Record<string,
 
 function comment(body: string, login: string, inputs: Record<string, string> = {}) {
   const c = gh.comment(2, body, login, "User");
-  return { id: c.id, result: deliver(c.id, body, login, inputs) };
+  return { c, result: deliver(c, inputs) };
 }
 
 function botState(secret?: string) {
@@ -101,9 +99,8 @@ describe("the documented permissions", () => {
   }
 
   it("on an issue, comments need issues, and it says so", async () => {
-    const event = payload("pull_request.opened");
-    delete event.pull_request;
-    event.issue = { number: 7, user: { login: "Codertocat" } };
+    const event = payload("issues.opened");
+    event.issue.number = 7;
     const without = await runAction({
       api: api.url,
       event: "issues",
@@ -139,9 +136,9 @@ describe("forged and edited state markers", () => {
     await open({ "state-secret": "s3cret-key-for-tests" });
     const own = gh.stateComments()[0]!;
     const state = botState("s3cret-key-for-tests");
-    own.body = own.body.replace(
-      /<!-- aegis-state:.* -->/,
-      encodeState({ ...state, runId: "other" }),
+    gh.edit(
+      own.id,
+      own.body.replace(/<!-- aegis-state:.* -->/, encodeState({ ...state, runId: "other" })),
     );
     const { result } = comment("/approve", "maintainer1", {
       "state-secret": "s3cret-key-for-tests",
@@ -156,10 +153,10 @@ describe("forged and edited state markers", () => {
 describe("replayed comments", () => {
   it("the same /approve delivered twice acts once", async () => {
     await open();
-    const { id, result } = comment("/approve", "maintainer1");
+    const { c, result } = comment("/approve", "maintainer1");
     expect((await result).outputs.status).toBe("succeeded");
     const before = JSON.stringify(botState());
-    const again = await deliver(id, "/approve", "maintainer1");
+    const again = await deliver(c);
     expect(again.outputs.status).toBe("refused");
     expect(again.stdout).toMatch(/written before run/);
     expect(JSON.stringify(botState())).toBe(before);
@@ -168,10 +165,10 @@ describe("replayed comments", () => {
   it("an /approve of the first gate, re-delivered, does not answer the second", async () => {
     const workflow = { workflow: "tests/security/fixtures/two-gates.aegis" };
     await open(workflow);
-    const { id, result } = comment("/approve", "maintainer1", workflow);
+    const { c, result } = comment("/approve", "maintainer1", workflow);
     expect((await result).outputs.status).toBe("waiting");
     expect(botState().record.waiting?.state).toBe("SECOND");
-    const replay = await deliver(id, "/approve", "maintainer1", workflow);
+    const replay = await deliver(c, workflow);
     expect(replay.outputs.status).toBe("refused");
     const state = botState();
     expect(state.record.status).toBe("waiting");
@@ -198,11 +195,10 @@ describe("pull requests from forks", () => {
     await open();
     gh.pulls[2]!.author = "mallory";
     const event = payload("issue_comment.created");
-    event.issue.user.login = "mallory";
     const c = gh.comment(2, "/approve", "mallory", "User");
-    event.comment.id = c.id;
-    event.comment.body = "/approve";
-    event.comment.user = { login: "mallory", id: 9, type: "User" };
+    event.issue.user = structuredClone(c.user);
+    event.comment = gh.apiComment(c);
+    event.sender = event.comment.user;
     const result = await runAction({
       api: api.url,
       event: "issue_comment",

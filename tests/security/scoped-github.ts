@@ -1,8 +1,9 @@
 // A proxy in front of the fake GitHub API (tests/action/github-server.ts) that enforces a
 // token's permissions as GitHub does for a GITHUB_TOKEN: each call needs one permission
 // (comments on a pull request need pull-requests, on an issue issues; reading a pull
-// request needs pull-requests: read; the claim ref needs contents: write). A call without
-// it is answered 403 "Resource not accessible by integration"; an unknown token, 401.
+// request needs pull-requests: read; git objects and refs need contents). A call without it
+// is answered 403 "Resource not accessible by integration"; an unknown token, 401 — with
+// GitHub's error body.
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { FakeGitHub } from "../action/github-server.ts";
@@ -26,13 +27,15 @@ export class ScopedGitHub {
     const pullOrIssue = (issue: number) => (issue in this.fake.pulls ? "pull-requests" : "issues");
     let m = /\/issues\/(\d+)\/comments$/.exec(path);
     if (m) return `${pullOrIssue(Number(m[1]))}:${method === "GET" ? "read" : "write"}`;
-    m = /\/issues\/comments\/(\d+)(?:\/reactions)?$/.exec(path);
+    m = /\/issues\/comments\/(\d+)(\/reactions)?$/.exec(path);
     if (m) {
       const comment = this.fake.comments.find((c) => c.id === Number(m![1]));
-      return `${pullOrIssue(comment?.issue ?? 0)}:write`;
+      const level = method === "GET" && !m[2] ? "read" : "write";
+      return `${pullOrIssue(comment?.issue ?? 0)}:${level}`;
     }
     if (/\/pulls\/\d+$/.test(path)) return "pull-requests:read";
-    if (/\/git\/refs$/.test(path)) return "contents:write";
+    if (/\/git\/(refs|ref|blobs|trees|commits)(\/|$)/.test(path))
+      return `contents:${method === "GET" ? "read" : "write"}`;
     if (/^\/orgs\/[^/]+\/teams\//.test(path)) return "members:read";
     return "";
   }
@@ -44,8 +47,9 @@ export class ScopedGitHub {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       const deny = (status: number, message: string) => {
         req.resume();
-        res.writeHead(status, { "content-type": "application/json" });
-        res.end(JSON.stringify({ message }));
+        res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+        const documentation_url = "https://docs.github.com/rest";
+        res.end(JSON.stringify({ message, documentation_url, status: String(status) }));
       };
       if (!permissions) return deny(401, "Bad credentials");
       const need = this.needed(req.method ?? "GET", path);
