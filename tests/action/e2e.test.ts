@@ -1,13 +1,13 @@
 // End to end: the bundled action, run as the runner runs it, against a local GitHub API.
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeState } from "../../src/action/state.ts";
+import { type ActionState, decodeState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
-import { payload, runAction } from "./run-action.ts";
+import { HEAD, makeCheckout, payload, REPOSITORY, runAction } from "./run-action.ts";
 
-const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 let gh: FakeGitHub;
 
 beforeEach(async () => {
@@ -44,6 +44,7 @@ async function comment(
     action?: "created" | "edited" | "deleted";
     issue?: number;
     inputs?: Record<string, string>;
+    workspace?: string;
   } = {},
 ) {
   const event = payload(`issue_comment.${options.action ?? "created"}`);
@@ -57,7 +58,16 @@ async function comment(
     event: "issue_comment",
     payload: event,
     ...(options.inputs && { inputs: options.inputs }),
+    ...(options.workspace && { workspace: options.workspace }),
   });
+}
+
+/** The state a progress comment holds, inline or kept in the repository (a git blob). */
+function savedState(body: string): ActionState {
+  const marker = readMarker(body);
+  const data = marker.blob ? gh.blobs.get(marker.blob)?.toString("utf8") : marker.data;
+  expect(data, "the kept blob exists").toBeDefined();
+  return openState(data!, marker, { repository: REPOSITORY, issue: 2 });
 }
 
 function stateComment() {
@@ -143,7 +153,12 @@ describe("who may answer", () => {
     ["a triager (below min-role write)", "triager", {}, /role 'triage'/],
     ["someone with implicit read access", "stranger", {}, /role 'none'/],
     ["an edited comment", "maintainer1", { action: "edited" }, /edited comments/],
-    ["a comment on another pull request", "maintainer1", { issue: 7 }, /no aegis run/],
+    [
+      "a comment on another pull request",
+      "maintainer1",
+      { issue: 7 },
+      /there is no run of tests\/action\/fixtures\/gate\.aegis/,
+    ],
   ];
   for (const [what, login, options, why] of cases) {
     it(`refuses ${what}`, async () => {
@@ -219,7 +234,7 @@ describe("who may answer", () => {
     await open(inputs);
     const c = stateComment();
     const state = decodeState(c.body, "s3cret");
-    expect(c.body).toMatch(/aegis-state:v1\./);
+    expect(c.body).toMatch(/aegis-state:v2\./);
     // Someone able to edit the bot's comment swaps in an unsigned state.
     const { encodeState } = await import("../../src/action/state.ts");
     gh.edit(c.id, c.body.replace(/<!-- aegis-state:[^ ]+ -->/, encodeState(state)));
@@ -254,7 +269,10 @@ describe("exactly once, and bound to what was shown", () => {
 
   it("refuses an approval after the head moved, and shows the gate again", async () => {
     await open();
-    const NEW = "0123456789abcdef0123456789abcdef01234567";
+    // A push: the pull request's head is a new commit (checked out by the next job).
+    const work = makeCheckout();
+    expect(work.head).toBe(HEAD);
+    const NEW = work.commit("a second commit");
     gh.pulls[2] = { headSha: NEW, author: "Codertocat" };
     const stale = await comment("/approve", "maintainer1");
     expect(stale.outputs.status).toBe("refused");
@@ -265,8 +283,8 @@ describe("exactly once, and bound to what was shown", () => {
     expect(c.body).toContain(`For head commit \`${NEW}\``);
     expect(c.body).toContain("head moved");
     expect(gh.refs.size).toBe(0);
-    // Approving again, for the head now shown, goes through.
-    const again = await comment("/approve", "maintainer1");
+    // Approving again, for the head now shown and checked out, goes through.
+    const again = await comment("/approve", "maintainer1", { workspace: work.dir });
     expect(again.outputs.status).toBe("succeeded");
   });
 });
@@ -480,51 +498,46 @@ describe("GitHub's comment size limit", () => {
       },
     });
 
-  it("compacts the saved state when the full one would not fit", async () => {
-    const result = await large(40_000);
+  it("keeps a state too large for a comment whole, in the repository, and reads it back", async () => {
+    const result = await large(60_000);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.outputs.status).toBe("succeeded");
-    const warnings = result.stdout.match(
-      /::warning::aegis: the progress comment would be \d+ characters/g,
-    );
+    const warnings = result.stdout.match(/::warning::aegis: the run's state \(\d+ characters/g);
     expect(warnings).toHaveLength(1);
     const c = stateComment();
     expect(c.body.length).toBeLessThanOrEqual(65_536);
-    const state = decodeState(c.body);
-    expect(state.compacted).toBe(true);
+    const blob = /<!-- aegis-state:git-([0-9a-f]{40}) -->/.exec(c.body)?.[1];
+    expect(blob).toBeDefined();
+    const state = savedState(c.body);
     expect(state.record.status).toBe("succeeded");
-    // The record keeps the output (later states read it), the journal every event.
-    expect(String(state.record.results.BIG?.output).length).toBeGreaterThan(50_000);
-    expect(state.record.results.BIG?.stdout).toBeUndefined();
+    // What is kept is not cut: the output and the stdout, all 80,000 characters.
+    expect(String(state.record.results.BIG?.output).length).toBe(80_000);
+    expect(state.record.results.BIG?.stdout?.length).toBe(80_000);
     expect(state.journal).toHaveLength(state.record.seq);
+    // The blob is reachable from a ref (git keeps it), and the display is cut.
+    expect([...gh.refs.keys()]).toContain(`refs/aegis/${state.runId}/state`);
     expect(c.body).not.toContain("<summary>History</summary>");
-    // A compacted state is read back like any other.
+    // A kept state is read back like any other.
     const status = await comment("/status", "maintainer1", {
       inputs: { workflow: "tests/action/fixtures/large.aegis" },
     });
     expect(status.outputs.status).toBe("succeeded");
   });
 
-  it("fails the job with a clear error, leaving no state, when even compacted it is too long", async () => {
-    const result = await large(60_000);
-    expect(result.code).toBe(1);
-    expect(result.outputs.status).toBe("succeeded");
-    expect(result.stdout).toMatch(
-      /::error::run \S+ succeeded, but the run's state is too large for the progress comment: \d+ characters even compacted \(GitHub allows 65536\)/,
-    );
-    // The comment posted when the run began says so, and holds no state to act on.
-    expect(gh.stateComments()).toHaveLength(0);
-    const bot = gh.comments.filter((c) => c.user.login === "github-actions[bot]");
-    expect(bot.length).toBeLessThanOrEqual(1);
-    for (const c of bot) {
-      expect(c.body.length).toBeLessThanOrEqual(65_536);
-      expect(c.body).toContain("too large for the progress comment");
-      expect(c.body).toContain("cannot be continued");
-    }
-    expect(result.summary).toContain("succeeded");
-    const status = await comment("/status", "maintainer1", {
-      inputs: { workflow: "tests/action/fixtures/large.aegis" },
-    });
-    expect(status.outputs.status).toBe("refused");
+  it("keeps the run's state after a /reject with a 60 KB reason, whole", async () => {
+    await open();
+    const reason = randomBytes(45_000).toString("base64"); // 60,000 characters, incompressible
+    const rejected = await comment(`/reject ${reason}`, "maintainer1");
+    expect(rejected.stdout + rejected.stderr).not.toMatch(/too large|cannot be continued/);
+    expect(rejected.outputs.status).toBe("failed"); // the gate's rejected branch is a failure
+    const c = stateComment();
+    expect(c.body.length).toBeLessThanOrEqual(65_536);
+    const state = savedState(c.body);
+    expect(state.record.status).toBe("failed");
+    expect(JSON.stringify(state.journal)).toContain(reason);
+    // The run can go on from what was kept: /retry reads it and starts again.
+    const retried = await comment("/retry", "maintainer1");
+    expect(retried.outputs.status).toBe("waiting");
+    expect(savedState(stateComment().body).retryOf).toBe(state.runId);
   });
 });

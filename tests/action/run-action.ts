@@ -1,6 +1,6 @@
 // Runs the bundled action (dist/index.js) as the runner does: a child process with the
 // runner's environment, the event payload in a file, inputs as INPUT_* variables.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -12,6 +12,55 @@ export const root = resolve(import.meta.dirname, "../..");
 export const REPOSITORY = "Codertocat/Hello-World";
 /** The commit the runs are for: the base of the examples' pull request #2. */
 export const GITHUB_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e";
+
+/** A git working copy, as actions/checkout leaves one: the action reads its HEAD. */
+export interface Checkout {
+  dir: string;
+  head: string;
+  /** Commits a change (HEAD moves): another commit checked out. */
+  commit(message: string): string;
+}
+
+function git(dir: string, ...args: string[]): string {
+  // Fixed names and dates: the same tree and message give the same commit everywhere.
+  const env = {
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    GIT_AUTHOR_NAME: "aegis tests",
+    GIT_AUTHOR_EMAIL: "tests@aegis.invalid",
+    GIT_AUTHOR_DATE: "2026-06-01T12:00:00Z",
+    GIT_COMMITTER_NAME: "aegis tests",
+    GIT_COMMITTER_EMAIL: "tests@aegis.invalid",
+    GIT_COMMITTER_DATE: "2026-06-01T12:00:00Z",
+    GIT_CONFIG_NOSYSTEM: "1",
+  };
+  return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" }).trim();
+}
+
+/** A new working copy with one commit. */
+export function makeCheckout(): Checkout {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-checkout-"));
+  git(dir, "init", "-q", "-b", "main");
+  writeFileSync(join(dir, "README.md"), "the pull request's head\n");
+  git(dir, "add", "README.md");
+  git(dir, "commit", "-q", "-m", "head");
+  const checkout: Checkout = {
+    dir,
+    head: git(dir, "rev-parse", "HEAD"),
+    commit(message) {
+      writeFileSync(join(dir, "README.md"), `${message}\n`);
+      git(dir, "commit", "-q", "-am", message);
+      checkout.head = git(dir, "rev-parse", "HEAD");
+      return checkout.head;
+    },
+  };
+  return checkout;
+}
+
+/** The working copy runs use unless they give their own: its HEAD is the pull request's head. */
+export const checkout = makeCheckout();
+/** The head commit of the examples' pull request #2 in these tests (a real commit of `checkout`). */
+export const HEAD = checkout.head;
 
 export type PayloadName =
   | "pull_request.opened"
@@ -81,6 +130,8 @@ export function payload(name: PayloadName): Payload {
     event.comment.issue_url = pr.issue_url;
     event.comment.html_url = `${pr.html_url}#issuecomment-${event.comment.id}`;
   }
+  // The pull request's head is the commit the job checks out (see `checkout`).
+  if (event.pull_request?.head) event.pull_request.head.sha = HEAD;
   if (name === "workflow_dispatch") {
     event.repository = structuredClone(pull.repository);
     event.sender = structuredClone(pull.sender);
@@ -109,6 +160,10 @@ export async function runAction(options: {
   runId?: string;
   /** GITHUB_SHA (default: the examples' base commit). */
   sha?: string;
+  /** GITHUB_WORKSPACE, the job's checkout (default: `checkout`, at the pull request's head). */
+  workspace?: string;
+  /** More of the runner's environment (its own tokens, step env). */
+  env?: Record<string, string>;
 }): Promise<ActionResult> {
   const dir = mkdtempSync(join(tmpdir(), "aegis-action-"));
   const eventPath = join(dir, "event.json");
@@ -132,8 +187,10 @@ export async function runAction(options: {
     GITHUB_RUN_ID: options.runId ?? String(runCounter++),
     GITHUB_RUN_ATTEMPT: "1",
     GITHUB_SHA: options.sha ?? GITHUB_SHA,
+    GITHUB_WORKSPACE: options.workspace ?? checkout.dir,
     RUNNER_TEMP: dir,
     "INPUT_GITHUB-TOKEN": "ghs_testtoken0123456789",
+    ...options.env,
   };
   for (const [name, value] of Object.entries(inputs))
     env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;

@@ -9,10 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decodeState, encodeState } from "../../src/action/state.ts";
 import { FakeGitHub, type StoredComment } from "../action/github-server.ts";
-import { payload, root, runAction } from "../action/run-action.ts";
+import { HEAD, payload, root, runAction } from "../action/run-action.ts";
 import { type Permissions, ScopedGitHub } from "./scoped-github.ts";
 
-const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
 const TOKEN = "ghs_securityTestToken0123456789abcdef";
 
 /** The permissions block of the example workflow: what the README documents. */
@@ -219,7 +218,8 @@ describe("the token is never printed", () => {
     const approved = await comment("/approve", "maintainer1", workflow).result;
     expect(approved.outputs.status).toBe("succeeded");
     const state = JSON.stringify(botState(secret));
-    expect(state).toContain("INPUT_WORKFLOW="); // the environment was printed…
+    expect(state).toContain("GITHUB_REPOSITORY="); // the environment was printed…
+    expect(state).not.toContain("INPUT_"); // …without the action's inputs (an allowlist)…
     for (const value of [TOKEN, secret]) {
       // …but not the credentials: only the runner's masking command names them.
       for (const run of [opened, approved]) {
