@@ -332,6 +332,24 @@ describe("an answer answers the gate that was shown, once", () => {
   });
 });
 
+describe("who may answer, on a public repository", () => {
+  // GitHub's permission API answers `read` for anyone on a public repository.
+  it("a stranger's read access is not enough, whatever min-role says", async () => {
+    gh.visibility = "public";
+    await open();
+    const before = state();
+    const byRole = await comment("/approve", "stranger");
+    expect(byRole.outputs.status).toBe("refused");
+    expect(byRole.stdout).toContain("has the role 'read'");
+    const byCollaboration = await comment("/approve", "stranger", {
+      inputs: { "min-role": "read" },
+    });
+    expect(byCollaboration.outputs.status).toBe("refused");
+    expect(byCollaboration.stdout).toContain("only the read access everyone has");
+    unchanged(before);
+  });
+});
+
 describe("GitHub App tokens", () => {
   it("the action finds its own progress comment without GET /user, and /approve works", async () => {
     gh.tokenKind = "app";
