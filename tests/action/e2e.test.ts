@@ -6,7 +6,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ActionState, decodeState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
-import { HEAD, makeCheckout, payload, REPOSITORY, runAction } from "./run-action.ts";
+import {
+  commentPayload,
+  HEAD,
+  makeCheckout,
+  payload,
+  REPOSITORY,
+  runAction,
+} from "./run-action.ts";
 
 let gh: FakeGitHub;
 
@@ -47,16 +54,11 @@ async function comment(
     workspace?: string;
   } = {},
 ) {
-  const event = payload(`issue_comment.${options.action ?? "created"}`);
   const c = gh.comment(options.issue ?? 2, body, login, options.type ?? "User");
-  // The webhook carries the comment as the API shows it.
-  event.comment = gh.apiComment(c);
-  event.sender = event.comment.user;
-  if (options.issue) event.issue.number = options.issue;
   return runAction({
     api: gh.url,
     event: "issue_comment",
-    payload: event,
+    payload: commentPayload(gh.apiComment(c), options),
     ...(options.inputs && { inputs: options.inputs }),
     ...(options.workspace && { workspace: options.workspace }),
   });

@@ -140,6 +140,22 @@ export function payload(name: PayloadName): Payload {
   return event;
 }
 
+/**
+ * The issue_comment event GitHub sends for a comment: the comment as the API shows it,
+ * its author as the sender; `body` replaces the text it carries (what it said when posted).
+ */
+export function commentPayload(
+  comment: { user: unknown; body: string },
+  options: { action?: "created" | "edited" | "deleted"; issue?: number; body?: string } = {},
+): Payload {
+  const event = payload(`issue_comment.${options.action ?? "created"}`);
+  event.comment = structuredClone(comment);
+  if (options.body !== undefined) event.comment.body = options.body;
+  event.sender = event.comment.user;
+  if (options.issue) event.issue.number = options.issue;
+  return event;
+}
+
 export interface ActionResult {
   code: number | null;
   stdout: string;

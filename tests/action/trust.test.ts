@@ -12,6 +12,7 @@ import { type ActionState, openState, readMarker } from "../../src/action/state.
 import { FakeGitHub, type StoredComment } from "./github-server.ts";
 import {
   type ActionResult,
+  commentPayload,
   HEAD,
   makeCheckout,
   payload,
@@ -56,15 +57,10 @@ function deliver(
   c: StoredComment,
   options: Options & { body?: string } = {},
 ): Promise<ActionResult> {
-  const event = payload("issue_comment.created");
-  event.comment = gh.apiComment(c);
-  if (options.body !== undefined) event.comment.body = options.body;
-  event.sender = event.comment.user;
-  if (options.issue) event.issue.number = options.issue;
   return runAction({
     api: gh.url,
     event: "issue_comment",
-    payload: event,
+    payload: commentPayload(gh.apiComment(c), options),
     ...(options.inputs && { inputs: options.inputs }),
     ...(options.env && { env: options.env }),
     ...(options.workspace && { workspace: options.workspace }),

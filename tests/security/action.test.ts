@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decodeState, encodeState } from "../../src/action/state.ts";
 import { FakeGitHub, type StoredComment } from "../action/github-server.ts";
-import { HEAD, payload, root, runAction } from "../action/run-action.ts";
+import { commentPayload, HEAD, payload, root, runAction } from "../action/run-action.ts";
 import { type Permissions, ScopedGitHub } from "./scoped-github.ts";
 
 const TOKEN = "ghs_securityTestToken0123456789abcdef";
@@ -49,13 +49,10 @@ async function open(inputs: Record<string, string> = {}, event = payload("pull_r
 
 /** A comment exists, then the workflow runs for it (or for a re-delivery of it). */
 function deliver(c: StoredComment, inputs: Record<string, string> = {}) {
-  const event = payload("issue_comment.created");
-  event.comment = gh.apiComment(c);
-  event.sender = event.comment.user;
   return runAction({
     api: api.url,
     event: "issue_comment",
-    payload: event,
+    payload: commentPayload(gh.apiComment(c)),
     inputs: { ...tokenInput, ...inputs },
   });
 }
