@@ -156,21 +156,19 @@ export class GitHub {
     }
   }
 
+  /** Adds a reaction; a failure is returned, not thrown (a reaction is a courtesy). */
   async react(
     commentId: number,
     content: "+1" | "-1" | "eyes" | "rocket" | "confused",
-  ): Promise<void> {
+  ): Promise<ApiError | undefined> {
     try {
       await this.octokit.request(
         "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
-        {
-          ...this.r,
-          comment_id: commentId,
-          content,
-        },
+        { ...this.r, comment_id: commentId, content },
       );
-    } catch {
-      // A reaction is a courtesy.
+      return undefined;
+    } catch (error) {
+      return new ApiError(`adding a reaction to comment ${commentId}`, error);
     }
   }
 

@@ -455,6 +455,12 @@ async function reply(env: Env, text: string): Promise<void> {
   saw(env, posted.id);
 }
 
+/** Reacts 👍 to the comment acted on; a failure is a warning, named. */
+async function acknowledge(env: Env, comment: Comment): Promise<void> {
+  const failed = await env.gh.react(comment.id, "+1");
+  if (failed) warning(`aegis: ${failed.message}`);
+}
+
 async function refuse(env: Env, text: string): Promise<void> {
   warning(`aegis: refused: ${text}`);
   await reply(env, `refused: ${text}`);
@@ -608,7 +614,7 @@ async function onComment(env: Env): Promise<void> {
     const ref = `refs/aegis/${r.id}/${r.seq}`;
     if (!(await env.gh.claim(ref, head ?? process.env.GITHUB_SHA ?? "")))
       return refuse(env, `this gate was already handled (by another answer); nothing changes`);
-    await env.gh.react(comment.id, "+1");
+    await acknowledge(env, comment);
     const answer = {
       approve: command.name === "approve",
       approver: user.login,
@@ -652,7 +658,7 @@ async function onComment(env: Env): Promise<void> {
         ...(env.logsUrl && { logsUrl: env.logsUrl }),
       }),
     );
-    await env.gh.react(comment.id, "+1");
+    await acknowledge(env, comment);
     setOutputs(after.record, after.record.status);
     return;
   }
@@ -668,6 +674,6 @@ async function onComment(env: Env): Promise<void> {
     );
   if (!(await env.gh.claim(`refs/aegis/${r.id}/${r.seq}`, process.env.GITHUB_SHA ?? "")))
     return refuse(env, "this run was already retried; nothing changes");
-  await env.gh.react(comment.id, "+1");
+  await acknowledge(env, comment);
   return startRun(env, r.inputs, found, r.id);
 }

@@ -390,6 +390,16 @@ describe("errors are named", () => {
     expect(again.outputs.status).toBe("succeeded");
   });
 
+  it("a failed reaction does not stop the answer, and is named", async () => {
+    await open();
+    gh.fail("POST", /\/reactions$/, 500, "Server Error", 1);
+    const result = await comment("/approve");
+    expect(result.outputs.status).toBe("succeeded");
+    expect(result.stdout).toMatch(
+      /::warning::aegis: GitHub answered adding a reaction to comment \d+ with 500/,
+    );
+  });
+
   it("any API failure says what was asked and what GitHub answered", async () => {
     await open();
     gh.fail("GET", /\/pulls\/2$/, 502, "Server Error", 1);
