@@ -3,6 +3,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
-    testTimeout: 30_000,
+    // Generous deadlines: many tests start real processes (the CLI, the bundled action,
+    // agents), and under load (two suites at once on 2 cores) a process-heavy test can take
+    // several times its usual time. A deadline only catches a hang; no test asserts speed.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });
