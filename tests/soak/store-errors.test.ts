@@ -138,7 +138,7 @@ beforeAll(() => {
     keys: Object.keys(perKey(dir)).sort(),
   };
   expect(reference.essence.status).toBe("succeeded");
-}, 60_000);
+}, 180_000);
 
 /** Ended as the uninterrupted run did; each call once, but for `again` (made twice, same key). */
 function expectSameAsReference(dir: string, path: string, again: string[] = [], as: As = {}) {

@@ -80,7 +80,7 @@ beforeAll(() => {
   referenceKeys = Object.keys(perKey(log)).sort();
   referenceCompletions = completions(dir);
   expect(Object.values(perKey(log)).every((n) => n === 1)).toBe(true);
-}, 60_000);
+}, 180_000);
 
 function expectSameAsReference(dir: string, log: string, inFlight: string[] = []) {
   expect(essence(recordOf(dir))).toEqual(reference);
