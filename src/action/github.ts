@@ -118,6 +118,22 @@ export class GitHub {
     }
   }
 
+  /** The open issues and pull requests that have comments (where progress comments can be). */
+  async openConversations(): Promise<{ number: number; isPull: boolean }[]> {
+    try {
+      const issues = (await this.octokit.paginate("GET /repos/{owner}/{repo}/issues", {
+        ...this.r,
+        state: "open",
+        per_page: 100,
+      })) as { number: number; comments: number; pull_request?: unknown }[];
+      return issues
+        .filter((i) => i.comments > 0)
+        .map((i) => ({ number: i.number, isPull: i.pull_request !== undefined }));
+    } catch (error) {
+      throw refused(error, "listing the open issues and pull requests", "issues: read");
+    }
+  }
+
   /** One comment as GitHub has it now; undefined when it was deleted. */
   async comment(id: number): Promise<Comment | undefined> {
     try {

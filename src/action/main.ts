@@ -10,7 +10,7 @@ import { formatGithub } from "../compiler/report/github.ts";
 import { createEngine, type Engine, type RunHandle } from "../runtime/engine.ts";
 import type { RunObservation, RunRecord } from "../runtime/types.ts";
 import { isBot, type Policy, refusal } from "./authorize.ts";
-import { headCommit } from "./checkout.ts";
+import { checkOut, headCommit } from "./checkout.ts";
 import { type Command, parseCommands } from "./commands.ts";
 import { isRunnerInternal, stateEnvironment } from "./environment.ts";
 import { type Comment, GitHub } from "./github.ts";
@@ -192,6 +192,7 @@ export async function run(): Promise<void> {
   };
 
   if (eventName === "issue_comment") return onComment(env);
+  if (eventName === "schedule") return sweep(env);
   return startRun(env);
 }
 
@@ -676,4 +677,68 @@ async function onComment(env: Env): Promise<void> {
     return refuse(env, "this run was already retried; nothing changes");
   await acknowledge(env, comment);
   return startRun(env, r.inputs, found, r.id);
+}
+
+// ---------------------------------------------------------------- gate timeouts
+
+/**
+ * On `schedule`: every open conversation's run of this workflow that waits at a gate whose
+ * timeout has passed takes its timeout (the gate's default answer, or `timeout`), exactly
+ * once (the gate's claim ref, as an answer would), on the commit the gate was bound to —
+ * checked out here, since the sweep's own checkout is the default branch.
+ */
+async function sweep(env: Env): Promise<void> {
+  await learnIdentity(env);
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  let taken = 0;
+  let failed = 0;
+  for (const { number, isPull } of await env.gh.openConversations()) {
+    const here: Env = {
+      ...env,
+      issue: number,
+      payload: { issue: { number, user: { login: "" }, ...(isPull && { pull_request: {} }) } },
+    };
+    env.gh.isPull = isPull;
+    const found = await progressComment(here);
+    if (!found) continue;
+    let state: ActionState;
+    try {
+      state = await loadState(target(here), found);
+    } catch (error) {
+      if (!(error instanceof StateError)) throw error;
+      warning(`aegis: #${number}: the run's saved state cannot be trusted: ${error.message}`);
+      continue;
+    }
+    const r = state.record;
+    const timeoutAt = r.waiting?.timeoutAt;
+    if (r.status !== "waiting" || !timeoutAt || Date.now() < Date.parse(timeoutAt)) continue;
+    if (state.graphHash !== env.compiled.document.hash) {
+      warning(
+        `aegis: #${number}: run \`${r.id}\` timed out at ${timeoutAt}, but ${env.workflowFile} has changed since it started; it cannot be continued`,
+      );
+      continue;
+    }
+    const bound = state.gate?.headSha;
+    try {
+      if (bound) {
+        checkOut(workspace, bound, env.inputs.token);
+        here.head = bound;
+      }
+    } catch (error) {
+      warning(`aegis: #${number}: run \`${r.id}\` timed out, but ${(error as Error).message}`);
+      failed += 1;
+      continue;
+    }
+    if (!(await env.gh.claim(`refs/aegis/${r.id}/${r.seq}`, bound ?? process.env.GITHUB_SHA ?? "")))
+      continue; // answered, or taken by another sweep, since it was read
+    info(`aegis: #${number}: run ${r.id}'s gate ${r.waiting?.state} timed out at ${timeoutAt}`);
+    const store = new SnapshotStore();
+    store.restore(state, env.compiled.document);
+    const { gate: _gate, note: _note, ...base } = state;
+    await drive(here, store, () => newEngine(here, store).resume(r.id), base, found);
+    taken += 1;
+  }
+  info(`aegis: ${taken} gate timeout(s) taken${failed ? `, ${failed} could not be` : ""}`);
+  output("status", failed > 0 ? "failed" : "swept");
+  if (failed > 0) fail(`${failed} timed-out gate(s) could not be taken (see the warnings)`);
 }

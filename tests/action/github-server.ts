@@ -856,21 +856,27 @@ export class FakeGitHub {
         const all = this.comments.filter(
           (c) => c.issue === issue && (!since || Date.parse(c.updated_at) >= Date.parse(since)),
         );
-        const per = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 30) || 30));
-        const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
-        const last = Math.max(1, Math.ceil(all.length / per));
-        const link = (n: number) => {
-          const next = new URLSearchParams(query);
-          next.set("per_page", String(per));
-          next.set("page", String(n));
-          return `<${repoApi}/issues/${issue}/comments?${next}>`;
-        };
-        const links: string[] = [];
-        if (page > 1) links.push(`${link(Math.min(page - 1, last))}; rel="prev"`);
-        if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
-        if (page > 1) links.push(`${link(1)}; rel="first"`);
-        const shown = all.slice((page - 1) * per, page * per).map((c) => this.apiComment(c));
-        return answer(200, shown, links.length > 0 ? { link: links.join(", ") } : {});
+        const { shown, headers } = paginate(all, query, `${repoApi}/issues/${issue}/comments`);
+        return answer(
+          200,
+          shown.map((c) => this.apiComment(c)),
+          headers,
+        );
+      }
+      case "GET /issues": {
+        // Open issues and pull requests: every pull request, and every issue with comments.
+        const numbers = [
+          ...new Set([
+            ...Object.keys(this.pulls).map(Number),
+            ...this.comments.map((c) => c.issue),
+          ]),
+        ].sort((a, b) => b - a);
+        const { shown, headers } = paginate(numbers, query, `${repoApi}/issues`);
+        return answer(
+          200,
+          shown.map((n) => this.issue(n)),
+          headers,
+        );
       }
       case "POST /issues/{issue_number}/comments": {
         const c = this.addComment(
@@ -1181,6 +1187,37 @@ export class FakeGitHub {
   }
 
   /** The REST pull request: the webhook example's, with this pull's number, head and author. */
+  /** An issue (or a pull request's issue) as the issues API shows it. */
+  private issue(n: number) {
+    const example = webhookExample("issue_comment.created").issue as Record<string, unknown>;
+    const repoApi = `${this.api}/repos/${this.repository}`;
+    const pull = this.pulls[n];
+    const kind = pull ? "pull" : "issues";
+    const { pull_request: _pr, ...rest } = example;
+    return {
+      ...rest,
+      url: `${repoApi}/issues/${n}`,
+      repository_url: repoApi,
+      labels_url: `${repoApi}/issues/${n}/labels{/name}`,
+      comments_url: `${repoApi}/issues/${n}/comments`,
+      events_url: `${repoApi}/issues/${n}/events`,
+      html_url: `${WEB}/${this.repository}/${kind}/${n}`,
+      number: n,
+      state: "open",
+      comments: this.comments.filter((c) => c.issue === n).length,
+      ...(pull && {
+        user: simpleUser(pull.author, "User", this.api),
+        pull_request: {
+          url: `${repoApi}/pulls/${n}`,
+          html_url: `${WEB}/${this.repository}/pull/${n}`,
+          diff_url: `${WEB}/${this.repository}/pull/${n}.diff`,
+          patch_url: `${WEB}/${this.repository}/pull/${n}.patch`,
+          merged_at: null,
+        },
+      }),
+    };
+  }
+
   private pullRequest(n: number, pull: Pull) {
     // The webhook example's pull request (Codertocat/Hello-World#2) has the REST object's fields.
     const pr = webhookExample("pull_request.opened").pull_request as Record<string, unknown> & {
@@ -1241,6 +1278,31 @@ export class FakeGitHub {
 }
 
 type Answer = (status: number, data: unknown, headers?: Record<string, string>) => void;
+
+/** One page of a list, as GitHub pages it: per_page (default 30, at most 100), page, Link. */
+function paginate<T>(
+  all: T[],
+  query: URLSearchParams,
+  base: string,
+): { shown: T[]; headers: Record<string, string> } {
+  const per = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 30) || 30));
+  const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
+  const last = Math.max(1, Math.ceil(all.length / per));
+  const link = (n: number) => {
+    const next = new URLSearchParams(query);
+    next.set("per_page", String(per));
+    next.set("page", String(n));
+    return `<${base}?${next}>`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`${link(Math.min(page - 1, last))}; rel="prev"`);
+  if (page < last) links.push(`${link(page + 1)}; rel="next"`, `${link(last)}; rel="last"`);
+  if (page > 1) links.push(`${link(1)}; rel="first"`);
+  return {
+    shown: all.slice((page - 1) * per, page * per),
+    headers: links.length > 0 ? { link: links.join(", ") } : {},
+  };
+}
 
 function raw(
   res: ServerResponse,

@@ -37,6 +37,21 @@ function git(dir: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd: dir, env, encoding: "utf8" }).trim();
 }
 
+/** The working copy in `dir`. */
+function workingCopy(dir: string): Checkout {
+  const copy: Checkout = {
+    dir,
+    head: git(dir, "rev-parse", "HEAD"),
+    commit(message) {
+      writeFileSync(join(dir, "README.md"), `${message}\n`);
+      git(dir, "commit", "-q", "-am", message);
+      copy.head = git(dir, "rev-parse", "HEAD");
+      return copy.head;
+    },
+  };
+  return copy;
+}
+
 /** A new working copy with one commit. */
 export function makeCheckout(): Checkout {
   const dir = mkdtempSync(join(tmpdir(), "aegis-checkout-"));
@@ -44,17 +59,14 @@ export function makeCheckout(): Checkout {
   writeFileSync(join(dir, "README.md"), "the pull request's head\n");
   git(dir, "add", "README.md");
   git(dir, "commit", "-q", "-m", "head");
-  const checkout: Checkout = {
-    dir,
-    head: git(dir, "rev-parse", "HEAD"),
-    commit(message) {
-      writeFileSync(join(dir, "README.md"), `${message}\n`);
-      git(dir, "commit", "-q", "-am", message);
-      checkout.head = git(dir, "rev-parse", "HEAD");
-      return checkout.head;
-    },
-  };
-  return checkout;
+  return workingCopy(dir);
+}
+
+/** A clone of `origin` (its remote `origin`), as a job's checkout of that repository. */
+export function makeClone(origin: Checkout): Checkout {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-clone-"));
+  git(dir, "clone", "-q", origin.dir, ".");
+  return workingCopy(dir);
 }
 
 /** The working copy runs use unless they give their own: its HEAD is the pull request's head. */

@@ -136,9 +136,11 @@ describe("examples/github/aegis.yml", () => {
   };
   const job = wf.jobs.aegis;
 
-  it("answers new comments only, and runs on pull requests", () => {
+  it("answers new comments only, runs on pull requests, and sweeps gate timeouts on a schedule", () => {
     expect(wf.on.issue_comment?.types).toEqual(["created"]);
-    expect(Object.keys(wf.on).sort()).toEqual(["issue_comment", "pull_request"]);
+    expect(Object.keys(wf.on).sort()).toEqual(["issue_comment", "pull_request", "schedule"]);
+    expect(wf.jobs.timeouts?.if).toBe("github.event_name == 'schedule'");
+    expect(job.if).not.toContain("schedule");
     expect(job.if).toContain("github.event.action == 'created'");
     expect(job.if).toContain("github.event.issue.pull_request");
   });
