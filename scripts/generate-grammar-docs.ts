@@ -299,6 +299,8 @@ shell command as it is: a quote or \`$(…)\` in it would run as code. Numbers a
 - \`run ["prog", "arg", "{{X.output}}"]\` (a list) runs the program without a shell, one
   argument per item.
 
+\`{{this}}\` or \`{{@root}}\` at the top of a template writes every value of the run as JSON,
+agents' output among it: it is reported too; name the value you need instead.
 Helpers that only test their arguments (\`{{#if X.output}}\`) print nothing and are fine.
 Caller-supplied string inputs are reported the same way, as the warning AEG606.`,
     bad: `workflow commit_message {

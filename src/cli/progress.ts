@@ -372,18 +372,8 @@ export function outcomeText(
   const states = Object.values(record.visits ?? {}).reduce((sum, n) => sum + n, 0);
   const stats = `${states} state${states === 1 ? "" : "s"}, ${record.agentCalls} agent call${record.agentCalls === 1 ? "" : "s"}${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`;
   switch (record.status) {
-    case "succeeded": {
-      const output =
-        record.output === undefined
-          ? ""
-          : terminalSafe(
-              `\n${typeof record.output === "string" ? record.output : JSON.stringify(record.output, null, 2)}`.replace(
-                /\n*$/,
-                "",
-              ),
-            );
-      return `${paint("32", `✓ run ${record.id} succeeded`)} in ${took} (${stats})${output ? `\noutput:${indent(output)}` : ""}\n`;
-    }
+    case "succeeded":
+      return `${paint("32", `✓ run ${record.id} succeeded`)} in ${took} (${stats})${outputLines(record)}\n`;
     case "waiting": {
       const w = record.waiting!;
       const prompt = indent(terminalSafe(`\n${w.prompt}`.replace(/\n*$/, "")));
@@ -401,9 +391,18 @@ export function outcomeText(
       const error = record.error;
       const where = error?.state ? ` at ${error.state}` : "";
       const detail = error?.state ? stateError(record, error.state) : "";
-      return `${paint("31", `✗ run ${record.id} ${record.status}${where}`)}: ${terminalSafe(`${error?.message ?? record.status}${error ? ` [${error.code}]` : ""}${detail}`)}\n`;
+      return `${paint("31", `✗ run ${record.id} ${record.status}${where}`)}: ${terminalSafe(`${error?.message ?? record.status}${error ? ` [${error.code}]` : ""}${detail}`)}${outputLines(record)}\n`;
     }
   }
+}
+
+/** The run's output (a failure final's too), indented under "output:"; nothing if it has none. */
+function outputLines(record: RunRecord): string {
+  if (record.output === undefined) return "";
+  const text =
+    typeof record.output === "string" ? record.output : JSON.stringify(record.output, null, 2);
+  const output = terminalSafe(`\n${text}`.replace(/\n*$/, ""));
+  return output ? `\noutput:${indent(output)}` : "";
 }
 
 function stateError(record: RunRecord, state: string): string {

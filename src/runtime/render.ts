@@ -1,7 +1,8 @@
 // Renders templates: Handlebars without HTML escaping (prompts are not HTML), with the
 // helpers the compiler's vocabulary lists (src/compiler/vocabulary.ts). Templates read only
 // their data's own properties: nothing on a prototype (`__proto__`, `constructor`, methods)
-// is reachable from a template.
+// is reachable from a template. Every value a template writes is written by valueText:
+// text as it is, lists and objects as JSON.
 //
 // In a shell command (a template marked by shellCommand), `{{quote X}}` writes X as a
 // literal for the place it stands in: a single-quoted word where the shell reads words,
@@ -15,9 +16,50 @@ import { RuntimeError } from "./types.ts";
 
 const hbs = Handlebars.create();
 
+/**
+ * A value as a template writes it: text as it is, nothing for null and undefined, lists and
+ * objects as JSON (an agent's JSON answer, the whole `input`, a foreach's `results`), and
+ * text with fields (a process's output, scope.ts) as its text.
+ */
+export function valueText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "object") return String(value);
+  const own = (value as { toString?: unknown }).toString;
+  const hasText =
+    !Array.isArray(value) && typeof own === "function" && own !== Object.prototype.toString;
+  return hasText ? String(value) : JSON.stringify(value);
+}
+
+// Handlebars writes every value — `{{X}}`, `{{{X}}}`, a helper's result, a block's text —
+// with its compiler's `append` step, which concatenates (so "[object Object]"). This
+// instance's compiler (Handlebars' documented extension point) writes it with valueText
+// instead, through a helper of its own: "]" cannot appear in a template's names (and
+// `{{"aegis]text" x}}` is an unknown helper to the checker, AEG405).
+const TEXT = "aegis]text";
+hbs.registerHelper(TEXT, valueText);
+interface CompilerSteps {
+  pushSource(source: unknown): void;
+  appendToBuffer(source: unknown[]): unknown;
+  nameLookup(parent: string, name: string, type: string): unknown;
+  popStack(): unknown;
+}
+const BaseCompiler = (hbs as unknown as { JavaScriptCompiler: new () => object })
+  .JavaScriptCompiler;
+class TextCompiler extends BaseCompiler {
+  append(this: CompilerSteps): void {
+    // The second argument stands for Handlebars' options (its helper wrapper writes to it).
+    const helper = this.nameLookup("helpers", TEXT, "helper");
+    this.pushSource(this.appendToBuffer([helper, "(", this.popStack(), ", {})"]));
+  }
+}
+// Block bodies are compiled by `new this.compiler()`: they must write values the same way.
+(TextCompiler.prototype as { compiler?: unknown }).compiler = TextCompiler;
+(hbs as unknown as { JavaScriptCompiler: unknown }).JavaScriptCompiler = TextCompiler;
+
 /** POSIX shell quoting: one word, whatever the text holds. */
 export function shellQuote(value: unknown): string {
-  const text = value === undefined || value === null ? "" : String(value);
+  const text = valueText(value);
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -253,8 +295,7 @@ hbs.registerHelper({
     const shell = (options?.data as Record<string, unknown> | undefined)?.[SHELL] as
       | ShellTemplate
       | undefined;
-    const v = text(value);
-    const literal = v === undefined || v === null ? "" : String(v);
+    const literal = valueText(value);
     return shell && options.loc ? quoteIn(shell, options.loc, literal) : shellQuote(literal);
   },
   default: (value: unknown, fallback: unknown) => {
@@ -263,25 +304,25 @@ hbs.registerHelper({
   },
   join: (list: unknown, separator: unknown) =>
     Array.isArray(list)
-      ? list.map(String).join(typeof separator === "string" ? separator : ", ")
-      : String(list ?? ""),
+      ? list.map(valueText).join(typeof separator === "string" ? separator : ", ")
+      : valueText(list),
   truncate: (value: unknown, n: unknown) => {
-    const text = String(value ?? "");
+    const text = valueText(value);
     const max = Number(n);
     return Number.isFinite(max) && text.length > max ? `${text.slice(0, max)}…` : text;
   },
-  upper: (v: unknown) => String(v ?? "").toUpperCase(),
-  lower: (v: unknown) => String(v ?? "").toLowerCase(),
-  trim: (v: unknown) => String(v ?? "").trim(),
+  upper: (v: unknown) => valueText(v).toUpperCase(),
+  lower: (v: unknown) => valueText(v).toLowerCase(),
+  trim: (v: unknown) => valueText(v).trim(),
   indent: (v: unknown, n: unknown) => {
     const pad = " ".repeat(Number(n) || 0);
-    return String(v ?? "")
+    return valueText(v)
       .split("\n")
       .map((l) => pad + l)
       .join("\n");
   },
-  eq: (a: unknown, b: unknown) => String(a) === String(b),
-  ne: (a: unknown, b: unknown) => String(a) !== String(b),
+  eq: (a: unknown, b: unknown) => valueText(a) === valueText(b),
+  ne: (a: unknown, b: unknown) => valueText(a) !== valueText(b),
   gt: (a: unknown, b: unknown) => Number(a) > Number(b),
   gte: (a: unknown, b: unknown) => Number(a) >= Number(b),
   lt: (a: unknown, b: unknown) => Number(a) < Number(b),
@@ -292,7 +333,7 @@ hbs.registerHelper({
   len: lengthOf,
   keys: (v: unknown) => (v && typeof v === "object" ? Object.keys(v).join(", ") : ""),
   contains: (a: unknown, b: unknown) =>
-    Array.isArray(a) ? a.includes(b) : String(a ?? "").includes(String(b)),
+    Array.isArray(a) ? a.includes(b) : valueText(a).includes(valueText(b)),
 });
 
 // `if`/`unless` test text with fields (a command's output) by its text: empty stdout is false.

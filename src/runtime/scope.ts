@@ -5,9 +5,13 @@ import { readFileSync } from "node:fs";
 import type { StateNode, WorkflowGraph } from "../compiler/graph.ts";
 import type { RunRecord, StateResult } from "./types.ts";
 
-/** Text that also has fields: `{{TEST.output}}` prints stdout, `TEST.output.exit_code` reads. */
+/**
+ * Text that also has fields: `{{TEST.output}}` prints stdout, `TEST.output.exit_code` reads.
+ * Inside a value written as JSON (`{{blackboard}}`) it is its text too.
+ */
 function textObject(text: string, fields: Record<string, unknown>): Record<string, unknown> {
-  return Object.assign(Object.create({ toString: () => text, valueOf: () => text }), fields);
+  const asText = { toString: () => text, valueOf: () => text, toJSON: () => text };
+  return Object.assign(Object.create(asText), fields);
 }
 
 /** A state's result as templates and expressions see it. */
@@ -79,12 +83,19 @@ export function runScope(
     blackboard: states,
     input: run.inputs,
     context: attributes.context,
-    secrets: secretValues(attributes.secrets),
     workflow: workflowOf(graph),
     run: { id: run.id, started_at: run.startedAt, attempt: run.attempt },
     intent: typeof run.inputs.intent === "string" ? run.inputs.intent : "",
     github: githubContext(),
   };
+  // Not enumerable: a template that writes the whole scope as JSON (`{{this}}` at the top)
+  // does not write the secrets' values with it; `secrets.NAME` still reads them.
+  Object.defineProperty(scope, "secrets", {
+    value: secretValues(attributes.secrets),
+    enumerable: false,
+    writable: true,
+    configurable: true,
+  });
   if (stateName) {
     scope.state = {
       name: stateName,

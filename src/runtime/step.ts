@@ -141,8 +141,7 @@ class Stepper {
       current !== undefined && this.graph.hasNode(current) ? this.node(current) : undefined;
     // A final state's own `output "…"` sets the run's result (grammar: final); it is more
     // specific than the workflow's.
-    if (final?.final && final.output)
-      return render(final.output.text, runScope(this.graph, this.run, current));
+    if (final?.final && final.output) return this.finalOutput(current!, final.output);
     const template = this.graph.getAttribute("output");
     const scope = runScope(this.graph, this.run);
     if (!template) {
@@ -157,6 +156,21 @@ class Stepper {
         render(t.text, scope),
       ]),
     );
+  }
+
+  /**
+   * What a failure final leaves as the run's result: its own `output "…"`, else what its
+   * action printed (AEGIS's `FAILED: kind: System, command: echo …`). Not the workflow's
+   * output, which is written for runs that end well.
+   */
+  private failureOutput(state: string): unknown {
+    const node = this.node(state);
+    if (node.output) return this.finalOutput(state, node.output);
+    return this.run.results[state]?.output;
+  }
+
+  private finalOutput(state: string, template: { text: string }): string {
+    return render(template.text, runScope(this.graph, this.run, state));
   }
 
   private checkBudgets(): boolean {
@@ -265,6 +279,8 @@ class Stepper {
         message: `the run ended at '${state}', a failure state`,
         state,
       };
+      const output = this.failureOutput(state);
+      if (output !== undefined) this.run.output = output;
       this.finish("failed");
     } else this.finish("succeeded");
   }

@@ -40,6 +40,26 @@ describe("AEG601 unsafe shell interpolation", () => {
     expect(diagnose(agentThenRun(command))).toEqual([{ code: "AEG601", line, column }]);
   });
 
+  // The whole scope is written as JSON (agents' output among it), not as "[object Object]".
+  it.each([
+    ["{{this}}", '"echo {{this}}"', 25],
+    ["{{@root}}", '"echo {{@root}}"', 25],
+    ["{{json this}}", '"echo {{json this}}"', 30],
+    ["{{this}} inside {{#each this}}", '"{{#each this}}echo {{this}};{{/each}}"', 39],
+  ])("reports the whole scope written as %s, naming what it holds", (_what, command, column) => {
+    const text = agentThenRun(command);
+    expect(diagnose(text)).toEqual([{ code: "AEG601", line: 8, column }]);
+    expect(findings(text, "AEG601")[0]!.message).toContain("agents' and commands' output");
+  });
+
+  it.each([
+    ["quoted with {{quote}}", '"echo {{quote this}}"'],
+    ["only its keys, {{@key}}", '"{{#each this}}echo {{@key}};{{/each}}"'],
+    ["an argument of the argv form", '["echo", "{{this}}"]'],
+  ])("does not report the whole scope %s", (_what, command) => {
+    expect(diagnose(agentThenRun(command))).toEqual([]);
+  });
+
   // Regression (fixed): only an argument exactly equal to "-c" marks a shell script; combined flags such
   // as `bash -ec` / `sh -xc` (very common) are missed, so the script is not checked.
   it("reports agent output in `bash -ec SCRIPT`", () => {

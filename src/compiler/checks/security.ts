@@ -3,9 +3,9 @@
 // human gates cannot be skipped.
 import type { Value } from "../ast.ts";
 import { templateOffset } from "../strings.ts";
-import { analyzeTemplate } from "../templates.ts";
+import { analyzeTemplate, type TemplateReference } from "../templates.ts";
 import { shellSafeHelpers } from "../vocabulary.ts";
-import type { Check, CheckContext } from "./context.ts";
+import type { Check, CheckContext, TemplateUse } from "./context.ts";
 import { Resolver } from "./resolve.ts";
 
 /** Helpers that only test their arguments and print none of them. */
@@ -47,7 +47,10 @@ function checkShellInterpolation(ctx: CheckContext): void {
     for (const ref of analysis.references) {
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       const resolvedParts = ref.relative ? (ref.scopeSource ?? []) : parts;
-      if (resolvedParts.length === 0) continue;
+      if (resolvedParts.length === 0) {
+        if (use.role === "shell" && printsScope(ref, parts)) reportScope(ctx, use, ref);
+        continue;
+      }
       const r = resolver.resolve(resolvedParts, {
         moment: use.moment,
         bareFields: false,
@@ -98,6 +101,28 @@ function checkShellInterpolation(ctx: CheckContext): void {
       });
     }
   }
+}
+
+/**
+ * `{{this}}` or `{{@root}}` at the top of a template, or `{{this}}` inside `{{#each this}}`:
+ * the run's values, written as JSON (agents' and commands' output among them).
+ */
+function printsScope(ref: TemplateReference, parts: string[]): boolean {
+  const printed = ref.direct || (ref.helper !== undefined && !nonPrinting.has(ref.helper));
+  if (!printed || shellSafeHelpers.has(ref.helper ?? "") || parts.length > 0) return false;
+  return !ref.relative || ref.scopeSource?.length === 0;
+}
+
+function reportScope(ctx: CheckContext, use: TemplateUse, ref: TemplateReference): void {
+  ctx.report({
+    code: "AEG601",
+    message: `'${ref.original}' writes the run's values, agents' and commands' output among them, into a shell command unquoted`,
+    span: ref.span,
+    file: use.template.span.file,
+    hint: "name the value you need, and write {{quote X.output}}",
+    ...(ctx.ast.dialect !== undefined &&
+      ctx.ast.dialect !== "aegis" && { severity: "warning" as const }),
+  });
 }
 
 const secretPatterns: [RegExp, string][] = [

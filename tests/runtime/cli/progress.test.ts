@@ -153,5 +153,16 @@ describe("progress", () => {
         error: { code: "visit-limit", message: "too many", state: "A" },
       }),
     ).toBe("✗ run r1 failed at A: too many [visit-limit]\n");
+    // A failure final's output, under the failure as a success's is.
+    expect(
+      outcomeText({
+        ...base,
+        status: "failed",
+        error: { code: "final-failure", message: "ended at FAILED", state: "FAILED" },
+        output: { problems: ["no tests"] },
+      }),
+    ).toBe(
+      '✗ run r1 failed at FAILED: ended at FAILED [final-failure]\noutput:\n  {\n    "problems": [\n      "no tests"\n    ]\n  }\n',
+    );
   });
 });

@@ -179,6 +179,49 @@ describe("the run's output", () => {
     expect(both.record.output).toBe("Finished: x");
   });
 
+  it("a failure final's own output template is the run's output, next to its error", () => {
+    const finals = `  final DONE
+  final TIMED_OUT failure {
+    output "Timed out after: {{WORK.output}}"
+  }
+  final FAILED failure {
+    output "{{WORK.output}}"
+  }`;
+    const timedOut = drive(work(finals, 'output "Workflow: {{WORK.output}}"'), {
+      results: { WORK: { status: "timed_out", output: "half a draft" } },
+    });
+    expect(timedOut.record.status).toBe("failed");
+    expect(timedOut.record.error).toMatchObject({ code: "final-failure", state: "TIMED_OUT" });
+    // The final's own, not the workflow's (written for runs that end well).
+    expect(timedOut.record.output).toBe("Timed out after: half a draft");
+    expect(timedOut.observations.at(-1)).toMatchObject({
+      type: "run-finished",
+      status: "failed",
+      output: "Timed out after: half a draft",
+      error: { code: "final-failure" },
+    });
+    // An agent's JSON answer is written as JSON.
+    const failed = drive(work(finals), {
+      results: { WORK: { status: "failed", output: { problems: ["no tests"] } } },
+    });
+    expect(failed.record.output).toBe('{"problems":["no tests"]}');
+  });
+
+  it("a failure final with an action and no output template: what the action printed", () => {
+    const finals = `  final DONE
+  final TIMED_OUT failure = run "echo 'timed out'" timeout 10s
+  final FAILED failure`;
+    const { record } = drive(work(finals), {
+      results: {
+        WORK: { status: "timed_out" },
+        TIMED_OUT: { exit_code: 0, stdout: "timed out\n" },
+      },
+    });
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatchObject({ code: "final-failure", state: "TIMED_OUT" });
+    expect(record.output).toBe("timed out\n");
+  });
+
   it("is not set when the run fails", () => {
     const { record } = drive(work(plainFinals, 'output "{{WORK.output}}"'), {
       results: { WORK: { status: "failed", output: "partial" } },
