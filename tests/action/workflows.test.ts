@@ -132,6 +132,7 @@ describe("examples/github/aegis.yml", () => {
         concurrency: { group: string; "cancel-in-progress": boolean };
         steps: (Step & { env?: Record<string, string> })[];
       };
+      timeouts?: { if: string };
     };
   };
   const job = wf.jobs.aegis;
