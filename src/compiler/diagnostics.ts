@@ -321,6 +321,18 @@ export const catalogue = {
     severity: "info",
     summary: "A subworkflow resolved by name at run time; the checker cannot see inside it.",
   },
+  AEG709: {
+    rule: "yaml-no-effect",
+    severity: "warning",
+    summary:
+      "A field the YAML format's own engine accepts but aegis has no counterpart for: it is checked, then ignored.",
+  },
+  AEG710: {
+    rule: "text-condition",
+    severity: "info",
+    summary:
+      "An AgentOS condition or until that looks like an expression but is not one over the workflow's names: it is matched as text, as AgentOS does.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof catalogue;

@@ -156,6 +156,7 @@ describe("the schemas", () => {
       "score_between",
       "confidence_above",
       "score_and_confidence",
+      "score_and_confidence_above",
       "consensus",
       "all_approved",
       "any_rejected",
@@ -283,6 +284,31 @@ describe("seed examples validate", () => {
   it("aegis-all-kinds.yaml (every state kind and condition) validates", () => {
     expectValid(validator("aegis"), loadYaml(path.join(fixtures, "aegis-all-kinds.yaml")));
   });
+
+  it("aegis-orchestrator-fields.yaml (the fields the orchestrator reads beyond its docs) validates", () => {
+    expectValid(
+      validator("aegis"),
+      loadYaml(path.join(fixtures, "aegis-orchestrator-fields.yaml")),
+    );
+  });
+});
+
+// The peers' own files that use those fields (tests/yaml/fixtures/, compiled by
+// tests/yaml/peer-fields.test.ts), named after their dialect.
+describe("the peers' own files of tests/yaml/fixtures validate", () => {
+  const dir = path.join(repoRoot, "tests/yaml/fixtures");
+  const files = yamlFiles(dir);
+  it("finds them", () => {
+    expect(files.map((f) => path.basename(f).split("-")[0])).toEqual(
+      expect.arrayContaining(["aegis", "agentos"]),
+    );
+  });
+  for (const file of files) {
+    const name: SchemaName = path.basename(file).startsWith("agentos-") ? "agentos" : "aegis";
+    it(`${path.basename(file)} against ${schemaFiles[name]}`, () => {
+      expectValid(validator(name), loadYaml(file));
+    });
+  }
 });
 
 function yamlFiles(dir: string): string[] {
@@ -387,6 +413,12 @@ const broken: Record<SchemaName, Broken[]> = {
       params: { type: "integer" },
     },
     { file: "aegis-env-number.yaml", path: "/spec/states/BUILD/env/PORT", keyword: "type" },
+    {
+      file: "aegis-bad-pull-policy.yaml",
+      path: "/spec/states/BUILD/image_pull_policy",
+      keyword: "enum",
+    },
+    { file: "aegis-judge-agent-twice.yaml", path: "/spec/states/BUILD/judges/0", keyword: "oneOf" },
   ],
   agentos: [
     {
@@ -401,18 +433,6 @@ const broken: Record<SchemaName, Broken[]> = {
       path: "/steps/1/timeoutMs",
       keyword: "type",
       params: { type: "integer" },
-    },
-    {
-      file: "agentos-missing-condition.yaml",
-      path: "/steps/1",
-      keyword: "required",
-      params: { missingProperty: "condition" },
-    },
-    {
-      file: "agentos-loop-unbounded.yaml",
-      path: "/steps/1",
-      keyword: "required",
-      params: { missingProperty: "maxIterations" },
     },
     { file: "agentos-bad-error-mode.yaml", path: "/steps/1/errorMode", keyword: "enum" },
     {
@@ -527,11 +547,68 @@ describe("ranges and patterns", () => {
     );
     expectValid(v, data);
   });
+  it.each([
+    ["score_and_confidence_above", { threshold: 0.8 }],
+    ["score_and_confidence_above", { threshold: 0.8, confidence: 0.6 }],
+  ])("condition %s with %j is accepted", (condition, extra) => {
+    expectValid(v, manifest([firstRule, { condition, target: "DEPLOY", ...extra }]));
+  });
+  it("condition score_and_confidence_above without a threshold is rejected", () => {
+    const errors = findings(
+      v,
+      manifest([firstRule, { condition: "score_and_confidence_above", target: "DEPLOY" }]),
+    );
+    expect(errors.map((e) => [e.instancePath, e.keyword, e.params])).toEqual([
+      [firstRule, "required", { missingProperty: "threshold" }],
+    ]);
+  });
+  it("consensus agreement is accepted, but not with min_agreement_confidence", () => {
+    const consensus = "/spec/states/REVIEW/consensus";
+    const parallel = {
+      kind: "ParallelAgents",
+      agents: [{ agent: "a" }, { agent: "b" }],
+      consensus: { strategy: "majority", agreement: 0.7 },
+      transitions: [],
+    };
+    expectValid(v, manifest(["/spec/states/REVIEW", parallel]));
+    const both = { ...parallel.consensus, min_agreement_confidence: 0.7 };
+    const errors = findings(v, manifest(["/spec/states/REVIEW", { ...parallel, consensus: both }]));
+    expect(errors.map((e) => [e.instancePath, e.keyword])).toEqual([[consensus, "not"]]);
+  });
+  it.each([
+    ["registry_credentials", "env:REGISTRY_LOGIN", true],
+    ["registry_credentials", "secret:cicd/docker-registry", true],
+    ["registry_credentials", "user:password", false],
+    ["retry", { max_attempts: 2, backoff: "5s" }, true],
+    ["retry", { max_attempts: 2, backoff: "5 seconds" }, false],
+    ["retry", { attempts: 2 }, false],
+    ["image_pull_policy", "IfNotPresent", true],
+  ])("a ContainerRun's %s %j: accepted %s", (field, value, ok) => {
+    const state = {
+      kind: "ContainerRun",
+      image: "alpine:3",
+      command: ["true"],
+      [field]: value,
+      transitions: [],
+    };
+    expect(v(manifest(["/spec/states/PACKAGE", state]))).toBe(ok);
+  });
   it("a label value must be a string", () => {
     const errors = findings(v, manifest(["/metadata/labels", { builtin: true }]));
     expect(errors.map((e) => [e.instancePath, e.keyword])).toEqual([
       ["/metadata/labels/builtin", "type"],
     ]);
+  });
+});
+
+describe("AgentOS steps as AgentOS's engine takes them", () => {
+  const step = partialValidator("agentos", "step");
+  it.each([
+    ["a conditional step without a condition (it always runs)", { mode: "conditional" }],
+    ["a loop without maxIterations or until (10 iterations)", { mode: "loop" }],
+    ["a condition that is text", { mode: "conditional", condition: "critical" }],
+  ])("%s validates", (_what, fields) => {
+    expectValid(step, { name: "Step", functionId: "agent::chat", ...fields });
   });
 });
 

@@ -286,7 +286,7 @@ describe("the manifest around the states", () => {
     const text = stateA("kind: Agent\nagent: bot\nretries: 2\ntransitions: []");
     const [d] = yamlFindings(text, "AEG704");
     expect(d!.hint).toBe(
-      "fields are kind, timeout, max_state_visits, transitions, agent, intent, input, judges, max_iterations",
+      "fields are kind, timeout, max_state_visits, transitions, agent, intent, input, judges, max_iterations, isolation, pre_execution_validator, output_handler",
     );
   });
 
@@ -548,12 +548,12 @@ describe("state kinds", () => {
         - a2
       consensus:
         strategy: majority
-        n: 3
+        quorum: 3
       transitions: []
     `);
     expect(shortYaml(text)).toEqual(["AEG705 11:11", "AEG704 15:9"]);
     expect(yamlFindings(text, "AEG704")[0]!.hint).toBe(
-      "fields are strategy, threshold, min_agreement_confidence, min_judges_required",
+      "fields are strategy, threshold, min_agreement_confidence, agreement, min_judges_required, n, confidence_weighting",
     );
   });
 
@@ -881,10 +881,16 @@ describe("transition conditions and their edge labels", () => {
       "kind: Agent\nagent: bot",
       "score >= 0.8 and confidence >= 0.6",
     ],
+    // The orchestrator's form: one threshold both must exceed (its worker compares with >).
+    [
+      "condition: score_and_confidence_above\nthreshold: 0.7",
+      "kind: Agent\nagent: bot",
+      "score > 0.7 and confidence > 0.7",
+    ],
     [
       "condition: score_and_confidence_above\nthreshold: 0.7\nconfidence: 0.5",
       "kind: Agent\nagent: bot",
-      "score >= 0.7 and confidence >= 0.5",
+      "score > 0.7 and confidence > 0.5",
     ],
     ["condition: consensus", "kind: ParallelAgents\nagents: [a, b]", "consensus"],
     [

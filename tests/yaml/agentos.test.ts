@@ -350,40 +350,55 @@ describe("modes", () => {
     expect(r.graph.getAttribute("start")).toBe("IF_FIX");
   });
 
-  it("conditional: a condition that does not parse (AEG104 at the value)", () => {
+  // AgentOS's engine matches a condition that is no expression as text (main.rs): so does
+  // aegis, saying so when it looks like an expression (AEG710, info, at the value).
+  it("conditional: a condition that does not parse is text the previous output contains", () => {
     const text = agentos(`
+      - name: Check
       - name: Fix
         mode: conditional
         condition: "{{health}} =="
     `);
-    const [d] = yamlFindings(text, "AEG104");
+    const r = compileYaml(text);
+    expect(errors(r)).toEqual([]);
+    const [d] = yamlFindings(text, "AEG710");
     const at = positionOf(text, '"{{health}}');
-    expect([d!.line, d!.column, d!.message]).toEqual([
+    expect([d!.severity, d!.line, d!.column, d!.message]).toEqual([
+      "info",
       at.line,
       at.column,
-      'cannot read condition: "{{health}} =="',
+      'condition "{{health}} ==" is read as AgentOS reads it, as text the previous output contains: it does not parse as an expression',
     ]);
+    expect(edgesOf(r, "IF_FIX")).toEqual([
+      'FIX [lower(CHECK.output) contains "{{health}} =="]',
+      "DONE [otherwise]",
+    ]);
+    expect(inputs(r)).toEqual([]);
   });
 
-  it("conditional: needs a condition (AEG707 at the step)", () => {
+  // AgentOS runs a conditional step without a condition every time (main.rs).
+  it("conditional: without a condition the step always runs (AEG709 at the mode)", () => {
+    const text = agentos(`
+      - name: Check
+      - name: Fix
+        mode: conditional
+    `);
+    const r = compileYaml(text);
+    expect(shortYaml(text)).toEqual(["AEG709 7:11"]);
+    expect(yamlFindings(text, "AEG709")[0]!.message).toBe(
+      "'mode: conditional' has no effect without a 'condition': the step always runs, as in AgentOS",
+    );
+    expect(states(r)).not.toContain("IF_FIX");
+    expect(edgesOf(r, "CHECK")).toEqual(["FIX [success]", "FAILED [otherwise]"]);
+  });
+
+  it("conditional: a first step without a condition starts the run itself", () => {
     const text = agentos(`
       - name: Fix
         mode: conditional
     `);
-    expect(yamlFindings(text, "AEG707").map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
-      "5:5 a step needs 'condition'",
-    ]);
-  });
-
-  // BUG: a conditional step whose condition is missing or unreadable gets no branch state,
-  // but the steps before it (or `start`) still go to IF_<STEP>: AEG201 "start state 'IF_FIX'
-  // does not exist" on top of the real finding.
-  it("conditional: a missing condition is reported once, without AEG201", () => {
-    const text = agentos(`
-      - name: Fix
-        mode: conditional
-    `);
-    expect(shortYaml(text)).toEqual(["AEG707 5:5"]);
+    expect(shortYaml(text)).toEqual(["AEG709 6:11"]);
+    expect(compileYaml(text).graph.getAttribute("start")).toBe("FIX");
   });
 
   // BUG: a `{{name}}` in a condition is renamed to input.name, but unlike templates, the
@@ -413,15 +428,18 @@ describe("modes", () => {
     const review = node(r, "REVIEW");
     expect(review.kind).toBe("loop");
     expect(review.loop?.max).toBe(3);
-    expect(printExpr(review.loop!.until!)).toBe('output contains "LGTM"');
+    expect(printExpr(review.loop!.until!)).toBe('lower(output) contains "lgtm"');
   });
 
   it.each([
     ["quality_score > 0.9", "output.quality_score > 0.9"],
     ["score >= 0.8 and approved == true", "score >= 0.8 and output.approved == true"],
     ["status == 'done'", 'output.status == "done"'],
-    ["all_tests_pass", 'output contains "all_tests_pass"'],
-    ["ready to ship", 'output contains "ready to ship"'],
+    // Text, matched as AgentOS's engine does: lower-cased on both sides.
+    ["all_tests_pass", 'lower(output) contains "all_tests_pass"'],
+    ["Ready to Ship", 'lower(output) contains "ready to ship"'],
+    ["Done.", 'lower(output) contains "done."'],
+    ["approved: yes", 'lower(output) contains "approved: yes"'],
   ])("loop: until %j is %s", (until, expected) => {
     const r = compileYaml(
       agentos(`
@@ -450,48 +468,44 @@ describe("modes", () => {
     expect(printExpr(node(r, "REFINE").loop!.until!)).toBe("GOAL.output == output");
   });
 
-  it("loop: without maxIterations it is unbounded (AEG306)", () => {
+  // AgentOS's engine runs a loop `maxIterations.unwrap_or(10)` times (main.rs).
+  it("loop: without maxIterations, at most 10 times", () => {
     const text = agentos(`
       - name: Refine
         mode: loop
         until: "LGTM"
     `);
-    expect(shortYaml(text)).toEqual(["AEG306 5:11"]);
+    const r = compileYaml(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(node(r, "REFINE").loop?.max).toBe(10);
   });
 
-  it("loop: needs until (AEG707 at the step), reports one it cannot read (AEG104 at the value)", () => {
-    const missing = agentos(`
+  // Without `until` AgentOS runs every iteration: a condition that never holds.
+  it("loop: without until, every iteration runs", () => {
+    const text = agentos(`
       - name: Refine
         mode: loop
         maxIterations: 2
     `);
-    const [m] = yamlFindings(missing, "AEG707");
-    expect([m!.line, m!.column, m!.message, m!.hint]).toEqual([
-      5,
-      5,
-      "a step needs 'until'",
-      "a loop repeats until its output contains this text, or a condition holds",
-    ]);
+    const r = compileYaml(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(node(r, "REFINE").loop?.max).toBe(2);
+    expect(printExpr(node(r, "REFINE").loop!.until!)).toBe("false");
+  });
+
+  it("loop: an until that does not parse is text the output contains (AEG710 at the value)", () => {
     const bad = agentos(`
       - name: Refine
         mode: loop
         maxIterations: 2
         until: "score >"
     `);
-    const [b] = yamlFindings(bad, "AEG104");
-    expect([b!.line, b!.column, b!.message]).toEqual([8, 12, 'cannot read until: "score >"']);
-  });
-
-  // BUG: a loop step without a readable `until` is reported twice: the front end's AEG707
-  // (or AEG104) and the lowering's AEG111 "loop state 'REFINE' has no `until` condition"
-  // (with a hint in the aegis language: "add `until CONDITION`").
-  it("loop: a missing until is reported once", () => {
-    const missing = agentos(`
-      - name: Refine
-        mode: loop
-        maxIterations: 2
-    `);
-    expect(shortYaml(missing)).toEqual(["AEG707 5:5"]);
+    const r = compileYaml(bad);
+    expect(shortYaml(bad)).toEqual(["AEG710 8:12"]);
+    expect(yamlFindings(bad, "AEG710")[0]!.message).toBe(
+      'until "score >" is read as AgentOS reads it, as text the loop\'s output contains: it does not parse as an expression',
+    );
+    expect(printExpr(node(r, "REFINE").loop!.until!)).toBe('lower(output) contains "score >"');
   });
 
   it("reports an unknown mode at the value, listing the modes", () => {

@@ -56,6 +56,11 @@ const conditions = [
   "custom",
 ] as const;
 
+/** An Agent state's `isolation` (IsolationMode in the orchestrator's domain/workflow.rs). */
+const isolationModes = ["inherit", "firecracker", "docker", "process"] as const;
+/** A ContainerRun's `image_pull_policy` (ImagePullPolicy, domain/shared_kernel.rs). */
+const pullPolicies = ["Always", "IfNotPresent", "Never"] as const;
+
 /** Terminal states whose name says failure end the run as failed. */
 const failureName = /fail|error|abort|reject|cancel/i;
 
@@ -533,7 +538,16 @@ function readState(
   switch (kind) {
     case "Agent": {
       state.kind = "agent";
-      fields.push("agent", "intent", "input", "judges", "max_iterations");
+      fields.push(
+        "agent",
+        "intent",
+        "input",
+        "judges",
+        "max_iterations",
+        "isolation",
+        "pre_execution_validator",
+        "output_handler",
+      );
       const agent = m.string("agent", true);
       // A name the language cannot write bare (a template, a path) stays a string.
       if (agent && !isName(agent.value)) state.agentTemplate = ctx.template(agent.node);
@@ -548,6 +562,26 @@ function readState(
       const iterations = m.count("max_iterations");
       if (iterations)
         statements.push({ kind: "iterations", value: iterations.value, span: iterations.span });
+      const isolation = m.string("isolation");
+      if (isolation && !isolationModes.some((i) => i === isolation.value)) {
+        ctx.reader.report(
+          "AEG104",
+          `isolation must be one of ${isolationModes.join(", ")}`,
+          isolation.span,
+          hintFor(isolation.value, isolationModes),
+        );
+      }
+      // `inherit` (the default) leaves it to the node, as aegis leaves it to the provider.
+      else if (isolation && isolation.value !== "inherit")
+        noEffect(ctx, m, "isolation", "an agent runs however its provider runs it");
+      if (m.named("pre_execution_validator"))
+        noEffect(
+          ctx,
+          m,
+          "pre_execution_validator",
+          "aegis has no validation of an agent's input before the agent runs; the agent runs",
+        );
+      stateOutputHandler(ctx, m);
       break;
     }
     case "System": {
@@ -569,7 +603,7 @@ function readState(
     }
     case "ParallelAgents": {
       state.kind = "parallel";
-      fields.push("agents", "consensus");
+      fields.push("agents", "consensus", "judges_for_parallel", "output_handler");
       const agents = m.list("agents") ?? [];
       if (agents.length === 0) m.missing("agents");
       for (const judge of agents) readJudge(ctx, judge, statements, declareAgent, "agent");
@@ -577,9 +611,20 @@ function readState(
       if (consensus)
         statements.push({
           kind: "consensus",
-          config: readConsensus(consensus),
+          config: readConsensus(ctx, consensus),
           span: consensus.span,
         });
+      const outer = m.list("judges_for_parallel") ?? [];
+      // Checked as judges, but not declared as agents: they never run.
+      for (const judge of outer) readJudge(ctx, judge, [], () => {}, "judge");
+      if (outer.length > 0)
+        noEffect(
+          ctx,
+          m,
+          "judges_for_parallel",
+          "aegis has no second round of judges over the agents' combined output",
+        );
+      stateOutputHandler(ctx, m);
       break;
     }
     case "ContainerRun": {
@@ -605,10 +650,20 @@ function readState(
         const stepName = s.named("name", true);
         const image = s.template("image", true);
         const entries: (Value & { kind: "object" })["entries"] = [];
+        const shell = s.boolean("shell")?.value === true;
         for (const key of ["command", "env", "workdir"]) {
-          const v = s.value(key);
+          const found = s.value(key);
+          const v = key === "command" && shell && found ? joinedCommand(found) : found;
           if (v) entries.push({ key: { name: key, span: s.keySpan(key) }, value: v, span: v.span });
         }
+        if (s.string("registry_credentials")) noCredentials(ctx, s);
+        if (s.value("resources"))
+          noEffect(
+            ctx,
+            s,
+            "resources",
+            "aegis sets no limits on the containers of a ParallelContainerRun state",
+          );
         const volumes = readVolumes(ctx, s);
         if (volumes)
           entries.push({
@@ -616,7 +671,17 @@ function readState(
             value: volumes,
             span: volumes.span,
           });
-        s.finish(["name", "image", "command", "env", "workdir", "volumes"]);
+        s.finish([
+          "name",
+          "image",
+          "command",
+          "env",
+          "workdir",
+          "volumes",
+          "shell",
+          "registry_credentials",
+          "resources",
+        ]);
         if (!stepName || !image) continue;
         const config: Value & { kind: "object" } = { kind: "object", entries, span: s.span };
         statements.push({
@@ -712,8 +777,18 @@ function readJudge(
     return;
   }
   const j = ctx.map(node, article(what));
-  const agent = j.named("agent", true);
-  if (!agent) return;
+  // The orchestrator writes judges as {agent_id, input_template, weight} (JudgeConfigYaml in
+  // workflow_parser.rs); its documentation as {agent, input, weight}. Both mean the same.
+  const aliases = what === "judge" ? ["agent_id", "input_template"] : ["poll_interval_ms"];
+  const agentKey = what === "judge" ? either(ctx, j, "agent", "agent_id") : "agent";
+  const inputKey = what === "judge" ? either(ctx, j, "input", "input_template") : "input";
+  if (what === "agent" && j.count("poll_interval_ms"))
+    noEffect(ctx, j, "poll_interval_ms", "aegis waits for each agent's answer; it does not poll");
+  const agent = j.named(agentKey, true);
+  if (!agent) {
+    j.accept(...j.pairs.keys());
+    return;
+  }
   declareAgent(agent);
   const judge: StateStatement = { kind: "judge", agent, span: j.span };
   const weight = j.number("weight");
@@ -722,13 +797,13 @@ function readJudge(
   if (seconds) judge.timeoutMs = Math.round(seconds.value * 1000);
   const timeout = readDuration(j, "timeout");
   if (timeout) judge.timeoutMs = timeout.ms;
-  const input = j.template("input");
+  const input = j.template(inputKey);
   if (input) judge.prompt = input;
-  j.finish(["agent", "weight", "timeout_seconds", "timeout", "input"]);
+  j.finish(["agent", "weight", "timeout_seconds", "timeout", "input", ...aliases]);
   statements.push(judge);
 }
 
-function readConsensus(c: MapReader): Value & { kind: "object" } {
+function readConsensus(ctx: Context, c: MapReader): Value & { kind: "object" } {
   const entries: (Value & { kind: "object" })["entries"] = [];
   const put = (key: string, from: string) => {
     const v = c.value(from);
@@ -741,10 +816,136 @@ function readConsensus(c: MapReader): Value & { kind: "object" } {
   };
   put("strategy", "strategy");
   put("threshold", "threshold");
-  put("agreement", "min_agreement_confidence");
+  // `agreement` is the orchestrator's alias of min_agreement_confidence (ConsensusConfigYaml).
+  put("agreement", either(ctx, c, "min_agreement_confidence", "agreement"));
   put("min_judges", "min_judges_required");
-  c.finish(["strategy", "threshold", "min_agreement_confidence", "min_judges_required"]);
+  const strategy = String(c.peek("strategy") ?? "weighted_average");
+  const n = c.count("n");
+  if (n && n.value < 1) ctx.reader.report("AEG104", "consensus n must be at least 1", n.span);
+  // The orchestrator's best_of_n averages the n best judges (validation_service.rs); aegis's
+  // keeps the single best, which is n: 1. Other strategies never read n, there either.
+  else if (n && !(strategy === "best_of_n" && n.value === 1))
+    noEffect(
+      ctx,
+      c,
+      "n",
+      strategy === "best_of_n"
+        ? "aegis's best_of_n keeps the single best answer (n: 1)"
+        : `only best_of_n reads it, not ${strategy}`,
+    );
+  const weighting = c.map("confidence_weighting");
+  if (weighting) {
+    for (const key of ["agreement_factor", "self_confidence_factor"]) {
+      const v = weighting.number(key);
+      if (v && !(v.value >= 0 && v.value <= 1))
+        ctx.reader.report("AEG104", `${key} must be a number from 0 to 1`, v.span);
+    }
+    weighting.finish(["agreement_factor", "self_confidence_factor"]);
+    noEffect(
+      ctx,
+      c,
+      "confidence_weighting",
+      "aegis's consensus confidence is the judges' agreement times their mean confidence",
+    );
+  }
+  c.finish([
+    "strategy",
+    "threshold",
+    "min_agreement_confidence",
+    "agreement",
+    "min_judges_required",
+    "n",
+    "confidence_weighting",
+  ]);
   return { kind: "object", entries, span: c.span };
+}
+
+/**
+ * Which of two names of one field is written (`agent` or `agent_id`); both is an error
+ * (AEG104, at the second), the first is then read.
+ */
+function either(ctx: Context, m: MapReader, name: string, alias: string): string {
+  if (!m.has(alias)) return name;
+  if (!m.has(name)) return alias;
+  ctx.reader.report(
+    "AEG104",
+    `'${name}' and '${alias}' are the same field: give one of them`,
+    m.keySpan(alias),
+  );
+  m.accept(alias);
+  return name;
+}
+
+/** AEG709: a field the format's engine reads, that aegis has no counterpart for. */
+function noEffect(ctx: Context, m: MapReader, key: string, why: string): void {
+  ctx.reader.report("AEG709", `'${key}' has no effect in aegis: ${why}`, m.keySpan(key));
+}
+
+function noCredentials(ctx: Context, m: MapReader): void {
+  noEffect(
+    ctx,
+    m,
+    "registry_credentials",
+    "aegis pulls images with the container runtime's own login (docker login)",
+  );
+}
+
+/** An output_handler where aegis has none (Agent, ParallelAgents): checked, then AEG709. */
+function stateOutputHandler(ctx: Context, m: MapReader): void {
+  if (readOutputHandler(m))
+    noEffect(ctx, m, "output_handler", "aegis runs output handlers on ContainerRun states only");
+}
+
+/** `output_handler: {type: agent, agent_id, input_template, timeout_seconds, required}`. */
+function readOutputHandler(m: MapReader): (Value & { kind: "object" }) | undefined {
+  const handler = m.map("output_handler");
+  if (!handler) return undefined;
+  const entries: (Value & { kind: "object" })["entries"] = [];
+  const put = (key: string, value: Value | undefined, keySpan: Span) => {
+    if (value) entries.push({ key: { name: key, span: keySpan }, value, span: value.span });
+  };
+  put("type", handler.value("type"), handler.keySpan("type"));
+  put("agent", handler.value("agent_id"), handler.keySpan("agent_id"));
+  put("prompt", handler.value("input_template"), handler.keySpan("input_template"));
+  const seconds = handler.number("timeout_seconds");
+  if (seconds) {
+    put(
+      "timeout",
+      {
+        kind: "duration",
+        ms: Math.round(seconds.value * 1000),
+        text: `${seconds.value}s`,
+        span: seconds.span,
+      },
+      handler.keySpan("timeout_seconds"),
+    );
+  }
+  put("required", handler.value("required"), handler.keySpan("required"));
+  handler.finish(["type", "agent_id", "input_template", "timeout_seconds", "required"]);
+  return { kind: "object", entries, span: handler.span };
+}
+
+/**
+ * `shell: true`: the orchestrator joins the command's words with spaces and runs the line
+ * with `sh -c` (run_container_step.rs) — here, a command line. Each word keeps pointing at
+ * its text in the file.
+ */
+function joinedCommand(v: Value): Value {
+  if (v.kind !== "list" || v.items.length === 0) return v;
+  let text = "";
+  const map: number[] = [];
+  for (const item of v.items) {
+    if (item.kind !== "string") return v; // reported where the command is lowered
+    if (text) {
+      map.push(text.length, item.span.start);
+      text += " ";
+    }
+    const t = item.template;
+    for (let r = 0; r < t.map.length; r += 2) map.push(text.length + t.map[r]!, t.map[r + 1]!);
+    text += t.text;
+  }
+  const template: Template = { kind: "template", text, span: v.span, map };
+  return { kind: "string", value: text, span: v.span, template };
 }
 
 function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: string[]): void {
@@ -756,11 +957,15 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
     "volumes",
     "resources",
     "output_handler",
+    "retry",
+    "image_pull_policy",
+    "registry_credentials",
     ...containerOptions,
   );
   const image = m.template("image", true);
   if (image) state.image = image;
-  const command = m.value("command");
+  const found = m.value("command");
+  const command = found && m.peek("shell") === true ? joinedCommand(found) : found;
   if (command) state.statements.push({ kind: "command", value: command, span: command.span });
   readEnvWorkdir(m, state.statements);
   const volumes = readVolumes(ctx, m);
@@ -784,36 +989,43 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
       span,
     });
   }
-  const handler = m.map("output_handler");
-  if (handler) {
-    const entries: (Value & { kind: "object" })["entries"] = [];
-    const put = (key: string, value: Value | undefined, keySpan: Span) => {
-      if (value) entries.push({ key: { name: key, span: keySpan }, value, span: value.span });
-    };
-    put("type", handler.value("type"), handler.keySpan("type"));
-    put("agent", handler.value("agent_id"), handler.keySpan("agent_id"));
-    put("prompt", handler.value("input_template"), handler.keySpan("input_template"));
-    const seconds = handler.number("timeout_seconds");
-    if (seconds) {
-      put(
-        "timeout",
-        {
-          kind: "duration",
-          ms: Math.round(seconds.value * 1000),
-          text: `${seconds.value}s`,
-          span: seconds.span,
-        },
-        handler.keySpan("timeout_seconds"),
-      );
-    }
-    put("required", handler.value("required"), handler.keySpan("required"));
-    handler.finish(["type", "agent_id", "input_template", "timeout_seconds", "required"]);
-    state.statements.push({
-      kind: "handler",
-      value: { kind: "object", entries, span: handler.span },
-      span: handler.span,
-    });
+  const handler = readOutputHandler(m);
+  if (handler) state.statements.push({ kind: "handler", value: handler, span: handler.span });
+  const retry = m.map("retry");
+  if (retry) {
+    const attempts = retry.count("max_attempts");
+    const backoff = readDuration(retry, "backoff");
+    retry.finish(["max_attempts", "backoff"]);
+    // The orchestrator makes max_attempts attempts in all (0 or 1: one, no retry), after
+    // container errors (aegis-workflow.ts, run_container_step.rs); aegis's retry counts the
+    // attempts after the first.
+    const again = (attempts?.value ?? 0) - 1;
+    if (again > 0)
+      state.settings.push({
+        kind: "retry",
+        value: again,
+        ...(backoff && { backoffMs: backoff.ms }),
+        span: m.keySpan("retry"),
+      });
   }
+  const pull = m.string("image_pull_policy");
+  if (pull && !pullPolicies.some((p) => p === pull.value)) {
+    ctx.reader.report(
+      "AEG104",
+      `image_pull_policy must be one of ${pullPolicies.join(", ")}`,
+      pull.span,
+      hintFor(pull.value, pullPolicies),
+    );
+  }
+  // IfNotPresent is what `docker run` does: pull the image only when it is missing.
+  else if (pull && pull.value !== "IfNotPresent")
+    noEffect(
+      ctx,
+      m,
+      "image_pull_policy",
+      "aegis's container runtime pulls an image only when it is missing (IfNotPresent)",
+    );
+  if (m.string("registry_credentials")) noCredentials(ctx, m);
 }
 
 /** `volumes: [{ name, mount_path, read_only }]` → `{ name: { path, read_only } }`. */
@@ -955,8 +1167,7 @@ function readCondition(
       const v = num("threshold");
       return v && binary(">=", field("confidence"), v, span);
     }
-    case "score_and_confidence":
-    case "score_and_confidence_above": {
+    case "score_and_confidence": {
       const s = num("threshold");
       const c = num("confidence");
       return s && c
@@ -964,6 +1175,20 @@ function readCondition(
             "and",
             binary(">=", field("score"), s, span),
             binary(">=", field("confidence"), c, span),
+            span,
+          )
+        : undefined;
+    }
+    case "score_and_confidence_above": {
+      // The orchestrator: score and confidence both above the one threshold (its worker's
+      // `score > threshold && confidence > threshold`); a `confidence` of its own is aegis's.
+      const s = num("threshold");
+      const c = t.has("confidence") ? num("confidence") : s;
+      return s && c
+        ? binary(
+            "and",
+            binary(">", field("score"), s, span),
+            binary(">", field("confidence"), c, span),
             span,
           )
         : undefined;

@@ -5,7 +5,12 @@
 // - fanout: a foreach over `input.items` (or the step's `items`); collect: an agent
 //   state reading the fan-out's results;
 // - conditional: a branch that runs the step or skips to the next one;
-// - loop: a loop state (`until` is text the output must contain, or a condition);
+// - loop: a loop state, at most `maxIterations` (default 10) times, until `until` holds;
+// - `condition` and `until` are expressions when they are over names the workflow has
+//   (`{{triage.severity}} == 'P0'`); anything else means what AgentOS's engine does with
+//   them: text the previous output (the loop's own output, for `until`) contains, in any
+//   case. A conditional step without a condition always runs, a loop without `until`
+//   runs all its iterations (as in AgentOS);
 // - approval: a human gate before the step; timeoutMs: a timeout (AgentOS ignores both).
 // Step i that calls `agent::chat` runs the i-th agent of `agents` (the last one for the
 // rest); other functionIds become function agents supplied by the embedding program.
@@ -28,6 +33,7 @@ import type {
 import { isName } from "../lexer.ts";
 import { parseExpression } from "../parse.ts";
 import { templateOffset } from "../strings.ts";
+import { functions } from "../vocabulary.ts";
 import { binary, literal, path, plainTemplate, toName } from "./aegis-manifest.ts";
 import { type Context, isMap, type MapReader, type YAMLMap } from "./reader.ts";
 
@@ -58,9 +64,14 @@ interface Step {
   name: Named;
   state: string;
   mode: Mode;
+  /** Where `mode` is written (the step's name when it is not). */
+  modeSpan: Span;
   outputVar?: string;
   span: Span;
 }
+
+/** AgentOS's engine runs a loop this many times when the step does not say (main.rs). */
+const defaultMaxIterations = 10;
 
 /** Names a template may use without rewriting. */
 const builtins = new Set([
@@ -152,6 +163,7 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       name: stepName,
       state: unique(toName(stepName.name).toUpperCase().replace(/-/g, "_")),
       mode: mode ?? "sequential",
+      modeSpan: modeField?.span ?? stepName.span,
       ...(outputVar && { outputVar: outputVar.value }),
       span: m.span,
     });
@@ -178,58 +190,166 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       span,
     });
   };
-  /** `{{x.y}}` in a condition or an items list → the path it means here. */
-  const reference = (ref: string, span: Span, previous: Step | undefined, type = "any"): string => {
+  /**
+   * `{{x.y}}` in a condition or an items list → the path it means here. Inputs it names are
+   * handed to `declare` (by default declared at once).
+   */
+  const reference = (
+    ref: string,
+    span: Span,
+    previous: Step | undefined,
+    type = "any",
+    declare: (name: string, span: Span, type: string) => void = declareInput,
+  ): string => {
     const [head, ...rest] = ref.split(".");
     if (head === "previous_step" && previous) return [previous.state, ...rest].join(".");
     if (head === "workflow_input" || head === "input") {
-      if (rest[0]) declareInput(rest[0], span, rest.length === 1 ? type : "any");
+      if (rest[0]) declare(rest[0], span, rest.length === 1 ? type : "any");
       return ["input", ...rest].join(".");
     }
     const variable = variables.get(head!);
     if (variable) return [variable, ...rest].join(".");
-    declareInput(head!, span, rest.length === 0 ? type : "any");
+    declare(head!, span, rest.length === 0 ? type : "any");
     return ["input", head, ...rest].join(".");
   };
-  // Middle pass: the expressions of conditional, loop and fan-out steps. A step whose
-  // expression cannot be read runs as a plain step (the problem is reported once).
+  const stateNames = new Set(steps.map((s) => s.state));
+  /**
+   * A condition or until as an expression, when it parses as one over names this workflow
+   * has; else the names it lacks (none when it does not parse, or is plain words). The
+   * inputs it names are declared only when it is an expression: otherwise `{{x}}` is just
+   * text to AgentOS.
+   */
+  const expressionOver = (
+    text: { value: string; span: Span },
+    field: "condition" | "until",
+    previous: Step | undefined,
+  ): { expr: Expr } | { unknown: string[] } => {
+    if (plainText(text.value)) return { unknown: [] };
+    const pending: [string, Span, string][] = [];
+    const ref = (r: string) =>
+      reference(r, text.span, previous, "any", (...args) => pending.push(args));
+    const expr =
+      field === "until"
+        ? untilCondition(text.value, text.span, ref)
+        : conditionExpr(text.value, text.span, ref);
+    if (!expr) return { unknown: [] };
+    const own = field === "until" ? untilNames : noNames;
+    const unknown = unknownNames(expr, (n) => n === "input" || stateNames.has(n) || own.has(n));
+    if (unknown.length > 0) return { unknown };
+    for (const [name, span, type] of pending) declareInput(name, span, type);
+    return { expr };
+  };
+  /**
+   * `lower(X.output) contains "text"` over the output AgentOS compares a condition with: the
+   * last output that became the next step's input — the step before, or, past a step that
+   * may have been passed over without output (a conditional one, or one whose errors are
+   * skipped), the one before that (such steps are read through `blackboard`, which may be
+   * read before they ran). Fan-out steps never set it. Before any step has run AgentOS
+   * compares with the run's input, which aegis keeps as named values, not one text: there
+   * the condition has no counterpart and the step runs (AEG709). Undefined when no earlier
+   * step can have set it.
+   */
+  const previousOutputContains = (i: number, text: string, span: Span): Expr | undefined => {
+    let reachesInput = false;
+    const from = (k: number): Expr | undefined => {
+      for (let j = k - 1; j >= 0; j--) {
+        const s = steps[j]!;
+        if (s.mode === "fanout") continue;
+        const skippable = s.mode === "conditional" || s.m.peek("errorMode") === "skip";
+        const state = skippable ? ["blackboard", s.state] : [s.state];
+        const match = textMatch(path([...state, "output"], span), text, span);
+        if (!skippable) return match;
+        // Its own output only if it succeeded: a failure it skips counts as success.
+        const ran = binary(
+          "==",
+          path([...state, "status"], span),
+          literal("succeeded", span),
+          span,
+        );
+        const before = from(j);
+        const notRan: Expr = { kind: "unary", op: "not", operand: ran, span };
+        return binary(
+          "or",
+          binary("and", ran, match, span),
+          before ? binary("and", notRan, before, span) : notRan,
+          span,
+        );
+      }
+      reachesInput = true;
+      return undefined;
+    };
+    const expr = from(i);
+    if (reachesInput)
+      ctx.reader.report(
+        "AEG709",
+        `'condition' has no effect ${expr ? "when no earlier step has run" : "before any other step has run"}: AgentOS then matches it against the run's input, which aegis keeps as named values rather than one text; the step runs`,
+        span,
+      );
+    return expr;
+  };
+  /** A condition or until that is no expression: AgentOS's text match (AEG710 when it looks like one). */
+  const asText = (
+    text: { value: string; span: Span },
+    field: "condition" | "until",
+    unknown: string[],
+    subject: () => Expr | undefined,
+  ): Expr | undefined => {
+    if (/\{\{|==|!=|[<>]/.test(text.value)) {
+      const why =
+        unknown.length > 0
+          ? `${unknown.map((n) => `'${n}'`).join(", ")} ${unknown.length > 1 ? "are" : "is"} not a name of this workflow`
+          : "it does not parse as an expression";
+      ctx.reader.report(
+        "AEG710",
+        `${field} ${JSON.stringify(text.value)} is read as AgentOS reads it, as text ${field === "until" ? "the loop's output" : "the previous output"} contains: ${why}`,
+        text.span,
+        unknown.length > 0 ? "to compare with a text, quote it: {{x.status}} == 'done'" : undefined,
+      );
+    }
+    return subject();
+  };
+  // Middle pass: the expressions of conditional, loop and fan-out steps.
   const expressions = new Map<Step, Expr>();
   steps.forEach((step, i) => {
     const m = step.m;
     const previous = steps[i - 1];
-    const field =
-      step.mode === "conditional"
-        ? "condition"
-        : step.mode === "loop"
-          ? "until"
-          : step.mode === "fanout"
-            ? "items"
-            : undefined;
-    if (!field) return;
+    if (step.mode === "fanout") {
+      const text = m.string("items");
+      if (!text) return;
+      const expr = conditionExpr(text.value, text.span, (ref) =>
+        reference(ref, text.span, previous, "list"),
+      );
+      // A fan-out whose list cannot be read runs over input.items (reported here, once).
+      if (expr) expressions.set(step, expr);
+      else
+        ctx.reader.report("AEG104", `cannot read items: ${JSON.stringify(text.value)}`, text.span);
+      return;
+    }
+    if (step.mode !== "conditional" && step.mode !== "loop") return;
+    const field = step.mode === "conditional" ? "condition" : "until";
     const text = m.string(field);
     if (!text) {
-      if (field !== "items") {
-        m.missing(
-          field,
-          field === "until"
-            ? "a loop repeats until its output contains this text, or a condition holds"
-            : undefined,
+      if (field === "condition") {
+        ctx.reader.report(
+          "AEG709",
+          "'mode: conditional' has no effect without a 'condition': the step always runs, as in AgentOS",
+          step.modeSpan,
         );
         step.mode = "sequential";
       }
       return;
     }
+    const read = expressionOver(text, field, previous);
     const expr =
-      field === "until"
-        ? untilCondition(text.value, text.span, (ref) => reference(ref, text.span, previous))
-        : conditionExpr(text.value, text.span, (ref) =>
-            reference(ref, text.span, previous, field === "items" ? "list" : "any"),
+      "expr" in read
+        ? read.expr
+        : asText(text, field, read.unknown, () =>
+            field === "until"
+              ? textMatch(path(["output"], text.span), text.value, text.span)
+              : previousOutputContains(i, text.value, text.span),
           );
     if (expr) expressions.set(step, expr);
-    else {
-      ctx.reader.report("AEG104", `cannot read ${field}: ${JSON.stringify(text.value)}`, text.span);
-      if (field !== "items") step.mode = "sequential";
-    }
+    else step.mode = "sequential"; // a text condition with nothing to match: the step runs
   });
 
   const rewrite = (t: Template, step: Step, previous: Step | undefined): Template =>
@@ -366,9 +486,14 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       case "loop": {
         state.kind = "loop";
         const max = m.count("maxIterations");
-        if (max) state.settings.push({ kind: "max", value: max.value, span: max.span });
-        const until = expressions.get(step);
-        if (until) state.settings.push({ kind: "until", condition: until, span: until.span });
+        state.settings.push(
+          max
+            ? { kind: "max", value: max.value, span: max.span }
+            : { kind: "max", value: defaultMaxIterations, span: step.modeSpan },
+        );
+        // Without `until`, AgentOS runs every iteration: a condition that never holds.
+        const until = expressions.get(step) ?? literal(false, step.modeSpan);
+        state.settings.push({ kind: "until", condition: until, span: until.span });
         break;
       }
       case "conditional": {
@@ -545,40 +670,91 @@ function expressionWithin(text: string, span: Span): Expr | undefined {
   return expr;
 }
 
-/** `until: "LGTM"` → `output contains "LGTM"`; `until: "quality_score > 0.9"` → `output.quality_score > 0.9`. */
+/** Words, digits, `_`, `-` and spaces: text to look for, never an expression (`LGTM`, `all_tests_pass`). */
+function plainText(text: string): boolean {
+  return /^[\w\s-]+$/.test(text.trim());
+}
+
+/** AgentOS's match: the subject, lower-cased, contains the text, lower-cased (main.rs). */
+function textMatch(subject: Expr, text: string, span: Span): Expr {
+  const lower: Expr = { kind: "call", callee: { name: "lower", span }, args: [subject], span };
+  return binary("contains", lower, literal(text.toLowerCase(), span), span);
+}
+
+/** Names an until condition has of its own: the loop's result fields. */
+const untilNames = new Set(["output", "score", "confidence", "iterations", "success", "failure"]);
+const noNames = new Set<string>();
+
+/** The names an expression uses (paths' first names, functions) that `known` does not know. */
+function unknownNames(e: Expr, known: (name: string) => boolean, out: string[] = []): string[] {
+  const add = (name: string) => {
+    if (!out.includes(name)) out.push(name);
+  };
+  switch (e.kind) {
+    case "path": {
+      const first = e.segments[0];
+      if (first && "name" in first && !known(first.name)) add(first.name);
+      break;
+    }
+    case "call":
+      if (!Object.hasOwn(functions, e.callee.name)) add(e.callee.name);
+      for (const a of e.args) unknownNames(a, known, out);
+      break;
+    case "unary":
+      unknownNames(e.operand, known, out);
+      break;
+    case "binary":
+      unknownNames(e.left, known, out);
+      unknownNames(e.right, known, out);
+      break;
+    case "between":
+      for (const x of [e.operand, e.low, e.high]) unknownNames(x, known, out);
+      break;
+    case "list":
+      for (const x of e.items) unknownNames(x, known, out);
+      break;
+    case "literal":
+      break;
+  }
+  return out;
+}
+
+/**
+ * `until: "quality_score > 0.9"` → `output.quality_score > 0.9`: a bare lower-case name is a
+ * field of the loop's output, `{{x}}` a reference (never renamed again).
+ */
 function untilCondition(
   text: string,
   span: Span,
   reference: (ref: string) => string,
 ): Expr | undefined {
-  if (/^[\w\s-]+$/.test(text.trim())) {
-    return binary("contains", path(["output"], span), literal(text.trim(), span), span);
-  }
   const known = new Set([
-    "output",
-    "score",
-    "confidence",
-    "iterations",
-    "success",
-    "failure",
+    ...untilNames,
     "and",
     "or",
     "not",
     "true",
     "false",
+    "null",
     "contains",
     "matches",
     "between",
     "in",
   ]);
+  const references: string[] = [];
   const rewritten = text
-    .replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_, ref: string) => reference(ref))
+    // References become placeholders first, so that their parts are not taken for fields.
+    .replace(
+      /\{\{\s*([\w.]+)\s*\}\}/g,
+      (_, ref: string) => `\uE000${references.push(ref) - 1}\uE000`,
+    )
     .replace(/'([^']*)'/g, (_, s: string) => JSON.stringify(s))
     .replace(
       /("(?:[^"\\]|\\.)*")|\b([A-Za-z_]\w*)\b(?![.(])/g,
       (all, quoted: string | undefined, id: string | undefined) =>
         quoted || !id || known.has(id) || /^[A-Z]/.test(id) ? all : `output.${id}`,
-    );
+    )
+    .replace(/\uE000(\d+)\uE000/g, (_, n: string) => reference(references[Number(n)]!));
   return expressionWithin(rewritten, span);
 }
 

@@ -123,6 +123,12 @@ export class MapReader {
     return this.ctx.resolve(pair.value);
   }
 
+  /** A field's scalar value, without reading it (it is read, and reported, where it belongs). */
+  peek(key: string): unknown {
+    const value = this.pairs.get(key)?.value;
+    return isScalar(value) ? value.value : undefined;
+  }
+
   /** Marks fields as known without reading them (documented, meaningless here). */
   accept(...keys: string[]): void {
     for (const k of keys) this.read.add(k);

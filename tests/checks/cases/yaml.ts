@@ -1,4 +1,4 @@
-// Trigger cases for the YAML front ends' codes (AEG701–AEG708). Each compiles as
+// Trigger cases for the YAML front ends' codes (AEG701–AEG710). Each compiles as
 // /virtual/test.yaml (so the YAML front end reads it); imports are read from an in-memory
 // file system.
 import { compile } from "../../../src/compiler/compile.ts";
@@ -169,5 +169,45 @@ export const yamlCases: TriggerCase[] = [
     at: "10:20",
     clean: calls("child"),
     compileWith: yaml({ "/virtual/child.yaml": childFile }),
+  },
+  {
+    code: "AEG709",
+    title: "an agent state's isolation, which aegis leaves to the provider",
+    trigger: manifest(`
+      A:
+        kind: Agent
+        agent: bot
+        isolation: docker
+        transitions: []
+    `),
+    at: "11:7",
+    clean: manifest(`
+      A:
+        kind: Agent
+        agent: bot
+        isolation: inherit
+        transitions: []
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG710",
+    title: "an AgentOS condition comparing with an unquoted word",
+    trigger: agentos(`
+      - name: Triage
+        outputVar: triage
+      - name: Page
+        mode: conditional
+        condition: "{{triage.severity}} == P0"
+    `),
+    at: "9:16",
+    clean: agentos(`
+      - name: Triage
+        outputVar: triage
+      - name: Page
+        mode: conditional
+        condition: "{{triage.severity}} == 'P0'"
+    `),
+    compileWith: yaml(),
   },
 ];
