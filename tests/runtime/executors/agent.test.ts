@@ -107,14 +107,14 @@ describe("agent states with executable agents", () => {
     const source = workflow(
       { main: `command(${q(agentPath("grandchild-agent.js"))}, env: { PID_FILE: ${q(pidFile)} })` },
       '    prompt "x"',
-      "timeout 500ms",
+      // 3 s: time enough for the agent and its grandchild to start on a loaded machine; the
+      // agent never ends by itself, so that the state ends shows the timeout stopped it.
+      "timeout 3s",
     );
-    const started = Date.now();
     const result = await harness(source, "A").run({ killGraceMs: 500 });
     expect(result.status).toBe("timed_out");
     expect(result.error?.code).toBe("timeout");
     expect(result.agentCalls).toBe(1);
-    expect(Date.now() - started).toBeLessThan(5000);
     const grandchild = Number(readFileSync(pidFile, "utf8"));
     expect(await eventually(() => !alive(grandchild))).toBe(true);
   });
@@ -148,7 +148,7 @@ describe("agent states with executable agents", () => {
 
   it("times out a function agent that never answers", async () => {
     const source = workflow({ main: 'function("stuck")' }, '    prompt "x"', "timeout 300ms");
-    const t0 = Date.now();
+    // The function never answers: that the state ends shows the timeout ended it.
     const result = await harness(source, "A", {
       functions: { stuck: () => new Promise(() => {}) },
     }).run({ killGraceMs: 200 });
@@ -157,7 +157,6 @@ describe("agent states with executable agents", () => {
       error: { code: "timeout" },
       agentCalls: 1,
     });
-    expect(Date.now() - t0).toBeLessThan(2500);
   });
 
   it("gives the function agent the invocation: prompt, intent, ids, signal", async () => {

@@ -134,8 +134,11 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Waits until `check` holds (or `ms` pass); returns whether it held. */
-export async function eventually(check: () => boolean, ms = 3000): Promise<boolean> {
+/**
+ * Waits until `check` holds (or `ms` pass); returns whether it held. Generous: it returns as
+ * soon as the check holds; only a check that never holds waits it out.
+ */
+export async function eventually(check: () => boolean, ms = 60_000): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (check()) return true;

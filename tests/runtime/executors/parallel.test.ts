@@ -223,7 +223,8 @@ describe("parallel states", () => {
 }`;
     const t0 = Date.now();
     const result = await harness(source, "P").run({ killGraceMs: 300 });
-    expect(Date.now() - t0).toBeLessThan(3000);
+    // Well before the state's own 20 s timeout: only the slow judge was stopped.
+    expect(Date.now() - t0).toBeLessThan(15_000);
     expect(result).toMatchObject({ status: "succeeded", score: 0.9 });
     expect(result.agents?.[1]).toMatchObject({ agent: "slow", status: "timed_out" });
   });
