@@ -1,7 +1,9 @@
 // Evaluates the expression language (conditions, `until`, `foreach … in`) over a scope.
 // The compiler has type-checked the expression; at run time a missing value is simply
 // undefined, and comparisons with it are false.
+
 import type { Expr } from "../compiler/ast.ts";
+import { valueText } from "./value-text.ts";
 
 export type Scope = Record<string, unknown>;
 
@@ -56,19 +58,26 @@ export function lengthOf(value: unknown): number {
       : 0;
 }
 
+function isObject(v: unknown): v is object {
+  return typeof v === "object" && v !== null;
+}
+
+/** A value as text for the text functions: an object or a list as its JSON, as templates write it. */
+const asText = (v: unknown): string => valueText(text(v));
+
 const functions: Record<string, (...args: unknown[]) => unknown> = {
   len: lengthOf,
-  lower: (v) => String(v ?? "").toLowerCase(),
-  upper: (v) => String(v ?? "").toUpperCase(),
-  trim: (v) => String(v ?? "").trim(),
+  lower: (v) => asText(v).toLowerCase(),
+  upper: (v) => asText(v).toUpperCase(),
+  trim: (v) => asText(v).trim(),
   number: (v) => Number(primitive(v)),
-  string: (v) => String(v ?? ""),
+  string: asText,
   exists: (value) => {
     const v = text(value);
     return v !== undefined && v !== null && v !== "";
   },
-  startswith: (a, b) => String(a ?? "").startsWith(String(b ?? "")),
-  endswith: (a, b) => String(a ?? "").endsWith(String(b ?? "")),
+  startswith: (a, b) => asText(a).startsWith(asText(b)),
+  endswith: (a, b) => asText(a).endsWith(asText(b)),
 };
 
 /**
@@ -128,12 +137,13 @@ export function evaluate(e: Expr, scope: Scope, bare?: Scope): unknown {
         }
         case "contains":
           if (Array.isArray(left)) return left.includes(right);
-          return typeof left === "string" || typeof left === "number"
-            ? String(left).includes(String(right))
+          // An object (an agent's JSON answer) is searched as its JSON text.
+          return typeof left === "string" || typeof left === "number" || isObject(left)
+            ? asText(left).includes(asText(right))
             : false;
         case "matches":
           try {
-            return new RegExp(String(right)).test(String(left ?? ""));
+            return new RegExp(asText(right)).test(asText(left));
           } catch {
             return false;
           }

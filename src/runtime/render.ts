@@ -13,23 +13,11 @@ import Handlebars from "handlebars";
 import type { TemplateRef } from "../compiler/graph.ts";
 import { lengthOf, text } from "./evaluate.ts";
 import { RuntimeError } from "./types.ts";
+import { valueText } from "./value-text.ts";
+
+export { valueText };
 
 const hbs = Handlebars.create();
-
-/**
- * A value as a template writes it: text as it is, nothing for null and undefined, lists and
- * objects as JSON (an agent's JSON answer, the whole `input`, a foreach's `results`), and
- * text with fields (a process's output, scope.ts) as its text.
- */
-export function valueText(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (value === undefined || value === null) return "";
-  if (typeof value !== "object") return String(value);
-  const own = (value as { toString?: unknown }).toString;
-  const hasText =
-    !Array.isArray(value) && typeof own === "function" && own !== Object.prototype.toString;
-  return hasText ? String(value) : JSON.stringify(value);
-}
 
 // Handlebars writes every value — `{{X}}`, `{{{X}}}`, a helper's result, a block's text —
 // with its compiler's `append` step, which concatenates (so "[object Object]"). This

@@ -524,3 +524,28 @@ describe("AEG409 not available here", () => {
     expect(diagnose(text)).toEqual([{ code: "AEG409", line: 5, column: 20 }]);
   });
 });
+
+describe("a judge's `output`", () => {
+  const judged = (kind: "agent worker" | "parallel") => `workflow t {
+  agent worker
+  agent critic
+  start A
+  state A = ${kind} {
+    prompt "write"
+    judge critic prompt "Review: {{output}}"
+    consensus { strategy: majority, threshold: 0.5 }
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}`;
+
+  it("is the answer under judgement in an agent state's judge prompt", () => {
+    expect(findings(judged("agent worker"), "AEG401")).toEqual([]);
+  });
+
+  it("is not a name in a parallel state's judge prompt (judges answer the prompt there)", () => {
+    expect(findings(judged("parallel"), "AEG401")).toHaveLength(1);
+  });
+});

@@ -49,7 +49,15 @@ export const checkScopes: Check = (ctx) => {
       if (ref.relative || (ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root")) continue;
       const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
       if (parts.length === 0 || parts[0] === "this") continue;
-      const locals = use.role === "handler" ? { output: "any" as const } : undefined;
+      // A container's output handler, and a judge of an agent state, read the output under
+      // judgement as `output` (the runtime renders them with it).
+      const readsOutput =
+        use.role === "handler" ||
+        (use.role === "judge" &&
+          use.state !== undefined &&
+          ctx.graph.hasNode(use.state) &&
+          ctx.graph.getNodeAttributes(use.state).kind === "agent");
+      const locals = readsOutput ? { output: "any" as const } : undefined;
       const r = resolver.resolve(parts, {
         ...place,
         guards: ref.guards,

@@ -175,6 +175,20 @@ const cases: Case[] = [
     fails: [{ output: "lgtm" }, {}],
   },
   {
+    // An agent's JSON answer is searched as its JSON text (as AgentOS matches it), never as
+    // "[object Object]".
+    condition: 'output contains "LGTM"',
+    source: agent,
+    holds: [{ output: { verdict: "LGTM", notes: [] } }, { output: ["fine", "LGTM"] }],
+    fails: [{ output: { verdict: "needs work" } }],
+  },
+  {
+    condition: 'lower(output) contains "approved"',
+    source: agent,
+    holds: [{ output: { Verdict: "APPROVED" } }],
+    fails: [{ output: { verdict: "rejected" } }, { output: { object: "Object" } }],
+  },
+  {
     condition: 'output matches "^ok\\\\b"',
     source: agent,
     holds: [{ output: "ok then" }],
