@@ -88,7 +88,8 @@ export function renderProgress(state: ActionState, ctx: ProgressContext): string
     );
     lines.push("", "Comment `/retry` to start it again, from the start, with the same inputs.");
   }
-  if (r.status === "succeeded" && r.output !== undefined) {
+  // A failure final keeps its output too (what it says about the failure).
+  if ((r.status === "succeeded" || r.status === "failed") && r.output !== undefined) {
     const text = typeof r.output === "string" ? r.output : JSON.stringify(r.output, null, 2);
     lines.push("", "Output:", "", quote(cut(text, max)));
   }

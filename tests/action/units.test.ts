@@ -2,7 +2,9 @@
 import { describe, expect, it } from "vitest";
 import { parseApprovers } from "../../src/action/authorize.ts";
 import { parseCommands } from "../../src/action/commands.ts";
+import { renderProgress } from "../../src/action/progress.ts";
 import { type ActionState, decodeState, encodeState } from "../../src/action/state.ts";
+import { compile } from "../../src/compiler/compile.ts";
 
 describe("parseCommands", () => {
   const names = (body: string) => parseCommands(body).map((c) => `${c.name}:${c.args}`);
@@ -116,5 +118,34 @@ describe("the state codec", () => {
     expect(() => decodeState("<!-- aegis-state:AAAA -->")).toThrow(/cannot be read/);
     const other = encodeState({ ...state, format: "x" } as unknown as ActionState);
     expect(() => decodeState(other)).toThrow(/unknown format/);
+  });
+});
+
+describe("the progress comment's text", () => {
+  const compiled = compile(
+    'workflow w "w" { start A\n state A = run "true" { on exit 0 -> DONE\n otherwise -> FAILED }\n final DONE\n final FAILED failure }',
+    { filename: "w.aegis" },
+  );
+  const shown = (status: string, output: unknown) =>
+    renderProgress(
+      {
+        ...state,
+        record: {
+          ...state.record,
+          workflow: "w",
+          status,
+          output,
+          error: { code: "x", message: "it failed" },
+          transitions: 1,
+          results: {},
+          history: [],
+        } as unknown as ActionState["record"],
+      },
+      { graph: compiled.graph },
+    );
+
+  it("shows the output of a run that ended at a failure final, as of one that succeeded", () => {
+    expect(shown("failed", "the tests fail: 3 of 12")).toContain("> the tests fail: 3 of 12");
+    expect(shown("succeeded", { shipped: true })).toContain('"shipped": true');
   });
 });
