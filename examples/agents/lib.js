@@ -40,3 +40,14 @@ export function after(prompt, label) {
     .split("\n")[0]
     .trim();
 }
+
+/**
+ * What aegis gives a coordinator's router: the context, the ```json block that ends its
+ * prompt (task, inputs, specialists, results, step_count, max_steps, feedback).
+ */
+export function routerContext(prompt) {
+  const open = prompt.lastIndexOf("```json\n");
+  const close = prompt.lastIndexOf("\n```");
+  if (open < 0 || close < open) throw new Error("the prompt holds no ```json context block");
+  return JSON.parse(prompt.slice(open + "```json\n".length, close));
+}

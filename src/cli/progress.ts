@@ -155,6 +155,8 @@ export class Progress {
         return `${this.label(o) ?? o.state} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}${o.error ? `: ${o.error.message} [${o.error.code}]` : ""}`;
       case "retry":
         return `${this.label(o) ?? o.state} failed (${o.error}); attempt ${o.attempt} in ${formatElapsed(o.delayMs)}`;
+      case "specialist-failed":
+        return `${this.label(o) ?? o.state}: specialist ${o.agent} failed at step ${o.step}: ${o.error.message} [${o.error.code}]; the router decides what follows`;
       case "transition":
         return `  → ${o.to}${o.label ? ` (${o.label})` : ""}`;
       case "waiting-for-human":
@@ -209,6 +211,11 @@ export class Progress {
           );
           row.started = this.now();
         }
+        break;
+      }
+      case "specialist-failed": {
+        const row = this.live.get(this.label(o) ?? "");
+        if (row) row.note = terminalSafe(`${o.agent} failed: ${o.error.message}`);
         break;
       }
       case "waiting-for-human": {

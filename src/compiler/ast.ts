@@ -192,7 +192,8 @@ export type StateSetting =
   | { kind: "errors"; mode: Named; span: Span }
   | { kind: "concurrency"; value: number; span: Span }
   | { kind: "max"; value: number; span: Span }
-  | { kind: "steps"; value: number; span: Span }
+  /** `steps N [then fail | finish]`: `then` is what running out of steps does. */
+  | { kind: "steps"; value: number; then?: Named; span: Span }
   | { kind: "until"; condition: Expr; span: Span };
 
 export type StateStatement =

@@ -427,7 +427,10 @@ export class AstBuilder {
     if (token(n, "Visits")) return { kind: "visits", value, span };
     if (token(n, "Concurrency")) return { kind: "concurrency", value, span };
     if (token(n, "Max")) return { kind: "max", value, span };
-    if (token(n, "Steps")) return { kind: "steps", value, span };
+    if (token(n, "Steps")) {
+      const then = token(n, "Then") && named(token(n, "Name"));
+      return then ? { kind: "steps", value, then, span } : { kind: "steps", value, span };
+    }
     return undefined;
   }
 

@@ -121,7 +121,13 @@ export interface StateNode {
   input?: TemplateRef | Record<string, TemplateRef>;
   foreach?: { item: string; over: Expr; concurrency: number };
   loop?: { max?: number; until?: Expr };
-  coordinate?: { specialists: string[]; router: string; steps?: number };
+  coordinate?: {
+    specialists: string[];
+    router: string;
+    steps?: number;
+    /** `steps N then …`: what running out of steps does (default "fail"). */
+    exhausted?: "fail" | "finish";
+  };
   human?: { default?: string };
   /** Declared shape of an agent's JSON output, field → type name. */
   outputFields?: Record<string, string>;

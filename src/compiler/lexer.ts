@@ -67,6 +67,7 @@ export const Concurrency = keyword("concurrency");
 export const Max = keyword("max");
 export const Until = keyword("until");
 export const Steps = keyword("steps");
+export const Then = keyword("then");
 export const By = keyword("by");
 export const Detached = keyword("detached");
 export const Blocking = keyword("blocking");

@@ -575,6 +575,18 @@ export class Lowering {
         case "steps":
           if (s.value < 1) this.report("AEG104", "steps must be at least 1", s.span);
           if (node.coordinate) node.coordinate.steps = s.value;
+          if (s.then) {
+            const mode = s.then.name;
+            if (mode === "fail" || mode === "finish") {
+              if (node.coordinate) node.coordinate.exhausted = mode;
+            } else
+              this.report(
+                "AEG104",
+                `what running out of steps does must be fail or finish, not '${mode}'`,
+                s.then.span,
+                hintFor(mode, ["fail", "finish"]),
+              );
+          }
           break;
       }
     }

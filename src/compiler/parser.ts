@@ -334,6 +334,10 @@ export class AegisParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Steps);
           this.CONSUME5(T.NumberLit);
+          this.OPTION2(() => {
+            this.CONSUME(T.Then);
+            this.CONSUME2(T.Name);
+          });
         },
       },
       {

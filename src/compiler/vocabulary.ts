@@ -82,7 +82,7 @@ const byKind: Record<StateNode["kind"], Record<string, FieldType>> = {
     approvals: "number",
   },
   subworkflow: { output: "any", result: "any", child_execution_id: "string" },
-  coordinate: { output: "any", route: "list", steps: "number" },
+  coordinate: { output: "any", route: "list", steps: "number", results: "list" },
   branch: {},
   // Several containers at once: each one's result by name; exit_code is the worst one.
   containers: {

@@ -42,11 +42,13 @@ export type {
   ExecutionContext,
   ExecutorServices,
   HistoryEntry,
+  RouterContext,
   RunErrorCode,
   RunEvent,
   RunObservation,
   RunRecord,
   RunStatus,
+  SpecialistCall,
   StateResult,
 } from "./types.ts";
 export { RuntimeError } from "./types.ts";

@@ -173,6 +173,17 @@ export type RunObservation =
     }
   | { type: "transition"; run: string; from: string; to: string; label: string; at: string }
   | {
+      /** A coordinator's specialist failed; its router is told and decides what follows. */
+      type: "specialist-failed";
+      run: string;
+      state: string;
+      agent: string;
+      /** The coordinator's round, from 1. */
+      step: number;
+      error: { code: string; message: string };
+      at: string;
+    }
+  | {
       type: "waiting-for-human";
       run: string;
       state: string;
@@ -222,6 +233,39 @@ export interface AgentInvocation {
   onOutput?: (text: string) => void;
   /** The environment the agent's process starts from (default: this process's own). */
   environment?: Readonly<Record<string, string>>;
+  /** A coordinator's router: the run's context (also in its prompt, as JSON). */
+  context?: RouterContext;
+}
+
+/** One specialist call of a coordinator, as its router sees it. */
+export interface SpecialistCall {
+  /** The round it was made in, from 1. */
+  step: number;
+  agent: string;
+  /** The prompt the specialist was given. */
+  input: string;
+  status: "succeeded" | "failed" | "timed_out";
+  /** Its answer, when it succeeded. */
+  output?: unknown;
+  /** Why it failed, when it did. */
+  error?: { code: string; message: string };
+}
+
+/** What a coordinator's router decides from, each round (grammar/README.md#coordinate). */
+export interface RouterContext {
+  /** The coordinate state's prompt, rendered. */
+  task: string;
+  /** The run's inputs. */
+  inputs: Record<string, unknown>;
+  specialists: string[];
+  /** Every specialist call so far, in order: answers and errors. */
+  results: SpecialistCall[];
+  /** Rounds taken before this one. */
+  step_count: number;
+  /** The most rounds (`steps N`). */
+  max_steps: number;
+  /** The feedback the transition into the state carried, if any. */
+  feedback: string | null;
 }
 
 /** What an agent answered. JSON answers are parsed: score, confidence, reasoning, fields. */

@@ -237,6 +237,47 @@ describe("AEG306 missing loop bound", () => {
     // Each step: one routing call and one specialist call.
     expect(worst(text)).toMatchObject({ agentCalls: 8, wallTimeMs: 10 * MINUTE });
   });
+
+  const coordinator = (steps: string) =>
+    workflow(
+      `
+      agent coder = claude()
+      agent tester = claude()
+      agent router = function("route")
+      state A = coordinate [coder, tester] by router ${steps} timeout 10m {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `,
+      { agent: false },
+    );
+
+  it("reads what running out of steps does: `steps N then fail | finish`", () => {
+    for (const mode of ["fail", "finish"] as const) {
+      const result = compileSource(coordinator(`steps 4 then ${mode}`));
+      expect(result.diagnostics).toEqual([]);
+      expect(result.graph.getNodeAttribute("A", "coordinate")).toEqual({
+        specialists: ["coder", "tester"],
+        router: "router",
+        steps: 4,
+        exhausted: mode,
+      });
+    }
+    expect(compileSource(coordinator("steps 4")).graph.getNodeAttribute("A", "coordinate")).toEqual(
+      { specialists: ["coder", "tester"], router: "router", steps: 4 },
+    );
+    expect(worst(coordinator("steps 4 then finish"))).toMatchObject({ agentCalls: 8 });
+  });
+
+  it("reports any other `then` (AEG104), with the word it may have meant", () => {
+    const text = coordinator("steps 4 then finsh");
+    expect(diagnose(text)).toEqual([{ code: "AEG104", line: 7, column: 63 }]);
+    const [finding] = findings(text, "AEG104");
+    expect(finding!.message).toBe(
+      "what running out of steps does must be fail or finish, not 'finsh'",
+    );
+    expect(finding!.hint).toContain("finish");
+  });
 });
 
 describe("worst case, computed by hand", () => {

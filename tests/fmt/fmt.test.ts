@@ -213,7 +213,7 @@ workflow sink """
     otherwise -> FAILED
   }
 
-  state TEAM = coordinate [writer, raw] by writer steps 4 timeout 5m {
+  state TEAM = coordinate [writer, raw] by writer steps 4 then finish timeout 5m {
     prompt "Coordinate"
     on success -> CALL
     otherwise -> FAILED

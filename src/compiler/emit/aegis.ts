@@ -1053,10 +1053,11 @@ function settingText(s: StateSetting): string {
       return `errors ${name(s.mode.name, "the error mode")}`;
     case "until":
       return `until ${expressionText(s.condition)}`;
+    case "steps":
+      return `steps ${number(s.value, "steps", false)}${s.then ? ` then ${name(s.then.name, "what running out of steps does")}` : ""}`;
     case "visits":
     case "concurrency":
     case "max":
-    case "steps":
       return `${s.kind} ${number(s.value, s.kind, false)}`;
   }
 }

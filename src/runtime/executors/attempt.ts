@@ -11,6 +11,7 @@ import type {
   AgentReply,
   ExecutionContext,
   ExecutorServices,
+  RouterContext,
   StateResult,
 } from "../types.ts";
 import { RuntimeError } from "../types.ts";
@@ -47,6 +48,8 @@ export interface AgentRequest {
   timeoutMs?: number;
   /** Distinguishes the calls of one attempt in their idempotency keys ("judge-1", "item-3" …). */
   key?: string;
+  /** A coordinator's router: the run's context. */
+  context?: RouterContext;
 }
 
 export function errorOf(error: unknown, fallback: string): { code: string; message: string } {
@@ -267,6 +270,7 @@ export class Attempt {
       signal,
       onOutput: (text) => this.emit("agent", text),
       ...(this.services.environment && { environment: this.services.environment }),
+      ...(request.context && { context: request.context }),
     };
     const pending = (async () => provider.call(invocation))();
 

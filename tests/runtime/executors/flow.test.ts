@@ -1,7 +1,7 @@
 // foreach, loop, coordinate and subworkflow states, with executable and function agents.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { routeOf } from "../../../src/runtime/executors/coordinate.ts";
+import { readRoute } from "../../../src/runtime/executors/coordinate.ts";
 import type { AgentInvocation, ExecutorServices } from "../../../src/runtime/types.ts";
 import { agentPath, counted, harness, q, tempDir } from "./helpers.ts";
 
@@ -241,28 +241,76 @@ describe("coordinate states", () => {
     expect(result).toMatchObject({
       status: "succeeded",
       route: ["billing", "technical"],
-      steps: 2,
+      steps: 3,
       output: "update the app",
       agentCalls: 5,
     });
     expect(routerPrompts[0]).toContain("Customer: I was charged twice");
     expect(routerPrompts[0]).toContain("billing, technical");
-    expect(routerPrompts[2]).toContain("1. billing:\nrefund issued");
+    expect(routerPrompts[2]).toContain('"output": "refund issued"');
     expect(specialistPrompts[0]).toBe("Customer: I was charged twice and the app crashes");
     expect(specialistPrompts[1]).toContain("refund issued");
   });
 
-  it("stops after `steps` rounds", async () => {
+  it("fails after `steps` rounds when the router has not finished", async () => {
     const result = await harness(source(1), "H", {
       functions: { triage: () => "technical please", billing: () => "b", technical: () => "t" },
     }).run();
     expect(result).toMatchObject({
-      status: "succeeded",
+      status: "failed",
+      error: { code: "coordinator-steps-exhausted" },
       route: ["technical"],
       steps: 1,
       output: "t",
       agentCalls: 2,
     });
+  });
+
+  it("reports a specialist's failure as an observation, and goes on", async () => {
+    const h = harness(source(2), "H", {
+      functions: {
+        triage: (inv) => (inv.context!.results.length === 0 ? "billing" : "done"),
+        billing: () => {
+          throw new Error("down");
+        },
+        technical: () => "t",
+      },
+    });
+    const result = await h.run();
+    expect(result).toMatchObject({ status: "succeeded", route: ["billing"], steps: 2 });
+    expect(result.output).toBeUndefined();
+    expect(h.observations).toEqual([
+      {
+        type: "specialist-failed",
+        run: "run-1",
+        state: "H",
+        agent: "billing",
+        step: 1,
+        error: { code: "agent-function", message: "function agent 'billing' failed: down" },
+        at: expect.any(String),
+      },
+    ]);
+  });
+
+  it("ends at the state's timeout, not at the router, when a specialist is stopped by it", async () => {
+    let routed = 0;
+    const h = harness(source(3).replace("timeout 20s", "timeout 200ms"), "H", {
+      functions: {
+        triage: () => {
+          routed += 1;
+          return "technical";
+        },
+        billing: () => "b",
+        technical: (inv) =>
+          new Promise((_resolve, reject) =>
+            inv.signal.addEventListener("abort", () => reject(inv.signal.reason)),
+          ),
+      },
+    });
+    const result = await h.run({ killGraceMs: 50 });
+    expect(result).toMatchObject({ status: "timed_out", error: { code: "timeout" } });
+    expect(routed).toBe(1);
+    expect(h.observations.filter((o) => o.type === "specialist-failed")).toEqual([]);
   });
 
   it("fails when the router names nobody", async () => {
@@ -271,9 +319,13 @@ describe("coordinate states", () => {
     }).run();
     expect(result).toMatchObject({
       status: "failed",
-      error: { code: "router-invalid" },
+      error: {
+        code: "router-invalid",
+        message:
+          "the reply of router 'triage' names no specialist (billing, technical) and does not say finish: \"the marketing team\"",
+      },
       route: [],
-      steps: 0,
+      steps: 1,
     });
   });
 
@@ -303,14 +355,30 @@ describe("coordinate states", () => {
 
   it("reads the router's answer", () => {
     const specialists = ["billing", "technical", "tech"];
-    expect(routeOf({ output: "Technical", text: "" }, specialists)).toBe("technical");
-    expect(
-      routeOf({ output: "I think tech should answer, then billing", text: "" }, specialists),
-    ).toBe("tech");
-    expect(routeOf({ output: "finish", text: "" }, specialists)).toBe("done");
-    expect(routeOf({ output: { done: true }, text: "" }, specialists)).toBe("done");
-    expect(routeOf({ output: { next: "billing" }, text: "" }, specialists)).toBe("billing");
-    expect(routeOf({ output: "nobody", text: "" }, specialists)).toBeUndefined();
+    const read = (output: unknown) => readRoute({ output, text: "" }, specialists);
+    expect(read("Technical")).toEqual({ kind: "next", specialist: "technical" });
+    expect(read("I think tech should answer, then billing")).toEqual({
+      kind: "next",
+      specialist: "tech",
+    });
+    expect(read("finish")).toEqual({ kind: "finish" });
+    expect(read({ done: true })).toEqual({ kind: "finish" });
+    expect(read({ finish: true, answer: null })).toEqual({ kind: "finish", answer: null });
+    expect(read({ next: "billing", done: false })).toEqual({ kind: "next", specialist: "billing" });
+    expect(read({ specialist: "Billing", input: "Refund #1" })).toEqual({
+      kind: "next",
+      specialist: "billing",
+      input: "Refund #1",
+    });
+    expect(read({ agent: "tech", input: { order: 1 } })).toEqual({
+      kind: "next",
+      specialist: "tech",
+      input: '{"order":1}',
+    });
+    expect(read({ next: "tech", input: "  " })).toEqual({ kind: "next", specialist: "tech" });
+    expect(read("nobody")).toMatchObject({ kind: "invalid" });
+    expect(read(undefined)).toEqual({ kind: "invalid", problem: "is empty" });
+    expect(read(42)).toEqual({ kind: "invalid", problem: "is neither text nor a JSON object" });
   });
 });
 
