@@ -99,6 +99,8 @@ export interface WorkflowDecl {
   labels?: Value & { kind: "object" };
   annotations?: Value & { kind: "object" };
   inputs: InputDecl[];
+  /** `input *`: inputs it does not declare are taken too (AEGIS: no input_schema). */
+  otherInputs?: { span: Span };
   context?: Value & { kind: "object" };
   secrets: SecretDecl[];
   agents: AgentDecl[];

@@ -164,6 +164,12 @@ export class AstBuilder {
           break;
         }
         case "inputDecl": {
+          const star = token(c, "Star");
+          if (star) {
+            if (wf.otherInputs) this.duplicate("input *", tokenSpan(star));
+            wf.otherInputs = { span: nodeSpan(c) };
+            break;
+          }
           const d = this.inputDecl(c);
           if (d) wf.inputs.push(d);
           break;

@@ -177,7 +177,7 @@ export class Lowering {
       labels: this.stringMap(wf.labels, "label"),
       annotations: this.stringMap(wf.annotations, "annotation"),
       inputs,
-      inputSchema: inputSchema(inputs),
+      inputSchema: inputSchema(inputs, wf.otherInputs !== undefined),
       context: wf.context ? (this.plain(wf.context) as Record<string, unknown>) : {},
       secrets: this.secrets(wf),
       agents: this.agents(wf),
@@ -959,8 +959,11 @@ function typeSchema(type: InputType): Record<string, unknown> {
   }
 }
 
-/** The JSON Schema (draft 2020-12) that a run's inputs must satisfy. */
-export function inputSchema(inputs: InputSpec[]): Record<string, unknown> {
+/**
+ * The JSON Schema (draft 2020-12) that a run's inputs must satisfy; `others`: inputs it
+ * does not declare are taken too (`input *`).
+ */
+export function inputSchema(inputs: InputSpec[], others = false): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   for (const input of inputs) {
     properties[input.name] = {
@@ -974,6 +977,6 @@ export function inputSchema(inputs: InputSpec[]): Record<string, unknown> {
     type: "object",
     properties,
     required: inputs.filter((i) => i.required).map((i) => i.name),
-    additionalProperties: false,
+    additionalProperties: others,
   };
 }

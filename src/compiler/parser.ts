@@ -84,15 +84,23 @@ export class AegisParser extends CstParser {
 
   inputDecl = this.RULE("inputDecl", () => {
     this.CONSUME(T.Input);
-    this.CONSUME(T.Name);
-    this.OPTION(() => this.CONSUME(T.Question));
-    this.CONSUME(T.Colon);
-    this.SUBRULE(this.type);
-    this.OPTION2(() => {
-      this.CONSUME(T.Equals);
-      this.SUBRULE(this.value);
-    });
-    this.OPTION3(() => this.SUBRULE(this.template));
+    this.OR([
+      // `input *`: the workflow also takes inputs it does not declare.
+      { ALT: () => this.CONSUME(T.Star) },
+      {
+        ALT: () => {
+          this.CONSUME(T.Name);
+          this.OPTION(() => this.CONSUME(T.Question));
+          this.CONSUME(T.Colon);
+          this.SUBRULE(this.type);
+          this.OPTION2(() => {
+            this.CONSUME(T.Equals);
+            this.SUBRULE(this.value);
+          });
+          this.OPTION3(() => this.SUBRULE(this.template));
+        },
+      },
+    ]);
   });
 
   type = this.RULE("type", () => {

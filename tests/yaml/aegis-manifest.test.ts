@@ -1296,10 +1296,8 @@ describe("positions in the YAML", () => {
 });
 
 describe("inputs without input_schema", () => {
-  // BUG: a manifest without metadata.input_schema declares no inputs, so every
-  // {{input.X}} is AEG402 "'X' is not an input of this workflow" — though the format does
-  // not require input_schema, and seed 001's validation-pipeline uses {{input.repo_url}}
-  // without one. Expected: no error (inputs are unconstrained without a schema).
+  // The format does not require input_schema, and seed 001's validation-pipeline uses
+  // {{input.repo_url}} without one: the run then takes any inputs (`input *`).
   it("accepts {{input.X}} when the manifest declares no input_schema", () => {
     const text = stateA(`
       kind: Agent

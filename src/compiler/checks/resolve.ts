@@ -174,6 +174,9 @@ export class Resolver {
       case "input": {
         if (rest.length === 0) return { type: "any", trust: "caller" };
         const input = this.inputs.get(rest[0]!);
+        // `input *`: an input it does not declare is any value the caller gives.
+        if (!input && this.graph.getAttribute("inputSchema").additionalProperties === true)
+          return this.walk({ type: "any", trust: "caller" }, rest.slice(1), 2, parts);
         if (!input) {
           return {
             code: "AEG402",

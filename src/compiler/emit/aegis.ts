@@ -770,6 +770,7 @@ class Printer {
     for (const input of wf.inputs) {
       add(input.span, 1, (ind) => this.input(input, ind), input.default ? [input.default] : []);
     }
+    if (wf.otherInputs) add(wf.otherInputs.span, 1, () => "input *");
     if (wf.context) obj("context", wf.context, 2);
     for (const secret of wf.secrets) add(secret.span, 3, (ind) => this.secret(secret, ind));
     for (const agent of wf.agents) {

@@ -158,13 +158,17 @@ export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
   if (metadata) readMetadata(ctx, metadata, wf);
   top.finish(["apiVersion", "kind", "metadata", "spec"]);
   if (spec) readSpec(ctx, spec, wf, imports);
-  if (!metadata?.has("input_schema")) wf.inputs = inferInputs(ctx.reader.text);
+  if (!metadata?.has("input_schema")) {
+    // No input_schema: the orchestrator validates nothing, the run takes any inputs.
+    wf.inputs = inferInputs(ctx.reader.text);
+    wf.otherInputs = { span: metadata?.span ?? top.span };
+  }
   return { dialect: "aegis-manifest", imports, workflow: wf, span: top.span };
 }
 
 /**
- * A manifest without input_schema takes any inputs: each `input.NAME` its templates use
- * becomes an optional input of any type (so the checker still knows the names).
+ * A manifest without input_schema takes any inputs; each `input.NAME` its templates use is
+ * also declared, as an optional input of any type (so that `aegis convert` shows them).
  */
 function inferInputs(text: string): InputDecl[] {
   const inputs = new Map<string, InputDecl>();
@@ -196,7 +200,12 @@ function readMetadata(ctx: Context, m: MapReader, wf: WorkflowDecl): void {
     else if (v) ctx.reader.report("AEG705", `'${key}' must be a mapping`, v.span);
   }
   const inputSchema = m.map("input_schema");
-  if (inputSchema) wf.inputs = readInputSchema(ctx, inputSchema);
+  if (inputSchema) {
+    // `additionalProperties: true` says in JSON Schema what aegis's `input *` says.
+    if (inputSchema.peek("additionalProperties") === true)
+      wf.otherInputs = { span: inputSchema.keySpan("additionalProperties") };
+    wf.inputs = readInputSchema(ctx, inputSchema);
+  }
   const outputSchema = m.value("output_schema");
   if (outputSchema?.kind === "object") wf.outputSchema = outputSchema;
   else if (outputSchema)
