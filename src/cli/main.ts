@@ -80,7 +80,9 @@ run: compiles the workflow (refusing it if it has errors), validates the inputs 
   --param NAME=VALUE one input (repeatable; JSON unless the input is a string)
   --agents FILE      providers for the workflow's agents, e.g.
                      {"agents": {"coder": {"provider": "command", "command": "./coder.sh"}}};
-                     the run keeps them, so signal and resume use them too
+                     the run keeps them, so signal and resume use them too; a name
+                     that is not one of the workflow's agents, or an agent left
+                     without a provider, refuses the run before it starts (exit 2)
   --id ID            the run's id (default: WORKFLOW-DATE-TIME-XXXX); --replace reuses one
   --workdir DIR      where the states' commands and agents run (default: the current
                      directory, or the agents file's "workdir")

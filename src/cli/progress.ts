@@ -237,6 +237,8 @@ export class Progress {
         this.live.delete(label);
         row.status = o.status;
         row.duration = o.duration;
+        // Why it failed stays on its line; its output so far does not.
+        row.note = o.error ? terminalSafe(o.error.message) : undefined;
         this.pending = row;
         break;
       }
@@ -299,7 +301,7 @@ export class Progress {
         mark = this.paint("31", "✗");
         rest = this.paint(
           "31",
-          `${String(row.status).replace("_", " ")} ${formatElapsed(row.duration ?? 0)}`,
+          `${String(row.status).replace("_", " ")} ${formatElapsed(row.duration ?? 0)}${row.note ? `: ${row.note}` : ""}`,
         );
     }
     const next = row.next ? this.paint("2", `  → ${row.next}`) : "";
@@ -413,9 +415,15 @@ function outputLines(record: RunRecord): string {
 }
 
 function stateError(record: RunRecord, state: string): string {
-  const result = record.results[state];
+  let failed = state;
+  // A failure state has no result: what failed is the state whose transition led there.
+  if (!record.results[state]?.error) {
+    const into = record.history.findLast((h) => h.to === state && h.state !== state);
+    if (into && record.results[into.state]?.error) failed = into.state;
+  }
+  const result = record.results[failed];
   if (!result?.error || record.error?.message.includes(result.error.message)) return "";
-  return `\n  ${state}: ${result.error.message} [${result.error.code}]`;
+  return `\n  ${failed}: ${result.error.message} [${result.error.code}]`;
 }
 
 function indent(text: string): string {

@@ -200,6 +200,16 @@ function makeDriver(
   };
 }
 
+/** An engine call, with an agents file's refusal naming the file (the overrides come from it). */
+async function namingAgentsFile<T>(file: string | undefined, call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (file === undefined || (error as RuntimeError).code !== "agent-unknown") throw error;
+    throw new RuntimeError("agent-unknown", `the agents file ${file}: ${(error as Error).message}`);
+  }
+}
+
 /** Drives a run to its end or its next gate, showing progress; the exit status. */
 async function follow(
   driver: Driver,
@@ -264,19 +274,17 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
   const { store, hint } = storeOf(values);
   const driver = makeDriver(io, values, store, agents, hooks);
   enterWorkdir(workdir);
-  const handle = await driver.engine
-    .start(workflow, inputs, {
+  const handle = await namingAgentsFile(
+    values.agents,
+    driver.engine.start(workflow, inputs, {
       ...(values.id !== undefined && { id: values.id }),
       ...(values.replace && { replace: true }),
       ...(workdir !== undefined && { workdir }),
-    })
-    .catch((error: RuntimeError) => {
-      if (error.code !== "run-exists") throw error;
-      throw new RuntimeError(
-        "run-exists",
-        `${error.message}: choose another --id, or --replace it`,
-      );
-    });
+    }),
+  ).catch((error: RuntimeError) => {
+    if (error.code !== "run-exists") throw error;
+    throw new RuntimeError("run-exists", `${error.message}: choose another --id, or --replace it`);
+  });
   return follow(driver, handle, io, values, hint);
 }
 
@@ -305,13 +313,16 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
   const { meta } = await store.load(id);
   const driver = makeDriver(io, values, store, agents, hooks);
   enterWorkdir(meta.workdir);
-  const handle = await driver.engine.signal(id, {
-    approve: values.approve,
-    ...(values.feedback !== undefined && { feedback: values.feedback }),
-    ...(values.response !== undefined && { response: values.response }),
-    approver: values.approver ?? process.env.AEGIS_APPROVER ?? userName(),
-    ...(values.state !== undefined && { state: values.state }),
-  });
+  const handle = await namingAgentsFile(
+    values.agents,
+    driver.engine.signal(id, {
+      approve: values.approve,
+      ...(values.feedback !== undefined && { feedback: values.feedback }),
+      ...(values.response !== undefined && { response: values.response }),
+      approver: values.approver ?? process.env.AEGIS_APPROVER ?? userName(),
+      ...(values.state !== undefined && { state: values.state }),
+    }),
+  );
   if (!values.json) {
     io.stdout(
       `${values.approve ? "approved" : "rejected"} ${id}${values.feedback ? ` with feedback: ${values.feedback}` : ""}\n`,
@@ -341,7 +352,7 @@ export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks)
   }
   const driver = makeDriver(io, values, store, agents, hooks);
   enterWorkdir(loaded.meta.workdir);
-  const handle = await driver.engine.resume(id);
+  const handle = await namingAgentsFile(values.agents, driver.engine.resume(id));
   return follow(driver, handle, io, values, hint);
 }
 

@@ -12,13 +12,19 @@
 import { randomBytes } from "node:crypto";
 import type { CompileResult } from "../compiler/compile.ts";
 import {
-  type AgentSpec,
   type GraphDocument,
   loadGraph,
   type StateNode,
   type WorkflowGraph,
 } from "../compiler/graph.ts";
 import { onAbort, untilAborted } from "./abort.ts";
+import {
+  type AgentOverrideInput,
+  checkAgents,
+  normalizeAgentOverrides,
+  resolveAgent,
+  supplyHint,
+} from "./agents.ts";
 import { copyValue } from "./copy.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
@@ -87,8 +93,8 @@ export const systemClock: Clock = {
     }),
 };
 
-/** An agents file's entry: a provider and its options, given flat or under `options`. */
-export type AgentOverrideInput = AgentOverride | (Record<string, unknown> & { provider?: string });
+export type { AgentOverrideInput } from "./agents.ts";
+export { mergeAgent, normalizeAgentOverrides } from "./agents.ts";
 
 export interface EngineOptions {
   /** Where runs are kept (default: a MemoryStore). */
@@ -97,7 +103,11 @@ export interface EngineOptions {
   functions?: Record<string, AgentFunction>;
   /** Agent providers that replace the workflow's, by agent name (an agents file). */
   agents?: Record<string, AgentOverrideInput>;
-  /** Performs states (default: executeState). */
+  /**
+   * Performs states (default: executeState). With an executor of its own, `start` checks
+   * only that `agents` names agents the workflow has: which agents such an executor calls
+   * (through ExecutorServices.agent, or none) is its own business.
+   */
   executor?: Executor;
   clock?: Clock;
   /** Every observation of every run this engine drives, subworkflows included. */
@@ -176,41 +186,6 @@ export interface Engine {
 
 const terminal = (status: RunStatus) =>
   status === "succeeded" || status === "failed" || status === "cancelled";
-
-const noSpan = { file: "<agents>", start: 0, end: 0 };
-
-/** An agents file's entries as overrides: `{provider, command}` → `{provider, options: {command}}`. */
-export function normalizeAgentOverrides(
-  agents: Record<string, AgentOverrideInput> | undefined,
-): Record<string, AgentOverride> {
-  const out: Record<string, AgentOverride> = {};
-  for (const [name, entry] of Object.entries(agents ?? {})) {
-    if (!entry || typeof entry !== "object") continue;
-    const { provider, options, ...flat } = entry as Record<string, unknown>;
-    out[name] = {
-      ...(typeof provider === "string" && { provider: provider as AgentSpec["provider"] }),
-      options: { ...(options as Record<string, unknown> | undefined), ...flat },
-    };
-  }
-  return out;
-}
-
-/** A declared agent with an override applied: same provider → options merged; another → replaced. */
-export function mergeAgent(
-  name: string,
-  declared: AgentSpec | undefined,
-  override: AgentOverride | undefined,
-): AgentSpec | undefined {
-  if (!override) return declared;
-  const base: AgentSpec = declared ?? { name, options: {}, span: noSpan };
-  const same = !override.provider || override.provider === base.provider;
-  const provider = override.provider ?? base.provider;
-  return {
-    ...base,
-    ...(provider !== undefined && { provider }),
-    options: same ? { ...base.options, ...override.options } : { ...override.options },
-  };
-}
 
 function runId(workflow: string, at: number): string {
   const slug = workflow.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-]+/, "") || "run";
@@ -326,6 +301,14 @@ class EngineImpl implements Engine {
     const { document, graph } = this.workflowOf(workflow);
     const name = graph.getAttribute("name");
     const values = validateInputs(graph.getAttribute("inputSchema"), inputs, name);
+    const agents = { ...this.overrides, ...normalizeAgentOverrides(options.agents) };
+    // Before anything is stored: a run that cannot call one of its agents does not start.
+    // A subworkflow's run is given its parent's overrides, which may name the parent's
+    // agents; an executor of the program's own may call no agent at all.
+    checkAgents(document, agents, this.functions, {
+      unknown: !options.parent,
+      providers: this.executor === executeState,
+    });
     const now = this.clock.now();
     const id = options.id ?? runId(name, now);
     if (!RUN_ID.test(id)) {
@@ -346,7 +329,6 @@ class EngineImpl implements Engine {
       inputs: values,
       at: new Date(now).toISOString(),
     });
-    const agents = { ...this.overrides, ...normalizeAgentOverrides(options.agents) };
     const meta: Partial<RunMeta> = {
       ...(options.parent && { parent: options.parent }),
       ...(Object.keys(agents).length > 0 && { agents }),
@@ -375,6 +357,7 @@ class EngineImpl implements Engine {
     const { loaded, lock, graph } = await this.open(id);
     const r = loaded.record;
     if (terminal(r.status)) return this.begin(loaded, lock, graph, undefined);
+    await this.checkContinued(loaded, lock);
     if (r.status === "waiting") {
       const first = this.timedOut(r) ? { event: this.timerEvent(r) } : undefined;
       return this.begin(loaded, lock, graph, first);
@@ -433,6 +416,7 @@ class EngineImpl implements Engine {
         `run '${id}' is waiting at '${waiting.state}', not at '${answer.state}'`,
       );
     }
+    await this.checkContinued(loaded, lock);
     if (this.timedOut(r)) {
       const notice = `the gate '${waiting.state}' timed out at ${waiting.timeoutAt}, before this answer; the run went on as its timeout prescribes`;
       return this.begin(loaded, lock, graph, { event: this.timerEvent(r) }, undefined, notice);
@@ -602,6 +586,30 @@ class EngineImpl implements Engine {
         "run-corrupt",
         `run '${id}' cannot be loaded: ${(error as Error).message}`,
       );
+    }
+  }
+
+  /**
+   * A run continued by this engine: its agents as at its start (the overrides it keeps),
+   * with this engine's overrides and functions, which may not be the starting engine's.
+   * Refused (the lock released, nothing recorded) like a start would be.
+   */
+  private async checkContinued(loaded: LoadedRun, lock: RunLock): Promise<void> {
+    try {
+      // The overrides the run keeps were checked when it started.
+      checkAgents(loaded.document, this.overrides, this.functions, {
+        unknown: !loaded.meta.parent,
+        providers: false,
+      });
+      checkAgents(
+        loaded.document,
+        { ...normalizeAgentOverrides(loaded.meta.agents), ...this.overrides },
+        this.functions,
+        { unknown: false, providers: this.executor === executeState, continued: true },
+      );
+    } catch (error) {
+      await lock.release();
+      throw error;
     }
   }
 
@@ -834,31 +842,20 @@ class EngineImpl implements Engine {
   private agent(active: Active, name: string): AgentProvider {
     let provider = active.providers.get(name);
     if (provider) return provider;
-    const declared = active.graph.getAttribute("agents")[name];
-    const spec = mergeAgent(name, declared, active.overrides[name]);
-    const fn = Object.hasOwn(this.functions, name) ? this.functions[name] : undefined;
-    if (fn) {
-      provider = createProvider(
-        { name, provider: "function", options: { name }, span: noSpan },
-        this.functions,
-      );
-    } else if (!spec) {
-      provider = missing(`no agent '${name}' is declared in workflow '${active.record.workflow}'`);
-    } else if (
-      spec.provider === undefined ||
-      (spec.provider === "function" &&
-        !Object.hasOwn(this.functions, String(spec.options.name ?? spec.name)))
-    ) {
-      const what =
-        spec.provider === "function"
-          ? `agent '${name}' is a function agent, and no function '${String(spec.options.name ?? spec.name)}' was supplied`
-          : `agent '${name}' has no provider`;
-      provider = missing(
-        `${what}: give it one in an agents file (aegis run --agents FILE, with ` +
-          `{"agents": {"${name}": {"provider": "command", "command": "…"}}}) or, in a program, ` +
-          `as createEngine({ functions: { "${name}": async (call) => "…" } })`,
-      );
-    } else provider = createProvider(spec, this.functions);
+    const agents = active.graph.getAttribute("agents");
+    const resolved = resolveAgent(
+      name,
+      Object.hasOwn(agents, name) ? agents[name] : undefined,
+      active.overrides[name],
+      this.functions,
+      active.record.workflow,
+    );
+    // checkAgents refused a run that lacks one at its start; a name rendered at run time,
+    // or functions gone when it is resumed, can still reach here.
+    provider =
+      "spec" in resolved
+        ? createProvider(resolved.spec, this.functions)
+        : missing(`${resolved.missing}: ${supplyHint(name)}`);
     active.providers.set(name, provider);
     return provider;
   }

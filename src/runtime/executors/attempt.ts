@@ -57,6 +57,37 @@ export function errorOf(error: unknown, fallback: string): { code: string; messa
   return { code: fallback, message: (error as Error)?.message ?? String(error) };
 }
 
+/** Lines of a program's stderr that say where, not what: stack frames, Node's footer. */
+const noise = [
+  /^\s+at\s/, // a stack frame
+  /node:internal[/:]/,
+  /^Node\.js v\d/,
+  /^\s*\^+\s*$/, // the caret under the throwing line
+  /^(file:\/\/)?\S+:\d+$/, // the "file:line" above it
+  /^\(node:\d+\) /, // warnings
+  /^\(Use `node --trace-/,
+  /^Traceback \(most recent call last\):$/,
+  /^\s+File "/,
+];
+/** "Error: …", "TypeError [ERR_X]: …", "ValueError: …", "error: …". */
+const errorLine = /^(Uncaught\s+)?([\w$]+\.)*\w*(Error|Exception|error)(\s*\[[^\]]*\])?:\s*\S/;
+
+/**
+ * What went wrong, from a failed program's stderr: its error line ("Error:
+ * ANTHROPIC_API_KEY is not set" out of a Node stack trace, a Python traceback's last
+ * line), else its first line that is not a stack frame or a runtime's footer. One line,
+ * so that it fits a progress line and a status.
+ */
+export function causeOf(stderr: string): string | undefined {
+  const lines = stderr
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== "" && !noise.some((n) => n.test(line)));
+  const line = lines.find((l) => errorLine.test(l.trim())) ?? lines[0];
+  if (line === undefined) return undefined;
+  const text = line.trim();
+  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+}
+
 /** Waits for a promise at most `ms`; undefined when it did not settle (or rejected). */
 export async function settle<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   let cancelTimer: (() => void) | undefined;
@@ -304,7 +335,7 @@ export class Attempt {
       const reply = first.reply;
       this.addUsage(reply.usage);
       if (reply.exit_code !== undefined && reply.exit_code !== 0) {
-        const detail = reply.stderr?.trim().split("\n").slice(-3).join("\n");
+        const detail = reply.stderr ? causeOf(reply.stderr) : undefined;
         return {
           agent,
           status: "failed",

@@ -265,7 +265,7 @@ workflow failing {
     expect(run.stderr).toBe("");
   });
 
-  it("an agent with no provider fails with agent-missing, naming it and how to supply it", () => {
+  it("a workflow with an agent without a provider is refused before it starts: exit 2, nothing stored", () => {
     const dir = tempDir();
     writeFileSync(
       join(dir, "missing.aegis"),
@@ -280,12 +280,14 @@ workflow failing {
 }
 `,
     );
-    const run = aegis(dir, ["run", "missing.aegis", "--id", "m", "--json"]);
-    expect(run.status).toBe(1);
-    const record = json<RunRecord>(aegis(dir, ["status", "m", "--json"]).stdout);
-    expect(record.results.WORK?.error?.code).toBe("agent-missing");
-    expect(record.results.WORK?.error?.message).toContain("agent 'helper' has no provider");
-    expect(record.results.WORK?.error?.message).toContain("--agents");
+    const run = aegis(dir, ["run", "missing.aegis", "--id", "m", "--store", "runs"]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^aegis: error\[agent-no-provider\]: workflow 'missing' cannot start: agent 'helper' has no provider \(state WORK\): give it one in an agents file \(aegis run --agents FILE/,
+    );
+    expect(run.stderr).not.toMatch(noStack);
+    expect(aegis(dir, ["list", "--store", "runs"]).stdout).toBe("no runs in runs\n");
     // The same workflow with an agents file runs.
     writeFileSync(
       join(dir, "agents.json"),
