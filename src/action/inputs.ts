@@ -7,6 +7,8 @@ import { parseNames } from "./environment.ts";
 export interface ActionInputs {
   workflow: string;
   inputs: string;
+  /** The caller's intent (`{{intent}}`); empty: none. */
+  intent: string;
   token: string;
   approvers: string[];
   minRole: Role;
@@ -33,6 +35,7 @@ export function readInputs(): ActionInputs {
   return {
     workflow: core.getInput("workflow", { required: true }),
     inputs: core.getInput("inputs") || "{}",
+    intent: core.getInput("intent"),
     token: core.getInput("github-token") || process.env.GITHUB_TOKEN || "",
     approvers: parseApprovers(core.getInput("approvers")),
     minRole,

@@ -429,7 +429,11 @@ async function startRun(
   await drive(
     env,
     store,
-    () => engine.start(env.compiled, values, { id: runIdFor(env) }),
+    () =>
+      engine.start(env.compiled, values, {
+        id: runIdFor(env),
+        ...(env.inputs.intent && { intent: env.inputs.intent }),
+      }),
     {
       format: "aegis-action-state",
       version: 1,

@@ -46,9 +46,9 @@ Usage:
   aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
   aegis fmt [--check | --write] FILES…
   aegis convert FILE.yaml [--out FILE.aegis]
-  aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--agents FILE]
-            [--id ID] [--replace] [--workdir DIR] [--json] [--verbose]
-  aegis signal RUN (--approve | --reject) [--feedback TEXT] [--response TEXT] [--approver NAME]
+  aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
+            [--agents FILE] [--id ID] [--replace] [--workdir DIR] [--json] [--verbose]
+  aegis signal RUN (--approve | --reject | --response TEXT) [--feedback TEXT] [--approver NAME]
   aegis resume RUN
   aegis cancel RUN [--reason TEXT]
   aegis status RUN [--json]
@@ -78,6 +78,8 @@ run: compiles the workflow (refusing it if it has errors), validates the inputs 
   later and drives the run on. Runs are kept in ${DEFAULT_STORE} under the current directory.
   --input JSON|@FILE the inputs, as a JSON object (or a file holding one)
   --param NAME=VALUE one input (repeatable; JSON unless the input is a string)
+  --intent TEXT      the caller's intent, the "why" of the run: {{intent}} in templates,
+                     and the intent agents are given (unless their state gives its own)
   --agents FILE      providers for the workflow's agents, e.g.
                      {"agents": {"coder": {"provider": "command", "command": "./coder.sh"}}};
                      the run keeps them, so signal and resume use them too; a name

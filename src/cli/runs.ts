@@ -255,6 +255,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
       ...driving,
       input: { type: "string" },
       param: { type: "string", multiple: true },
+      intent: { type: "string" },
       id: { type: "string" },
       workdir: { type: "string" },
       replace: { type: "boolean", default: false },
@@ -280,6 +281,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
       ...(values.id !== undefined && { id: values.id }),
       ...(values.replace && { replace: true }),
       ...(workdir !== undefined && { workdir }),
+      ...(values.intent !== undefined && { intent: values.intent }),
     }),
   ).catch((error: RuntimeError) => {
     if (error.code !== "run-exists") throw error;
@@ -305,9 +307,13 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
     },
   });
   const id = oneRun(positionals, "signal");
-  if (values.approve === values.reject) {
-    throw new UsageError("signal needs --approve or --reject (one of them)");
+  if (values.approve && values.reject)
+    throw new UsageError("signal takes --approve or --reject, not both");
+  // `--response TEXT` alone answers as AEGIS operators do: the text says approve or reject.
+  if (!values.approve && !values.reject && values.response === undefined) {
+    throw new UsageError("signal needs --approve, --reject or --response TEXT");
   }
+  const approve = values.approve || values.reject ? values.approve : undefined;
   const { store, hint } = storeOf(values);
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
   const { meta } = await store.load(id);
@@ -316,7 +322,7 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
   const handle = await namingAgentsFile(
     values.agents,
     driver.engine.signal(id, {
-      approve: values.approve,
+      ...(approve !== undefined && { approve }),
       ...(values.feedback !== undefined && { feedback: values.feedback }),
       ...(values.response !== undefined && { response: values.response }),
       approver: values.approver ?? process.env.AEGIS_APPROVER ?? userName(),
@@ -324,9 +330,11 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
     }),
   );
   if (!values.json) {
-    io.stdout(
-      `${values.approve ? "approved" : "rejected"} ${id}${values.feedback ? ` with feedback: ${values.feedback}` : ""}\n`,
-    );
+    const what =
+      approve === undefined
+        ? `answered ${id}: ${JSON.stringify(values.response)}`
+        : `${approve ? "approved" : "rejected"} ${id}`;
+    io.stdout(`${what}${values.feedback ? ` with feedback: ${values.feedback}` : ""}\n`);
   }
   return follow(driver, handle, io, values, hint);
 }
@@ -408,6 +416,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   lines.push(`  started   ${ago(record.startedAt)}`);
   lines.push(`  updated   ${ago(record.updatedAt)}`);
   lines.push(`  inputs    ${JSON.stringify(record.inputs)}`);
+  if (record.intent !== undefined) lines.push(`  intent    ${JSON.stringify(record.intent)}`);
   lines.push(
     `  usage     ${record.transitions} transitions, ${record.agentCalls} agent calls${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`,
   );

@@ -32,6 +32,7 @@ import { settle } from "./executors/attempt.ts";
 import { validateInputs } from "./inputs.ts";
 import { createProvider } from "./providers/index.ts";
 import { render } from "./render.ts";
+import { readResponse } from "./response.ts";
 import { type Locals, runScope } from "./scope.ts";
 import { attemptKey, createRun, step } from "./step.ts";
 import { MemoryStore } from "./store/memory.ts";
@@ -133,13 +134,22 @@ export interface StartOptions {
   agents?: Record<string, AgentOverrideInput>;
   /** Kept with the run for the command line (the directory its states work in). */
   workdir?: string;
+  /**
+   * The caller's intent, the "why" of this run: `{{intent}}` in templates, and the intent
+   * of every agent call whose state gives none of its own.
+   */
+  intent?: string;
   /** A subworkflow's run: who started it. */
   parent?: { run: string; state: string };
 }
 
 /** A human's answer to the gate a run waits at. */
 export interface SignalAnswer {
-  approve: boolean;
+  /**
+   * Whether it approves. Without it the response says: "approved", "yes" … approve;
+   * "rejected: why", "no" … reject (with that feedback); other text does neither.
+   */
+  approve?: boolean;
   feedback?: string;
   /** The answer's text (default: "approved", or the feedback / "rejected"). */
   response?: string;
@@ -301,6 +311,8 @@ class EngineImpl implements Engine {
     const { document, graph } = this.workflowOf(workflow);
     const name = graph.getAttribute("name");
     const values = validateInputs(graph.getAttribute("inputSchema"), inputs, name);
+    if (options.intent !== undefined && typeof options.intent !== "string")
+      throw new RuntimeError("invalid-inputs", "the intent must be text");
     const agents = { ...this.overrides, ...normalizeAgentOverrides(options.agents) };
     // Before anything is stored: a run that cannot call one of its agents does not start.
     // A subworkflow's run is given its parent's overrides, which may name the parent's
@@ -327,6 +339,7 @@ class EngineImpl implements Engine {
       id,
       graphHash: document.hash,
       inputs: values,
+      ...(options.intent !== undefined && { intent: options.intent }),
       at: new Date(now).toISOString(),
     });
     const meta: Partial<RunMeta> = {
@@ -345,6 +358,7 @@ class EngineImpl implements Engine {
         workflow: name,
         graphHash: document.hash,
         inputs: values,
+        ...(options.intent !== undefined && { intent: options.intent }),
         startedAt: record.startedAt,
       },
     };
@@ -393,6 +407,8 @@ class EngineImpl implements Engine {
   }
 
   async signal(id: string, answer: SignalAnswer): Promise<RunHandle> {
+    if (answer.approve === undefined && answer.response === undefined)
+      throw new RuntimeError("invalid-answer", "an answer approves, rejects, or gives a response");
     if (this.active.has(id)) {
       throw new RuntimeError(
         "not-waiting",
@@ -421,12 +437,15 @@ class EngineImpl implements Engine {
       const notice = `the gate '${waiting.state}' timed out at ${waiting.timeoutAt}, before this answer; the run went on as its timeout prescribes`;
       return this.begin(loaded, lock, graph, { event: this.timerEvent(r) }, undefined, notice);
     }
+    const verdict = answer.approve === undefined ? readResponse(answer.response ?? "") : undefined;
+    const feedback = answer.feedback ?? verdict?.feedback;
     const event: RunEvent = {
       type: "human-answered",
       state: waiting.state,
       response: answer.response ?? (answer.approve ? "approved" : (answer.feedback ?? "rejected")),
-      approved: answer.approve,
-      ...(answer.feedback !== undefined && { feedback: answer.feedback }),
+      approved: answer.approve ?? verdict!.approved,
+      ...(verdict && { rejected: verdict.rejected }),
+      ...(feedback !== undefined && { feedback }),
       ...(answer.approver !== undefined && { approver: answer.approver }),
       at: this.iso(),
     };
@@ -904,6 +923,8 @@ class EngineImpl implements Engine {
         handle = await this.start(document, inputs, {
           id,
           parent: { run: parent.id, state },
+          // The child is called for the parent's caller: it has the same intent.
+          ...(parent.record.intent !== undefined && { intent: parent.record.intent }),
           agents: parent.overrides,
           ...(parent.meta.workdir !== undefined && { workdir: parent.meta.workdir }),
         });

@@ -53,6 +53,15 @@ export function resultView(
   };
 }
 
+/**
+ * The caller's intent: the one the run was started with, else (as before there was one) a
+ * string input named `intent`; "" when there is none.
+ */
+export function runIntent(run: RunRecord): string {
+  if (run.intent !== undefined) return run.intent;
+  return typeof run.inputs.intent === "string" ? run.inputs.intent : "";
+}
+
 export interface Locals {
   /** Human gates: the answer, in the gate's own transitions (`human.feedback`). */
   human?: Record<string, unknown>;
@@ -85,7 +94,7 @@ export function runScope(
     context: attributes.context,
     workflow: workflowOf(graph),
     run: { id: run.id, started_at: run.startedAt, attempt: run.attempt },
-    intent: typeof run.inputs.intent === "string" ? run.inputs.intent : "",
+    intent: runIntent(run),
     github: githubContext(),
   };
   // Not enumerable: a template that writes the whole scope as JSON (`{{this}}` at the top)

@@ -25,7 +25,13 @@ export interface StepOutput {
 
 export function createRun(
   graph: WorkflowGraph,
-  options: { id: string; graphHash: string; inputs: Record<string, unknown>; at: string },
+  options: {
+    id: string;
+    graphHash: string;
+    inputs: Record<string, unknown>;
+    intent?: string;
+    at: string;
+  },
 ): RunRecord {
   return {
     format: "aegis-run",
@@ -35,6 +41,7 @@ export function createRun(
     graphHash: options.graphHash,
     status: "running",
     inputs: options.inputs,
+    ...(options.intent !== undefined && { intent: options.intent }),
     attempt: 0,
     results: {},
     visits: {},
@@ -399,7 +406,7 @@ class Stepper {
       output: event.response,
       response: event.response,
       approved: event.approved,
-      rejected: !event.approved,
+      rejected: event.rejected ?? !event.approved,
       feedback: event.feedback ?? (event.approved ? "" : event.response),
       ...(event.approver && { approver: event.approver }),
       attempts: 1,

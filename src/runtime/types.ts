@@ -75,6 +75,8 @@ export interface RunRecord {
   graphHash: string;
   status: RunStatus;
   inputs: Record<string, unknown>;
+  /** The caller's intent (`aegis run --intent`): `{{intent}}`, and the agents' intent. */
+  intent?: string;
   /** The state being executed, waited on, or where the run ended. */
   current?: string;
   /** Attempt of the current state, from 1. */
@@ -127,6 +129,8 @@ export type RunEvent =
       state: string;
       response: string;
       approved: boolean;
+      /** Default: not approved. A response that is neither (`input_equals`) says false. */
+      rejected?: boolean;
       feedback?: string;
       approver?: string;
       at: string;

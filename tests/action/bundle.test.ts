@@ -36,6 +36,7 @@ it("action.yml declares the inputs the action reads", async () => {
     "env",
     "github-token",
     "inputs",
+    "intent",
     "min-role",
     "state-secret",
     "workflow",

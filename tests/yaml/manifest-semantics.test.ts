@@ -3,12 +3,17 @@
 // the prompt of an Agent state without `input:`, result_key, the child's inputs checked
 // against what a Subworkflow state gives, fire-and-forget children that fail to start,
 // and gates answered with a response text.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CompileResult } from "../../src/compiler/compile.ts";
 import { printAegis } from "../../src/compiler/emit/aegis.ts";
 import { parse } from "../../src/compiler/parse.ts";
 import { createEngine, type StartOptions } from "../../src/runtime/engine.ts";
+import { FileStore } from "../../src/runtime/store/file.ts";
 import { MemoryStore } from "../../src/runtime/store/memory.ts";
+import type { RunStore } from "../../src/runtime/store/types.ts";
 import type { AgentInvocation, RunRecord } from "../../src/runtime/types.ts";
 import { compileSource, diagnose, source } from "../helpers/compile.ts";
 import { compileYaml, errors, manifest, yamlFindings } from "../helpers/yaml.ts";
@@ -25,7 +30,7 @@ async function run(
   inputs: Record<string, unknown>,
   answers: Record<string, (call: AgentInvocation) => unknown>,
   options: StartOptions = {},
-  store = new MemoryStore(),
+  store: RunStore = new MemoryStore(),
 ): Promise<{ record: RunRecord; calls: Record<string, AgentInvocation[]> }> {
   const calls: Record<string, AgentInvocation[]> = {};
   const functions = Object.fromEntries(
@@ -152,5 +157,250 @@ describe("`input *` in the aegis language", () => {
     ]);
     const text = wf("input *", "x");
     expect(printAegis(parse(text, "w.aegis").ast)).toContain("  input *\n");
+  });
+});
+
+describe("the caller's intent", () => {
+  const text = manifest(`
+    A:
+      kind: Agent
+      agent: bot
+      input: "Do {{input.task}} because {{intent}}"
+      transitions:
+        - condition: on_success
+          target: B
+    B:
+      kind: Agent
+      agent: bot
+      intent: "Check {{input.task}}"
+      input: "Review: {{intent}}"
+      transitions: []
+  `);
+
+  it("is {{intent}} in templates, and the intent of agents whose state gives none", async () => {
+    const { record, calls } = await run(
+      compiled(text),
+      { task: "the API" },
+      { bot: () => "ok" },
+      { intent: "ship before Friday" },
+    );
+    expect(record.status).toBe("succeeded");
+    expect(record.intent).toBe("ship before Friday");
+    expect(calls.bot!.map((c) => [c.state, c.intent, c.prompt])).toEqual([
+      ["A", "ship before Friday", "Do the API because ship before Friday"],
+      // A state's own intent comes first, in its prompt as for its agent.
+      ["B", "Check the API", "Review: Check the API"],
+    ]);
+  });
+
+  it("an input named intent is an input; the caller's intent is {{intent}}", async () => {
+    const named = oneAgent(
+      'input: "{{input.intent}} / {{intent}}"',
+      "input_schema:\n  properties:\n    intent:\n      type: string",
+    );
+    const both = await run(
+      compiled(named),
+      { intent: "the input" },
+      { bot: () => "" },
+      {
+        intent: "the caller's",
+      },
+    );
+    expect(both.record.inputs).toEqual({ intent: "the input" });
+    expect(both.calls.bot![0]).toMatchObject({
+      prompt: "the input / the caller's",
+      intent: "the caller's",
+    });
+  });
+
+  it("is kept with the run (the record rebuilt from its journal too), and must be text", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aegis-intent-"));
+    try {
+      const store = new FileStore(dir);
+      await run(compiled(text), { task: "t" }, { bot: () => "" }, { intent: "why" }, store);
+      const loaded = await store.load("r");
+      expect(loaded.meta.intent).toBe("why");
+      expect(loaded.record.intent).toBe("why");
+      rmSync(join(dir, "r", "record.json"));
+      const rebuilt = await new FileStore(dir).load("r");
+      expect(rebuilt.recovery?.rebuilt).toBeDefined();
+      expect(rebuilt.record.intent).toBe("why");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(
+      run(compiled(text), { task: "t" }, { bot: () => "" }, { intent: 3 as unknown as string }),
+    ).rejects.toMatchObject({ code: "invalid-inputs", message: "the intent must be text" });
+  });
+});
+
+describe("an Agent state without input:", () => {
+  const text = manifest(
+    `
+      A:
+        kind: Agent
+        agent: planner
+        transitions:
+          - condition: on_success
+            target: B
+      B:
+        kind: Agent
+        agent: reviewer
+        transitions:
+          - condition: score_above
+            threshold: 0.5
+            target: DONE
+          - condition: score_below
+            threshold: 0.5
+            target: A
+            feedback: "Too vague: {{B.output.reasoning}}"
+      DONE:
+        kind: System
+        command: "echo done"
+        transitions: []
+    `,
+    { metadata: 'description: "Plans, then reviews"', spec: "context:\n  language: python" },
+  );
+
+  it("is given its intent and the blackboard (inputs, context, outputs so far)", async () => {
+    let reviews = 0;
+    const { record, calls } = await run(
+      compiled(text),
+      { task: "a to-do API", limits: { users: 3 } },
+      {
+        planner: () => ({ steps: ["model", "routes"] }),
+        reviewer: () =>
+          reviews++ === 0
+            ? { score: 0.2, reasoning: "no error handling" }
+            : { score: 0.9, reasoning: "fine" },
+      },
+      { intent: "a demo for the team" },
+    );
+    expect(record.status).toBe("succeeded");
+    const prompts = [...calls.planner!, ...calls.reviewer!].map((c) => c.prompt);
+    for (const prompt of prompts) {
+      expect(prompt.trim()).not.toBe("");
+      expect(prompt).not.toContain("[object Object]");
+      expect(prompt).toContain("Intent: a demo for the team");
+      expect(prompt).toContain('"language": "python"');
+      expect(prompt).toContain('"users": 3');
+    }
+    const [first, second] = calls.planner!.map((c) => c.prompt);
+    expect(first).toMatch(/^Workflow test \(Plans, then reviews\), state A\./);
+    expect(first).not.toContain('"B"');
+    // Sent back with feedback: the feedback, and what the states said before.
+    expect(second).toContain("Feedback: Too vague: no error handling");
+    expect(second).toContain('"reasoning": "no error handling"');
+    expect(calls.reviewer![0]!.prompt).toContain('"steps": [\n');
+    expect(calls.planner![0]!.intent).toBe("a demo for the team");
+  });
+
+  it("without intent, inputs or context still says which workflow and state it is", async () => {
+    const bare = oneAgent("");
+    const { calls } = await run(compiled(bare), {}, { bot: () => "" });
+    expect(calls.bot![0]!.prompt).toBe(
+      "Workflow test, state A.\n\nThe blackboard (the run's inputs, its context and the output of each state so far), as JSON:\n\n{}",
+    );
+    expect(calls.bot![0]!.intent).toBeUndefined();
+  });
+
+  it("a ParallelAgents agent without input gets the same prompt", async () => {
+    const parallel = manifest(`
+      A:
+        kind: ParallelAgents
+        agents:
+          - agent: judge
+          - agent: judge2
+            input: "Own prompt"
+        consensus:
+          strategy: weighted_average
+        transitions: []
+    `);
+    const { calls } = await run(
+      compiled(parallel),
+      { task: "t" },
+      {
+        judge: () => ({ score: 1 }),
+        judge2: () => ({ score: 1 }),
+      },
+    );
+    expect(calls.judge![0]!.prompt).toContain('"task": "t"');
+    expect(calls.judge2![0]!.prompt).toBe("Own prompt");
+  });
+});
+
+describe("a gate answered with a response text (aegis signal --response)", () => {
+  const gate = manifest(`
+    A:
+      kind: Human
+      prompt: "Ship it?"
+      transitions:
+        - condition: input_equals
+          value: "later"
+          target: LATER
+        - condition: input_equals_yes
+          target: YES
+        - condition: input_equals_no
+          target: NO
+          feedback: "{{human.feedback}}"
+    LATER:
+      kind: System
+      command: "echo later"
+      transitions: []
+    YES:
+      kind: System
+      command: "echo yes"
+      transitions: []
+    NO:
+      kind: Agent
+      agent: bot
+      input: "Fix: {{state.feedback}}"
+      transitions: []
+  `);
+
+  async function answer(response: string) {
+    const calls: string[] = [];
+    const engine = createEngine({
+      functions: { bot: ({ prompt }: AgentInvocation) => calls.push(prompt) },
+    });
+    const waiting = await (await engine.start(compiled(gate), {}, { id: "g" })).result();
+    expect(waiting.status).toBe("waiting");
+    const record = await (await engine.signal("g", { response })).result();
+    return { record, path: record.history.map((h) => h.state), calls };
+  }
+
+  it("approves with 'approved' or 'yes', as the seed shows", async () => {
+    for (const response of ["approved", "yes", "Approve"]) {
+      const { record } = await answer(response);
+      expect(record.current, response).toBe("YES");
+      expect(record.results.A).toMatchObject({ approved: true, rejected: false, response });
+    }
+  });
+
+  it("rejects with 'rejected: why', the reason being the feedback", async () => {
+    const { record, calls } = await answer(
+      "rejected: Requirements need more detail on error handling",
+    );
+    expect(record.current).toBe("NO");
+    expect(record.results.A).toMatchObject({
+      approved: false,
+      rejected: true,
+      feedback: "Requirements need more detail on error handling",
+    });
+    expect(calls).toEqual(["Fix: Requirements need more detail on error handling"]);
+  });
+
+  it("any other text neither approves nor rejects: input_equals reads it", async () => {
+    expect((await answer("later")).record.current).toBe("LATER");
+    const other = await answer("nope");
+    expect(other.record.results.A).toMatchObject({ approved: false, rejected: false });
+    expect(other.record.error?.code).toBe("no-transition");
+  });
+
+  it("an answer with neither approve nor a response is refused", async () => {
+    const engine = createEngine({ functions: { bot: () => "" } });
+    await (await engine.start(compiled(gate), {}, { id: "g" })).result();
+    await expect(engine.signal("g", {})).rejects.toMatchObject({ code: "invalid-answer" });
+    expect((await engine.get("g")).status).toBe("waiting");
   });
 });

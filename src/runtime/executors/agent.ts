@@ -17,6 +17,7 @@ import {
 } from "./attempt.ts";
 import { decide, scoreOf } from "./consensus.ts";
 import { runJudges } from "./judges.ts";
+import { intentOf, promptOf } from "./prompt.ts";
 
 const replyFormat =
   'Reply with a JSON object only: {"score": <a number from 0 to 1>, "confidence": <0 to 1>, "reasoning": "<why>"}.';
@@ -52,7 +53,7 @@ export async function executeAgent(a: Attempt): Promise<Outcome> {
       status: "failed",
       error: { code: "agent-missing", message: `state '${node.name}' names no agent` },
     };
-  const intent = node.intent ? a.render(node.intent) : undefined;
+  const intent = intentOf(a);
   const names = intent !== undefined ? { intent } : {};
   const judges = node.judges ?? [];
   const rounds = judges.length > 0 ? Math.max(1, node.iterations ?? 1) : 1;
@@ -63,7 +64,7 @@ export async function executeAgent(a: Attempt): Promise<Outcome> {
     const locals: Locals = node.iterations
       ? { iteration: i, max_iterations: node.iterations, previous }
       : {};
-    let prompt = a.render(node.prompt, locals, names);
+    let prompt = promptOf(a, intent, locals, names);
     if (i > 0 && !mentions(node.prompt, "previous")) {
       prompt += `\n\nYour previous answer:\n${textOf(previous)}`;
       if (feedback) prompt += `\n\nWhat the reviewers said:\n${feedback}`;

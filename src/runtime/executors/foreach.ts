@@ -8,6 +8,7 @@
 import { evaluate } from "../evaluate.ts";
 import { agentOf } from "./agent.ts";
 import { type AgentCall, type Attempt, type Outcome, textOf } from "./attempt.ts";
+import { intentOf, promptOf } from "./prompt.ts";
 
 export async function executeForeach(a: Attempt): Promise<Outcome> {
   const node = a.state;
@@ -30,7 +31,7 @@ export async function executeForeach(a: Attempt): Promise<Outcome> {
     };
   }
   const items: unknown[] = over;
-  const intent = node.intent ? a.render(node.intent) : undefined;
+  const intent = intentOf(a);
   const calls: AgentCall[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -39,7 +40,7 @@ export async function executeForeach(a: Attempt): Promise<Outcome> {
       const locals = { item: { name: spec.item, value: items[index] }, index };
       calls[index] = await a.callAgent({
         agent,
-        prompt: a.render(node.prompt, locals, intent !== undefined ? { intent } : {}),
+        prompt: promptOf(a, intent, locals, intent !== undefined ? { intent } : {}),
         ...(intent !== undefined && { intent }),
         key: `item-${index}`,
       });

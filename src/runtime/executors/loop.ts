@@ -12,6 +12,7 @@ import { resultView } from "../scope.ts";
 import type { StateResult } from "../types.ts";
 import { agentOf } from "./agent.ts";
 import { type Attempt, callFailure, type Outcome, replyFields } from "./attempt.ts";
+import { intentOf, promptOf } from "./prompt.ts";
 
 export async function executeLoop(a: Attempt): Promise<Outcome> {
   const node = a.state;
@@ -23,7 +24,7 @@ export async function executeLoop(a: Attempt): Promise<Outcome> {
     };
   const max = Math.max(1, node.loop?.max ?? 1);
   const until = node.loop?.until;
-  const intent = node.intent ? a.render(node.intent) : undefined;
+  const intent = intentOf(a);
   const names = intent !== undefined ? { intent } : {};
   let previous: unknown;
   let result: Outcome = { status: "failed" };
@@ -31,7 +32,7 @@ export async function executeLoop(a: Attempt): Promise<Outcome> {
     const locals = { iteration: i, max_iterations: max, previous };
     const call = await a.callAgent({
       agent,
-      prompt: a.render(node.prompt, locals, names),
+      prompt: promptOf(a, intent, locals, names),
       ...(intent !== undefined && { intent }),
       ...(node.timeoutMs !== undefined && { timeoutMs: node.timeoutMs }),
       ...(i > 0 && { key: `iteration-${i}` }),

@@ -5,6 +5,7 @@
 import type { Attempt, Outcome } from "./attempt.ts";
 import { decide } from "./consensus.ts";
 import { runJudges } from "./judges.ts";
+import { defaultPrompt } from "./prompt.ts";
 
 export async function executeParallel(a: Attempt): Promise<Outcome> {
   const node = a.state;
@@ -14,7 +15,11 @@ export async function executeParallel(a: Attempt): Promise<Outcome> {
       status: "failed",
       error: { code: "no-judges", message: `parallel state '${node.name}' has no judges` },
     };
-  const shared = node.prompt ? a.render(node.prompt) : "";
+  const shared = node.prompt
+    ? a.render(node.prompt)
+    : judges.every((j) => j.prompt)
+      ? ""
+      : defaultPrompt(a, undefined);
   const { verdicts, firstError } = await runJudges(
     a,
     judges,

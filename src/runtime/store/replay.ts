@@ -11,6 +11,7 @@ export function replay(document: GraphDocument, meta: RunMeta, events: RunEvent[
     id: meta.id,
     graphHash: meta.graphHash,
     inputs: meta.inputs,
+    ...(meta.intent !== undefined && { intent: meta.intent }),
     at: meta.startedAt,
   });
   for (const event of events) record = step(graph, record, event).record;
@@ -72,6 +73,7 @@ export function metaOf(record: RunRecord, extra: Partial<RunMeta> = {}): RunMeta
     workflow: record.workflow,
     graphHash: record.graphHash,
     inputs: record.inputs,
+    ...(record.intent !== undefined && { intent: record.intent }),
     startedAt: record.startedAt,
   };
 }

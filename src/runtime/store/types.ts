@@ -17,6 +17,8 @@ export interface RunMeta {
   workflow: string;
   graphHash: string;
   inputs: Record<string, unknown>;
+  /** The caller's intent, if one was given. */
+  intent?: string;
   startedAt: string;
   /** A subworkflow's run: the run and state that started it. */
   parent?: { run: string; state: string };
