@@ -63,25 +63,32 @@ const noise = [
   /node:internal[/:]/,
   /^Node\.js v\d/,
   /^\s*\^+\s*$/, // the caret under the throwing line
-  /^(file:\/\/)?\S+:\d+$/, // the "file:line" above it
   /^\(node:\d+\) /, // warnings
   /^\(Use `node --trace-/,
   /^Traceback \(most recent call last\):$/,
-  /^\s+File "/,
 ];
+/** Where a Node or Python error was thrown; the line after it is the source quoted. */
+const location = [/^(file:\/\/)?\S+:\d+$/, /^\s+File "/];
 /** "Error: …", "TypeError [ERR_X]: …", "ValueError: …", "error: …". */
 const errorLine = /^(Uncaught\s+)?([\w$]+\.)*\w*(Error|Exception|error)(\s*\[[^\]]*\])?:\s*\S/;
 
 /**
  * What went wrong, from a failed program's stderr: its error line ("Error:
  * ANTHROPIC_API_KEY is not set" out of a Node stack trace, a Python traceback's last
- * line), else its first line that is not a stack frame or a runtime's footer. One line,
- * so that it fits a progress line and a status.
+ * line), else its first line that is not a stack frame, a runtime's footer or the source
+ * line it quotes. One line, so that it fits a progress line and a status.
  */
 export function causeOf(stderr: string): string | undefined {
-  const lines = stderr
-    .split(/\r?\n/)
-    .filter((line) => line.trim() !== "" && !noise.some((n) => n.test(line)));
+  const lines: string[] = [];
+  let quoted = false;
+  for (const line of stderr.split(/\r?\n/)) {
+    const skip =
+      (quoted && !errorLine.test(line.trim())) ||
+      line.trim() === "" ||
+      noise.some((n) => n.test(line));
+    quoted = location.some((l) => l.test(line));
+    if (!skip && !quoted) lines.push(line);
+  }
   const line = lines.find((l) => errorLine.test(l.trim())) ?? lines[0];
   if (line === undefined) return undefined;
   const text = line.trim();

@@ -244,6 +244,14 @@ describe("causeOf: the line of a failed program's stderr that says what went wro
     );
   });
 
+  it("else the first line that is not noise, nor the source quoted where it was thrown", () => {
+    expect(
+      causeOf(
+        '/tmp/a.js:1\nthrow "no model given";\n^\nno model given\n(Use `node --trace-uncaught ...` to show where the exception was thrown)\n\nNode.js v24.4.0\n',
+      ),
+    ).toBe("no model given");
+  });
+
   it("else the first line that is not noise; nothing when there is none", () => {
     expect(causeOf("\n  rate limited, try again later  \nsecond line\n")).toBe(
       "rate limited, try again later",
