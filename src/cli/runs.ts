@@ -347,8 +347,73 @@ function userName(): string | undefined {
   }
 }
 
+/** Whether a run waits at a gate whose timeout has passed (nobody drives it). */
+function timeoutDue(r: Pick<RunSummary, "status" | "waiting">, now = Date.now()): boolean {
+  const at = r.waiting?.timeoutAt;
+  return r.status === "waiting" && at !== undefined && Date.parse(at) <= now;
+}
+
+/**
+ * `aegis resume --due`: every run of the store waiting at a gate whose timeout has passed
+ * goes on as its timeout prescribes (the default answer, or `timeout`). Each is resumed
+ * under its lock, so two sweeps at once take each timeout once: the second finds the run
+ * driven, or no longer waiting, and leaves it.
+ */
+async function resumeDue(
+  values: {
+    store?: string;
+    agents?: string;
+    json?: boolean;
+    color?: boolean;
+    "no-color"?: boolean;
+    verbose?: boolean;
+  },
+  io: Io,
+  hooks: RuntimeHooks,
+): Promise<number> {
+  const { store, hint } = storeOf(values);
+  const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
+  const due = (await store.list()).filter((r) => !r.owner && timeoutDue(r));
+  let code = 0;
+  let taken = 0;
+  const home = process.cwd();
+  for (const summary of due) {
+    const driver = makeDriver(io, values, store, agents, hooks);
+    let handle: RunHandle;
+    try {
+      const loaded = await store.load(summary.id);
+      if (!timeoutDue(loaded.record)) continue; // answered or taken since the list
+      enterWorkdir(loaded.meta.workdir);
+      handle = await namingAgentsFile(values.agents, driver.engine.resume(summary.id));
+    } catch (error) {
+      if (error instanceof RuntimeError && error.code === "run-locked") continue; // another sweep has it
+      throw error;
+    }
+    taken += 1;
+    if (!values.json)
+      io.stdout(
+        `run ${summary.id}: the gate ${summary.waiting?.state} timed out at ${summary.waiting?.timeoutAt}\n`,
+      );
+    code = Math.max(code, await follow(driver, handle, io, values, hint));
+    process.chdir(home);
+  }
+  if (!values.json) io.stdout(`${taken} gate timeout(s) taken in ${store.location}\n`);
+  return code;
+}
+
 export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: driving });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ...driving, due: { type: "boolean", default: false } },
+  });
+  if (values.due) {
+    if (positionals.length > 0)
+      throw new UsageError(
+        "resume --due takes no run id: it resumes every run whose gate timeout is due",
+      );
+    return resumeDue(values, io, hooks);
+  }
   const id = oneRun(positionals, "resume");
   const { store, hint } = storeOf(values);
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
@@ -404,7 +469,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     if (record.waiting.timeoutAt) {
       status +=
         Date.parse(record.waiting.timeoutAt) <= now
-          ? ` (timed out at ${record.waiting.timeoutAt}: it goes on when resumed)`
+          ? ` (its timeout is due since ${record.waiting.timeoutAt}: aegis resume --due${hint ? ` --store ${hint}` : ""} takes it)`
           : ` (times out at ${record.waiting.timeoutAt})`;
     }
   } else if (record.status === "running") {
@@ -505,8 +570,8 @@ export async function listCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: common });
   if (positionals.length > 0) throw new UsageError("list takes no arguments");
   const { store } = storeOf(values);
-  const engine = createEngine({ store });
-  const runs = await engine.list();
+  // Read only: a due gate timeout is shown as due, and taken by `aegis resume --due`.
+  const runs = await store.list();
   if (values.json) {
     io.stdout(`${jsonSafe(runs, 2)}\n`);
     return 0;
@@ -531,7 +596,7 @@ function describeStatus(r: RunSummary): string {
   if (r.problem) return `unreadable: ${r.problem.code}`;
   switch (r.status) {
     case "waiting":
-      return `waiting at ${r.waiting?.state ?? r.current ?? "?"}`;
+      return `waiting at ${r.waiting?.state ?? r.current ?? "?"}${timeoutDue(r) ? ` (timeout due since ${r.waiting?.timeoutAt})` : ""}`;
     case "running":
       return r.owner ? `running ${r.current ?? ""}`.trim() : `interrupted at ${r.current ?? "?"}`;
     case "failed":
