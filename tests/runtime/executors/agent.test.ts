@@ -1,7 +1,7 @@
 // Agent states: real executable agents (echo, JSON scores, failures, garbage, hangs,
 // grandchildren) and in-process function agents; judges and refinement iterations;
 // timeouts and cancellation.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AgentInvocation } from "../../../src/runtime/types.ts";
@@ -127,7 +127,8 @@ describe("agent states with executable agents", () => {
       '    prompt "x"',
       "timeout 1m",
     );
-    setTimeout(() => controller.abort(), 400);
+    // Cancelled once the agent runs (its pid file exists): an event, not a delay.
+    void eventually(() => existsSync(pidFile)).then(() => controller.abort());
     const result = await harness(source, "A", { signal: controller.signal }).run({
       killGraceMs: 500,
     });
