@@ -9,6 +9,7 @@ import { type Check, GraphFacts } from "./checks/context.ts";
 import { checkScopes } from "./checks/scopes.ts";
 import { checkSecurity } from "./checks/security.ts";
 import { checkStructure } from "./checks/structure.ts";
+import { checkSubworkflows } from "./checks/subworkflows.ts";
 import {
   type Code,
   compareDiagnostics,
@@ -30,6 +31,7 @@ export const checks: readonly Check[] = [
   checkBounds,
   checkScopes,
   checkSecurity,
+  checkSubworkflows,
 ];
 
 export interface CompileOptions {

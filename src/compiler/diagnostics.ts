@@ -257,6 +257,12 @@ export const catalogue = {
     severity: "error",
     summary: "Imports that import others more levels deep than the compiler follows.",
   },
+  AEG510: {
+    rule: "subworkflow-inputs",
+    severity: "error",
+    summary:
+      "A subworkflow state gives the workflow it calls an input it does not take, a value of the wrong type, or not an input it requires.",
+  },
   // --- security
   AEG601: {
     rule: "unsafe-shell-interpolation",

@@ -29,7 +29,7 @@ import { copyValue } from "./copy.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { settle } from "./executors/attempt.ts";
-import { validateInputs } from "./inputs.ts";
+import { InputError, inputsFromText, validateInputs } from "./inputs.ts";
 import { createProvider } from "./providers/index.ts";
 import { render } from "./render.ts";
 import { readResponse } from "./response.ts";
@@ -913,14 +913,17 @@ class EngineImpl implements Engine {
       }),
     });
     let handle: RunHandle;
+    let created = false;
     try {
-      if (await this.store.exists(id)) {
+      created = await this.store.exists(id);
+      if (created) {
         // The parent state was interrupted after it started this child: continue that one.
         const { record } = await this.store.load(id);
         if (terminal(record.status) || record.status === "waiting") return summarize(record);
         handle = await this.resume(id);
       } else {
-        handle = await this.start(document, inputs, {
+        const schema = this.workflowOf(document).graph.getAttribute("inputSchema");
+        handle = await this.start(document, inputsFromText(schema, inputs), {
           id,
           parent: { run: parent.id, state },
           // The child is called for the parent's caller: it has the same intent.
@@ -930,8 +933,20 @@ class EngineImpl implements Engine {
         });
       }
     } catch (error) {
+      // Not started: no child run exists (its id is empty).
+      if (error instanceof InputError) {
+        const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`);
+        return {
+          id: created ? id : "",
+          status: "failed",
+          error: {
+            code: "subworkflow-inputs",
+            message: `subworkflow '${alias}' refuses the inputs '${state}' gives it: ${problems.join("; ")}`,
+          },
+        };
+      }
       return {
-        id,
+        id: created ? id : "",
         status: "failed",
         error: {
           code: (error as RuntimeError).code ?? "subworkflow-error",

@@ -146,15 +146,39 @@ export function parseParam(
     throw new RuntimeError("invalid-inputs", `--param takes name=value (got '${text}')`);
   }
   const name = text.slice(0, eq);
-  const raw = text.slice(eq + 1);
+  return [name, fromText(schema, name, text.slice(eq + 1))];
+}
+
+/** Text given to an input: itself for a text input, else JSON when it is JSON. */
+function fromText(schema: Record<string, unknown> | undefined, name: string, raw: string): unknown {
   const declared = ((schema?.properties ?? {}) as Record<string, Record<string, unknown>>)[name];
   const wantsText =
     declared?.type === "string" ||
     (Array.isArray(declared?.enum) && declared.enum.every((v) => typeof v === "string"));
-  if (wantsText) return [name, raw];
+  if (wantsText) return raw;
   try {
-    return [name, JSON.parse(raw)];
+    return JSON.parse(raw);
   } catch {
-    return [name, raw];
+    return raw;
   }
+}
+
+/**
+ * A subworkflow's inputs as its parent's templates render them (text), read as `--param`
+ * reads them: JSON for an input the child declares with another type than text. Inputs it
+ * does not declare are left as they are.
+ */
+export function inputsFromText(
+  schema: Record<string, unknown> | undefined,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
+  const declared = (schema?.properties ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(inputs).map(([name, value]) => [
+      name,
+      typeof value === "string" && Object.hasOwn(declared, name)
+        ? fromText(schema, name, value)
+        : value,
+    ]),
+  );
 }

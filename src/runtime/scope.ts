@@ -150,14 +150,53 @@ function viewOf({ graph, run }: Source, name: string): Record<string, unknown> {
   );
 }
 
-/** `blackboard`: the results so far by state name, each made into a view when read. */
+/** Subworkflow states by their `result KEY`, listed once per graph. */
+const resultKeyLists = new WeakMap<WorkflowGraph, Map<string, string>>();
+function resultKeys(graph: WorkflowGraph): Map<string, string> {
+  let keys = resultKeyLists.get(graph);
+  if (!keys) {
+    keys = new Map();
+    for (const state of graph.nodes()) {
+      const key = graph.getNodeAttribute(state, "subworkflow")?.resultKey;
+      if (key && !graph.hasNode(key) && !keys.has(key)) keys.set(key, state);
+    }
+    resultKeyLists.set(graph, keys);
+  }
+  return keys;
+}
+
+/** The subworkflow state whose child's output the blackboard holds under `key`. */
+function keyed(source: Source, key: string | symbol): string | undefined {
+  if (typeof key !== "string") return undefined;
+  const state = resultKeys(source.graph).get(key);
+  return state !== undefined && Object.hasOwn(source.run.results, state) ? state : undefined;
+}
+
+function boardValue(source: Source, key: string): unknown {
+  if (isResult(source, key)) return viewOf(source, key);
+  const state = keyed(source, key);
+  return state === undefined ? undefined : source.run.results[state]!.output;
+}
+
+/**
+ * `blackboard`: the results so far by state name, each made into a view when read, and
+ * each subworkflow's output under its `result KEY` (AEGIS `result_key`).
+ */
 const statesHandler: ProxyHandler<Target> = {
-  get: (t, key) => (isResult(t[RUN], key) ? viewOf(t[RUN], key) : undefined),
-  has: (t, key) => isResult(t[RUN], key),
-  ownKeys: (t) => Object.keys(t[RUN].run.results),
+  get: (t, key) => (typeof key === "string" ? boardValue(t[RUN], key) : undefined),
+  has: (t, key) => isResult(t[RUN], key) || keyed(t[RUN], key) !== undefined,
+  ownKeys: (t) => [
+    ...Object.keys(t[RUN].run.results),
+    ...[...resultKeys(t[RUN].graph).keys()].filter((k) => keyed(t[RUN], k) !== undefined),
+  ],
   getOwnPropertyDescriptor: (t, key) =>
-    isResult(t[RUN], key)
-      ? { value: viewOf(t[RUN], key), writable: false, enumerable: true, configurable: true }
+    isResult(t[RUN], key) || keyed(t[RUN], key) !== undefined
+      ? {
+          value: boardValue(t[RUN], key as string),
+          writable: false,
+          enumerable: true,
+          configurable: true,
+        }
       : undefined,
   set: () => false,
   defineProperty: () => false,

@@ -299,9 +299,12 @@ class Stepper {
     run.agentCalls += result.agentCalls;
     run.costUsd += result.usage?.costUsd ?? 0;
     const failed = result.status === "failed" || result.status === "timed_out";
+    // Inputs a subworkflow refuses are refused again on every attempt and every visit: the
+    // run ends at once, rather than retry or loop through the state's failure transitions.
+    const refused = failed && result.error?.code === "subworkflow-inputs";
     // Retries first: another attempt, after an exponential backoff.
     const retry = node.retry;
-    if (failed && retry && run.attempt <= retry.max && node.kind !== "human") {
+    if (failed && retry && run.attempt <= retry.max && node.kind !== "human" && !refused) {
       const delayMs = retry.backoffMs * 2 ** (run.attempt - 1);
       run.attempt += 1;
       this.observe({
@@ -323,7 +326,7 @@ class Stepper {
       });
       return;
     }
-    if (failed && node.errorMode === "skip") result = { ...result, status: "skipped" };
+    if (failed && node.errorMode === "skip" && !refused) result = { ...result, status: "skipped" };
     this.writable("results")[state] = result;
     run.history.push({ seq: run.seq, state, status: result.status, at: this.at });
     this.observe({
@@ -336,6 +339,10 @@ class Stepper {
       at: this.at,
     });
     if (!this.checkBudgets()) return;
+    if (refused) {
+      this.fail("subworkflow-inputs", result.error!.message, state);
+      return;
+    }
     if (node.final) {
       if (failed && node.errorMode !== "skip") {
         this.fail(

@@ -111,7 +111,9 @@ export type RunErrorCode =
   | "state-failed"
   | "final-failure"
   | "cancelled"
-  | "invalid-answer";
+  | "invalid-answer"
+  /** A subworkflow state gave its child inputs the child does not take. */
+  | "subworkflow-inputs";
 
 /** What happens to a run; the core's only input. */
 export type RunEvent =

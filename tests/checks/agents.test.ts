@@ -345,7 +345,11 @@ describe("imports (AEG505–AEG508), through an in-memory readFile", () => {
           'import "./review.aegis" as review',
           "subworkflow review",
         ).replace("on success -> DONE", 'input { text: "hello" }\n          on success -> DONE'),
-        "/virtual/review.aegis": reviewFile,
+        // It takes that input (else AEG510).
+        "/virtual/review.aegis": reviewFile.replace(
+          "workflow review {",
+          "workflow review {\n    input text: string",
+        ),
       },
       "/virtual/main.aegis",
     );
@@ -362,7 +366,10 @@ describe("imports (AEG505–AEG508), through an in-memory readFile", () => {
           "on success -> DONE",
           'input { body: "hello", title: "{{workflow.name}}" }\n          on success -> DONE',
         ),
-        "/virtual/review.aegis": reviewFile,
+        "/virtual/review.aegis": reviewFile.replace(
+          "workflow review {",
+          "workflow review {\n    input body: string\n    input title?: string",
+        ),
       },
       "/virtual/main.aegis",
     );

@@ -404,3 +404,235 @@ describe("a gate answered with a response text (aegis signal --response)", () =>
     expect((await engine.get("g")).status).toBe("waiting");
   });
 });
+
+/** A child manifest (/virtual/NAME.yaml beside the parent) with one agent state. */
+function child(name: string, metadata = "", input = '"Check {{input.repo}}"'): string {
+  return manifest(
+    `
+      A:
+        kind: Agent
+        agent: checker
+        input: ${input}
+        transitions: []
+    `,
+    { name, ...(metadata && { metadata }) },
+  );
+}
+
+const typedChild = child(
+  "typed",
+  `input_schema:
+  properties:
+    repo:
+      type: string
+    count:
+      type: integer
+  required: [repo]`,
+);
+
+/** A parent whose state A calls `workflow_id` with these fields (mode, input …). */
+function caller(fields: string, after = ""): string {
+  return manifest(`
+    A:
+      kind: Subworkflow
+      workflow_id: typed
+      ${fields.trim().split("\n").join("\n      ")}
+      transitions:
+        - condition: on_success
+          target: B
+        - condition: on_failure
+          target: FIX
+    FIX:
+      kind: Agent
+      agent: fixer
+      input: "Fix it"
+      transitions:
+        - condition: always
+          target: A
+    B:
+      kind: Agent
+      agent: bot
+      ${after || 'input: "Next"'}
+      transitions: []
+  `);
+}
+
+describe("Subworkflow: the child's inputs against what the parent gives (AEG510)", () => {
+  const files = { "/virtual/typed.yaml": typedChild };
+  const check = (fields: string) =>
+    compileYaml(caller(fields), { readFile: (p) => files[p as keyof typeof files] })
+      .diagnostics.filter((d) => d.code === "AEG510")
+      .map((d) => `${d.line}:${d.column} ${d.message}`);
+
+  it("a text input the child does not take: its seed form, at the input", () => {
+    expect(check('input: "Validate code generated for: {{intent}}"')).toEqual([
+      "11:14 'A' gives subworkflow 'typed' its text as the input 'input', which it does not take (its inputs: repo, count)",
+      "11:14 subworkflow 'typed' requires the input 'repo', which 'A' does not give",
+    ]);
+  });
+
+  it("an input it does not take, by name, with a hint", () => {
+    expect(check("input:\n  repo: acme\n  cuont: 2")).toEqual([
+      "13:9 'A' gives subworkflow 'typed' an input it does not take: 'cuont' (its inputs: repo, count)",
+    ]);
+    const [d] = yamlFindings(caller("input:\n  repo: acme\n  cuont: 2"), "AEG510", {
+      readFile: (p) => files[p as keyof typeof files],
+    });
+    expect(d).toMatchObject({ severity: "error", hint: "did you mean 'count'?" });
+  });
+
+  it("a literal of the wrong type; text that reads as the right one is fine", () => {
+    expect(check('input:\n  repo: acme\n  count: "many"')).toEqual([
+      `13:9 input 'count' of subworkflow 'typed' must be a whole number; 'A' gives it "many"`,
+    ]);
+    expect(check('input:\n  repo: acme\n  count: "3"')).toEqual([]);
+    expect(check("input:\n  repo: acme\n  count: 3")).toEqual([]);
+  });
+
+  it("a required input not given, with no input at all: at the workflow_id", () => {
+    expect(check("mode: blocking")).toEqual([
+      "10:20 subworkflow 'typed' requires the input 'repo', which 'A' does not give",
+    ]);
+  });
+
+  it("a JSON text is its inputs; a template's value is left to the run", () => {
+    expect(check('input: \'{"repo": "{{input.r}}", "extra": 1}\'')).toEqual([
+      "11:14 'A' gives subworkflow 'typed' an input it does not take: 'extra' (its inputs: repo, count)",
+    ]);
+    expect(check('input:\n  repo: "{{input.r}}"\n  count: "{{input.n}}"')).toEqual([]);
+    expect(check('input: "{{input.payload}}"')).toEqual([]);
+  });
+
+  it("a child without input_schema takes anything; an unknown child is not checked", () => {
+    const open = { "/virtual/typed.yaml": child("typed") };
+    const r = compileYaml(caller('input: "Validate: {{intent}}"'), {
+      readFile: (p) => open[p as keyof typeof open],
+    });
+    expect(r.diagnostics.filter((d) => d.code === "AEG510")).toEqual([]);
+    const unknown = compileYaml(caller("input:\n  nothing: 1"));
+    expect(unknown.diagnostics.map((d) => d.code)).toEqual(["AEG708"]);
+  });
+});
+
+describe("Subworkflow at run time", () => {
+  const functions = {
+    checker: ({ prompt }: AgentInvocation) => `checked: ${prompt}`,
+    fixer: () => "fixed",
+    bot: () => "next",
+  };
+
+  it("result_key keeps the child's output in the parent's blackboard", async () => {
+    const text = caller(
+      "result_key: validation\ninput:\n  repo: acme",
+      'input: "Got {{blackboard.validation}} ({{A.result}})"',
+    );
+    const { record, calls } = await run(
+      compiled(text, { "/virtual/typed.yaml": typedChild }),
+      {},
+      functions,
+    );
+    expect(record.status).toBe("succeeded");
+    expect(calls.bot![0]!.prompt).toBe("Got checked: Check acme (checked: Check acme)");
+  });
+
+  it("the default prompt's blackboard holds it under its key", async () => {
+    const text = caller("result_key: validation\ninput:\n  repo: acme", "max_state_visits: 2");
+    const { calls } = await run(
+      compiled(text, { "/virtual/typed.yaml": typedChild }),
+      {},
+      functions,
+    );
+    expect(calls.bot![0]!.prompt).toContain('"validation": "checked: Check acme"');
+  });
+
+  it("inputs a template makes that the child refuses fail the run at once, not a loop", async () => {
+    const text = manifest(
+      `
+      GEN:
+        kind: Agent
+        agent: gen
+        input: "Make the inputs"
+        transitions:
+          - condition: on_success
+            target: A
+      A:
+        kind: Subworkflow
+        workflow_id: typed
+        input: "{{GEN.output}}"
+        transitions:
+          - condition: on_success
+            target: DONE
+          - condition: on_failure
+            target: GEN
+      DONE:
+        kind: System
+        command: "echo done"
+        transitions: []
+    `,
+      { initial: "GEN" },
+    );
+    const store = new MemoryStore();
+    const { record, calls } = await run(
+      compiled(text, { "/virtual/typed.yaml": typedChild }),
+      {},
+      { ...functions, gen: () => ({ repository: "acme" }) },
+      {},
+      store,
+    );
+    expect(record.status).toBe("failed");
+    expect(record.error).toEqual({
+      code: "subworkflow-inputs",
+      message:
+        "subworkflow 'typed' refuses the inputs 'A' gives it: repo: is required; repository: is not an input of this workflow (its inputs: repo, count)",
+      state: "A",
+    });
+    expect(calls.gen).toHaveLength(1);
+    expect(record.visits).toEqual({ GEN: 1, A: 1 });
+    expect((await store.list()).map((r) => r.id)).toEqual(["r"]);
+  });
+
+  it("fire_and_forget starts the child, which runs to its end; its id is the state's", async () => {
+    const store = new MemoryStore();
+    const { record } = await run(
+      compiled(caller("mode: fire_and_forget\ninput:\n  repo: acme"), {
+        "/virtual/typed.yaml": typedChild,
+      }),
+      {},
+      functions,
+      {},
+      store,
+    );
+    expect(record.status).toBe("succeeded");
+    expect(record.results.A?.child_execution_id).toBe("r.A.1.1");
+    const children = await store.list();
+    expect(children.map((r) => [r.id, r.status, r.parent])).toEqual([
+      ["r", "succeeded", undefined],
+      ["r.A.1.1", "succeeded", { run: "r", state: "A" }],
+    ]);
+  });
+
+  it("a fire_and_forget child that cannot start fails the state, visibly", async () => {
+    const observed: string[] = [];
+    const store = new MemoryStore();
+    const engine = createEngine({
+      store,
+      functions,
+      onObservation: (o) => {
+        if (o.type === "state-completed" && o.state === "A")
+          observed.push(`${o.status} ${o.error?.code}`);
+      },
+    });
+    const text = caller('mode: fire_and_forget\ninput: "{{input.payload}}"');
+    const workflow = compiled(text, { "/virtual/typed.yaml": typedChild });
+    const record = await (
+      await engine.start(workflow, { payload: '{"repo": 7}' }, { id: "f" })
+    ).result();
+    expect(observed).toEqual(["failed subworkflow-inputs"]);
+    expect(record.results.A).toMatchObject({ status: "failed" });
+    expect(record.results.A?.child_execution_id).toBeUndefined();
+    expect(record.error?.message).toBe(
+      "subworkflow 'typed' refuses the inputs 'A' gives it: repo: must be a string (got number 7)",
+    );
+    expect((await store.list()).map((r) => r.id)).toEqual(["f"]);
+  });
+});

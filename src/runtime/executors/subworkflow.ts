@@ -1,9 +1,11 @@
 // `subworkflow ALIAS blocking|detached`: starts the imported workflow as a child run.
 // Inputs: `input "template"` is rendered and, when it is a JSON object, is the inputs;
-// other text is {input: TEXT}. `input { name: "template" }` renders each value (as text).
-// Blocking waits for the child and succeeds or fails with it (output and result are the
-// child's output); detached returns the child's id at once. (`result KEY` names where an
-// engine keeps the child's result; it changes nothing here.)
+// other text is {input: TEXT}. `input { name: "template" }` renders each value (as text;
+// the engine reads it as JSON for an input of the child that is not text). Blocking waits
+// for the child and succeeds or fails with it (output and result are the child's output);
+// detached returns the child's id once it has started — a child that could not start
+// fails the state, detached or not. (`result KEY`: the blackboard keeps the child's output
+// under KEY, see scope.ts.)
 import { type Attempt, errorOf, type Outcome } from "./attempt.ts";
 
 export function subworkflowInputs(a: Attempt): Record<string, unknown> {
@@ -39,19 +41,30 @@ export async function executeSubworkflow(a: Attempt): Promise<Outcome> {
     if (a.signal.aborted) return a.interrupted();
     return { status: "failed", error: errorOf(error, "subworkflow-error") };
   }
+  // An empty id: no child run was created (the engine refused to start it).
+  const started = child.id !== "";
   const fields: Outcome = {
     status: "succeeded",
-    child_execution_id: child.id,
+    ...(started && { child_execution_id: child.id }),
     ...(child.output !== undefined && { output: child.output, result: child.output }),
   };
-  if (detached || child.status === "succeeded") return fields;
+  if (child.status === "succeeded" || (detached && started && child.status !== "failed"))
+    return fields;
   if (a.signal.aborted) return a.interrupted(fields);
+  const cause = child.error ? `: ${child.error.code}: ${child.error.message}` : "";
   return {
     ...fields,
     status: "failed",
-    error: {
-      code: "subworkflow-failed",
-      message: `subworkflow '${spec.workflow}' (run ${child.id}) ended ${child.status}${child.error ? `: ${child.error.code}: ${child.error.message}` : ""}`,
-    },
+    // Inputs the child refuses are the workflow's mistake: kept as they are (step.ts ends
+    // the run with them rather than follow the state's failure transitions).
+    error:
+      child.error?.code === "subworkflow-inputs"
+        ? child.error
+        : {
+            code: "subworkflow-failed",
+            message: started
+              ? `subworkflow '${spec.workflow}' (run ${child.id}) ended ${child.status}${cause}`
+              : `subworkflow '${spec.workflow}' did not start${cause}`,
+          },
   };
 }

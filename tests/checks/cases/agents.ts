@@ -1,4 +1,4 @@
-// Trigger cases for the agent and subworkflow codes (AEG501–AEG509). Imports are read
+// Trigger cases for the agent and subworkflow codes (AEG501–AEG510). Imports are read
 // from an in-memory file system; the file under test is /virtual/test.aegis.
 import { source, workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
@@ -188,6 +188,47 @@ export const agentCases: TriggerCase[] = [
     at: "1:8",
     clean: importing("./c3.aegis", true),
     files: importChain(33),
+  },
+  {
+    code: "AEG510",
+    title: "a subworkflow given an input it does not take",
+    trigger: source(`
+      import "./greet.aegis" as greet
+      workflow test {
+        start A
+        state A = subworkflow greet {
+          input { nmae: "ana" }
+          on success -> DONE
+          otherwise -> FAILED
+        }
+        final DONE
+        final FAILED failure
+      }
+    `),
+    at: "5:13",
+    also: ["AEG510 5:11"],
+    clean: source(`
+      import "./greet.aegis" as greet
+      workflow test {
+        start A
+        state A = subworkflow greet {
+          input { name: "ana" }
+          on success -> DONE
+          otherwise -> FAILED
+        }
+        final DONE
+        final FAILED failure
+      }
+    `),
+    files: {
+      "/virtual/greet.aegis": `
+        workflow greet {
+          input name: string
+          start DONE
+          final DONE
+        }
+      `,
+    },
   },
   {
     code: "AEG508",

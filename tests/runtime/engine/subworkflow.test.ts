@@ -93,16 +93,67 @@ describe("subworkflows", () => {
     expect(record.status).toBe("failed");
   });
 
-  it("reports invalid inputs of the child as the call's failure", async () => {
+  it("reports inputs the child refuses as subworkflow-inputs; the run ends there", async () => {
+    const store = new MemoryStore();
     const { executor } = scripted({
       CALL: async (ctx, services) => {
         const result = await services.subworkflow("child", { nom: 1 }, false, ctx.signal);
+        expect(result.id).toBe(""); // no child run was made
         return { status: "failed", ...(result.error && { error: result.error }) };
       },
     });
-    const engine = createEngine({ executor });
+    const engine = createEngine({ store, executor });
     const record = await (await engine.start(parent("blocking"), {}, { id: "i" })).result();
-    expect(record.results.CALL?.error?.code).toBe("invalid-inputs");
+    expect(record.results.CALL?.error).toEqual({
+      code: "subworkflow-inputs",
+      message:
+        "subworkflow 'child' refuses the inputs 'CALL' gives it: name: is required; nom: is not an input of this workflow (its inputs: name)",
+    });
+    // Not through `on failure -> FAILED`: the workflow's mistake ends the run as such.
+    expect(record.status).toBe("failed");
+    expect(record.error).toMatchObject({ code: "subworkflow-inputs", state: "CALL" });
+    expect(record.history.map((h) => h.state)).not.toContain("FAILED");
+    expect((await store.list()).map((r) => r.id)).toEqual(["i"]);
+  });
+
+  it("reads text given to an input of the child that is not text as JSON", async () => {
+    const typed = compileSource(
+      `
+import "./child.aegis" as child
+workflow parent {
+  start CALL
+  state CALL = subworkflow child timeout 5m {
+    input { name: "ana", count: "3", tags: "[\\"a\\"]", note: "[not json" }
+    on success -> DONE
+    on failure -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+      {
+        "/virtual/child.aegis": `
+workflow child {
+  input name: string
+  input count: integer
+  input tags: list<string>
+  input note: string
+  start DONE
+  final DONE
+}
+`,
+      },
+    );
+    const store = new MemoryStore();
+    const engine = createEngine({ store });
+    const record = await (await engine.start(typed, {}, { id: "t" })).result();
+    expect(record.status).toBe("succeeded");
+    expect((await engine.get("t.CALL.1.1")).inputs).toEqual({
+      name: "ana",
+      count: 3,
+      tags: ["a"],
+      note: "[not json",
+    });
   });
 });
 
