@@ -354,7 +354,10 @@ workflow failing {
     }
     const usage = aegis(dir, ["signal", "ghost"]);
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toContain("aegis: signal needs --approve or --reject (one of them)");
+    expect(usage.stderr).toContain("aegis: signal needs --approve, --reject or --response TEXT");
+    const both = aegis(dir, ["signal", "ghost", "--approve", "--reject"]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toContain("aegis: signal takes --approve or --reject, not both");
 
     expect(start(dir, "k").status).toBe(0);
     const journal = join(dir, "runs/k/journal.jsonl");

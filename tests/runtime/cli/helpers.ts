@@ -93,6 +93,9 @@ export interface AgentCall {
   key: string;
   state: string;
   pid: number;
+  /** $AEGIS_INTENT, when aegis gave the agent an intent. */
+  intent?: string;
+  prompt: string;
 }
 
 /** The invocations the example agents logged (AEGIS_AGENT_LOG). */
