@@ -530,9 +530,12 @@ describe("Subworkflow at run time", () => {
       compiled(text, { "/virtual/typed.yaml": typedChild }),
       {},
       functions,
+      { intent: "release 1.2" },
     );
     expect(record.status).toBe("succeeded");
     expect(calls.bot![0]!.prompt).toBe("Got checked: Check acme (checked: Check acme)");
+    // The child runs for the parent's caller: its agents have the parent's intent.
+    expect(calls.checker!.map((c) => [c.run, c.intent])).toEqual([["r.A.1.1", "release 1.2"]]);
   });
 
   it("the default prompt's blackboard holds it under its key", async () => {
