@@ -1,8 +1,8 @@
 // What the example agents share: read the prompt (standard input), note the call when
 // $AEGIS_AGENT_LOG names a file (one JSON line per invocation, with the idempotency key
-// aegis passes in $AEGIS_IDEMPOTENCY_KEY, the intent in $AEGIS_INTENT and the prompt),
-// take a moment as a real agent would ($AEGIS_AGENT_DELAY_MS, default 300), then print
-// the answer.
+// aegis passes in $AEGIS_IDEMPOTENCY_KEY, the intent in $AEGIS_INTENT, the options in
+// $AEGIS_OPTIONS and the prompt), take a moment as a real agent would
+// ($AEGIS_AGENT_DELAY_MS, default 300), then print the answer.
 import { appendFileSync } from "node:fs";
 
 async function readStdin() {
@@ -22,6 +22,10 @@ export async function agent(name, answer) {
       key: process.env.AEGIS_IDEMPOTENCY_KEY ?? "",
       state: process.env.AEGIS_STATE ?? "",
       ...(process.env.AEGIS_INTENT !== undefined && { intent: process.env.AEGIS_INTENT }),
+      // The state's options: an AgentOS step's config.
+      ...(process.env.AEGIS_OPTIONS !== undefined && {
+        options: JSON.parse(process.env.AEGIS_OPTIONS),
+      }),
       prompt,
       pid: process.pid,
       at: new Date().toISOString(),

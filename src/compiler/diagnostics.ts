@@ -339,6 +339,18 @@ export const catalogue = {
     summary:
       "An AgentOS condition or until that looks like an expression but is not one over the workflow's names: it is matched as text, as AgentOS does.",
   },
+  AEG711: {
+    rule: "step-without-agent",
+    severity: "warning",
+    summary:
+      "AgentOS agent::chat steps name no agent while the workflow lists several: they run an agent called chat.",
+  },
+  AEG712: {
+    rule: "sandbox-unavailable",
+    severity: "error",
+    summary:
+      "An AgentOS step asks for a sandbox aegis cannot run it in (wasm, or docker for anything but a tool::shell_exec command): refused rather than run unsandboxed.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof catalogue;

@@ -105,8 +105,14 @@ export interface StateNode {
   volumes?: Record<string, { path: string; readOnly: boolean }>;
   /** `containers` states: the containers run side by side. */
   containers?: ContainerStep[];
-  /** Container options passed to the runtime as they are (network, user, shell …). */
+  /**
+   * Container states: options passed to the runtime as they are (network, user, shell …).
+   * Agent, loop and foreach states: given to the state's agent with each call (AgentOS's
+   * step `config`), their strings rendered as templates (`optionTemplates`).
+   */
   options?: Record<string, unknown>;
+  /** The strings of an agent state's `options` that are templates, by where they are. */
+  optionTemplates?: { path: (string | number)[]; template: TemplateRef }[];
   /** An agent that post-processes a container's output (AEGIS output_handler). */
   handler?: { agent?: string; prompt?: TemplateRef; options: Record<string, unknown> };
   /** `agent "name-{{…}}"`: the agent's name, rendered at run time. */

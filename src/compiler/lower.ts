@@ -75,8 +75,8 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
   ],
   parallel: ["prompt", "judge", "consensus", ...runSettings],
   subworkflow: ["input", "result", ...runSettings],
-  foreach: ["prompt", "intent", "output", "concurrency", ...runSettings],
-  loop: ["prompt", "intent", "output", "max", "until", ...runSettings],
+  foreach: ["prompt", "intent", "output", "options", "concurrency", ...runSettings],
+  loop: ["prompt", "intent", "output", "options", "max", "until", ...runSettings],
   branch: ["visits"],
   coordinate: ["prompt", "steps", ...runSettings],
   containers: ["container", "options", ...runSettings],
@@ -233,6 +233,23 @@ export class Lowering {
       seen.set(entry.key.name, entry);
     }
     return [...seen.values()];
+  }
+
+  /** The strings of a value that are templates, with where they are in it. */
+  private optionTemplates(
+    v: Value,
+    path: (string | number)[] = [],
+    out: NonNullable<StateNode["optionTemplates"]> = [],
+  ): NonNullable<StateNode["optionTemplates"]> {
+    if (v.kind === "string" && v.template.text.includes("{{"))
+      out.push({ path, template: this.template(v.template) });
+    else if (v.kind === "list") {
+      for (const [i, item] of v.items.entries()) this.optionTemplates(item, [...path, i], out);
+    } else if (v.kind === "object") {
+      // A key given twice is reported by plain(); the last one is the value, as there.
+      for (const e of v.entries) this.optionTemplates(e.value, [...path, e.key.name], out);
+    }
+    return out;
   }
 
   /** A value as plain JSON data (templates become their text). */
@@ -641,9 +658,15 @@ export class Lowering {
       case "volumes":
         node.volumes = this.volumes(st.value);
         break;
-      case "options":
+      case "options": {
         node.options = this.plain(st.value) as Record<string, unknown>;
+        // An agent's options are rendered for each call: their templates are checked here.
+        if (node.kind === "agent" || node.kind === "loop" || node.kind === "foreach") {
+          const templates = this.optionTemplates(st.value);
+          if (templates.length > 0) node.optionTemplates = templates;
+        }
         break;
+      }
       case "container":
         node.containers ??= [];
         node.containers.push(this.containerStep(st));

@@ -241,6 +241,12 @@ export interface AgentInvocation {
   environment?: Readonly<Record<string, string>>;
   /** A coordinator's router: the run's context (also in its prompt, as JSON). */
   context?: RouterContext;
+  /**
+   * The calling state's options for its agent (an AgentOS step's `config`: for
+   * `hand::run`, its `handId` and `input`), templates rendered. Program agents get them as
+   * JSON in $AEGIS_OPTIONS.
+   */
+  options?: Record<string, unknown>;
 }
 
 /** One specialist call of a coordinator, as its router sees it. */

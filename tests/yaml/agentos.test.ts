@@ -128,25 +128,135 @@ describe("the workflow around the steps", () => {
 });
 
 describe("agents and functions", () => {
-  it("runs the i-th agent for the i-th agent::chat step, the last agent after that", () => {
+  it("runs the agent a step names (agent, or config.agentId as agent::chat reads it), in any order", () => {
     const r = compileYaml(
       agentos(
         `
           - name: One
             functionId: "agent::chat"
+            agent: reviewer
           - name: Two
-          - name: Three
             functionId: "agent::chat"
+            config: { agentId: architect }
+          - name: Three
+            agent: reviewer
         `,
-        { agents: ["architect", "coder"] },
+        { agents: ["architect", "coder", "reviewer"] },
       ),
     );
-    expect(r.diagnostics).toEqual([]);
-    expect(["ONE", "TWO", "THREE"].map((s) => node(r, s).agent)).toEqual([
-      "architect",
-      "coder",
-      "coder",
+    // The list is a set: coder is listed, and no step names it.
+    expect(shortYaml(agentos("- name: One\n  agent: bot", { agents: ["bot", "coder"] }))).toEqual([
+      "AEG502 3:15",
     ]);
+    expect(r.diagnostics.map((d) => `${d.code} ${d.message}`)).toEqual([
+      "AEG502 agent 'coder' is declared but no state uses it",
+    ]);
+    expect(["ONE", "TWO", "THREE"].map((s) => node(r, s).agent)).toEqual([
+      "reviewer",
+      "architect",
+      "reviewer",
+    ]);
+    expect(Object.keys(r.graph.getAttribute("agents"))).toEqual(["architect", "coder", "reviewer"]);
+  });
+
+  it("reports a name that is not one of the agents listed, where it is, with did you mean", () => {
+    const text = agentos(
+      `
+        - name: Spec
+          agent: archtect
+        - name: Build
+          config: { agentId: codr }
+      `,
+      { agents: ["architect", "coder"] },
+    );
+    const found = yamlFindings(text, "AEG501").map((d) => [d.line, d.column, d.message, d.hint]);
+    expect(found).toEqual([
+      [
+        positionOf(text, "archtect").line,
+        positionOf(text, "archtect").column,
+        "agent 'archtect' is not one of the workflow's agents",
+        "did you mean 'architect'?",
+      ],
+      [
+        positionOf(text, "codr").line,
+        positionOf(text, "codr").column,
+        "agent 'codr' is not one of the workflow's agents",
+        "did you mean 'coder'?",
+      ],
+    ]);
+    const far = yamlFindings(
+      agentos("- name: Spec\n  agent: zzz", { agents: ["architect", "coder"] }),
+      "AEG501",
+    );
+    expect(far.map((d) => d.hint)).toEqual([
+      "the workflow's agents are architect, coder: add it to 'agents'",
+    ]);
+  });
+
+  it("refuses agent and config.agentId naming different agents", () => {
+    const text = agentos(`- name: Spec\n  agent: coder\n  config: { agentId: architect }`, {
+      agents: ["architect", "coder"],
+    });
+    const [d] = yamlFindings(text, "AEG104");
+    expect(d!.message).toBe(
+      "'agent' and config.agentId name different agents ('coder', 'architect'): give one of them",
+    );
+    expect([d!.line, d!.column]).toEqual([
+      positionOf(text, "architect }").line,
+      positionOf(text, "architect }").column,
+    ]);
+    // The same name twice is fine.
+    const same = agentos(`- name: Spec\n  agent: coder\n  config: { agentId: coder }`, {
+      agents: ["coder"],
+    });
+    expect(shortYaml(same)).toEqual([]);
+  });
+
+  it("runs the only agent listed when a step names none", () => {
+    const r = compileYaml(agentos("- name: One\n- name: Two", { agents: ["writer"] }));
+    expect(r.diagnostics).toEqual([]);
+    expect([node(r, "ONE").agent, node(r, "TWO").agent]).toEqual(["writer", "writer"]);
+  });
+
+  it("runs an agent called chat, with one AEG711, when steps name none of several listed", () => {
+    const text = agentos(
+      `
+        - name: Spec
+          functionId: "agent::chat"
+        - name: Build
+          agent: coder
+        - name: Ship
+      `,
+      { agents: ["architect", "coder"] },
+    );
+    const r = compileYaml(text);
+    expect(["SPEC", "BUILD", "SHIP"].map((s) => node(r, s).agent)).toEqual([
+      "chat",
+      "coder",
+      "chat",
+    ]);
+    const found = yamlFindings(text, "AEG711");
+    expect(found).toHaveLength(1);
+    const d = found[0];
+    expect(d!.severity).toBe("warning");
+    expect(d!.message).toBe(
+      "steps 'Spec' and 'Ship' name no agent, and the workflow lists 2: they run an agent called 'chat'",
+    );
+    expect(
+      yamlFindings(
+        agentos("- name: A\n- name: B\n  agent: x", { agents: ["x", "y"] }),
+        "AEG711",
+      ).map((f) => f.message),
+    ).toEqual([
+      "step 'A' names no agent, and the workflow lists 2: it runs an agent called 'chat'",
+    ]);
+    expect(d!.hint).toContain("name one of architect, coder with 'agent:' (or config.agentId)");
+    expect([d!.line, d!.column]).toEqual([
+      positionOf(text, '"agent::chat"').line,
+      positionOf(text, '"agent::chat"').column,
+    ]);
+    expect(r.graph.getAttribute("agents").chat).toMatchObject({ name: "chat" });
+    expect(r.graph.getAttribute("agents").chat?.provider).toBeUndefined();
   });
 
   it("runs an agent called chat when no agents are listed", () => {
@@ -182,27 +292,219 @@ describe("agents and functions", () => {
     expect(agents.hand_run).toMatchObject({ provider: "function", options: { name: "hand::run" } });
   });
 
-  // BUG: `config` becomes an `options` statement of an agent state, which the lowering
-  // refuses: AEG110 "'options' is not allowed in an agent state" (seed 004's hand::run step).
-  it("passes a step's config to its function", () => {
+  it("passes a step's config to its function: the state's options, templates rewritten", () => {
     const r = compileYaml(
       agentos(
         `
+          - name: Spec
+            outputVar: tech_spec
           - name: Research
             functionId: "hand::run"
             config:
               handId: researcher
-              tags: ["automated"]
+              input:
+                topic: "{{workflow_input.topic}}"
+                tags: ["automated", "{{tech_spec}}"]
+            outputVar: research
         `,
         { agents: false },
       ),
     );
     expect(errors(r)).toEqual([]);
-    expect(node(r, "RESEARCH").options).toEqual({ handId: "researcher", tags: ["automated"] });
+    const research = node(r, "RESEARCH");
+    expect(research.agent).toBe("hand_run");
+    expect(research.options).toEqual({
+      handId: "researcher",
+      input: { topic: "{{input.topic}}", tags: ["automated", "{{SPEC.output}}"] },
+    });
+    expect(research.optionTemplates?.map((t) => [t.path, t.template.text])).toEqual([
+      [["input", "topic"], "{{input.topic}}"],
+      [["input", "tags", 1], "{{SPEC.output}}"],
+    ]);
+    // The input it names is the workflow's.
+    expect(r.graph.getAttribute("inputs").map((i) => i.name)).toEqual(["topic"]);
   });
 
-  it("accepts sandbox, which means nothing here", () => {
-    expect(shortYaml(agentos(`- name: One\n  sandbox: docker`))).toEqual([]);
+  it("checks a config's templates as the prompt's, where they are", () => {
+    const text = agentos(
+      `
+        - name: Research
+          functionId: "hand::run"
+          config:
+            input: "{{#each}}"
+      `,
+      { agents: false },
+    );
+    const [d] = yamlFindings(text, "AEG103");
+    const at = positionOf(text, "{{#each}}");
+    expect(d!.line).toBe(at.line);
+    expect(d!.column).toBeGreaterThanOrEqual(at.column);
+    expect(d!.column).toBeLessThanOrEqual(at.column + "{{#each}}".length);
+  });
+
+  it("gives a loop's and a fan-out's config to their agents too; a config is a mapping", () => {
+    const r = compileYaml(
+      agentos(
+        `
+          - name: Refine
+            functionId: "tool::refine"
+            mode: loop
+            maxIterations: 2
+            config: { depth: 2 }
+          - name: Map
+            functionId: "tool::map"
+            mode: fanout
+            config: { depth: 3 }
+        `,
+        { agents: false },
+      ),
+    );
+    expect(errors(r)).toEqual([]);
+    expect(node(r, "REFINE").options).toEqual({ depth: 2 });
+    expect(node(r, "MAP").options).toEqual({ depth: 3 });
+    expect(shortYaml(agentos("- name: One\n  config: handId", { agents: false }))).toEqual([
+      "AEG705 6:13",
+    ]);
+  });
+});
+
+describe("sandbox", () => {
+  it("docker runs a tool::shell_exec step's argv in a container, as AgentOS's sandbox does", () => {
+    const r = compileYaml(
+      agentos(
+        `
+          - name: Deploy
+            functionId: "tool::shell_exec"
+            sandbox: docker
+            config:
+              argv: ["make", "deploy", "TARGET={{workflow_input.target}}"]
+            outputVar: deployed
+        `,
+        { agents: false },
+      ),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const deploy = node(r, "DEPLOY");
+    expect(deploy.kind).toBe("container");
+    expect(deploy.agent).toBeUndefined();
+    expect(deploy.image?.text).toBe("ubuntu:22.04");
+    expect(
+      deploy.command && "argv" in deploy.command && deploy.command.argv.map((t) => t.text),
+    ).toEqual(["make", "deploy", "TARGET={{input.target}}"]);
+    expect(deploy.workdir?.text).toBe("/workspace");
+    expect(deploy.volumes).toEqual({ workspace: { path: "/workspace", readOnly: false } });
+    expect(deploy.resources).toEqual({ cpu: 1, memory: "256m" });
+    expect(deploy.options).toEqual({ network_mode: "none" });
+    expect(edgesOf(r, "DEPLOY")).toEqual(["DONE [success]", "FAILED [otherwise]"]);
+    expect(r.graph.getAttribute("agents")).toEqual({});
+    expect(r.graph.getAttribute("output")).toMatchObject({
+      deployed: { text: "{{DEPLOY.output}}" },
+    });
+  });
+
+  it("takes the image, directory, environment, limits and timeout from the config", () => {
+    const r = compileYaml(
+      agentos(
+        `
+          - name: Test
+            functionId: "tool::shell_exec"
+            sandbox: docker
+            config:
+              command: ["pytest", "-q"]
+              image: "python:3.12-slim"
+              cwd: ./service
+              env: ["CI=1", "LEVEL={{workflow_input.level}}"]
+              memoryLimit: 512m
+              cpuLimit: "2.0"
+              networkMode: bridge
+              timeoutSecs: 60
+        `,
+        { agents: false },
+      ),
+    );
+    expect(r.diagnostics).toEqual([]);
+    const test = node(r, "TEST");
+    expect(test.image?.text).toBe("python:3.12-slim");
+    expect(test.workdir?.text).toBe("/workspace/service");
+    expect(Object.entries(test.env ?? {}).map(([k, t]) => [k, t.text])).toEqual([
+      ["CI", "1"],
+      ["LEVEL", "{{input.level}}"],
+    ]);
+    expect(test.resources).toEqual({ cpu: "2.0", memory: "512m" });
+    expect(test.options).toEqual({ network_mode: "bridge" });
+    expect(test.timeoutMs).toBe(60_000);
+  });
+
+  it("says which config fields and prompt a sandboxed command does not read", () => {
+    const text = agentos(
+      `
+        - name: Test
+          functionId: "tool::shell_exec"
+          sandbox: docker
+          promptTemplate: "run the tests"
+          timeoutMs: 1000
+          config: { argv: ["make"], retries: 2, timeout: 5000 }
+      `,
+      { agents: false },
+    );
+    expect(yamlFindings(text, "AEG709").map((d) => d.message)).toEqual([
+      "'promptTemplate' has no effect: a sandboxed tool::shell_exec runs config.argv",
+      "config.retries has no effect in a sandboxed tool::shell_exec step",
+      "config.timeout has no effect: the step's timeoutMs is its limit",
+    ]);
+    expect(errors(compileYaml(text))).toEqual([]);
+  });
+
+  it("refuses what it cannot run in a sandbox, rather than run it outside one", () => {
+    const refused = (steps: string) =>
+      yamlFindings(agentos(steps, { agents: ["bot"] }), "AEG712").map((d) => d.message);
+    expect(
+      refused(
+        "- name: A\n  sandbox: wasm\n  config: { argv: [ls] }\n  functionId: tool::shell_exec",
+      ),
+    ).toEqual(["aegis has no WASM sandbox: the step is refused rather than run unsandboxed"]);
+    expect(refused("- name: A\n  functionId: agent::chat\n  sandbox: docker")).toEqual([
+      "'sandbox: docker' runs a command in a container, and a step calling 'agent::chat' runs none: the step is refused rather than run unsandboxed",
+    ]);
+    expect(refused("- name: A\n  functionId: hand::run\n  sandbox: docker")).toEqual([
+      "'sandbox: docker' runs a command in a container, and a step calling 'hand::run' runs none: the step is refused rather than run unsandboxed",
+    ]);
+    expect(refused("- name: A\n  functionId: tool::shell_exec\n  sandbox: docker")).toEqual([
+      "'sandbox: docker' needs the command to run in the container, tool::shell_exec's config.argv (AgentOS's shell_exec fails without one too): the step is refused rather than run unsandboxed",
+    ]);
+    expect(
+      refused(
+        "- name: A\n  functionId: tool::shell_exec\n  mode: loop\n  sandbox: docker\n  config: { argv: [ls] }",
+      ),
+    ).toEqual([
+      "'sandbox: docker' runs one command, once, and this is a loop step: the step is refused rather than run unsandboxed",
+    ]);
+    const text = agentos("- name: A\n  sandbox: dokcer");
+    const [unknown] = yamlFindings(text, "AEG104");
+    expect([unknown!.message, unknown!.hint]).toEqual([
+      "unknown sandbox 'dokcer'",
+      "did you mean 'docker'?",
+    ]);
+    expect([unknown!.line, unknown!.column]).toEqual([
+      positionOf(text, "dokcer").line,
+      positionOf(text, "dokcer").column,
+    ]);
+    expect(
+      yamlFindings(
+        agentos(
+          `- name: A\n  functionId: tool::shell_exec\n  sandbox: docker\n  config: { argv: "make all" }`,
+        ),
+        "AEG705",
+      ).map((d) => d.message),
+    ).toEqual(["config.argv is the program and its arguments, a list of strings"]);
+    expect(
+      yamlFindings(
+        agentos(
+          `- name: A\n  functionId: tool::shell_exec\n  sandbox: docker\n  config: { argv: [ls], cwd: ../etc }`,
+        ),
+        "AEG104",
+      ).map((d) => d.message),
+    ).toEqual(["config.cwd is a directory inside the workspace"]);
   });
 });
 
@@ -748,6 +1050,7 @@ describe("approval gates", () => {
           functionId: "tool::shell_exec"
           approval: sync
           sandbox: docker
+          config: { argv: ["make", "deploy"] }
       `),
     );
     expect(errors(r)).toEqual([]);

@@ -119,15 +119,18 @@ describe("AgentOS workflows", () => {
     `
       - name: Plan
         functionId: agent::chat
+        agent: planner
         promptTemplate: "Plan {{feature}} from {{input}}"
         outputVar: plan
       - name: Fan
         mode: fanout
+        config: { agentId: reviewer }
         items: "{{plan.steps}}"
         promptTemplate: "Review {{item}} of {{plan}}"
         outputVar: results
       - name: Merge
         mode: collect
+        agent: merger
         promptTemplate: "Merge {{results}} for {{plan.title}}"
     `,
     { agents: ["planner", "reviewer", "merger"] },

@@ -36,7 +36,8 @@ export interface TemplateUse {
     | "output"
     | "judge"
     | "agent"
-    | "handler";
+    | "handler"
+    | "options";
   edge?: TransitionEdge;
 }
 
@@ -100,6 +101,7 @@ export function templateUses(facts: GraphFacts): TemplateUse[] {
     for (const j of node.judges ?? []) before(j.prompt, "judge");
     for (const c of node.containers ?? []) process_(c);
     before(node.agentTemplate, "agent");
+    for (const o of node.optionTemplates ?? []) before(o.template, "options");
     // A container's output handler runs after it, on its output.
     if (node.handler?.prompt)
       uses.push({ state, template: node.handler.prompt, moment: "after", role: "handler" });

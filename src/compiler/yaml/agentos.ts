@@ -12,8 +12,15 @@
 //   case. A conditional step without a condition always runs, a loop without `until`
 //   runs all its iterations (as in AgentOS);
 // - approval: a human gate before the step; timeoutMs: a timeout (AgentOS ignores both).
-// Step i that calls `agent::chat` runs the i-th agent of `agents` (the last one for the
-// rest); other functionIds become function agents supplied by the embedding program.
+// - the agent: `agents` is a set, and a step names the agent it runs (`agent:`, or
+//   `config.agentId` as AgentOS's agent::chat reads it) — one of `agents` when there are
+//   any (AEG501, with "did you mean"); a step naming none runs the only agent listed, else
+//   one called chat (AEG711, once, when several are listed). Other functionIds (`hand::run`,
+//   `tool::…`) become function agents supplied when the workflow runs;
+// - config: the step's options, given to its agent with each call (a function agent's
+//   `options`, a program's $AEGIS_OPTIONS), templates rewritten as in the prompt;
+// - sandbox: docker runs a tool::shell_exec step's config.argv in a container, as
+//   AgentOS's Docker sandbox does; any other sandbox or step is refused (AEG712).
 // Templates are rewritten to explicit names: `{{tech_spec}}` → `{{SPEC.output}}`,
 // `{{feature_description}}` → `{{input.feature_description}}` (declared as an input).
 import Handlebars from "handlebars";
@@ -26,10 +33,15 @@ import type {
   SourceFileAst,
   Span,
   StateDecl,
+  StateSetting,
+  StateStatement,
   Template,
   TransitionDecl,
+  Value,
   WorkflowDecl,
 } from "../ast.ts";
+import { MAX_DURATION_MS } from "../cst-to-ast.ts";
+import { hintFor } from "../diagnostics.ts";
 import { isName } from "../lexer.ts";
 import { parseExpression } from "../parse.ts";
 import { templateOffset } from "../strings.ts";
@@ -375,6 +387,64 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       return ["input", head, ...rest];
     });
 
+  // A step's agent, by name as AgentOS's agent::chat finds it (the `agentId` of its call):
+  // `agent:` or `config.agentId`, one of `agents:` when the workflow lists them. The list
+  // is a set: a step that names none runs the only one listed, else an agent called chat.
+  const listed = new Set(agentNames.map((a) => a.name));
+  /** agent::chat steps that name none of several agents listed (AEG711, once). */
+  const unnamed: { step: string; span: Span }[] = [];
+  const stepAgent = (step: Step, fn: string, fnSpan: Span, config?: ObjectValue): Named => {
+    const explicit = step.m.named("agent");
+    if (explicit && !isName(explicit.name)) {
+      ctx.reader.report("AEG705", "an agent is a name", explicit.span);
+      return { name: "chat", span: explicit.span };
+    }
+    const chat = fn === "agent::chat";
+    const id = chat ? config?.entries.find((e) => e.key.name === "agentId")?.value : undefined;
+    let named = explicit;
+    if (id) {
+      if (id.kind !== "string" || !isName(id.value))
+        ctx.reader.report("AEG705", "config.agentId is the name of an agent", id.span);
+      else if (explicit && explicit.name !== id.value)
+        ctx.reader.report(
+          "AEG104",
+          `'agent' and config.agentId name different agents ('${explicit.name}', '${id.value}'): give one of them`,
+          id.span,
+        );
+      else named ??= { name: id.value, span: id.span };
+    }
+    if (named) {
+      if (listed.size > 0 && !listed.has(named.name))
+        ctx.reader.report(
+          "AEG501",
+          `agent '${named.name}' is not one of the workflow's agents`,
+          named.span,
+          hintFor(named.name, listed) ??
+            `the workflow's agents are ${[...listed].join(", ")}: add it to 'agents'`,
+        );
+      // Declared either way: the finding above is the one about it.
+      useAgent({ name: named, args: [], options: [], span: named.span });
+      return { name: named.name, span: named.span };
+    }
+    if (!chat) {
+      const agent = { name: toName(fn.replace(/::/g, "_")), span: fnSpan };
+      useAgent({
+        name: agent,
+        provider: { name: "function", span: fnSpan },
+        args: [{ kind: "string", value: fn, span: fnSpan, template: plainTemplate(fn, fnSpan) }],
+        options: [],
+        span: fnSpan,
+      });
+      return agent;
+    }
+    const only = agentNames.length === 1 ? agentNames[0] : undefined;
+    if (only) return { name: only.name, span: only.span };
+    if (agentNames.length > 1) unnamed.push({ step: step.name.name, span: fnSpan });
+    const agent = { name: "chat", span: fnSpan };
+    useAgent({ name: agent, args: [], options: [], span: fnSpan });
+    return agent;
+  };
+
   // Second pass: states and transitions.
   const entryOf = (i: number): string => {
     const s = steps[i];
@@ -397,48 +467,33 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       transitions: [],
       span: step.span,
     };
-    // The agent: explicit, the i-th declared one for agent::chat, or a function.
     const functionId = m.string("functionId");
-    const explicit = m.named("agent");
-    let agent: Named;
-    if (explicit) agent = explicit;
-    else if (!functionId || functionId.value === "agent::chat") {
-      agent = agentNames[Math.min(i, agentNames.length - 1)] ?? { name: "chat", span };
+    const fn = functionId?.value ?? "agent::chat";
+    // `config` is the function's input (AgentOS's payload): its templates mean what the
+    // prompt's do. Rewritten once, here, so that the inputs it names are declared once.
+    const configValue = m.value("config");
+    if (configValue && configValue.kind !== "object")
+      ctx.reader.report("AEG705", "'config' in a step must be a mapping", configValue.span);
+    const config =
+      configValue?.kind === "object"
+        ? (rewriteValue(configValue, (t) => rewrite(t, step, previous)) as ObjectValue)
+        : undefined;
+    const container = sandboxed(ctx, m, step, fn, config);
+    if (container) {
+      Object.assign(state, container.state);
+      state.statements.push(...container.statements);
+      state.settings.push(...container.settings);
     } else {
-      agent = { name: toName(functionId.value.replace(/::/g, "_")), span: functionId.span };
-      const fnSpan = functionId.span;
-      useAgent({
-        name: agent,
-        provider: { name: "function", span: fnSpan },
-        args: [
-          {
-            kind: "string",
-            value: functionId.value,
-            span: fnSpan,
-            template: plainTemplate(functionId.value, fnSpan),
-          },
-        ],
-        options: [],
-        span: fnSpan,
-      });
+      state.agent = stepAgent(step, fn, functionId?.span ?? span, config);
+      const prompt = m.template("promptTemplate");
+      if (prompt)
+        state.statements.push({
+          kind: "prompt",
+          template: rewrite(prompt, step, previous),
+          span: prompt.span,
+        });
+      if (config) state.statements.push({ kind: "options", value: config, span: config.span });
     }
-    useAgent({
-      name: { name: agent.name, span: agent.span },
-      args: [],
-      options: [],
-      span: agent.span,
-    });
-    state.agent = { name: agent.name, span: agent.span };
-    const prompt = m.template("promptTemplate");
-    if (prompt)
-      state.statements.push({
-        kind: "prompt",
-        template: rewrite(prompt, step, previous),
-        span: prompt.span,
-      });
-    const config = m.value("config");
-    if (config?.kind === "object")
-      state.statements.push({ kind: "options", value: config, span: config.span });
     const timeout = m.milliseconds("timeoutMs");
     if (timeout) state.settings.push({ kind: "timeout", ms: timeout.value, span: timeout.span });
     const errorMode = m.string("errorMode");
@@ -582,7 +637,6 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       "mode",
       "outputVar",
       "functionId",
-      "sandbox",
       "maxIterations",
       "until",
       "condition",
@@ -594,6 +648,20 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
     wf.states.push(state);
   });
 
+  const [firstUnnamed] = unnamed;
+  if (firstUnnamed) {
+    const names = unnamed.map((u) => `'${u.step}'`);
+    const which =
+      names.length === 1
+        ? `step ${names[0]} names no agent`
+        : `steps ${names.slice(0, -1).join(", ")} and ${names.at(-1)} name no agent`;
+    ctx.reader.report(
+      "AEG711",
+      `${which}, and the workflow lists ${agentNames.length}: ${names.length === 1 ? "it runs" : "they run"} an agent called 'chat'`,
+      firstUnnamed.span,
+      `AgentOS's agent::chat runs the agent its call names (agentId), not one by position: name one of ${[...listed].join(", ")} with 'agent:' (or config.agentId), or give 'chat' a provider when the workflow runs (aegis run --agent chat=…)`,
+    );
+  }
   const first = steps[0];
   if (first) wf.start = { name: entryOf(0), span: first.name.span, keywordSpan: first.name.span };
   const endSpan = steps.at(-1)?.span ?? top.span;
@@ -618,6 +686,266 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
   wf.inputs = [...inputs.values()];
   wf.agents = [...agents.values()];
   return { dialect: "agentos", imports: [], workflow: wf, span: top.span };
+}
+
+type ObjectValue = Value & { kind: "object" };
+
+/** A value with the templates of its strings rewritten (a step's config). */
+function rewriteValue(v: Value, rewrite: (t: Template) => Template): Value {
+  switch (v.kind) {
+    case "string": {
+      if (!v.template.text.includes("{{")) return v;
+      const template = rewrite(v.template);
+      return { ...v, value: template.text, template };
+    }
+    case "list":
+      return { ...v, items: v.items.map((item) => rewriteValue(item, rewrite)) };
+    case "object":
+      return {
+        ...v,
+        entries: v.entries.map((e) => ({ ...e, value: rewriteValue(e.value, rewrite) })),
+      };
+    default:
+      return v;
+  }
+}
+
+function text(value: string, span: Span): Value {
+  return { kind: "string", value, span, template: plainTemplate(value, span) };
+}
+
+function object(entries: [string, Value][], span: Span): ObjectValue {
+  return {
+    kind: "object",
+    entries: entries.map(([key, value]) => ({ key: { name: key, span }, value, span })),
+    span,
+  };
+}
+
+/** The sandboxes AgentOS has: Docker containers and WASM modules. */
+const sandboxKinds = ["docker", "wasm"];
+
+/**
+ * AgentOS's Docker sandbox (docker_exec in workers/security/src/docker_sandbox.rs): the
+ * image and limits it runs a command with unless told otherwise.
+ */
+const docker = { image: "ubuntu:22.04", memory: "256m", cpu: 1, network: "none" } as const;
+
+/** Where a sandboxed command finds the run's working copy (AgentOS: the workspace it mounts). */
+const workspaceMount = "/workspace";
+
+/**
+ * The config fields a sandboxed tool::shell_exec reads: shell_exec's own (argv, cwd,
+ * timeout in ms) and docker_exec's (command, image, env, memoryLimit, cpuLimit,
+ * networkMode, timeoutSecs).
+ */
+const sandboxFields = [
+  "argv",
+  "command",
+  "cwd",
+  "timeout",
+  "timeoutSecs",
+  "image",
+  "env",
+  "memoryLimit",
+  "cpuLimit",
+  "networkMode",
+];
+
+interface Sandboxed {
+  state: Pick<StateDecl, "kind" | "image">;
+  statements: StateStatement[];
+  settings: StateSetting[];
+}
+
+/**
+ * `sandbox:` of a step. `docker` on a tool::shell_exec step with config.argv: a container
+ * state running that command in AgentOS's sandbox image with its limits (no network, 256
+ * MB, one CPU) and the run's working copy at /workspace. Anything aegis cannot run in a
+ * sandbox is refused (AEG712) rather than run outside one; undefined then, and when the
+ * step has no sandbox.
+ */
+function sandboxed(
+  ctx: Context,
+  m: MapReader,
+  step: Step,
+  fn: string,
+  config: ObjectValue | undefined,
+): Sandboxed | undefined {
+  const sandbox = m.string("sandbox");
+  if (!sandbox) return undefined;
+  if (!sandboxKinds.includes(sandbox.value)) {
+    ctx.reader.report(
+      "AEG104",
+      `unknown sandbox '${sandbox.value}'`,
+      sandbox.span,
+      hintFor(sandbox.value, sandboxKinds) ?? "AgentOS's sandboxes are docker and wasm",
+    );
+    return undefined;
+  }
+  const refuse = (why: string, hint: string): undefined => {
+    ctx.reader.report(
+      "AEG712",
+      `${why}: the step is refused rather than run unsandboxed`,
+      sandbox.span,
+      hint,
+    );
+    return undefined;
+  };
+  if (sandbox.value === "wasm")
+    return refuse(
+      "aegis has no WASM sandbox",
+      "run the command in a container (sandbox: docker, on a tool::shell_exec step with config.argv), or remove 'sandbox'",
+    );
+  if (fn !== "tool::shell_exec")
+    return refuse(
+      `'sandbox: docker' runs a command in a container, and a step calling '${fn}' runs none`,
+      "aegis runs tool::shell_exec steps with config.argv in a container; remove 'sandbox' to run this step as its function",
+    );
+  if (step.mode !== "sequential" && step.mode !== "conditional")
+    return refuse(
+      `'sandbox: docker' runs one command, once, and this is a ${step.mode} step`,
+      "make it a sequential (or conditional) step",
+    );
+  const entry = (key: string) => config?.entries.find((e) => e.key.name === key);
+  const argv = entry("argv") ?? entry("command");
+  if (!argv)
+    return refuse(
+      "'sandbox: docker' needs the command to run in the container, tool::shell_exec's config.argv (AgentOS's shell_exec fails without one too)",
+      'give it, e.g. config: { argv: ["make", "deploy"] }',
+    );
+  const command = argv.value;
+  if (
+    command.kind !== "list" ||
+    command.items.length === 0 ||
+    command.items.some((i) => i.kind !== "string")
+  ) {
+    ctx.reader.report(
+      "AEG705",
+      `config.${argv.key.name} is the program and its arguments, a list of strings`,
+      command.span,
+    );
+    return undefined;
+  }
+  const at = sandbox.span;
+  const statements: StateStatement[] = [
+    { kind: "command", value: command, span: command.span },
+    { kind: "volumes", value: object([["workspace", text(workspaceMount, at)]], at), span: at },
+  ];
+  const settings: StateSetting[] = [];
+  const string = (key: string): { value: string; span: Span; v: Value } | undefined => {
+    const e = entry(key);
+    if (!e) return undefined;
+    if (e.value.kind === "string") return { value: e.value.value, span: e.value.span, v: e.value };
+    if (e.value.kind === "number" && key !== "cwd" && key !== "image")
+      return { value: String(e.value.value), span: e.value.span, v: e.value };
+    ctx.reader.report("AEG705", `config.${key} must be a string`, e.value.span);
+    return undefined;
+  };
+  const image = string("image");
+  let workdir = workspaceMount;
+  const cwd = string("cwd");
+  if (cwd) {
+    // shell_exec resolves cwd in the workspace, and refuses a path that leaves it.
+    const inside = cwd.value.replace(/^\.\/+/, "").replace(/\/+$/, "");
+    if (cwd.value.startsWith("/") || inside.split("/").includes(".."))
+      ctx.reader.report("AEG104", "config.cwd is a directory inside the workspace", cwd.span);
+    else if (inside && inside !== ".") workdir = `${workspaceMount}/${inside}`;
+  }
+  statements.push({
+    kind: "workdir",
+    value: plainTemplate(workdir, cwd?.span ?? at),
+    span: cwd?.span ?? at,
+  });
+  const memory = string("memoryLimit");
+  const cpu = string("cpuLimit");
+  statements.push({
+    kind: "resources",
+    value: object(
+      [
+        ["cpu", cpu?.v ?? { kind: "number", value: docker.cpu, span: at }],
+        ["memory", memory?.v ?? text(docker.memory, at)],
+      ],
+      at,
+    ),
+    span: at,
+  });
+  const network = string("networkMode");
+  statements.push({
+    kind: "options",
+    value: object([["network_mode", network?.v ?? text(docker.network, at)]], at),
+    span: at,
+  });
+  const env = entry("env");
+  if (env) {
+    // docker_exec's env is a list of NAME=value.
+    const pairs: [string, Value][] = [];
+    const items = env.value.kind === "list" ? env.value.items : [env.value];
+    for (const item of items) {
+      const eq = item.kind === "string" ? item.value.indexOf("=") : -1;
+      if (item.kind !== "string" || eq <= 0) {
+        ctx.reader.report("AEG705", "config.env is a list of NAME=value", item.span);
+        continue;
+      }
+      pairs.push([item.value.slice(0, eq), text(item.value.slice(eq + 1), item.span)]);
+    }
+    if (pairs.length > 0)
+      statements.push({ kind: "env", value: object(pairs, env.value.span), span: env.value.span });
+  }
+  for (const [key, factor] of [
+    ["timeout", 1],
+    ["timeoutSecs", 1000],
+  ] as const) {
+    const e = entry(key);
+    if (!e) continue;
+    if (m.has("timeoutMs")) {
+      ctx.reader.report(
+        "AEG709",
+        `config.${key} has no effect: the step's timeoutMs is its limit`,
+        e.key.span,
+      );
+      continue;
+    }
+    const ms = e.value.kind === "number" ? e.value.value * factor : Number.NaN;
+    if (!(ms > 0 && ms <= MAX_DURATION_MS)) {
+      ctx.reader.report(
+        "AEG705",
+        `config.${key} must be a positive number of ${factor === 1 ? "milliseconds" : "seconds"}`,
+        e.value.span,
+      );
+      continue;
+    }
+    settings.push({ kind: "timeout", ms: Math.round(ms), span: e.value.span });
+  }
+  for (const e of config?.entries ?? [])
+    if (
+      !sandboxFields.includes(e.key.name) ||
+      (e.key.name === "command" && argv.key.name === "argv")
+    )
+      ctx.reader.report(
+        "AEG709",
+        `config.${e.key.name} has no effect in a sandboxed tool::shell_exec step`,
+        e.key.span,
+        `it reads ${sandboxFields.join(", ")}`,
+      );
+  if (m.has("promptTemplate")) {
+    m.template("promptTemplate");
+    ctx.reader.report(
+      "AEG709",
+      "'promptTemplate' has no effect: a sandboxed tool::shell_exec runs config.argv",
+      m.keySpan("promptTemplate"),
+    );
+  }
+  return {
+    state: {
+      kind: "container",
+      image: image
+        ? (image.v as Value & { kind: "string" }).template
+        : plainTemplate(docker.image, at),
+    },
+    statements,
+    settings,
+  };
 }
 
 function finalState(name: string, outcome: "success" | "failure", span: Span): StateDecl {

@@ -17,6 +17,7 @@ import {
 } from "./attempt.ts";
 import { decide, scoreOf } from "./consensus.ts";
 import { runJudges } from "./judges.ts";
+import { callOptions } from "./options.ts";
 import { intentOf, promptOf } from "./prompt.ts";
 
 const replyFormat =
@@ -75,6 +76,7 @@ export async function executeAgent(a: Attempt): Promise<Outcome> {
       prompt,
       ...(intent !== undefined && { intent }),
       ...(i > 0 && { key: `iteration-${i}` }),
+      ...callOptions(a, locals),
     });
     if (call.status !== "succeeded") return callFailure(call, { iterations: i + 1 });
     const output = call.reply!.output;

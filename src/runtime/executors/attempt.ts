@@ -50,6 +50,8 @@ export interface AgentRequest {
   key?: string;
   /** A coordinator's router: the run's context. */
   context?: RouterContext;
+  /** The state's options for its agent (callOptions), rendered for this call. */
+  options?: Record<string, unknown>;
 }
 
 export function errorOf(error: unknown, fallback: string): { code: string; message: string } {
@@ -309,6 +311,7 @@ export class Attempt {
       onOutput: (text) => this.emit("agent", text),
       ...(this.services.environment && { environment: this.services.environment }),
       ...(request.context && { context: request.context }),
+      ...(request.options && { options: request.options }),
     };
     const pending = (async () => provider.call(invocation))();
 

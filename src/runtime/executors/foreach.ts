@@ -8,6 +8,7 @@
 import { evaluate } from "../evaluate.ts";
 import { agentOf } from "./agent.ts";
 import { type AgentCall, type Attempt, type Outcome, textOf } from "./attempt.ts";
+import { callOptions } from "./options.ts";
 import { intentOf, promptOf } from "./prompt.ts";
 
 export async function executeForeach(a: Attempt): Promise<Outcome> {
@@ -43,6 +44,7 @@ export async function executeForeach(a: Attempt): Promise<Outcome> {
         prompt: promptOf(a, intent, locals, intent !== undefined ? { intent } : {}),
         ...(intent !== undefined && { intent }),
         key: `item-${index}`,
+        ...callOptions(a, locals),
       });
     }
   };

@@ -12,6 +12,7 @@ import { resultView } from "../scope.ts";
 import type { StateResult } from "../types.ts";
 import { agentOf } from "./agent.ts";
 import { type Attempt, callFailure, type Outcome, replyFields } from "./attempt.ts";
+import { callOptions } from "./options.ts";
 import { intentOf, promptOf } from "./prompt.ts";
 
 export async function executeLoop(a: Attempt): Promise<Outcome> {
@@ -36,6 +37,7 @@ export async function executeLoop(a: Attempt): Promise<Outcome> {
       ...(intent !== undefined && { intent }),
       ...(node.timeoutMs !== undefined && { timeoutMs: node.timeoutMs }),
       ...(i > 0 && { key: `iteration-${i}` }),
+      ...callOptions(a, locals),
     });
     if (call.status !== "succeeded")
       return callFailure(call, {

@@ -37,6 +37,8 @@ function agentEnv(
     AEGIS_STATE: invocation.state,
     AEGIS_AGENT: invocation.agent,
     ...(invocation.intent !== undefined && { AEGIS_INTENT: invocation.intent }),
+    // The state's options (an AgentOS step's config), as a function agent gets them.
+    ...(invocation.options && { AEGIS_OPTIONS: JSON.stringify(invocation.options) }),
   };
 }
 

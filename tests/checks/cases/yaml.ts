@@ -1,4 +1,4 @@
-// Trigger cases for the YAML front ends' codes (AEG701–AEG710). Each compiles as
+// Trigger cases for the YAML front ends' codes (AEG701–AEG712). Each compiles as
 // /virtual/test.yaml (so the YAML front end reads it); imports are read from an in-memory
 // file system.
 import { compile } from "../../../src/compiler/compile.ts";
@@ -208,6 +208,59 @@ export const yamlCases: TriggerCase[] = [
         mode: conditional
         condition: "{{triage.severity}} == 'P0'"
     `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG711",
+    title: "an agent::chat step that names none of the agents the workflow lists",
+    trigger: agentos(
+      `
+      - name: Spec
+        functionId: "agent::chat"
+      - name: Build
+        functionId: "agent::chat"
+        agent: coder
+    `,
+      { agents: ["architect", "coder"] },
+    ),
+    at: "6:17",
+    // architect is listed and no step names it
+    also: ["AEG502 3:10"],
+    clean: agentos(
+      `
+      - name: Spec
+        functionId: "agent::chat"
+        agent: architect
+      - name: Build
+        functionId: "agent::chat"
+        agent: coder
+    `,
+      { agents: ["architect", "coder"] },
+    ),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG712",
+    title: "a sandbox aegis has not got (wasm)",
+    trigger: agentos(
+      `
+      - name: Build
+        functionId: "tool::shell_exec"
+        sandbox: wasm
+        config: { argv: ["make"] }
+    `,
+      { agents: false },
+    ),
+    at: "7:14",
+    clean: agentos(
+      `
+      - name: Build
+        functionId: "tool::shell_exec"
+        sandbox: docker
+        config: { argv: ["make"] }
+    `,
+      { agents: false },
+    ),
     compileWith: yaml(),
   },
 ];

@@ -1,0 +1,25 @@
+// The options an agent, loop or foreach state gives its agent with each call (AgentOS's
+// step `config`, the input of its function): the state's `options`, their template
+// strings rendered for this call (with the call's locals: the item, the iteration …).
+import type { Locals } from "../scope.ts";
+import type { Attempt } from "./attempt.ts";
+
+/** `{ options }` for a call of the state's agent, or nothing when the state has none. */
+export function callOptions(
+  a: Attempt,
+  locals: Locals = {},
+): { options?: Record<string, unknown> } {
+  const node = a.state;
+  if (!node.options) return {};
+  // A copy per call: the graph's value is shared by every call and every run.
+  const options = structuredClone(node.options);
+  for (const { path, template } of node.optionTemplates ?? []) {
+    let holder: unknown = options;
+    for (const key of path.slice(0, -1))
+      holder = (holder as Record<string | number, unknown> | undefined)?.[key];
+    const last = path.at(-1);
+    if (holder && typeof holder === "object" && last !== undefined)
+      (holder as Record<string | number, unknown>)[last] = a.render(template, locals);
+  }
+  return { options };
+}
