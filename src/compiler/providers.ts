@@ -13,6 +13,7 @@ export interface ProviderInfo {
 }
 
 const permission = { type: "string", values: ["read", "write", "full", "auto"] } as const;
+const effort = { type: "string", values: ["low", "medium", "high", "max"] } as const;
 const common = {
   model: { type: "string" },
   permission,
@@ -25,11 +26,20 @@ export const providers: Record<ProviderName, ProviderInfo> = {
   claude: {
     summary: "Anthropic's Claude Code CLI (`claude -p`)",
     required: [],
-    options: { ...common, effort: { type: "string", values: ["low", "medium", "high", "max"] } },
+    options: { ...common, effort },
   },
-  gemini: { summary: "Google's Gemini CLI (`gemini -p`)", required: [], options: { ...common } },
-  opencode: { summary: "OpenCode (`opencode run`)", required: [], options: { ...common } },
-  codex: { summary: "OpenAI Codex CLI (`codex exec`)", required: [], options: { ...common } },
+  gemini: { summary: "Google's Gemini CLI (headless)", required: [], options: { ...common } },
+  // opencode's variants are its providers' own names (high, max, minimal …).
+  opencode: {
+    summary: "OpenCode (`opencode run`)",
+    required: [],
+    options: { ...common, effort: { type: "string" } },
+  },
+  codex: {
+    summary: "OpenAI Codex CLI (`codex exec`)",
+    required: [],
+    options: { ...common, effort },
+  },
   command: {
     summary: "any command line; the prompt goes to stdin, an argument or a file",
     positional: { option: "command", type: "string" },

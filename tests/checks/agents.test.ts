@@ -132,6 +132,9 @@ describe("AEG504 invalid provider option", () => {
     ['agent bot = command("make", "extra")', 31, "at most one positional argument"],
     ['agent bot = claude(permission: "root")', 34, "must be one of read, write, full, auto"],
     ["agent bot = claude(env: [1])", 27, "option 'env' must be"],
+    ['agent bot = codex(effort: "extreme")', 29, "must be one of low, medium, high, max"],
+    // The Gemini CLI has no flag for reasoning effort.
+    ['agent bot = gemini(effort: "high")', 22, "effort"],
   ])("`%s`", (agent, column, message) => {
     const text = withAgent(agent);
     expect(diagnose(text)).toEqual([{ code: "AEG504", line: 2, column }]);
@@ -144,6 +147,9 @@ describe("AEG504 invalid provider option", () => {
     'agent bot = command("opencode run", input: "stdin", output: "json")',
     'agent bot = function("route")',
     'agent bot = codex(model: "gpt-5", args: ["--full-auto"], env: { HOME: "/tmp" })',
+    'agent bot = codex(model: "gpt-5.5", effort: "max", permission: "write")',
+    // opencode's variants are named by its providers.
+    'agent bot = opencode(model: "openai/gpt-5", effort: "minimal", permission: "full")',
   ])("accepts `%s`", (agent) => {
     expect(diagnose(withAgent(agent))).toEqual([]);
   });

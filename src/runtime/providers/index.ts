@@ -3,11 +3,12 @@
 import type { AgentSpec } from "../../compiler/graph.ts";
 import type { AgentFunction, AgentProvider } from "../types.ts";
 import { RuntimeError } from "../types.ts";
-import { cliPresets, cliProvider, commandProvider } from "./command.ts";
+import { cliPresets, cliProvider } from "./cli.ts";
+import { commandProvider } from "./command.ts";
 import { functionName, functionProvider } from "./function.ts";
 import { openaiProvider } from "./openai.ts";
 
-export { cliArgv, cliPresets } from "./command.ts";
+export { cliArgv, cliPresets } from "./cli.ts";
 export { parseAgentOutput, replyFromValue } from "./output.ts";
 export { resolveValue } from "./values.ts";
 

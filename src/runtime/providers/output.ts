@@ -3,7 +3,9 @@
 // `confidence` and `reasoning` are taken from it and the object is the output — except an
 // envelope of result fields only ({"output": …, "score": …}), whose `output` is the output.
 // Any other answer is text (surrounding whitespace trimmed), and so is JSON nested deeper
-// than MAX_JSON_DEPTH (a nesting bomb).
+// than MAX_JSON_DEPTH (a nesting bomb). Text that ends with a JSON object holding a score
+// or a confidence — prose, then the verdict, as models write it — keeps the text as its
+// output and takes `score`, `confidence` and `reasoning` from that object.
 import type { AgentReply } from "../types.ts";
 import { RuntimeError } from "../types.ts";
 
@@ -71,6 +73,33 @@ export function parseJsonObject(text: string): Record<string, unknown> | undefin
   }
 }
 
+/** How many `{` from the end a trailing object may start at (bounds the parse attempts). */
+const TRAILING_STARTS = 64;
+
+/**
+ * The JSON object a text ends with after other text: a ```json block at its end, or the
+ * longest `{…}` that closes it. Undefined when the text does not end with one.
+ */
+export function trailingJsonObject(text: string): Record<string, unknown> | undefined {
+  const body = text.trimEnd();
+  if (body.endsWith("```") && body.length > 6) {
+    const open = body.lastIndexOf("```", body.length - 4);
+    if (open < 0) return undefined;
+    return parseJsonObject(body.slice(open));
+  }
+  if (!body.endsWith("}")) return undefined;
+  // The object that ends the text starts at one of the last `{`: try the nearest first, so
+  // an inner object fails (text follows it) and the outer one that closes the text wins.
+  let at = body.length;
+  for (let tries = 0; tries < TRAILING_STARTS; tries++) {
+    at = body.lastIndexOf("{", at - 1);
+    if (at < 0) return undefined;
+    const object = parseJsonObject(body.slice(at));
+    if (object) return object;
+  }
+  return undefined;
+}
+
 /** A reply from an object an agent returned (parsed JSON, or a function's return value). */
 export function replyFromObject(object: Record<string, unknown>, text?: string): AgentReply {
   const keys = Object.keys(object);
@@ -124,6 +153,17 @@ export function parseAgentOutput(
           ? `the agent's JSON answer nests deeper than ${MAX_JSON_DEPTH} levels: it is not read`
           : `the agent was to answer with a JSON object, but printed: ${preview || "(nothing)"}`,
       );
+    }
+    const verdict = trailingJsonObject(text);
+    if (verdict && ("score" in verdict || "confidence" in verdict)) {
+      const { score, confidence, reasoning } = replyFromObject(verdict);
+      return {
+        output: text.trim(),
+        text,
+        ...(score !== undefined && { score }),
+        ...(confidence !== undefined && { confidence }),
+        ...(reasoning !== undefined && { reasoning }),
+      };
     }
   }
   return { output: text.trim(), text };

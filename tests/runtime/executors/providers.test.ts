@@ -1,20 +1,17 @@
-// Providers: reading answers, command agents (stdin, arg, file; env), the coding-agent
-// CLIs' flags (against fake CLIs that print what they were given), an OpenAI-compatible
-// server (node:http), and function agents.
+// Providers: reading answers, command agents (stdin, arg, file; env), an OpenAI-compatible
+// server (node:http), and function agents. The coding-agent CLIs: cli-agents.test.ts.
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentSpec, ProviderName } from "../../../src/compiler/graph.ts";
 import {
-  cliArgv,
-  cliPresets,
   createAgentResolver,
   createProvider,
   parseAgentOutput,
 } from "../../../src/runtime/providers/index.ts";
 import { type AgentInvocation, RuntimeError } from "../../../src/runtime/types.ts";
-import { agentPath, FAKE_BIN, harness, q, tempDir } from "./helpers.ts";
+import { agentPath, harness, q, tempDir } from "./helpers.ts";
 
 const span = { file: "/virtual/x.aegis", start: 0, end: 0 };
 
@@ -168,127 +165,6 @@ describe("command agents", () => {
     const provider = createProvider(spec("command", { command: agentPath("hang-agent.js") }), {});
     const error = await rejection(provider.call(invocation("x", { timeoutMs: 300 })));
     expect(error.code).toBe("timeout");
-  });
-});
-
-describe("coding-agent CLIs", () => {
-  const env = { PATH: `${FAKE_BIN}:${process.env.PATH}` };
-  const call = async (
-    provider: ProviderName,
-    options: Record<string, unknown>,
-    prompt = "do it",
-    intent?: string,
-  ) => {
-    const reply = await createProvider(spec(provider, { ...options, env }), {}).call(
-      invocation(prompt, intent === undefined ? {} : { intent }),
-    );
-    return { reply, seen: reply.output as { program: string; args: string[]; stdin: string } };
-  };
-
-  it("claude: print mode, JSON output, model, effort, permission; the prompt on stdin", async () => {
-    const { reply, seen } = await call("claude", {
-      model: "opus",
-      effort: "high",
-      permission: "read",
-      args: ["--max-turns", "3"],
-    });
-    expect(seen.program).toBe("claude");
-    expect(seen.args).toEqual([
-      "-p",
-      "--output-format",
-      "json",
-      "--model",
-      "opus",
-      "--effort",
-      "high",
-      "--permission-mode",
-      "plan",
-      "--max-turns",
-      "3",
-    ]);
-    expect(seen.stdin).toBe("do it");
-    expect(reply.usage).toEqual({ inputTokens: 120, outputTokens: 30, costUsd: 0.0125 });
-  });
-
-  it("claude: write and full permissions, and the intent as a system prompt", async () => {
-    expect((await call("claude", { permission: "write" })).seen.args).toEqual([
-      "-p",
-      "--output-format",
-      "json",
-      "--permission-mode",
-      "acceptEdits",
-    ]);
-    expect((await call("claude", { permission: "full" })).seen.args).toEqual([
-      "-p",
-      "--output-format",
-      "json",
-      "--dangerously-skip-permissions",
-    ]);
-    expect((await call("claude", { permission: "auto" }, "p", "ship it")).seen.args).toEqual([
-      "-p",
-      "--output-format",
-      "json",
-      "--append-system-prompt",
-      "The intent behind this task: ship it",
-    ]);
-  });
-
-  it("claude: an is_error result is an error", async () => {
-    const provider = createProvider(
-      spec("claude", { env: { ...env, FAKE_CLAUDE_ERROR: "1" } }),
-      {},
-    );
-    const error = await rejection(provider.call(invocation("x")));
-    expect(error.code).toBe("agent-error");
-    expect(error.message).toContain("model overloaded");
-  });
-
-  it("gemini: -p PROMPT, -m MODEL, --approval-mode per permission", async () => {
-    const modes = { read: "plan", write: "auto_edit", full: "yolo", auto: "default" };
-    for (const [permission, mode] of Object.entries(modes)) {
-      const { seen } = await call("gemini", { model: "gemini-3-flash-preview", permission });
-      expect(seen.args).toEqual([
-        "-m",
-        "gemini-3-flash-preview",
-        "--approval-mode",
-        mode,
-        "-p",
-        "do it",
-      ]);
-      expect(seen.stdin).toBe("");
-    }
-    expect((await call("gemini", {}, "p", "why")).seen.args).toEqual(["-p", "Intent: why\n\np"]);
-  });
-
-  it("opencode: run -m MODEL PROMPT", async () => {
-    const { seen } = await call("opencode", {
-      model: "opencode/claude-sonnet-4-6",
-      permission: "write",
-    });
-    expect(seen.args).toEqual(["run", "-m", "opencode/claude-sonnet-4-6", "do it"]);
-  });
-
-  it("codex: exec --model M --sandbox … PROMPT, with an empty stdin", async () => {
-    const sandboxes = { read: "read-only", write: "workspace-write", full: "danger-full-access" };
-    for (const [permission, sandbox] of Object.entries(sandboxes)) {
-      const { seen } = await call("codex", { model: "gpt-5-codex", permission });
-      expect(seen.args).toEqual(["exec", "--model", "gpt-5-codex", "--sandbox", sandbox, "do it"]);
-      expect(seen.stdin).toBe("");
-    }
-    expect((await call("codex", {}, "- a list item")).seen.args).toEqual([
-      "exec",
-      " - a list item",
-    ]);
-  });
-
-  it("cliArgv builds the same vectors without running anything", () => {
-    expect(cliArgv(cliPresets.codex, { permission: "auto" }, { prompt: "x" })).toEqual({
-      argv: ["codex", "exec", "x"],
-    });
-    expect(cliArgv(cliPresets.claude, {}, { prompt: "x" })).toEqual({
-      argv: ["claude", "-p", "--output-format", "json"],
-      stdin: "x",
-    });
   });
 });
 
