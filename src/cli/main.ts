@@ -47,7 +47,8 @@ Usage:
   aegis fmt [--check | --write] FILES…
   aegis convert FILE.yaml [--out FILE.aegis]
   aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
-            [--agents FILE] [--id ID] [--replace] [--workdir DIR] [--json] [--verbose]
+            [--agents FILE] [--agent NAME=INSTANCE …] [--id ID] [--replace] [--workdir DIR]
+            [--json] [--verbose]
   aegis signal RUN (--approve | --reject | --response TEXT) [--feedback TEXT] [--approver NAME]
   aegis resume RUN
   aegis cancel RUN [--reason TEXT]
@@ -85,6 +86,11 @@ run: compiles the workflow (refusing it if it has errors), validates the inputs 
                      the run keeps them, so signal and resume use them too; a name
                      that is not one of the workflow's agents, or an agent left
                      without a provider, refuses the run before it starts (exit 2)
+  --agent NAME=INSTANCE
+                     binds the agent NAME for this run (repeatable; over the agents
+                     file), as AgentOS's --agent does: INSTANCE is an entry of the agents
+                     file, or a provider — claude, gemini, opencode, codex, command:LINE,
+                     openai:URL; checked as the agents file is (exit 2)
   --id ID            the run's id (default: WORKFLOW-DATE-TIME-XXXX); --replace reuses one
   --workdir DIR      where the states' commands and agents run (default: the current
                      directory, or the agents file's "workdir")

@@ -19,6 +19,7 @@ import {
   type RunRecord,
   RuntimeError,
 } from "../runtime/types.ts";
+import { namingBindings, parseAgentBindings } from "./agent-bindings.ts";
 import { type AgentsFile, readAgentsFile } from "./agents-file.ts";
 import { UsageError } from "./errors.ts";
 import {
@@ -255,6 +256,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
       ...driving,
       input: { type: "string" },
       param: { type: "string", multiple: true },
+      agent: { type: "string", multiple: true },
       intent: { type: "string" },
       id: { type: "string" },
       workdir: { type: "string" },
@@ -271,11 +273,17 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     inputs[name] = value;
   }
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
+  const bindings = parseAgentBindings(values.agent ?? [], agents);
   const workdir = values.workdir !== undefined ? resolve(values.workdir) : agents?.workdir;
   const { store, hint } = storeOf(values);
-  const driver = makeDriver(io, values, store, agents, hooks);
+  // --agent: this run's engine's overrides, over the agents file's (the run keeps them).
+  const overrides: AgentsFile | undefined =
+    Object.keys(bindings.agents).length > 0
+      ? { ...agents, agents: { ...agents?.agents, ...bindings.agents } }
+      : agents;
+  const driver = makeDriver(io, values, store, overrides, hooks);
   enterWorkdir(workdir);
-  const handle = await namingAgentsFile(
+  const start = namingAgentsFile(
     values.agents,
     driver.engine.start(workflow, inputs, {
       ...(values.id !== undefined && { id: values.id }),
@@ -283,7 +291,9 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
       ...(workdir !== undefined && { workdir }),
       ...(values.intent !== undefined && { intent: values.intent }),
     }),
-  ).catch((error: RuntimeError) => {
+  );
+  const documentOf = () => ("diagnostics" in workflow ? workflow.document : workflow);
+  const handle = await namingBindings(bindings, documentOf, start).catch((error: RuntimeError) => {
     if (error.code !== "run-exists") throw error;
     throw new RuntimeError("run-exists", `${error.message}: choose another --id, or --replace it`);
   });
