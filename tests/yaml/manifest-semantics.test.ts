@@ -323,8 +323,10 @@ describe("an Agent state without input:", () => {
         judge: () => ({ score: 1 }),
         judge2: () => ({ score: 1 }),
       },
+      { intent: "audit before release" },
     );
     expect(calls.judge![0]!.prompt).toContain('"task": "t"');
+    expect(calls.judge![0]!.prompt).toContain("Intent: audit before release");
     expect(calls.judge2![0]!.prompt).toBe("Own prompt");
   });
 });

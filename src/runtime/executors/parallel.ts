@@ -5,7 +5,7 @@
 import type { Attempt, Outcome } from "./attempt.ts";
 import { decide } from "./consensus.ts";
 import { runJudges } from "./judges.ts";
-import { defaultPrompt } from "./prompt.ts";
+import { defaultPrompt, intentOf } from "./prompt.ts";
 
 export async function executeParallel(a: Attempt): Promise<Outcome> {
   const node = a.state;
@@ -19,7 +19,7 @@ export async function executeParallel(a: Attempt): Promise<Outcome> {
     ? a.render(node.prompt)
     : judges.every((j) => j.prompt)
       ? ""
-      : defaultPrompt(a, undefined);
+      : defaultPrompt(a, intentOf(a));
   const { verdicts, firstError } = await runJudges(
     a,
     judges,
