@@ -78,7 +78,7 @@ describe("the agent a step names", () => {
     expect(calls.reviewer).toEqual([]);
   });
 
-  it("is refused before it starts when the agent that steps name none of run has nothing to call", async () => {
+  it("does not start when chat, which runs the steps that name no agent, has no provider", async () => {
     const text = agentos("- name: Spec\n- name: Build\n  agent: coder", {
       agents: ["architect", "coder"],
     });
