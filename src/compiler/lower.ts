@@ -28,6 +28,7 @@ import {
   type WorkflowAttributes,
   type WorkflowGraph,
 } from "./graph.ts";
+import { expected } from "./input-types.ts";
 import { isProvider, type OptionType, providers } from "./providers.ts";
 
 export interface ImportedWorkflow {
@@ -307,11 +308,11 @@ export class Lowering {
       };
       if (input.default) {
         const value = this.plain(input.default);
-        const problem = typeProblem(type, value);
+        const problem = expected(type, value);
         if (problem)
           this.report(
             "AEG104",
-            `default of input '${input.name.name}' ${problem}`,
+            `default of input '${input.name.name}' must be ${problem}`,
             input.default.span,
           );
         spec.default = value;
@@ -936,36 +937,6 @@ export class Lowering {
         if (!node.coordinate?.specialists.length) missing("has no specialists");
         break;
     }
-  }
-}
-
-function typeProblem(type: InputType, value: unknown): string | undefined {
-  switch (type.type) {
-    case "string":
-      return typeof value === "string" ? undefined : "must be a string";
-    case "number":
-      return typeof value === "number" ? undefined : "must be a number";
-    case "integer":
-      return Number.isInteger(value) ? undefined : "must be a whole number";
-    case "boolean":
-      return typeof value === "boolean" ? undefined : "must be true or false";
-    case "object":
-      return value && typeof value === "object" && !Array.isArray(value)
-        ? undefined
-        : "must be an object";
-    case "list":
-      if (!Array.isArray(value)) return "must be a list";
-      for (const item of value) {
-        const p = typeProblem(type.items, item);
-        if (p) return `has an item that ${p}`;
-      }
-      return undefined;
-    case "enum":
-      return type.values.includes(value as string)
-        ? undefined
-        : `must be one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "any":
-      return undefined;
   }
 }
 

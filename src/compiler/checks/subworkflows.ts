@@ -6,6 +6,7 @@
 import type { Span, StateDecl, Value } from "../ast.ts";
 import { hintFor } from "../diagnostics.ts";
 import type { InputSpec, InputType } from "../graph.ts";
+import { expected as typeProblem } from "../input-types.ts";
 import type { Check, CheckContext } from "./context.ts";
 
 interface Given {
@@ -72,32 +73,6 @@ function asGiven(type: InputType, value: unknown): unknown {
     return JSON.parse(value);
   } catch {
     return value;
-  }
-}
-
-function typeProblem(type: InputType, value: unknown): string | undefined {
-  switch (type.type) {
-    case "any":
-      return undefined;
-    case "string":
-      return typeof value === "string" ? undefined : "a string";
-    case "number":
-      return typeof value === "number" ? undefined : "a number";
-    case "integer":
-      return Number.isInteger(value) ? undefined : "a whole number";
-    case "boolean":
-      return typeof value === "boolean" ? undefined : "true or false";
-    case "object":
-      return value && typeof value === "object" && !Array.isArray(value) ? undefined : "an object";
-    case "list": {
-      if (!Array.isArray(value)) return "a list";
-      const bad = value.findIndex((item) => typeProblem(type.items, item));
-      return bad < 0 ? undefined : `a list whose items are ${typeProblem(type.items, value[bad])}`;
-    }
-    case "enum":
-      return type.values.includes(value as string | number)
-        ? undefined
-        : `one of ${type.values.map((v) => JSON.stringify(v)).join(", ")}`;
   }
 }
 
