@@ -3,6 +3,9 @@
 // commit the gate was bound to (fetched and checked out by the action: the sweep's own
 // checkout is the default branch). Run against the bundle and the fake GitHub.
 //   npm run build:action && npx vitest run tests/action/sweep.test.ts
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ActionState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
@@ -79,6 +82,27 @@ describe("the scheduled sweep of gate timeouts", () => {
     const again = await sweep(main.dir);
     expect(again.stdout).toContain("0 gate timeout(s) taken");
     expect(completions(state(), "CLOSE")).toBe(1);
+  });
+
+  it("runs no hook or fsmonitor command an earlier run's states planted in the checkout", async () => {
+    await openAndWaitForTimeout();
+    const main = makeClone(checkout);
+    main.commit("the default branch moved on");
+    const marker = join(main.dir, "..", `planted-${Date.now()}`);
+    const script = `#!/bin/sh\nenv > "${marker}"\n`;
+    for (const hook of ["post-checkout", "reference-transaction", "pre-command"]) {
+      writeFileSync(join(main.dir, ".git/hooks", hook), script);
+      chmodSync(join(main.dir, ".git/hooks", hook), 0o755);
+    }
+    writeFileSync(join(main.dir, "fsmonitor.sh"), script);
+    chmodSync(join(main.dir, "fsmonitor.sh"), 0o755);
+    execFileSync("git", ["config", "core.fsmonitor", join(main.dir, "fsmonitor.sh")], {
+      cwd: main.dir,
+    });
+    const swept = await sweep(main.dir);
+    expect(swept.outputs.status, swept.stdout + swept.stderr).toBe("swept");
+    expect(state().record.results.CLOSE?.stdout?.trim()).toBe(HEAD);
+    expect(existsSync(marker)).toBe(false);
   });
 
   it("two sweeps racing take it exactly once", async () => {
