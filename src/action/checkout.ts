@@ -26,6 +26,7 @@ function gitEnv(token?: string): Record<string, string> {
     LANG: "C",
     GIT_TERMINAL_PROMPT: "0",
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null", // ~/.gitconfig is writable by states too
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], i) => {
@@ -42,7 +43,6 @@ function gitEnv(token?: string): Record<string, string> {
 export function checkOut(workspace: string, sha: string, token?: string): void {
   // A commit id, never an option: the sha comes from the saved state.
   if (!/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha)) throw new Error(`'${sha}' is not a commit id`);
-  if (headCommit(workspace) === sha) return;
   const git = (args: string[], withToken = false) =>
     execFileSync("git", args, {
       cwd: workspace,

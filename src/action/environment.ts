@@ -6,6 +6,7 @@
 // writing to them would set variables or outputs of later steps).
 
 /** Ordinary process variables: what a program needs to run, none of them a credential. */
+// Not RUNNER_TEMP: it holds the step's file-command files (_runner_file_commands).
 const ordinary = new Set([
   "PATH",
   "HOME",
@@ -44,7 +45,6 @@ const ordinary = new Set([
   "RUNNER_ARCH",
   "RUNNER_NAME",
   "RUNNER_ENVIRONMENT",
-  "RUNNER_TEMP",
   "RUNNER_TOOL_CACHE",
   "RUNNER_DEBUG",
   "ImageOS",

@@ -12,6 +12,14 @@ export function redact(text: string): string {
   return redactor.text(text);
 }
 
+/**
+ * A value with every secret cut from its text, before it is cut short or quoted for display
+ * (a secret straddling a cut, or split by quoting, would not be recognised afterwards).
+ */
+export function redactValue<T>(value: T): T {
+  return JSON.parse(redact(JSON.stringify(value))) as T;
+}
+
 export function info(text: string): void {
   core.info(redact(text));
 }

@@ -15,7 +15,18 @@ import { type Command, parseCommands } from "./commands.ts";
 import { isRunnerInternal, stateEnvironment } from "./environment.ts";
 import { type Comment, GitHub } from "./github.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
-import { fail, info, notice, output, redact, redactor, summary, warning, write } from "./log.ts";
+import {
+  fail,
+  info,
+  notice,
+  output,
+  redact,
+  redactor,
+  redactValue,
+  summary,
+  warning,
+  write,
+} from "./log.ts";
 import { renderProgress } from "./progress.ts";
 import {
   findProgress,
@@ -365,8 +376,12 @@ async function drive(
   if (record.status === "waiting" && env.issue !== undefined && env.payload.issue?.pull_request)
     headSha = (await env.gh.pull(env.issue)).headSha;
   else if (record.status === "waiting") headSha = env.payload.pull_request?.head.sha;
-  if (record.status === "waiting" && headSha && env.head && env.head !== headSha)
+  if (record.status === "waiting" && headSha && env.head && env.head !== headSha) {
+    // The gate shows what its states ran on: it is bound to the checkout, and an answer
+    // finds the pull request's head elsewhere and shows the gate again for it.
     note = `the states before this gate ran on \`${env.head.slice(0, 7)}\`, not on the pull request's head \`${headSha.slice(0, 7)}\` (check out the head: see the example workflow)`;
+    headSha = env.head;
+  }
   try {
     await progress?.flush();
   } catch (error) {
@@ -375,7 +390,7 @@ async function drive(
     output("status", "superseded");
     return;
   }
-  const state = stateOf();
+  const state = redactValue(stateOf());
   await summary(
     renderProgress(state, {
       graph: env.compiled.graph,
@@ -658,7 +673,7 @@ async function onComment(env: Env): Promise<void> {
       return refuse(env, `run \`${r.id}\` changed while it was being cancelled: ${error.message}`);
     }
     await summary(
-      renderProgress(after, {
+      renderProgress(redactValue(after), {
         graph: env.compiled.graph,
         ...(env.logsUrl && { logsUrl: env.logsUrl }),
       }),
@@ -694,55 +709,72 @@ async function onComment(env: Env): Promise<void> {
 async function sweep(env: Env): Promise<void> {
   await learnIdentity(env);
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const home = process.cwd();
+  const initial = env.head;
   let taken = 0;
   let failed = 0;
   for (const { number, isPull } of await env.gh.openConversations()) {
-    const here: Env = {
-      ...env,
-      issue: number,
-      payload: { issue: { number, user: { login: "" }, ...(isPull && { pull_request: {} }) } },
-    };
-    env.gh.isPull = isPull;
-    const found = await progressComment(here);
-    if (!found) continue;
-    let state: ActionState;
     try {
-      state = await loadState(target(here), found);
+      if (await sweepOne(env, number, isPull, workspace, initial)) taken += 1;
     } catch (error) {
-      if (!(error instanceof StateError)) throw error;
-      warning(`aegis: #${number}: the run's saved state cannot be trusted: ${error.message}`);
-      continue;
-    }
-    const r = state.record;
-    const timeoutAt = r.waiting?.timeoutAt;
-    if (r.status !== "waiting" || !timeoutAt || Date.now() < Date.parse(timeoutAt)) continue;
-    if (state.graphHash !== env.compiled.document.hash) {
-      warning(
-        `aegis: #${number}: run \`${r.id}\` timed out at ${timeoutAt}, but ${env.workflowFile} has changed since it started; it cannot be continued`,
-      );
-      continue;
-    }
-    const bound = state.gate?.headSha;
-    try {
-      if (bound) {
-        checkOut(workspace, bound, env.inputs.token);
-        here.head = bound;
-      }
-    } catch (error) {
-      warning(`aegis: #${number}: run \`${r.id}\` timed out, but ${(error as Error).message}`);
+      // One conversation's trouble does not stop the others' timeouts.
+      warning(`aegis: #${number}: ${(error as Error).message}`);
       failed += 1;
-      continue;
+    } finally {
+      process.chdir(home); // an agents file's workdir is one run's, not the next's
     }
-    if (!(await env.gh.claim(`refs/aegis/${r.id}/${r.seq}`, bound ?? process.env.GITHUB_SHA ?? "")))
-      continue; // answered, or taken by another sweep, since it was read
-    info(`aegis: #${number}: run ${r.id}'s gate ${r.waiting?.state} timed out at ${timeoutAt}`);
-    const store = new SnapshotStore();
-    store.restore(state, env.compiled.document);
-    const { gate: _gate, note: _note, ...base } = state;
-    await drive(here, store, () => newEngine(here, store).resume(r.id), base, found);
-    taken += 1;
   }
   info(`aegis: ${taken} gate timeout(s) taken${failed ? `, ${failed} could not be` : ""}`);
   output("status", failed > 0 ? "failed" : "swept");
   if (failed > 0) fail(`${failed} timed-out gate(s) could not be taken (see the warnings)`);
+}
+
+/** Takes one conversation's due gate timeout, if it has one; whether it did. */
+async function sweepOne(
+  env: Env,
+  number: number,
+  isPull: boolean,
+  workspace: string,
+  initial: string | undefined,
+): Promise<boolean> {
+  const here: Env = {
+    ...env,
+    issue: number,
+    payload: { issue: { number, user: { login: "" }, ...(isPull && { pull_request: {} }) } },
+  };
+  env.gh.isPull = isPull;
+  const found = await progressComment(here);
+  if (!found) return false;
+  let state: ActionState;
+  try {
+    state = await loadState(target(here), found);
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    warning(`aegis: #${number}: the run's saved state cannot be trusted: ${error.message}`);
+    return false;
+  }
+  const r = state.record;
+  const timeoutAt = r.waiting?.timeoutAt;
+  if (r.status !== "waiting" || !timeoutAt || Date.now() < Date.parse(timeoutAt)) return false;
+  if (state.graphHash !== env.compiled.document.hash) {
+    warning(
+      `aegis: #${number}: run \`${r.id}\` timed out at ${timeoutAt}, but ${env.workflowFile} has changed since it started; it cannot be continued`,
+    );
+    return false;
+  }
+  // Each run on its own checkout: the gate's commit, or the job's own for a gate bound to
+  // none — never what an earlier run's states left (checkOut resets and cleans).
+  const bound = state.gate?.headSha ?? initial;
+  if (bound) {
+    checkOut(workspace, bound, env.inputs.token);
+    here.head = bound;
+  }
+  if (!(await env.gh.claim(`refs/aegis/${r.id}/${r.seq}`, bound ?? process.env.GITHUB_SHA ?? "")))
+    return false; // answered, or taken by another sweep, since it was read
+  info(`aegis: #${number}: run ${r.id}'s gate ${r.waiting?.state} timed out at ${timeoutAt}`);
+  const store = new SnapshotStore();
+  store.restore(state, env.compiled.document);
+  const { gate: _gate, note: _note, ...base } = state;
+  await drive(here, store, () => newEngine(here, store).resume(r.id), base, found);
+  return true;
 }

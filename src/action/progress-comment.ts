@@ -8,7 +8,7 @@
 // it stops and writes nothing more.
 import type { WorkflowGraph } from "../compiler/graph.ts";
 import type { Comment, GitHub } from "./github.ts";
-import { redact, warning } from "./log.ts";
+import { redact, redactValue, warning } from "./log.ts";
 import { renderProgress } from "./progress.ts";
 import {
   type ActionState,
@@ -122,9 +122,10 @@ export class ProgressComment {
    * does not fit, it is kept in the repository (GitHub.keepText) and the comment names it,
    * with a shorter display.
    */
-  async body(state: ActionState): Promise<string> {
+  async body(unsafe: ActionState): Promise<string> {
     const { context, secret, workflowFile } = this.target;
-    const data = packState(state, redact);
+    const state = redactValue(unsafe);
+    const data = packState(state);
     const tail = (marker: string) => `\n\n${workflowTag(workflowFile)}\n${marker}\n`;
     const inline = `${this.render(state, false)}${tail(stateMarker(data, context, secret))}`;
     if (inline.length <= MAX_COMMENT) return inline;

@@ -13,6 +13,9 @@ export class Redactor {
     core.setSecret(value);
     if (value.length < 6) return;
     this.values.add(value);
+    // A multi-line secret (a PEM key) is also cut line by line: a quote adds "> " to each.
+    if (value.includes("\n"))
+      for (const line of value.split(/\r?\n/)) if (line.trim().length >= 6) this.values.add(line);
     // As it appears inside JSON text (the saved state is JSON before it is compressed).
     this.values.add(JSON.stringify(value).slice(1, -1));
   }

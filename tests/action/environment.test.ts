@@ -55,7 +55,6 @@ describe("stateEnvironment", () => {
         "LC_ALL",
         "PATH",
         "RUNNER_OS",
-        "RUNNER_TEMP",
       ].sort(),
     );
     expect(named).toEqual([]);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseApprovers } from "../../src/action/authorize.ts";
 import { parseCommands } from "../../src/action/commands.ts";
 import { renderProgress } from "../../src/action/progress.ts";
+import { Redactor } from "../../src/action/redact.ts";
 import { type ActionState, decodeState, encodeState } from "../../src/action/state.ts";
 import { compile } from "../../src/compiler/compile.ts";
 
@@ -147,5 +148,22 @@ describe("the progress comment's text", () => {
   it("shows the output of a run that ended at a failure final, as of one that succeeded", () => {
     expect(shown("failed", "the tests fail: 3 of 12")).toContain("> the tests fail: 3 of 12");
     expect(shown("succeeded", { shipped: true })).toContain('"shipped": true');
+  });
+});
+
+describe("the redactor", () => {
+  it("cuts a multi-line secret also line by line (a quote puts '> ' before each line)", () => {
+    const redactor = new Redactor();
+    const key =
+      "-----BEGIN KEY-----\nMIIEvQIBADANBgkqhkiG9w0B\nAQEFAASCBKcwggSjAgEAAoIBAQ\n-----END KEY-----";
+    redactor.add(key);
+    const quoted = key
+      .split("\n")
+      .map((l) => `> ${l}`)
+      .join("\n");
+    const out = redactor.text(`the key:\n${quoted}`);
+    expect(out).not.toContain("MIIEvQIBADANBgkqhkiG9w0B");
+    expect(out).not.toContain("AQEFAASCBKcwggSjAgEAAoIBAQ");
+    expect(out).toContain("> ***");
   });
 });
