@@ -80,7 +80,7 @@ export function launch(
   return { child, output: () => text, exited };
 }
 
-export async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+export async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -41,13 +41,21 @@ describe("foreach states", () => {
   });
 
   it("keeps at most `concurrency` calls running", async () => {
+    // A call ends only once a second one runs beside it (or it is the last): events, not a
+    // delay — so a third concurrent call would be seen, however slow the machine.
     let running = 0;
+    let started = 0;
     let most = 0;
+    let release: () => void = () => {};
+    let both = new Promise<void>((r) => (release = r));
     const review = async (inv: AgentInvocation) => {
       running += 1;
+      started += 1;
       most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 50));
+      if (running >= 2 || started === 5) release();
+      await both;
       running -= 1;
+      if (running === 0) both = new Promise<void>((r) => (release = r));
       return `reviewed ${inv.prompt}`;
     };
     const result = await harness(source('function("review")', '["1", "2", "3", "4", "5"]'), "R", {
