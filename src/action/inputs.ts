@@ -14,6 +14,8 @@ export interface ActionInputs {
   minRole: Role;
   allowAuthor: boolean;
   checkOnly: boolean;
+  /** Take the due gate timeouts of the open conversations instead of starting a run. */
+  sweepTimeouts: boolean;
   agents: string;
   secret?: string;
   /** Runner variables the states may see, by name (the `env` input). */
@@ -41,6 +43,7 @@ export function readInputs(): ActionInputs {
     minRole,
     allowAuthor: bool("allow-author"),
     checkOnly: bool("check-only"),
+    sweepTimeouts: bool("sweep-timeouts"),
     agents: core.getInput("agents"),
     ...(secret && { secret }),
     env: parseNames(core.getInput("env")),

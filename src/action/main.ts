@@ -203,7 +203,7 @@ export async function run(): Promise<void> {
   };
 
   if (eventName === "issue_comment") return onComment(env);
-  if (eventName === "schedule") return sweep(env);
+  if (inputs.sweepTimeouts) return sweep(env);
   return startRun(env);
 }
 
@@ -701,7 +701,7 @@ async function onComment(env: Env): Promise<void> {
 // ---------------------------------------------------------------- gate timeouts
 
 /**
- * On `schedule`: every open conversation's run of this workflow that waits at a gate whose
+ * With `sweep-timeouts` (a scheduled job): every open conversation's run of this workflow that waits at a gate whose
  * timeout has passed takes its timeout (the gate's default answer, or `timeout`), exactly
  * once (the gate's claim ref, as an answer would), on the commit the gate was bound to —
  * checked out here, since the sweep's own checkout is the default branch.

@@ -39,6 +39,7 @@ it("action.yml declares the inputs the action reads", async () => {
     "intent",
     "min-role",
     "state-secret",
+    "sweep-timeouts",
     "workflow",
   ]);
   expect(Object.keys(action.outputs).sort()).toEqual(["output", "run-id", "status"]);

@@ -12,6 +12,7 @@ import { FakeGitHub } from "./github-server.ts";
 import { checkout, HEAD, makeClone, payload, REPOSITORY, runAction } from "./run-action.ts";
 
 const workflow = { workflow: "tests/action/fixtures/timeout.aegis", inputs: "{}" };
+const sweeping = { ...workflow, "sweep-timeouts": "true" };
 let gh: FakeGitHub;
 
 beforeEach(async () => {
@@ -51,7 +52,7 @@ function sweep(workspace: string) {
     api: gh.url,
     event: "schedule",
     payload: { schedule: "*/15 * * * *" },
-    inputs: workflow,
+    inputs: sweeping,
     workspace,
   });
 }
@@ -121,6 +122,18 @@ describe("the scheduled sweep of gate timeouts", () => {
     expect(after.journal.filter((e) => e.type === "timer-fired")).toHaveLength(1);
   });
 
+  it("a scheduled job without sweep-timeouts starts a run, as any other trigger does", async () => {
+    const started = await runAction({
+      api: gh.url,
+      event: "schedule",
+      payload: { schedule: "0 3 * * *" },
+      inputs: { workflow: "tests/action/fixtures/nogate.aegis", inputs: '{"name":"nightly"}' },
+    });
+    expect(started.outputs.status, started.stdout + started.stderr).toBe("succeeded");
+    expect(started.outputs.output).toBe("hello nightly x1 loud=false");
+    expect(started.stdout).not.toContain("gate timeout(s) taken");
+  });
+
   it("a gate not yet due is left waiting", async () => {
     const opened = await runAction({
       api: gh.url,
@@ -133,7 +146,7 @@ describe("the scheduled sweep of gate timeouts", () => {
       api: gh.url,
       event: "schedule",
       payload: { schedule: "*/15 * * * *" },
-      inputs: { workflow: "tests/action/fixtures/gate.aegis" },
+      inputs: { workflow: "tests/action/fixtures/gate.aegis", "sweep-timeouts": "true" },
     });
     expect(swept.stdout).toContain("0 gate timeout(s) taken");
     expect(state().record.status).toBe("waiting");
