@@ -27,10 +27,18 @@
 // 4. Control rows: each CLI with an unknown flag added (its parser must refuse it), and the
 //    argument shapes aegis used before (the prompt as an argument, no --skip-trust, no
 //    --skip-git-repo-check, no --auto), run against the same CLIs to show what they did.
+// 5. Session rows: each CLI through aegis's provider as a state in a session calls it — a
+//    conversation begun, then continued twice (each request must carry the earlier turns'
+//    prompts and answers: the CLI really resumed it), then the recoveries aegis relies on:
+//    a call after a crash mid-call (the conversation may not exist: the CLI's refusal to
+//    continue it is recognised and it is begun), an id the CLI already has (claude, gemini:
+//    continued instead), and a conversation with answered turns that is gone (an error,
+//    `agent-session`, never a silent new start).
 // Claude Code refuses --dangerously-skip-permissions as root unless IS_SANDBOX=1: when this
 // runs as root, the claude rows set it (a note says so). Exit status: 0 when every row
 // passes.
 import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -38,8 +46,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, stripVTControlCharacters } from "node:util";
 import type { AgentSpec } from "../src/compiler/graph.ts";
-import { cliArgv, cliPresets, createProvider } from "../src/runtime/providers/index.ts";
-import type { AgentReply } from "../src/runtime/types.ts";
+import { cliArgv, cliPresets, createProvider, firstTurn } from "../src/runtime/providers/index.ts";
+import type { AgentReply, AgentSession } from "../src/runtime/types.ts";
 
 const { values } = parseArgs({
   options: {
@@ -522,6 +530,203 @@ function events(text: string): Record<string, unknown>[] {
   });
 }
 
+// ---------------------------------------------------------------- sessions
+
+interface SessionRow {
+  cli: Cli;
+  label: string;
+  flags: string;
+  exit: string;
+  history: string;
+  id: string;
+  ok: boolean;
+}
+const sessionResults: SessionRow[] = [];
+
+/** One call in a session through aegis's provider, in `cwd` (claude keeps sessions per directory). */
+async function sessionCall(
+  cli: Cli,
+  env: Record<string, string>,
+  cwd: string,
+  session: Omit<AgentSession, "identify" | "messages">,
+  prompt: string,
+) {
+  const options = {
+    model: models[cli],
+    // codex continues with `exec resume`, which takes the sandbox as a configuration value.
+    ...(cli === "codex" && { permission: "write" }),
+    cwd,
+    env,
+  };
+  const identified: string[] = [];
+  const full: AgentSession = {
+    ...session,
+    messages: [],
+    identify: (id) => identified.push(id),
+  };
+  const turn = firstTurn(cliPresets[cli], full);
+  const { argv } = cliArgv(cliPresets[cli], options, { prompt }, turn);
+  requests = [];
+  let reply: AgentReply | undefined;
+  let error: { code?: string; message: string } | undefined;
+  try {
+    reply = await createProvider(
+      { name: "check", provider: cli, options, span: { file: "check", start: 0, end: 0 } },
+      {},
+    ).call({
+      agent: "check",
+      prompt,
+      state: "CHECK",
+      run: "check",
+      idempotencyKey: "check:CHECK:1:1",
+      signal: new AbortController().signal,
+      timeoutMs: 240_000,
+      session: full,
+    });
+  } catch (e) {
+    error = e as { code?: string; message: string };
+  }
+  const sent = requests.filter(
+    (r) => !strings(r.body).some((s) => s.startsWith("Generate a title for this conversation")),
+  );
+  return { reply, error, sent, identified, argv };
+}
+
+/** Whether the requests carried a text (a prompt of an earlier turn, or its answer). */
+const carried = (sent: Request[], text: string) =>
+  sent.some((r) => strings(r.body).some((s) => s.includes(text)));
+
+async function sessionRows(cli: Cli): Promise<SessionRow[]> {
+  const env = setup(cli);
+  const cwd = mkdtempSync(join(work, `session-${cli}-`));
+  const named = !cliPresets[cli].session.start;
+  const rows: SessionRow[] = [];
+  const row = (
+    label: string,
+    r: Awaited<ReturnType<typeof sessionCall>>,
+    history: string,
+    ok: boolean,
+    expected?: string,
+  ) => {
+    const firstLine = (r.reply?.stderr ?? r.error?.message ?? "").trim().split("\n")[0] ?? "";
+    const flags = r.argv.slice(1).join(" ");
+    rows.push({
+      cli,
+      label,
+      flags: flags.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|ses_\w+/g, "ID"),
+      exit: r.error
+        ? `threw ${r.error.code ?? ""}: ${r.error.message.slice(0, 60)}`
+        : `${r.reply?.exit_code}${r.reply?.exit_code ? ` ${firstLine.slice(0, 60)}` : ""}`,
+      history,
+      id: r.reply?.session
+        ? expected === undefined
+          ? "named by the CLI"
+          : r.reply.session === expected
+            ? "kept"
+            : "CHANGED"
+        : "-",
+      ok,
+    });
+  };
+
+  // A conversation begun, then continued twice.
+  const id = randomUUID();
+  const base = { name: "s", id, turns: 0, unsettled: false };
+  const prompts = [1, 2, 3].map((n) => `SESSION-TURN-${n}: remember the number ${n * 7}.`);
+  const first = await sessionCall(cli, env, cwd, base, prompts[0]!);
+  const providerId = named ? first.identified[0] : undefined;
+  const idOk = named
+    ? providerId !== undefined && first.reply?.session === providerId
+    : first.reply?.session === id;
+  row(
+    "begin",
+    first,
+    `${first.sent.length} requests`,
+    first.reply?.exit_code === 0 && idOk && !carried(first.sent, "SESSION-TURN-0"),
+    named ? undefined : id,
+  );
+  const ids = named ? { providerId } : {};
+  for (const n of [2, 3]) {
+    const r = await sessionCall(cli, env, cwd, { ...base, ...ids, turns: n - 1 }, prompts[n - 1]!);
+    const earlier = prompts.slice(0, n - 1).every((p) => carried(r.sent, p));
+    const answered = carried(r.sent, ANSWER.split("\n")[0]!);
+    row(
+      `continue (turn ${n})`,
+      r,
+      earlier && answered ? `turns 1-${n - 1} and answers sent` : "HISTORY MISSING",
+      r.reply?.exit_code === 0 &&
+        earlier &&
+        answered &&
+        r.reply.session === (named ? providerId : id),
+      named ? providerId : id,
+    );
+  }
+
+  // After a crash mid-call: the conversation may never have been stored by the CLI.
+  const lost = randomUUID();
+  const crashed = named
+    ? {
+        name: "c",
+        id: randomUUID(),
+        providerId: cli === "opencode" ? "ses_0000aegischeck" : lost,
+        turns: 0,
+        unsettled: true,
+      }
+    : { name: "c", id: lost, turns: 0, unsettled: true };
+  const r1 = await sessionCall(cli, env, cwd, crashed, "SESSION-CRASH: begin again.");
+  row(
+    "after a crash, never stored: begun",
+    r1,
+    carried(r1.sent, "SESSION-TURN-1") ? "LEAKED" : "fresh",
+    r1.reply?.exit_code === 0 && !carried(r1.sent, "SESSION-TURN-1"),
+    named ? undefined : lost,
+  );
+  if (!named) {
+    // After a crash, stored: the first session (begun above) is continued.
+    const r2 = await sessionCall(
+      cli,
+      env,
+      cwd,
+      { ...base, unsettled: true },
+      "SESSION-AGAIN: go on.",
+    );
+    row(
+      "after a crash, stored: continued",
+      r2,
+      carried(r2.sent, prompts[2]!) ? "turns 1-3 sent" : "HISTORY MISSING",
+      r2.reply?.exit_code === 0 && carried(r2.sent, prompts[2]!),
+      id,
+    );
+    // An id the CLI has already, as a new conversation: continued instead.
+    const r3 = await sessionCall(cli, env, cwd, base, "SESSION-TAKEN: go on.");
+    row(
+      "begin with an id it has: continued",
+      r3,
+      carried(r3.sent, prompts[0]!) ? "earlier turns sent" : "HISTORY MISSING",
+      r3.reply?.exit_code === 0 && carried(r3.sent, prompts[0]!),
+      id,
+    );
+  }
+  // Answered turns, but the CLI no longer has the conversation: an error, not a new start.
+  const gone = named
+    ? {
+        name: "g",
+        id: randomUUID(),
+        providerId: cli === "opencode" ? "ses_0000aegisgone" : randomUUID(),
+        turns: 2,
+        unsettled: false,
+      }
+    : { name: "g", id: randomUUID(), turns: 2, unsettled: false };
+  const r4 = await sessionCall(cli, env, cwd, gone, "SESSION-GONE: go on.");
+  row(
+    "answered turns, gone: agent-session",
+    r4,
+    `${r4.sent.length} requests`,
+    r4.error?.code === "agent-session" && r4.sent.length === 0,
+  );
+  return rows;
+}
+
 // ---------------------------------------------------------------- run
 
 /** A Markdown table row; `|` in a cell escaped. */
@@ -686,9 +891,24 @@ console.log(cells(["", "control", "status", "what the CLI said or did"]));
 console.log(cells(["---", "---", "---", "---"]));
 for (const c of controls) console.log(cells([c.pass ? "ok" : "FAIL", c.what, c.status, c.said]));
 
-const failed = results.filter((r) => !r.ok).length + controls.filter((c) => !c.pass).length;
+console.log("\nsessions — a conversation begun and continued through aegis's provider:\n");
+console.log(cells(["", "cli", "call", "flags aegis used", "exit", "history sent", "session id"]));
+console.log(cells(["---", "---", "---", "---", "---", "---", "---"]));
+for (const cli of clis.filter((c) => !values.cli || values.cli.includes(c))) {
+  for (const r of await sessionRows(cli)) {
+    sessionResults.push(r);
+    console.log(
+      cells([r.ok ? "ok" : "FAIL", cli, r.label, `\`${r.flags}\``, r.exit, r.history, r.id]),
+    );
+  }
+}
+
+const failed =
+  results.filter((r) => !r.ok).length +
+  controls.filter((c) => !c.pass).length +
+  sessionResults.filter((r) => !r.ok).length;
 console.log(
-  `\n${results.length} rows, ${controls.length} controls: ${failed === 0 ? "all pass" : `${failed} failed`}`,
+  `\n${results.length} rows, ${sessionResults.length} session rows, ${controls.length} controls: ${failed === 0 ? "all pass" : `${failed} failed`}`,
 );
 server.close();
 if (!values.keep) rmSync(work, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 // stop anywhere (a crash, `kill -9`, a human gate that waits for days with no process) and
 // be continued from its store: a state that was in flight is executed again with the same
 // idempotency key; a completed one never is.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { CompileResult } from "../compiler/compile.ts";
 import {
   type GraphDocument,
@@ -58,6 +58,8 @@ import {
   type RunRecord,
   type RunStatus,
   RuntimeError,
+  type SessionEvent,
+  type SessionLease,
   type StateResult,
 } from "./types.ts";
 
@@ -267,6 +269,10 @@ interface Active {
   ended: boolean;
   done: Promise<RunRecord>;
   notice?: string;
+  /** Events are applied one at a time: a session's events come while a state runs. */
+  applying: Promise<unknown>;
+  /** Each session's last call: the next one waits for it (one turn at a time). */
+  sessionTurns: Map<string, Promise<void>>;
 }
 
 type First = { event: RunEvent } | { effect: Effect } | undefined;
@@ -660,6 +666,8 @@ class EngineImpl implements Engine {
       detached: false,
       ended: false,
       done: Promise.resolve(loaded.record),
+      applying: Promise.resolve(),
+      sessionTurns: new Map(),
     };
   }
 
@@ -754,7 +762,14 @@ class EngineImpl implements Engine {
     }
   }
 
-  private async apply(active: Active, event: RunEvent): Promise<Effect[]> {
+  /** Applies an event after those before it (see Active.applying). */
+  private apply(active: Active, event: RunEvent): Promise<Effect[]> {
+    const applied = active.applying.then(() => this.applyNow(active, event));
+    active.applying = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applyNow(active: Active, event: RunEvent): Promise<Effect[]> {
     const out = step(active.graph, active.record, event);
     try {
       await this.store.commit(out.record, event);
@@ -849,6 +864,7 @@ class EngineImpl implements Engine {
     return {
       ...(this.options.environment && { environment: this.options.environment }),
       agent: (name) => this.agent(active, name),
+      session: (name, agent, keepsMessages) => this.session(active, name, agent, keepsMessages),
       subworkflow: (alias, inputs, detached, signal) => {
         calls += 1;
         const visit = active.record.visits[effect.state] ?? 1;
@@ -856,6 +872,76 @@ class EngineImpl implements Engine {
         return this.subworkflow(active, effect.state, id, alias, inputs, detached, signal);
       },
     };
+  }
+
+  /**
+   * A call's hold on a session (grammar/README.md#sessions): it waits for the session's
+   * previous call to end, then journals its start — a new conversation gets its id here —
+   * so that whatever stops the run, the conversation is found again when it continues.
+   */
+  private async session(
+    active: Active,
+    name: string,
+    agent: string,
+    keepsMessages: boolean,
+  ): Promise<SessionLease> {
+    const previous = active.sessionTurns.get(name) ?? Promise.resolve();
+    let release!: () => void;
+    const turn = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
+    active.sessionTurns.set(name, turn);
+    await previous;
+    const journal = async (event: Omit<SessionEvent, "type" | "session" | "agent" | "at">) => {
+      if (active.ended) return;
+      await this.apply(active, { type: "session", session: name, agent, ...event, at: this.iso() });
+    };
+    try {
+      const sessions = active.record.sessions;
+      const known = sessions && Object.hasOwn(sessions, name) ? sessions[name] : undefined;
+      if (known && known.agent !== agent)
+        throw new RuntimeError(
+          "session-agent",
+          `session '${name}' is agent '${known.agent}''s conversation; a call to '${agent}' cannot continue it`,
+        );
+      const id = known?.id ?? randomUUID();
+      await journal({ call: "started", ...(!known && { id }) });
+      let providerId = known?.providerId;
+      let ended = false;
+      return {
+        session: {
+          name,
+          id,
+          ...(providerId !== undefined && { providerId }),
+          turns: known?.turns ?? 0,
+          unsettled: known?.unsettled ?? false,
+          messages: keepsMessages ? (known?.messages ?? []) : [],
+          identify: (said) => {
+            if (ended || said === providerId) return;
+            providerId = said;
+            journal({ call: "identified", providerId: said }).catch(() => undefined);
+          },
+        },
+        end: async (outcome) => {
+          if (ended) return;
+          ended = true;
+          try {
+            await journal({
+              call: "ended",
+              answered: outcome.answered,
+              ...(outcome.providerId !== undefined &&
+                outcome.providerId !== providerId && { providerId: outcome.providerId }),
+              ...(outcome.messages && { messages: outcome.messages }),
+            });
+          } finally {
+            release();
+            if (active.sessionTurns.get(name) === turn) active.sessionTurns.delete(name);
+          }
+        },
+      };
+    } catch (error) {
+      release();
+      if (active.sessionTurns.get(name) === turn) active.sessionTurns.delete(name);
+      throw error;
+    }
   }
 
   private agent(active: Active, name: string): AgentProvider {

@@ -7,6 +7,7 @@ import { type StateNode, transitionsOf, type WorkflowGraph } from "../compiler/g
 import { evaluate, truthy } from "./evaluate.ts";
 import { render } from "./render.ts";
 import { type Locals, resultView, runScope } from "./scope.ts";
+import { applySessionEvent } from "./sessions.ts";
 import type {
   Effect,
   RunErrorCode,
@@ -527,6 +528,9 @@ export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): 
       )
         break;
       s.timedOut(event.state);
+      break;
+    case "session":
+      run.sessions = applySessionEvent(run.sessions, event);
       break;
     case "cancelled":
       run.error = {

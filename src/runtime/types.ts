@@ -94,10 +94,39 @@ export interface RunRecord {
   error?: { code: RunErrorCode; message: string; state?: string };
   /** The latest entries (HISTORY_LIMIT in step.ts); the journal has them all. */
   history: HistoryEntry[];
+  /** The agents' conversations that states continue (`session`), by session name. */
+  sessions?: Record<string, SessionRecord>;
   startedAt: string;
   updatedAt: string;
   /** Events applied so far; the journal's length. */
   seq: number;
+}
+
+/** One message of a conversation aegis keeps (for providers that are sent it whole). */
+export interface SessionMessage {
+  role: "user" | "assistant";
+  content: string;
+}
+
+/**
+ * An agent's conversation in a run (grammar/README.md#sessions): the calls that continue it,
+ * one at a time, and what each provider needs to continue it after a crash.
+ */
+export interface SessionRecord {
+  agent: string;
+  /** Chosen by aegis when the conversation began (a UUID): claude and gemini use it. */
+  id: string;
+  /** The provider's own id, once it has said it (a codex thread, an opencode session). */
+  providerId?: string;
+  /** Calls that answered (successfully or not): the conversation has this many turns. */
+  turns: number;
+  /**
+   * A call started and its answer was never recorded (the process stopped, the call timed
+   * out or could not run): whether the provider began the conversation is not known.
+   */
+  unsettled: boolean;
+  /** The conversation, for providers that are sent it whole (openai, functions). */
+  messages?: SessionMessage[];
 }
 
 /** Why a run stopped without reaching a final state. */
@@ -138,7 +167,28 @@ export type RunEvent =
       at: string;
     }
   | { type: "timer-fired"; state: string; at: string }
-  | { type: "cancelled"; reason?: string; at: string };
+  | { type: "cancelled"; reason?: string; at: string }
+  | SessionEvent;
+
+/**
+ * A call in an agent's session: journaled before it starts, when the provider names the
+ * conversation, and when it ends — so that a run continued after a crash, or a retried
+ * attempt, continues the same conversation instead of starting another.
+ */
+export interface SessionEvent {
+  type: "session";
+  session: string;
+  agent: string;
+  /** `started` (id: aegis's id for a new conversation), `identified`, `ended`. */
+  call: "started" | "identified" | "ended";
+  id?: string;
+  providerId?: string;
+  /** `ended`: whether the call answered (a reply, even a failed one) — a turn was taken. */
+  answered?: boolean;
+  /** `ended`: the turn's messages, for conversations aegis keeps. */
+  messages?: SessionMessage[];
+  at: string;
+}
 
 /** What the core asks the world to do. */
 export type Effect =
@@ -241,12 +291,32 @@ export interface AgentInvocation {
   environment?: Readonly<Record<string, string>>;
   /** A coordinator's router: the run's context (also in its prompt, as JSON). */
   context?: RouterContext;
+  /** The conversation this call continues (`session`): see AgentSession. */
+  session?: AgentSession;
   /**
    * The calling state's options for its agent (an AgentOS step's `config`: for
    * `hand::run`, its `handId` and `input`), templates rendered. Program agents get them as
    * JSON in $AEGIS_OPTIONS.
    */
   options?: Record<string, unknown>;
+}
+
+/** What a provider is told of the conversation a call continues. */
+export interface AgentSession {
+  /** The session's name in the run: the agent's name, or a state's `session NAME`. */
+  name: string;
+  /** aegis's id of the conversation (a UUID), the same for all of its calls. */
+  id: string;
+  /** The provider's own id, when it named the conversation (codex, opencode). */
+  providerId?: string;
+  /** Calls that answered before this one: 0 when the conversation begins. */
+  turns: number;
+  /** An earlier call's answer was never recorded: the conversation may or may not exist. */
+  unsettled: boolean;
+  /** The conversation so far, for providers that send it whole. */
+  messages: readonly SessionMessage[];
+  /** Journals the provider's id as soon as it is known, before the call ends. */
+  identify(providerId: string): void;
 }
 
 /** One specialist call of a coordinator, as its router sees it. */
@@ -290,10 +360,18 @@ export interface AgentReply {
   exit_code?: number;
   stderr?: string;
   usage?: StateResult["usage"];
+  /** The provider's id of the conversation the call continued or began. */
+  session?: string;
 }
 
 export interface AgentProvider {
   call(invocation: AgentInvocation): Promise<AgentReply>;
+  /**
+   * How the provider continues a session: `native` — its program keeps the conversation,
+   * given the id (the coding CLIs, command agents); `messages` (default) — aegis keeps the
+   * conversation and the provider is given it whole (openai, functions).
+   */
+  readonly sessions?: "native" | "messages";
 }
 
 /** An agent supplied by an embedding program: return text, or a partial reply. */
@@ -308,6 +386,12 @@ export interface ExecutorServices {
   environment?: Readonly<Record<string, string>>;
   /** The provider of a declared agent (resolved from the workflow, an agents file, functions). */
   agent(name: string): AgentProvider;
+  /**
+   * Opens a call in a session: waits until no other call of the run is in it, journals the
+   * call's start, and gives what the provider is told. Without it (a host of its own),
+   * calls in sessions are made as fresh ones.
+   */
+  session?(name: string, agent: string, keepsMessages: boolean): Promise<SessionLease>;
   /** Runs an imported workflow to its end (blocking) or starts it (detached). */
   subworkflow(
     alias: string,
@@ -320,6 +404,17 @@ export interface ExecutorServices {
     output?: unknown;
     error?: { code: string; message: string };
   }>;
+}
+
+/** One call's hold on a session, from its start to its end. */
+export interface SessionLease {
+  readonly session: AgentSession;
+  /** Journals the call's end and lets the next call in. Called once. */
+  end(outcome: {
+    answered: boolean;
+    providerId?: string;
+    messages?: SessionMessage[];
+  }): Promise<void>;
 }
 
 /** A failure of the runtime itself or of the world, with a stable code. */

@@ -12,6 +12,7 @@ import type {
   ExecutionContext,
   ExecutorServices,
   RouterContext,
+  SessionLease,
   StateResult,
 } from "../types.ts";
 import { RuntimeError } from "../types.ts";
@@ -52,6 +53,11 @@ export interface AgentRequest {
   context?: RouterContext;
   /** The state's options for its agent (callOptions), rendered for this call. */
   options?: Record<string, unknown>;
+  /**
+   * The session a state's own call continues (its `session NAME`); other calls continue
+   * their agent's session when it is declared with `session`.
+   */
+  session?: string;
 }
 
 export function errorOf(error: unknown, fallback: string): { code: string; message: string } {
@@ -274,7 +280,16 @@ export class Attempt {
     this.usage = total;
   }
 
-  /** Calls an agent once. Never throws. */
+  /** The session a call continues: the state's own `session`, else its agent's. */
+  private sessionOf(request: AgentRequest): string | undefined {
+    if (request.session !== undefined) return request.session;
+    const agents = this.ctx.graph.getAttribute("agents");
+    return Object.hasOwn(agents, request.agent) && agents[request.agent]!.session
+      ? request.agent
+      : undefined;
+  }
+
+  /** Calls an agent once, in its session if it has one. Never throws. */
   async callAgent(request: AgentRequest): Promise<AgentCall> {
     const { agent } = request;
     if (this.signal.aborted) return { agent, ...this.stopped() };
@@ -284,6 +299,46 @@ export class Attempt {
     } catch (error) {
       return { agent, status: "failed", error: errorOf(error, "agent-missing") };
     }
+    const name = this.sessionOf(request);
+    if (name === undefined || !this.services.session) return this.call(provider, request);
+    const keepsMessages = provider.sessions !== "native";
+    let lease: SessionLease;
+    try {
+      // Waits while another call of the run is in this conversation (a foreach's items).
+      lease = await this.services.session(name, agent, keepsMessages);
+    } catch (error) {
+      return { agent, status: "failed", error: errorOf(error, "agent-session") };
+    }
+    let call: AgentCall | undefined;
+    try {
+      call = await this.call(provider, request, lease);
+      return call;
+    } finally {
+      const reply = call?.reply;
+      await lease
+        .end({
+          answered: reply !== undefined,
+          ...(reply?.session !== undefined && { providerId: reply.session }),
+          ...(keepsMessages &&
+            call?.status === "succeeded" &&
+            reply && {
+              messages: [
+                { role: "user" as const, content: request.prompt },
+                { role: "assistant" as const, content: reply.text },
+              ],
+            }),
+        })
+        .catch(() => undefined); // the store's failure shows at the state's end
+    }
+  }
+
+  private async call(
+    provider: ReturnType<ExecutorServices["agent"]>,
+    request: AgentRequest,
+    lease?: SessionLease,
+  ): Promise<AgentCall> {
+    const { agent } = request;
+    if (this.signal.aborted) return { agent, ...this.stopped() };
     this.calls += 1;
     // A call with its own limit gets its own signal; otherwise the attempt's is the call's.
     let signal = this.signal;
@@ -312,6 +367,7 @@ export class Attempt {
       ...(this.services.environment && { environment: this.services.environment }),
       ...(request.context && { context: request.context }),
       ...(request.options && { options: request.options }),
+      ...(lease && { session: lease.session }),
     };
     const pending = (async () => provider.call(invocation))();
 

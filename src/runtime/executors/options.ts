@@ -1,16 +1,18 @@
-// The options an agent, loop or foreach state gives its agent with each call (AgentOS's
-// step `config`, the input of its function): the state's `options`, their template
-// strings rendered for this call (with the call's locals: the item, the iteration …).
+// What an agent, loop or foreach state gives its own agent with each call: the session the
+// call continues (the state's `session NAME`), and the state's `options` (AgentOS's step
+// `config`, the input of its function), their template strings rendered for this call (with
+// the call's locals: the item, the iteration …).
 import type { Locals } from "../scope.ts";
 import type { Attempt } from "./attempt.ts";
 
-/** `{ options }` for a call of the state's agent, or nothing when the state has none. */
+/** `{ session, options }` for a call of the state's agent, each when the state has it. */
 export function callOptions(
   a: Attempt,
   locals: Locals = {},
-): { options?: Record<string, unknown> } {
+): { options?: Record<string, unknown>; session?: string } {
   const node = a.state;
-  if (!node.options) return {};
+  const session = node.session !== undefined ? { session: node.session } : {};
+  if (!node.options) return session;
   // A copy per call: the graph's value is shared by every call and every run.
   const options = structuredClone(node.options);
   for (const { path, template } of node.optionTemplates ?? []) {
@@ -21,5 +23,5 @@ export function callOptions(
     if (holder && typeof holder === "object" && last !== undefined)
       (holder as Record<string | number, unknown>)[last] = a.render(template, locals);
   }
-  return { options };
+  return { ...session, options };
 }

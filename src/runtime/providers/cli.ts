@@ -7,7 +7,7 @@
 // read. A CLI that reports a failure in its JSON (an API error, a failed turn) gives a
 // reply with a non-zero exit_code and the CLI's message as its stderr, its usage kept.
 import type { AgentSpec } from "../../compiler/graph.ts";
-import type { AgentInvocation, AgentProvider, AgentReply } from "../types.ts";
+import type { AgentInvocation, AgentProvider, AgentReply, AgentSession } from "../types.ts";
 import { RuntimeError } from "../types.ts";
 import { agentEnv, runAgent, withExit } from "./command.ts";
 import { parseAgentOutput, parseJsonObject, trailingJsonObject } from "./output.ts";
@@ -36,6 +36,28 @@ export interface CliPreset {
   stdinMarker?: string[];
   /** Reads what the CLI printed; exit_code and stderr, when set, replace the process's. */
   parse: (printed: Printed) => AgentReply;
+  /** How the CLI continues a conversation (grammar/README.md#sessions). */
+  session: CliSession;
+}
+
+/**
+ * A CLI's sessions, as its own parser and store have them. Either aegis names the
+ * conversation (`start` gives the flags that begin one with aegis's id) or the CLI does
+ * (`named` reads its id from the output, as soon as it is printed).
+ */
+export interface CliSession {
+  /** The flags that begin a conversation with aegis's id (absent: the CLI names it). */
+  start?: (id: string) => string[];
+  /** The id the CLI gave the conversation, from its output so far. */
+  named?: (stdout: string) => string | undefined;
+  /** How a conversation is continued: other base arguments, flags, words at the end. */
+  resume: (id: string) => { base?: string[]; flags?: string[]; last?: string[] };
+  /** Permission flags when continuing, where the continuing command takes others. */
+  resumePermission?: Partial<Record<Permission, string[]>>;
+  /** What the CLI says when asked to continue a conversation it does not have. */
+  missing: RegExp;
+  /** What it says when asked to begin one with an id it has already. */
+  taken?: RegExp;
 }
 
 /** Characters kept of a CLI's standard output: its JSON envelope or event stream. */
@@ -76,6 +98,12 @@ export const cliPresets: Record<"claude" | "gemini" | "opencode" | "codex", CliP
     },
     intent: (intent) => ["--append-system-prompt", `The intent behind this task: ${intent}`],
     parse: parseClaude,
+    session: {
+      start: (id) => ["--session-id", id],
+      resume: (id) => ({ flags: ["--resume", id] }),
+      missing: /No conversation found with session ID/,
+      taken: /Session ID \S+ is already in use/,
+    },
   },
   gemini: {
     program: "gemini",
@@ -88,6 +116,12 @@ export const cliPresets: Record<"claude" | "gemini" | "opencode" | "codex", CliP
       auto: ["--approval-mode", "default"],
     },
     parse: parseGemini,
+    session: {
+      start: (id) => ["--session-id", id],
+      resume: (id) => ({ flags: ["--resume", id] }),
+      missing: /Error resuming session: (No previous sessions found|Invalid session identifier)/,
+      taken: /Error starting session: Session ID "[^"]*" already exists/,
+    },
   },
   opencode: {
     program: "opencode",
@@ -99,6 +133,11 @@ export const cliPresets: Record<"claude" | "gemini" | "opencode" | "codex", CliP
       full: ["--auto"],
     },
     parse: parseOpencode,
+    session: {
+      named: (stdout) => /"sessionID"\s*:\s*"([^"]+)"/.exec(stdout)?.[1],
+      resume: (id) => ({ flags: ["--session", id] }),
+      missing: /Session not found/,
+    },
   },
   codex: {
     program: "codex",
@@ -113,6 +152,19 @@ export const cliPresets: Record<"claude" | "gemini" | "opencode" | "codex", CliP
     },
     stdinMarker: ["-"],
     parse: parseCodex,
+    session: {
+      named: (stdout) =>
+        /"type"\s*:\s*"thread\.started"\s*,\s*"thread_id"\s*:\s*"([^"]+)"/.exec(stdout)?.[1],
+      // `codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]`: it takes no --sandbox, but the
+      // configuration key the flag sets.
+      resume: (id) => ({ base: ["exec", "resume", "--json", "--skip-git-repo-check"], last: [id] }),
+      resumePermission: {
+        read: ["-c", 'sandbox_mode="read-only"'],
+        write: ["-c", 'sandbox_mode="workspace-write"'],
+        full: ["-c", 'sandbox_mode="danger-full-access"'],
+      },
+      missing: /no rollout found for thread id/,
+    },
   },
 };
 
@@ -312,48 +364,156 @@ function parseOpencode({ stdout, stderr, exitCode }: Printed): AgentReply {
 
 // ---------------------------------------------------------------- running them
 
+/** A call in a session: it begins the conversation (with aegis's id, if the CLI takes one) or continues one. */
+export type CliTurn = { begin: true; id?: string } | { begin: false; id: string };
+
 /** The argument vector a CLI agent runs with, and its standard input (the prompt). */
 export function cliArgv(
   preset: CliPreset,
   options: Record<string, unknown>,
   invocation: Pick<AgentInvocation, "prompt" | "intent">,
+  turn?: CliTurn,
 ): { argv: string[]; stdin: string } {
-  const argv = [preset.program, ...preset.base];
+  const resume = turn && !turn.begin ? preset.session.resume(turn.id) : undefined;
+  const argv = [preset.program, ...(resume?.base ?? preset.base)];
   const model = stringOption(options.model);
   const effort = stringOption(options.effort);
   const permission = stringOption(options.permission) as Permission | undefined;
   if (model && preset.model) argv.push(...preset.model(model));
   if (effort && preset.effort) argv.push(...preset.effort(effort));
-  if (permission) argv.push(...(preset.permission[permission] ?? []));
+  if (permission) {
+    const flags = (resume?.base && preset.session.resumePermission) || preset.permission;
+    argv.push(...(flags[permission] ?? []));
+  }
+  if (turn?.begin && turn.id !== undefined && preset.session.start)
+    argv.push(...preset.session.start(turn.id));
+  argv.push(...(resume?.flags ?? []));
   let prompt = invocation.prompt;
   if (invocation.intent) {
     if (preset.intent) argv.push(...preset.intent(invocation.intent));
     else prompt = `Intent: ${invocation.intent}\n\n${prompt}`;
   }
-  argv.push(...stringList(options.args), ...(preset.stdinMarker ?? []));
+  argv.push(...stringList(options.args), ...(resume?.last ?? []), ...(preset.stdinMarker ?? []));
   return { argv, stdin: prompt };
+}
+
+/**
+ * How a call in a session starts: continuing the conversation when it has one — an answered
+ * turn, or an earlier call that may have begun it (the process stopped mid-call) — else
+ * beginning it.
+ */
+export function firstTurn(preset: CliPreset, session: AgentSession): CliTurn {
+  if (!preset.session.start)
+    return session.providerId !== undefined
+      ? { begin: false, id: session.providerId }
+      : { begin: true };
+  return session.turns > 0 || session.unsettled
+    ? { begin: false, id: session.id }
+    : { begin: true, id: session.id };
+}
+
+/** The other way, when the CLI refused the first: the conversation did, or did not, exist. */
+function otherTurn(
+  preset: CliPreset,
+  session: AgentSession,
+  turn: CliTurn,
+  printed: Printed,
+): CliTurn | undefined {
+  // What it said on standard error when it refused (an answer may quote anything).
+  const said = printed.exitCode !== 0 ? printed.stderr : "";
+  // A conversation that was never begun (the earlier call stopped before the CLI stored
+  // it) is begun now; one with answered turns that is gone is an error, not a new start.
+  if (!turn.begin && session.turns === 0 && preset.session.missing.test(said))
+    return { begin: true, ...(preset.session.start && { id: session.id }) };
+  if (turn.begin && turn.id !== undefined && preset.session.taken?.test(said))
+    return { begin: false, id: turn.id };
+  return undefined;
 }
 
 export function cliProvider(spec: AgentSpec, preset: CliPreset): AgentProvider {
   const options = spec.options;
+  const cwd = stringOption(options.cwd);
+  const run = (invocation: AgentInvocation, turn?: CliTurn) => {
+    const { argv, stdin } = cliArgv(preset, options, invocation, turn);
+    const named = preset.session.named;
+    const session = invocation.session;
+    let seen = "";
+    // The CLI's id of a new conversation is journaled as soon as it prints it.
+    const watched: AgentInvocation =
+      session && named && turn?.begin
+        ? {
+            ...invocation,
+            onOutput: (text) => {
+              invocation.onOutput?.(text);
+              if (seen.length > 64 * 1024) return;
+              seen += text;
+              const id = named(seen);
+              if (id !== undefined) session.identify(id);
+            },
+          }
+        : invocation;
+    return runAgent(watched, {
+      command: { argv },
+      input: stdin,
+      env: agentEnv(invocation, stringMap(options.env)),
+      ...(cwd !== undefined && { cwd }),
+      maxOutput: CLI_MAX_OUTPUT,
+    });
+  };
   return {
+    sessions: "native",
     async call(invocation) {
-      const { argv, stdin } = cliArgv(preset, options, invocation);
-      const cwd = stringOption(options.cwd);
-      const printed = await runAgent(invocation, {
-        command: { argv },
-        input: stdin,
-        env: agentEnv(invocation, stringMap(options.env)),
-        ...(cwd !== undefined && { cwd }),
-        maxOutput: CLI_MAX_OUTPUT,
-      });
+      const session = invocation.session;
+      let turn = session ? firstTurn(preset, session) : undefined;
+      let printed = await run(invocation, turn);
+      const other = session && turn ? otherTurn(preset, session, turn, printed) : undefined;
+      if (other) {
+        turn = other;
+        printed = await run(invocation, turn);
+      }
+      if (
+        session &&
+        turn &&
+        !turn.begin &&
+        printed.exitCode !== 0 &&
+        preset.session.missing.test(printed.stderr)
+      )
+        throw new RuntimeError(
+          "agent-session",
+          `agent '${invocation.agent}' cannot continue session '${session.name}': ${preset.program} no longer has its conversation ${turn.id} (${causeLine(printed.stderr)}); it keeps conversations per user and working directory`,
+        );
       const read = preset.parse(printed);
       if (read.text.length > MAX_ANSWER)
         throw new RuntimeError(
           "agent-output-too-large",
           `agent '${invocation.agent}' answered with ${read.text.length} characters; an answer may have at most ${MAX_ANSWER}`,
         );
-      return withExit(read, read.stderr ?? printed.stderr, read.exit_code ?? printed.exitCode);
+      const reply = withExit(
+        read,
+        read.stderr ?? printed.stderr,
+        read.exit_code ?? printed.exitCode,
+      );
+      if (!session || !turn) return reply;
+      const id = turn.begin
+        ? (preset.session.named?.(printed.stdout) ?? turn.id ?? sessionIdOf(printed.stdout))
+        : turn.id;
+      return id !== undefined ? { ...reply, session: id } : reply;
     },
   };
+}
+
+/** The `session_id` of a CLI's JSON result (claude, gemini). */
+function sessionIdOf(stdout: string): string | undefined {
+  const id = envelope(stdout)?.session_id;
+  return typeof id === "string" ? id : undefined;
+}
+
+/** The first line of what a CLI said on standard error. */
+function causeLine(stderr: string): string {
+  return (
+    stderr
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "no message"
+  );
 }

@@ -1,7 +1,8 @@
 // Agents that are programs: `command("…")` (any command line), and how every program agent
 // runs — the coding-agent CLIs (cli.ts) too. Every such agent gets the environment variables
 // AEGIS_IDEMPOTENCY_KEY, AEGIS_RUN_ID, AEGIS_STATE and AEGIS_AGENT (and AEGIS_INTENT when
-// the state has an intent). A non-zero exit is a reply with its exit_code (the executor
+// the state has an intent; AEGIS_SESSION, AEGIS_SESSION_ID and AEGIS_SESSION_TURN when the
+// call continues a session: the program keeps the conversation). A non-zero exit is a reply with its exit_code (the executor
 // counts it as a failure); a program that cannot start, a timeout, a cancellation or an
 // answer longer than the output limit (1 MiB) is a thrown RuntimeError.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -40,6 +41,13 @@ export function agentEnv(
     ...(invocation.intent !== undefined && { AEGIS_INTENT: invocation.intent }),
     // The state's options (an AgentOS step's config), as a function agent gets them.
     ...(invocation.options && { AEGIS_OPTIONS: JSON.stringify(invocation.options) }),
+    // The conversation the call continues: the program keeps it under the id.
+    ...(invocation.session && {
+      AEGIS_SESSION: invocation.session.name,
+      AEGIS_SESSION_ID: invocation.session.id,
+      AEGIS_SESSION_TURN: String(invocation.session.turns),
+      ...(invocation.session.unsettled && { AEGIS_SESSION_UNSETTLED: "1" }),
+    }),
   };
 }
 
@@ -99,6 +107,7 @@ export function commandProvider(spec: AgentSpec): AgentProvider {
   const input = (stringOption(options.input) ?? "stdin") as "stdin" | "arg" | "file";
   const output = (stringOption(options.output) ?? "auto") as "auto" | "json" | "text";
   return {
+    sessions: "native",
     async call(invocation) {
       if (!line) throw new RuntimeError("agent-config", `agent '${spec.name}' has no command`);
       const env = agentEnv(invocation, stringMap(options.env));

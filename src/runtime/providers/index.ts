@@ -8,7 +8,7 @@ import { commandProvider } from "./command.ts";
 import { functionName, functionProvider } from "./function.ts";
 import { openaiProvider } from "./openai.ts";
 
-export { cliArgv, cliPresets } from "./cli.ts";
+export { cliArgv, cliPresets, firstTurn } from "./cli.ts";
 export { parseAgentOutput, replyFromValue } from "./output.ts";
 export { resolveValue } from "./values.ts";
 

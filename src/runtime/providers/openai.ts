@@ -1,7 +1,7 @@
 // `openai("URL", model: …)`: an OpenAI-compatible chat completions endpoint (OpenAI,
 // Ollama, vLLM, llama.cpp …). POST {url}/chat/completions with the model, the messages
-// (the `system` option and the state's intent as a system message, the prompt as the
-// user's), temperature and max_tokens. Errors — an HTTP status of 400 or more, a network
+// (the `system` option and the state's intent as a system message, a session's earlier
+// prompts and answers, the prompt as the user's), temperature and max_tokens. Errors — an HTTP status of 400 or more, a network
 // failure, a body that is not the expected JSON — are RuntimeErrors "agent-http"; a body
 // over MAX_RESPONSE_BYTES is "agent-output-too-large" (read no further).
 import type { AgentSpec } from "../../compiler/graph.ts";
@@ -60,6 +60,8 @@ export function openaiProvider(spec: AgentSpec): AgentProvider {
         model,
         messages: [
           ...(system ? [{ role: "system", content: system }] : []),
+          // A session's conversation so far: the earlier prompts and answers.
+          ...(invocation.session?.messages ?? []).map(({ role, content }) => ({ role, content })),
           { role: "user", content: invocation.prompt },
         ],
       };

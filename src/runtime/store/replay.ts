@@ -24,6 +24,7 @@ const eventTypes = new Set([
   "human-answered",
   "timer-fired",
   "cancelled",
+  "session",
 ]);
 
 /** The shape check of a journal line. */
@@ -35,6 +36,12 @@ export function isRunEvent(value: unknown): value is RunEvent {
   if (e.type === "state-completed")
     return typeof e.state === "string" && !!e.result && typeof e.result === "object";
   if (e.type === "human-answered" || e.type === "timer-fired") return typeof e.state === "string";
+  if (e.type === "session")
+    return (
+      typeof e.session === "string" &&
+      typeof e.agent === "string" &&
+      (e.call === "started" || e.call === "identified" || e.call === "ended")
+    );
   return true;
 }
 
