@@ -498,6 +498,13 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
   if (loaded.meta.parent) {
     lines.push(`  parent    run ${loaded.meta.parent.run}, state ${loaded.meta.parent.state}`);
   }
+  // The id its agent knows the conversation by: `claude --resume ID` opens it, for one.
+  for (const [name, session] of Object.entries(record.sessions ?? {})) {
+    const turns = `${session.turns} turn${session.turns === 1 ? "" : "s"}`;
+    const id = session.providerId ?? session.id;
+    const unsettled = session.unsettled ? "; the last call's answer was not recorded" : "";
+    lines.push(`  session   ${name}: agent ${session.agent}, ${turns}, id ${id}${unsettled}`);
+  }
   if (loaded.recovery?.rebuilt)
     lines.push(`  note      record rebuilt from the journal (${loaded.recovery.rebuilt})`);
   if (loaded.recovery?.truncatedLine) {
