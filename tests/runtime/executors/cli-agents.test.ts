@@ -43,7 +43,7 @@ interface Seen {
   tool?: { name: string; status: string };
 }
 
-/** Calls a CLI agent; `env` is added to the fakes' PATH. */
+/** Calls a CLI agent; `env` is added to the fakes' PATH and a HOME of its own (their sessions). */
 async function call(
   provider: ProviderName,
   options: Record<string, unknown> = {},
@@ -52,7 +52,7 @@ async function call(
   const spec: AgentSpec = {
     name: "tester",
     provider,
-    options: { cwd: tempDir(), ...options, env: { PATH, ...env } },
+    options: { cwd: tempDir(), ...options, env: { PATH, HOME: tempDir(), ...env } },
     span,
   };
   const reply = await createProvider(spec, {}).call(invocation(prompt, intent));
@@ -312,7 +312,10 @@ describe("every CLI", () => {
 
 describe("through the executor", () => {
   const workflow = (agent: string, env: Record<string, string>) => `workflow t {
-  agent a = ${agent}(cwd: ${q(tempDir())}, env: { PATH: ${q(PATH)}${Object.entries(env)
+  agent a = ${agent}(cwd: ${q(tempDir())}, env: { PATH: ${q(PATH)}${Object.entries({
+    HOME: tempDir(),
+    ...env,
+  })
     .map(([k, v]) => `, ${k}: ${q(v)}`)
     .join("")} })
   start A
