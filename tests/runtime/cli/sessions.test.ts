@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../src/runtime/types.ts";
 import { FAKE_BIN } from "../executors/helpers.ts";
-import { aegis, json, launch, stray, tempDir, until } from "./helpers.ts";
+import { aegis, json, launch, ROOT, stray, tempDir, until } from "./helpers.ts";
 
 const WORKFLOW = `
 workflow tdd {
@@ -200,4 +200,72 @@ describe("kill -9 in the middle of a call, then aegis resume", () => {
       }
     },
   );
+});
+
+describe("examples/tdd_step", () => {
+  const example = (name: string) => join(ROOT, "examples", name);
+  const tdd = (dir: string, agentsFile: string) => [
+    "run",
+    example("tdd_step/tdd_step.aegis"),
+    "--agents",
+    agentsFile,
+    "--param",
+    "plan_step=slugify titles",
+    "--param",
+    "test_command=node --test",
+    "--param",
+    "test_path=tdd-project/slugify.test.js",
+    "--workdir",
+    dir,
+    "--id",
+    "t",
+    "--store",
+    "runs",
+  ];
+
+  it("runs offline: one worker session writes the tests, implements, and fixes from memory", () => {
+    const dir = tempDir();
+    const agentsFile = join(dir, "agents.json");
+    const worker = `node ${JSON.stringify(example("agents/tdd-worker.js"))}`;
+    writeFileSync(
+      agentsFile,
+      JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
+    );
+    const run = aegis(dir, tdd(dir, agentsFile), { AEGIS_AGENT_DELAY_MS: "0" });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("✓ run t succeeded");
+    const r = json<RunRecord>(aegis(dir, ["status", "t", "--json", "--store", "runs"]).stdout);
+    expect(r.output).toBe("green: tdd-project/slugify.test.js");
+    // Red, implemented, still red, fixed, green: three turns of one conversation.
+    expect(r.visits).toMatchObject({ CHECK_GREEN: 2, FIX: 1 });
+    expect(r.sessions?.worker?.turns).toBe(3);
+    const memory = JSON.parse(
+      readFileSync(join(dir, ".aegis-sessions", `${r.sessions?.worker?.id}.json`), "utf8"),
+    );
+    expect(memory.map((t: { did: string }) => t.did)).toEqual(["tests", "implement", "fix"]);
+  });
+
+  it("without the session, the worker that must implement has no memory of the tests", () => {
+    const dir = tempDir();
+    const source = readFileSync(example("tdd_step/tdd_step.aegis"), "utf8");
+    // The same workflow, each call of the worker a fresh one: it gets no session id at all;
+    // a worker that kept one anyway would start with an empty conversation.
+    const fresh = source.replace("agent worker session", "agent worker");
+    expect(fresh).not.toBe(source);
+    writeFileSync(join(dir, "tdd.aegis"), fresh);
+    const agentsFile = join(dir, "agents.json");
+    const worker = `AEGIS_SESSION_ID=fresh-$AEGIS_STATE AEGIS_SESSION_TURN=0 node ${JSON.stringify(example("agents/tdd-worker.js"))}`;
+    writeFileSync(
+      agentsFile,
+      JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
+    );
+    const args = tdd(dir, agentsFile);
+    args[1] = join(dir, "tdd.aegis");
+    const run = aegis(dir, args, { AEGIS_AGENT_DELAY_MS: "0" });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(
+      "I have written no tests at tdd-project/slugify.test.js in this conversation",
+    );
+  });
 });
