@@ -242,7 +242,21 @@ every path from the start to the place of use, \`STATE\` must come first (it mus
 the using state). The message shows a path on which it is skipped. Either read it only
 after a state that every path passes through, or carry the value along a transition with
 \`feedback\` and read \`state.feedback\`. A state's own fields are available in its
-transitions and feedback, and bare in its conditions (\`on score >= 0.8\`).`,
+transitions and feedback, and bare in its conditions (\`on score >= 0.8\`).
+
+A state with \`errors skip\` (AgentOS \`errorMode: skip\`) has run, but may have failed: the
+failure is recorded as \`skipped\`, which counts as a success, and the run goes on with its
+transitions without its output. Reading what its action produces (\`output\`, \`score\`,
+\`stdout\`, \`results\` … — every field but \`status\`, \`success\`, \`failure\`, \`timeout\`,
+\`timed_out\`, \`skipped\`, \`error\`, \`duration\`, \`visits\` and \`attempts\`, which a skipped
+result has too) on a path through the skip is reported the same way, with that path, and
+so is the feedback of its own transition that a skip takes. \`on success\` does not rule the
+skip out; these do: \`on skipped -> …\` before the transition (the skipped case goes
+elsewhere), a condition that is false for a skipped state on the way (\`on not skipped\`,
+\`on status == "succeeded"\`, \`on output contains "ok"\` — a test of what it produced), and in
+templates \`{{#if X.output}}\`, \`{{#unless X.skipped}}\` or the \`{{else}}\` of
+\`{{#if X.skipped}}\` (not \`{{#if X.success}}\`). AEGIS manifests have no error mode that
+skips.`,
     bad: `workflow hotfix {
   input urgent: boolean = false
   agent planner = claude(model: "opus")
@@ -328,6 +342,118 @@ Caller-supplied string inputs are reported the same way, as the warning AEG606.`
     otherwise -> FAILED
   }
   state COMMIT = run "git commit -m {{quote WRITE.output}}" timeout 1m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  },
+  AEG607: {
+    text: `\`env { X: "{{A.output}}" }\` is the safe way to give a command untrusted text, as long as
+the shell only expands \`"$X"\` as an argument: the value stays one word and nothing in it
+runs. Where the shell reads the value again as code, the text runs, exactly as if it had
+been written into the command unquoted (AEG601). The checker reads each \`run\` command (and a
+container's, and an argument vector's \`sh -c\` script) as POSIX sh — quotes, backslashes,
+comments, \`$( … )\`, backquotes, here-documents, pipelines, \`for\`, \`case\`, \`[[ … ]]\` —
+and reports an environment variable set from an agent's, a human's or a command's output, a
+\`foreach\` item, \`state.feedback\` or \`github.*\` (the sources of AEG601) where it is:
+
+- an argument of \`eval\`, quoted or not (\`eval "$X"\`);
+- the script of \`sh -c\`, \`bash -c\` … (also after \`sudo\`, \`env\`, \`timeout\`, \`xargs\`,
+  \`find -exec\`), or inside a script given to one in single quotes (\`sh -c 'eval "$X"'\`);
+- fed to a shell's standard input: \`printf '%s' "$X" | sh\`, \`sh <<EOF\` with \`$X\` in the
+  document, \`bash <<< "$X"\`;
+- in arithmetic, \`$(( X ))\`, \`(( X ))\`, \`let\`: bash, ksh and zsh evaluate \`a[$(cmd)]\` there;
+- the command name, quoted or not (\`$X\`, \`$X arg\`, after \`;\`, \`&&\`, \`||\`, \`|\`, in
+  \`$( … )\`): the text chooses the program, and unquoted its words become its arguments.
+
+A variable the script assigns from a tainted one (\`Y="$X"\`, \`for w in $X\`, \`Y=$(… $X …)\`) is
+tainted too. The message names the variable, the value it holds and the state whose \`env\`
+sets it (a note points at that \`env\` entry), and what evaluates it.
+
+It is its own code rather than AEG601 because the route and the fix differ: the value is
+not in the command at all, \`{{quote}}\` cannot help, and the fix is in the shell text
+(\`"$X"\` as an argument). It is an error in \`.aegis\` files and in both YAML dialects alike:
+unlike \`{{quote}}\`, \`"$X"\` has always been available there. Caller-supplied inputs are not
+reported (the caller chooses them, as for AEG606: a test command given as an input is meant
+to run). Not followed: shell functions and aliases called by name, files (\`source\`,
+\`. ./env\`), other interpreters (\`python -c "$X"\`, \`node -e\`), remote shells (\`ssh host "$X"\`),
+\`[[ $X -eq 1 ]]\` (arithmetic in bash), and \`printf %q\`: pass the value as an argument
+instead.`,
+    bad: `workflow apply_fix {
+  agent fixer = claude(model: "sonnet")
+  start PROPOSE
+  state PROPOSE = agent fixer timeout 5m {
+    prompt "Propose one shell command that fixes the lint errors."
+    on success -> APPLY
+    otherwise -> FAILED
+  }
+  state APPLY = run "eval \\"$FIX\\"" timeout 5m {
+    env { FIX: "{{PROPOSE.output}}" }
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    good: `workflow apply_fix {
+  agent fixer = claude(model: "sonnet")
+  start PROPOSE
+  state PROPOSE = agent fixer timeout 5m {
+    prompt "Propose a patch (a unified diff) that fixes the lint errors."
+    on success -> APPLY
+    otherwise -> FAILED
+  }
+  state APPLY = run "printf '%s' \\"$FIX\\" | git apply" timeout 5m {
+    env { FIX: "{{PROPOSE.output}}" }
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  },
+  AEG608: {
+    text: `An unquoted \`$X\` as an argument is not read as code: the shell splits the value into
+words at spaces and expands \`*\`, \`?\` and \`[…]\` in them against file names, and nothing
+else — \`;\`, \`$( … )\` and quotes in it stay text. So it is not an injection (AEG607), but
+untrusted text can still add arguments and options (\`--output=/etc/…\`, \`-rf\`, git's
+\`--upload-pack=…\`, which runs a program) or name many files. ShellCheck reports every
+unquoted expansion (SC2086) at its \`info\` level, not knowing where the value comes from;
+here the value is known to be untrusted, so it is a warning. Quote it: \`"$X"\`. Redirection
+targets and \`for\` lists are split the same way; assignments, \`case\` subjects, \`[[ … ]]\`
+and here-documents are not, and are not reported.`,
+    bad: `workflow checkout {
+  agent picker = claude(model: "haiku")
+  start PICK
+  state PICK = agent picker timeout 2m {
+    prompt "Which branch holds the fix? Answer with its name only."
+    on success -> CHECKOUT
+    otherwise -> FAILED
+  }
+  state CHECKOUT = run "git checkout $BRANCH" timeout 1m {
+    env { BRANCH: "{{PICK.output}}" }
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    good: `workflow checkout {
+  agent picker = claude(model: "haiku")
+  start PICK
+  state PICK = agent picker timeout 2m {
+    prompt "Which branch holds the fix? Answer with its name only."
+    on success -> CHECKOUT
+    otherwise -> FAILED
+  }
+  state CHECKOUT = run "git checkout \\"$BRANCH\\" --" timeout 1m {
+    env { BRANCH: "{{PICK.output}}" }
     on exit 0 -> DONE
     otherwise -> FAILED
   }

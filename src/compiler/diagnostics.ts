@@ -290,6 +290,18 @@ export const catalogue = {
     severity: "warning",
     summary: "A caller-supplied string input interpolated into a shell command without quoting.",
   },
+  AEG607: {
+    rule: "tainted-env-in-shell",
+    severity: "error",
+    summary:
+      "Untrusted text passed in an environment variable that the shell evaluates: `eval`, `sh -c`, a shell's input, arithmetic, or as the command.",
+  },
+  AEG608: {
+    rule: "tainted-env-unquoted",
+    severity: "warning",
+    summary:
+      "Untrusted text passed in an environment variable is expanded unquoted: split into words and glob-expanded, it can add arguments and options.",
+  },
   // --- YAML front ends
   AEG701: { rule: "yaml-syntax", severity: "error", summary: "The file is not valid YAML." },
   AEG702: {

@@ -23,6 +23,16 @@ export interface TemplateReference {
   direct: boolean;
   /** Roots tested by the enclosing {{#if …}} blocks: `{{#if X.output}}{{X.output}}{{/if}}`. */
   guards: string[];
+  /**
+   * What the enclosing blocks test, and whether it holds inside: `{{#if X.output}}` →
+   * { parts: ["X", "output"], truthy: true }; its {{else}} and `{{#unless …}}` → false.
+   */
+  tests: Test[];
+}
+
+export interface Test {
+  parts: string[];
+  truthy: boolean;
 }
 
 export interface TemplateHelperUse {
@@ -103,6 +113,7 @@ function analyze(template: TemplateRef): TemplateAnalysis {
 
   let scopeSource: string[] | undefined;
   let guards: string[] = [];
+  let blockTests: Test[] = [];
   const visitExpression = (
     e: HbsNode,
     relative: boolean,
@@ -121,6 +132,7 @@ function analyze(template: TemplateRef): TemplateAnalysis {
         ...(helper && { helper }),
         direct,
         guards,
+        tests: blockTests,
       });
     } else if (e.type === "SubExpression") {
       const s = e as hbs.AST.SubExpression;
@@ -139,12 +151,19 @@ function analyze(template: TemplateRef): TemplateAnalysis {
     result.helpers.push({ name, span: toSpan(path.loc ?? loc) });
     // What `if`/`unless` test is itself guarded: testing a state that did not run is fine.
     const tests = name === "if" || name === "unless";
+    // What `each` and `with` take is tested too: they render nothing for an empty value.
+    const presence = tests || name === "each" || name === "with";
     for (const param of params) {
-      if (tests && param.type === "PathExpression") {
+      if (presence && param.type === "PathExpression") {
         const outer = guards;
-        guards = [...guards, (param as hbs.AST.PathExpression).parts[0] ?? ""];
+        const outerTests = blockTests;
+        const parts = [...(param as hbs.AST.PathExpression).parts];
+        if (tests) guards = [...guards, parts[0] ?? ""];
+        // Testing a value reads it only to see whether it is there.
+        blockTests = [...blockTests, { parts, truthy: true }];
         visitExpression(param, relative, name, false);
         guards = outer;
+        blockTests = outerTests;
       } else visitExpression(param, relative, name, false);
     }
     for (const pair of hash?.pairs ?? []) visitExpression(pair.value, relative, name, false);
@@ -167,15 +186,27 @@ function analyze(template: TemplateRef): TemplateAnalysis {
         if (changesContext && param?.type === "PathExpression")
           scopeSource = [...(param as hbs.AST.PathExpression).parts];
         const outerGuards = guards;
+        const outerTests = blockTests;
         const tested = b.params.flatMap((p) =>
           p.type === "PathExpression" ? [(p as hbs.AST.PathExpression).parts[0] ?? ""] : [],
         );
+        const first = b.params[0];
+        const path =
+          first?.type === "PathExpression"
+            ? [...(first as hbs.AST.PathExpression).parts]
+            : undefined;
+        const testing = path && (name === "if" || name === "unless" || changesContext);
         if (name === "if") guards = [...guards, ...tested];
+        if (testing) blockTests = [...outerTests, { parts: path, truthy: name !== "unless" }];
         visitProgram(b.program, relative || changesContext);
         scopeSource = outer;
         guards = name === "unless" ? [...outerGuards, ...tested] : outerGuards;
+        if (testing && !changesContext)
+          blockTests = [...outerTests, { parts: path, truthy: name === "unless" }];
+        else blockTests = outerTests;
         visitProgram(b.inverse, relative);
         guards = outerGuards;
+        blockTests = outerTests;
       } else if (
         statement.type === "PartialStatement" ||
         statement.type === "PartialBlockStatement"

@@ -94,10 +94,17 @@ describe("seed examples (tests/fixtures/yaml/seeds)", () => {
   // Seed 004's Deploy to Production step asks for the Docker sandbox for a tool::shell_exec
   // without the command it would run (config.argv): aegis refuses it rather than run it
   // outside the sandbox, as AgentOS's shell_exec fails without one.
+  // Seed 004's Fanout-Collect pattern skips the fan-out's errors (errorMode: skip): when the
+  // fan-out fails as a whole (its list is not a list, it times out), Aggregate is still
+  // called, and synthesizes nothing — AgentOS leaves analysis_results unset, aegis empty.
   const refused: Record<string, string[]> = {
     "approval-gate.yaml": [
       "10:14 error AEG712 'sandbox: docker' needs the command to run in the container, tool::shell_exec's config.argv (AgentOS's shell_exec fails without one too): the step is refused rather than run unsandboxed",
       '  hint: give it, e.g. config: { argv: ["make", "deploy"] }',
+    ],
+    "fanout-collect.yaml": [
+      "16:51 error AEG406 'PARALLEL_ANALYSIS' may have been skipped when 'AGGREGATE' uses it: on the path PARALLEL_ANALYSIS → AGGREGATE, 'PARALLEL_ANALYSIS' fails and `errors skip` goes on without its result",
+      "  hint: read it under {{#if PARALLEL_ANALYSIS.results}}…{{/if}}, or take the skipped case first in 'PARALLEL_ANALYSIS' with `on skipped -> …` (a skipped state counts as a success: `on success` is taken too)",
     ],
   };
   for (const file of seedFiles) {

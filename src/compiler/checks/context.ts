@@ -61,7 +61,7 @@ export function isTemplateRef(x: unknown): x is TemplateRef {
 const shells = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "pwsh", "powershell", "cmd"]);
 
 /** Whether argv[i] is a script run by a shell (`["sh", "-c", SCRIPT]`). */
-function isShellScript(argv: TemplateRef[], i: number): boolean {
+export function isShellScript(argv: TemplateRef[], i: number): boolean {
   const program = argv[0]?.text.split("/").pop() ?? "";
   // `-c`, and combined flags such as `-ec`, `-xc`; PowerShell's -Command; cmd's /c.
   const scriptFlag = (a: string) =>

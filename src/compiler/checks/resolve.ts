@@ -3,9 +3,10 @@
 // text can come from someone untrusted (an agent, a human, a pull request, a caller).
 import type { Span } from "../ast.ts";
 import { article, type Code, hintFor } from "../diagnostics.ts";
-import type { InputType, StateNode, WorkflowGraph } from "../graph.ts";
+import type { InputType, StateNode, TransitionEdge, WorkflowGraph } from "../graph.ts";
 import { type FieldType, isInertField, resultFields } from "../vocabulary.ts";
 import type { GraphFacts, Moment } from "./context.ts";
+import { Skips, statusFields } from "./skips.ts";
 
 export type Trust = "trusted" | "untrusted" | "caller";
 
@@ -35,6 +36,12 @@ export interface Place {
   guards?: readonly string[];
   /** Names local to this template (a container handler's `output`). */
   locals?: Readonly<Record<string, FieldType>>;
+  /** States with `errors skip` that cannot have been skipped here (see skips.ts). */
+  skipGuards?: readonly string[];
+  /** The transition whose feedback this is (a state's own result may be skipped there). */
+  edge?: TransitionEdge;
+  /** false: do not report reads of states that may have been skipped (AEG406). */
+  skips?: boolean;
 }
 
 const roots = [
@@ -88,6 +95,7 @@ export class Resolver {
   private readonly inputs: Map<string, { type: FieldType; trust: Trust }>;
   private readonly graph: WorkflowGraph;
   private readonly facts: GraphFacts;
+  private skipFacts?: Skips;
 
   constructor(graph: WorkflowGraph, facts: GraphFacts) {
     this.graph = graph;
@@ -388,6 +396,15 @@ export class Resolver {
         ...withHint(field, Object.keys(fields), `fields are ${Object.keys(fields).join(", ")}`),
       };
     }
+    if (
+      target.errorMode === "skip" &&
+      !statusFields.has(field) &&
+      place.skips !== false &&
+      !place.skipGuards?.includes(name)
+    ) {
+      const problem = this.skipped(name, field, place);
+      if (problem) return problem;
+    }
     const type = fields[field]!;
     const trust: Trust = isInertField(type) ? "trusted" : "untrusted";
     const resolved = this.walk(
@@ -397,6 +414,48 @@ export class Resolver {
       parts,
     );
     return resolved;
+  }
+
+  /** The skip analysis, made when a state with `errors skip` is first read. */
+  get skips(): Skips {
+    this.skipFacts ??= new Skips(this.facts);
+    return this.skipFacts;
+  }
+
+  /** AEG406 for a read of `name` (errors skip) where it may have been skipped. */
+  private skipped(name: string, field: string, place: Place): ResolveProblem | undefined {
+    const here = place.state;
+    const hint = `read it under {{#if ${name}.${field}}}…{{/if}}, or take the skipped case first in '${name}' with \`on skipped -> …\` (a skipped state counts as a success: \`on success\` is taken too)`;
+    const how = `'${name}' fails and \`errors skip\` goes on without its result`;
+    if (here === undefined) {
+      const path = this.skips.finalPath(name);
+      if (!path) return undefined;
+      return {
+        code: "AEG406",
+        message: `the workflow's output uses '${name}', which may have been skipped: on the path ${path.join(" → ")}, ${how}`,
+        part: 0,
+        hint,
+      };
+    }
+    if (here === name) {
+      if (place.moment !== "after" || !place.edge || !this.skips.edgeMayFire(name, place.edge))
+        return undefined;
+      return {
+        code: "AEG406",
+        message: `'${name}' may have been skipped when its transition '${place.edge.label}' is taken: a failure is skipped (\`errors skip\`) and counts as a success, and the result is then empty`,
+        part: 0,
+        hint: `put \`on skipped -> …\` before it, or read it under {{#if ${name}.${field}}}…{{/if}}`,
+      };
+    }
+    if (!this.facts.reachable.has(here)) return undefined;
+    const path = this.skips.path(name, here);
+    if (!path) return undefined;
+    return {
+      code: "AEG406",
+      message: `'${name}' may have been skipped when '${here}' uses it: on the path ${path.join(" → ")}, ${how}`,
+      part: 0,
+      hint,
+    };
   }
 
   /** Descends into fields of a typed value. */

@@ -44,6 +44,7 @@ export const checkScopes: Check = (ctx) => {
       moment: use.moment,
       bareFields: false,
       ...(use.state && { state: use.state }),
+      ...(use.role === "feedback" && use.edge && { edge: use.edge }),
     };
     for (const ref of analysis.references) {
       if (ref.relative || (ref.parts[0]?.startsWith("@") && ref.parts[0] !== "@root")) continue;
@@ -61,6 +62,7 @@ export const checkScopes: Check = (ctx) => {
       const r = resolver.resolve(parts, {
         ...place,
         guards: ref.guards,
+        ...(ref.tests.length > 0 && { skipGuards: resolver.skips.guardedByTests(ref.tests) }),
         ...(locals && { locals }),
       });
       if ("code" in r)
@@ -109,7 +111,7 @@ function hint(word: string, candidates: string[]): { hint?: string } {
 class ExpressionTypes {
   private readonly ctx: CheckContext;
   private readonly resolver: Resolver;
-  private readonly place: Place;
+  private place: Place;
   private readonly file: string;
 
   constructor(ctx: CheckContext, resolver: Resolver, place: Place, file: string) {
@@ -192,9 +194,25 @@ class ExpressionTypes {
     }
   }
 
+  /**
+   * The right side of `and` / `or`, which is evaluated only when the left did not decide:
+   * in `not X.skipped and X.output contains "ok"`, X has not been skipped.
+   */
+  private guarded(e: Expr & { kind: "binary" }): Type {
+    const outer = this.place;
+    const skips = this.resolver.skips.guardedBy(e.left, outer.state, e.op === "and");
+    if (skips.length > 0)
+      this.place = { ...outer, skipGuards: [...(outer.skipGuards ?? []), ...skips] };
+    try {
+      return this.infer(e.right);
+    } finally {
+      this.place = outer;
+    }
+  }
+
   private binary(e: Expr & { kind: "binary" }): Type {
     const left = this.infer(e.left);
-    const right = this.infer(e.right);
+    const right = e.op === "and" || e.op === "or" ? this.guarded(e) : this.infer(e.right);
     const known = (t: Type) => t !== "any" && t !== "null";
     switch (e.op) {
       case "and":

@@ -1,11 +1,13 @@
 // Security: untrusted text (from agents, humans, pull requests, callers) must not reach a
 // shell unquoted; secrets are never written in plain text nor sent to agents in prompts;
 // human gates cannot be skipped.
-import type { Value } from "../ast.ts";
+import type { Span, Value } from "../ast.ts";
+import type { StateNode, TemplateRef } from "../graph.ts";
+import { MASK, readShell, type ShellRole } from "../shell.ts";
 import { templateOffset } from "../strings.ts";
 import { analyzeTemplate, type TemplateReference } from "../templates.ts";
 import { shellSafeHelpers } from "../vocabulary.ts";
-import type { Check, CheckContext, TemplateUse } from "./context.ts";
+import { type Check, type CheckContext, isShellScript, type TemplateUse } from "./context.ts";
 import { Resolver } from "./resolve.ts";
 
 /** Helpers that only test their arguments and print none of them. */
@@ -28,6 +30,7 @@ const nonPrinting = new Set([
 
 export const checkSecurity: Check = (ctx) => {
   checkShellInterpolation(ctx);
+  checkTaintedEnvironment(ctx);
   checkLiteralSecrets(ctx);
   checkGates(ctx);
 };
@@ -54,6 +57,7 @@ function checkShellInterpolation(ctx: CheckContext): void {
       const r = resolver.resolve(resolvedParts, {
         moment: use.moment,
         bareFields: false,
+        skips: false,
         ...(use.state && { state: use.state }),
       });
       if ("code" in r) continue;
@@ -101,6 +105,169 @@ function checkShellInterpolation(ctx: CheckContext): void {
       });
     }
   }
+}
+
+/** Where an environment variable's text comes from, when it is untrusted. */
+interface Taint {
+  /** The template reference that puts it there (`A.output`), or how it got there. */
+  what: string;
+  source: string;
+  /** The env value that sets it. */
+  set: TemplateRef;
+  /** For a variable the script assigns from another: that variable. */
+  through?: string;
+}
+
+/** How the shell evaluates an expansion, after "and …". */
+function evaluation(role: Exclude<ShellRole, "split" | "kept">, via: string): string {
+  switch (role) {
+    case "eval":
+      return "`eval` runs it as shell code";
+    case "script":
+      return `\`${via}\` runs it as a script`;
+    case "stdin":
+      return `${via} runs it as a script`;
+    case "arithmetic":
+      return `${via === "arithmetic" ? "`$(( … ))`" : `\`${via}\``} evaluates it as arithmetic, where bash, ksh and zsh run the $( … ) of an array subscript`;
+    case "command":
+      return "the shell runs it as the command: the text chooses what runs, and its words become arguments";
+  }
+}
+
+/**
+ * Untrusted text passed to a process in `env { X: "{{A.output}}" }` is safe in the shell as
+ * "$X", an argument kept whole. Where the shell reads it again as code (eval, sh -c, a
+ * shell's standard input, arithmetic) or runs it as the command, it is an injection like
+ * `{{A.output}}` in the command (AEG607); an unquoted $X argument is split into words and
+ * glob-expanded, which lets the text add arguments and options (AEG608).
+ */
+function checkTaintedEnvironment(ctx: CheckContext): void {
+  let resolver: Resolver | undefined;
+  const taintOf = (state: string, template: TemplateRef): Omit<Taint, "set"> | undefined => {
+    if (!template.text.includes("{{")) return undefined;
+    const analysis = analyzeTemplate(template);
+    if (analysis.error) return undefined;
+    resolver ??= new Resolver(ctx.graph, ctx.facts);
+    for (const ref of analysis.references) {
+      const parts = ref.parts[0] === "@root" ? ref.parts.slice(1) : ref.parts;
+      const resolvedParts = ref.relative ? (ref.scopeSource ?? []) : parts;
+      if (resolvedParts.length === 0) {
+        if (printsScope(ref, parts))
+          return { what: ref.original, source: "the run's values, agents' output among them" };
+        continue;
+      }
+      const printed =
+        ref.direct ||
+        (ref.helper !== undefined &&
+          !nonPrinting.has(ref.helper) &&
+          !shellSafeHelpers.has(ref.helper));
+      if (!printed) continue;
+      // Whether the state has run is AEG406's business: here only where the text comes from.
+      const r = resolver.resolve(resolvedParts, {
+        state,
+        moment: "before",
+        bareFields: false,
+        skips: false,
+        guards: [resolvedParts[0]!],
+      });
+      if ("code" in r || r.trust !== "untrusted") continue;
+      return {
+        what: ref.relative ? `an item of ${resolvedParts.join(".")}` : ref.original,
+        source:
+          parts[0] === "github"
+            ? "the pull request or event"
+            : "an agent, a human or a command's output",
+      };
+    }
+    return undefined;
+  };
+  ctx.facts.states.forEach((state, i) => {
+    const node = ctx.facts.nodes[i]!;
+    const processes: [Pick<StateNode, "env" | "command">, string][] = [
+      [node, `'${state}'`],
+      ...(node.containers ?? []).map((c): [Pick<StateNode, "env" | "command">, string] => [
+        c,
+        `container '${c.name}' of '${state}'`,
+      ]),
+    ];
+    for (const [p, where] of processes) {
+      if (!p.env || !p.command) continue;
+      const tainted = new Map<string, Taint>();
+      for (const [name, template] of Object.entries(p.env)) {
+        const t = taintOf(state, template);
+        if (t) tainted.set(name, { ...t, set: template });
+      }
+      if (tainted.size === 0) continue;
+      const scripts =
+        "shell" in p.command
+          ? [p.command.shell]
+          : p.command.argv.filter((_, k, argv) => isShellScript(argv, k));
+      for (const script of scripts) checkScript(ctx, script, new Map(tainted), where);
+    }
+  });
+}
+
+function checkScript(
+  ctx: CheckContext,
+  script: TemplateRef,
+  tainted: Map<string, Taint>,
+  where: string,
+): void {
+  // No expansion, no arithmetic: nothing to look at.
+  if (!/[$]|\blet\b|\(\(/.test(script.text)) return;
+  const file = script.span.file;
+  for (const e of readShell(masked(script.text))) {
+    if (e.kind === "assignment") {
+      const from = e.from.find((n) => tainted.has(n));
+      if (from && !tainted.has(e.name))
+        tainted.set(e.name, { ...tainted.get(from)!, through: from });
+      continue;
+    }
+    const t = tainted.get(e.name);
+    if (!t || e.role === "kept") continue;
+    const span: Span = {
+      start: templateOffset(script, e.start),
+      end: templateOffset(script, Math.max(e.start, e.end - 1)) + 1,
+    };
+    const holds = `'$${e.name}' holds '${t.what}', text from ${t.source}${t.through ? ` (through '$${t.through}')` : ""}, set in the env of ${where}`;
+    const related = [
+      {
+        file: t.set.span.file,
+        span: t.set.span,
+        message: `'${t.through ?? e.name}' is set to '${t.what}' here`,
+      },
+    ];
+    if (e.role === "split") {
+      ctx.report({
+        code: "AEG608",
+        message: `${holds}; unquoted here, the shell splits it into words and expands * and ? in it, so the text can add arguments and options`,
+        span,
+        file,
+        hint: `write "$${e.name}", in double quotes`,
+        related,
+      });
+      continue;
+    }
+    ctx.report({
+      code: "AEG607",
+      message: `${holds}, and ${evaluation(e.role, e.via)}`,
+      span,
+      file,
+      hint: `use it only as a double-quoted argument, e.g. printf '%s\\n' "$${e.name}"; never give it to eval, sh -c or a shell's input, nor run it as a command`,
+      related,
+    });
+  }
+}
+
+/**
+ * A command template with its Handlebars statements masked: each value statement's
+ * characters become MASK (part of a word), a block's tags spaces.
+ */
+function masked(text: string): string {
+  if (!text.includes("{{")) return text;
+  return text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{\{?[\s\S]*?\}?\}\}/g, (tag) =>
+    /^\{\{~?[#/^!]|^\{\{~?\s*else\b/.test(tag) ? " ".repeat(tag.length) : MASK.repeat(tag.length),
+  );
 }
 
 /**

@@ -666,13 +666,14 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
   if (first) wf.start = { name: entryOf(0), span: first.name.span, keywordSpan: first.name.span };
   const endSpan = steps.at(-1)?.span ?? top.span;
   wf.states.push(finalState(done, "success", endSpan), finalState(failed, "failure", endSpan));
-  // The run's result: every output variable (those of conditional steps only if they ran).
+  // The run's result: every output variable (those of conditional steps only if they ran,
+  // of steps whose errors are skipped only if they succeeded, as AgentOS sets them).
   const entries = steps
     .filter((s) => s.outputVar)
     .map((s) => {
       const ref = variables.get(s.outputVar!)!;
       const text =
-        s.mode === "conditional" || s.m.has("approval")
+        s.mode === "conditional" || s.m.has("approval") || s.m.peek("errorMode") === "skip"
           ? `{{#if ${ref}}}{{${ref}}}{{/if}}`
           : `{{${ref}}}`;
       const template = plainTemplate(text, s.span);

@@ -23,6 +23,22 @@ export function diamond(prompt: string): string {
   `);
 }
 
+/** A (errors skip) leaves by `transitions`, then B reads A's output. */
+export function skipThen(transitions: string, read = "use {{A.output}}"): string {
+  return workflow(`
+    state A = agent bot errors skip {
+      prompt "fetch"
+      ${transitions}
+      otherwise -> FAILED
+    }
+    state B = agent bot {
+      prompt "${read}"
+      on success -> DONE
+      otherwise -> FAILED
+    }
+  `);
+}
+
 export const scopeCases: TriggerCase[] = [
   {
     code: "AEG401",
@@ -139,6 +155,13 @@ export const scopeCases: TriggerCase[] = [
     trigger: diamond("use {{B.output}}"),
     at: "15:19",
     clean: diamond("use {{A.output}}"),
+  },
+  {
+    code: "AEG406",
+    title: "a state with errors skip read after `on success`, which a skipped state takes",
+    trigger: skipThen("on success -> B"),
+    at: "10:19",
+    clean: skipThen("on skipped -> FAILED\n        on success -> B"),
   },
   {
     code: "AEG407",

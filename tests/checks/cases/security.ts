@@ -1,4 +1,4 @@
-// Trigger cases for the security codes (AEG601–AEG606).
+// Trigger cases for the security codes (AEG601–AEG608).
 import { workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
 
@@ -128,5 +128,19 @@ export const securityCases: TriggerCase[] = [
     `,
       { agent: false },
     ),
+  },
+  {
+    code: "AEG607",
+    title: "an agent's output passed in env and given to eval",
+    trigger: agentThenRun('"eval \\"$TEXT\\""', 'env { TEXT: "{{A.output}}" }'),
+    at: "8:25",
+    clean: agentThenRun('"printf \'%s\\n\' \\"$TEXT\\""', 'env { TEXT: "{{A.output}}" }'),
+  },
+  {
+    code: "AEG608",
+    title: "an agent's output passed in env and expanded unquoted",
+    trigger: agentThenRun('"git log $TEXT"', 'env { TEXT: "{{A.output}}" }'),
+    at: "8:26",
+    clean: agentThenRun('"git log \\"$TEXT\\""', 'env { TEXT: "{{A.output}}" }'),
   },
 ];
