@@ -144,6 +144,8 @@ export interface AgentDecl {
   provider?: Named;
   args: Value[];
   options: ObjectEntry[];
+  /** `agent NAME … session`: every call of the agent in a run continues one conversation. */
+  session?: { span: Span };
   span: Span;
 }
 
@@ -196,7 +198,9 @@ export type StateSetting =
   | { kind: "max"; value: number; span: Span }
   /** `steps N [then fail | finish]`: `then` is what running out of steps does. */
   | { kind: "steps"; value: number; then?: Named; span: Span }
-  | { kind: "until"; condition: Expr; span: Span };
+  | { kind: "until"; condition: Expr; span: Span }
+  /** `session NAME`: the named conversation that the state's agent calls continue. */
+  | { kind: "session"; name: Named; span: Span };
 
 export type StateStatement =
   | { kind: "prompt"; template: Template; span: Span }

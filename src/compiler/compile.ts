@@ -8,6 +8,7 @@ import { checkBounds, type WorstCase, worstCase } from "./checks/bounds.ts";
 import { type Check, GraphFacts } from "./checks/context.ts";
 import { checkScopes } from "./checks/scopes.ts";
 import { checkSecurity } from "./checks/security.ts";
+import { checkSessions } from "./checks/sessions.ts";
 import { checkStructure } from "./checks/structure.ts";
 import { checkSubworkflows } from "./checks/subworkflows.ts";
 import {
@@ -28,6 +29,7 @@ import { isYamlFile, parseYamlWorkflow } from "./yaml/index.ts";
 export const checks: readonly Check[] = [
   checkStructure,
   checkAgents,
+  checkSessions,
   checkBounds,
   checkScopes,
   checkSecurity,

@@ -260,6 +260,8 @@ export class AstBuilder {
     const name = named(token(n, "Name"));
     if (!name) return undefined;
     const decl: AgentDecl = { name, args: [], options: [], span: nodeSpan(n) };
+    const session = token(n, "Session");
+    if (session) decl.session = { span: tokenSpan(session) };
     const call = node(n, "providerCall");
     if (call) {
       const provider = named(token(call, "Name"));
@@ -427,6 +429,10 @@ export class AstBuilder {
     if (token(n, "Until")) {
       const condition = this.expression(node(n, "expression"));
       return condition ? { kind: "until", condition, span } : undefined;
+    }
+    if (token(n, "Session")) {
+      const name = named(token(n, "Name"));
+      return name ? { kind: "session", name, span } : undefined;
     }
     if (!num) return undefined;
     const value = this.integer(num);

@@ -263,6 +263,17 @@ export const catalogue = {
     summary:
       "A subworkflow state gives the workflow it calls an input it does not take, a value of the wrong type, or not an input it requires.",
   },
+  AEG511: {
+    rule: "session-agents",
+    severity: "error",
+    summary: "A session is one agent's conversation, but states continue it with different agents.",
+  },
+  AEG512: {
+    rule: "session-concurrent",
+    severity: "warning",
+    summary:
+      "A `foreach` with a concurrency above 1 calls its agent in a session: one conversation takes one turn at a time, so its calls run one at a time.",
+  },
   // --- security
   AEG601: {
     rule: "unsafe-shell-interpolation",

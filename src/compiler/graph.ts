@@ -46,6 +46,11 @@ export interface AgentSpec {
   /** Absent: supplied at run time (agents file or embedding program). */
   provider?: ProviderName;
   options: Record<string, unknown>;
+  /**
+   * `agent NAME … session`: every call of this agent in a run continues one conversation,
+   * the session named after the agent. Absent (never false) when not given.
+   */
+  session?: true;
   span: SourceSpan;
 }
 
@@ -142,6 +147,11 @@ export interface StateNode {
   timeoutMs?: number;
   visits?: number;
   retry?: { max: number; backoffMs: number };
+  /**
+   * `session NAME` (agent, loop and foreach states): the named conversation that the
+   * state's own agent calls continue.
+   */
+  session?: string;
   errorMode: "fail" | "retry" | "skip";
   span: SourceSpan;
   nameSpan: SourceSpan;

@@ -66,6 +66,7 @@ export const Errors = keyword("errors");
 export const Concurrency = keyword("concurrency");
 export const Max = keyword("max");
 export const Until = keyword("until");
+export const Session = keyword("session");
 export const Steps = keyword("steps");
 export const Then = keyword("then");
 export const By = keyword("by");

@@ -48,7 +48,8 @@ type StatementKind =
   | "concurrency"
   | "max"
   | "steps"
-  | "until";
+  | "until"
+  | "session";
 
 const runSettings = ["timeout", "visits", "retry", "errors"] as const;
 const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
@@ -60,6 +61,7 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
     "consensus",
     "iterations",
     "options",
+    "session",
     ...runSettings,
   ],
   human: ["prompt", "default", "timeout", "visits"],
@@ -76,8 +78,8 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
   ],
   parallel: ["prompt", "judge", "consensus", ...runSettings],
   subworkflow: ["input", "result", ...runSettings],
-  foreach: ["prompt", "intent", "output", "options", "concurrency", ...runSettings],
-  loop: ["prompt", "intent", "output", "options", "max", "until", ...runSettings],
+  foreach: ["prompt", "intent", "output", "options", "concurrency", "session", ...runSettings],
+  loop: ["prompt", "intent", "output", "options", "max", "until", "session", ...runSettings],
   branch: ["visits"],
   coordinate: ["prompt", "steps", ...runSettings],
   containers: ["container", "options", ...runSettings],
@@ -374,6 +376,7 @@ export class Lowering {
         continue;
       }
       const spec: AgentSpec = { name, options: {}, span: this.at(decl.span) };
+      if (decl.session) spec.session = true;
       out[name] = spec;
       if (!decl.provider) continue;
       const providerName = decl.provider.name;
@@ -589,6 +592,9 @@ export class Lowering {
           break;
         case "until":
           node.loop = { ...node.loop, until: s.condition };
+          break;
+        case "session":
+          node.session = s.name.name;
           break;
         case "steps":
           if (s.value < 1) this.report("AEG104", "steps must be at least 1", s.span);

@@ -139,6 +139,7 @@ export class AegisParser extends CstParser {
     this.OPTION(() => this.SUBRULE(this.template));
   });
 
+  /** `agent NAME [= PROVIDER(…)] [session]`: `session`, its calls continue one conversation. */
   agentDecl = this.RULE("agentDecl", () => {
     this.CONSUME(T.Agent);
     this.CONSUME(T.Name);
@@ -146,6 +147,7 @@ export class AegisParser extends CstParser {
       this.CONSUME(T.Equals);
       this.SUBRULE(this.providerCall);
     });
+    this.OPTION2(() => this.CONSUME(T.Session));
   });
 
   providerCall = this.RULE("providerCall", () => {
@@ -352,6 +354,13 @@ export class AegisParser extends CstParser {
         ALT: () => {
           this.CONSUME(T.Until);
           this.SUBRULE(this.expression);
+        },
+      },
+      // `session NAME`: the named conversation the state's agent calls continue.
+      {
+        ALT: () => {
+          this.CONSUME(T.Session);
+          this.CONSUME3(T.Name);
         },
       },
     ]);

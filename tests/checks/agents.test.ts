@@ -16,7 +16,7 @@ import {
 import { checkTriggers } from "../helpers/triggers.ts";
 import { agentCases, reviewFile } from "./cases/agents.ts";
 
-describe("catalogue: agents and subworkflows (AEG501–AEG508)", () => {
+describe("catalogue: agents, subworkflows and sessions (AEG501–AEG512)", () => {
   checkTriggers(agentCases);
 });
 

@@ -251,6 +251,64 @@ describe("aegis compile: several files and globs", () => {
   });
 });
 
+describe("aegis compile --check: agent sessions", () => {
+  const sessions = `workflow tdd {
+  agent worker = claude(model: "sonnet")
+  agent reviewer = claude(model: "opus")
+  start WRITE_TESTS
+  state WRITE_TESTS = agent worker session tdd {
+    on success -> REVIEW
+    otherwise -> FAILED
+  }
+  state REVIEW = agent reviewer session tdd {
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+
+  it("reports a session continued by two agents (AEG511) at the state's `session`, exit 1", () => {
+    write("sessions.aegis", sessions);
+    const r = aegis("compile", "--check", "sessions.aegis");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(
+      /^sessions\.aegis:9:33: error\[AEG511\]: session 'tdd' continues agent 'worker''s conversation \(state WRITE_TESTS\); state REVIEW calls 'reviewer' \(session-agents\)$/m,
+    );
+    expect(r.stdout).toContain("9 |   state REVIEW = agent reviewer session tdd {");
+    expect(r.stdout).toContain(
+      "note: sessions.aegis:5:36: state WRITE_TESTS continues session 'tdd' with agent 'worker' here",
+    );
+    expect(r.stdout).toContain(
+      "hint: a session is one agent's conversation; give REVIEW a session of its own",
+    );
+    expect(r.stdout).toContain("1 file checked: 1 error, 0 warnings");
+    expectNoStackTrace(r);
+
+    const json = aegis("compile", "--check", "--format", "json", "sessions.aegis");
+    expect(json.status).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject([
+      {
+        file: "sessions.aegis",
+        line: 9,
+        column: 33,
+        endColumn: 44,
+        code: "AEG511",
+        rule: "session-agents",
+        severity: "error",
+      },
+    ]);
+  });
+
+  it("accepts the same workflow with a session per agent", () => {
+    write("sessions-ok.aegis", sessions.replace("reviewer session tdd", "reviewer session review"));
+    const r = aegis("compile", "--check", "sessions-ok.aegis");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("1 file checked: 0 errors, 0 warnings");
+  });
+});
+
 describe("aegis compile --out", () => {
   it("writes a graph document that loadGraph accepts, with the compiler's hash", () => {
     const r = aegis("compile", "--out", "graph.json", "dev_pipeline.aegis");

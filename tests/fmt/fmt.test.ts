@@ -147,7 +147,7 @@ workflow sink """
   secret token "API token"
   secret other
   agent writer = claude(model: "opus", effort: "high")
-  agent raw = command("my-agent --flag", cwd: "/tmp")
+  agent raw = command("my-agent --flag", cwd: "/tmp") session
   agent runtime
   limits { transitions: 50, agent_calls: 40, wall_time: 2h }
   storage { workspace: { size: "1Gi" }, cache: {} }
@@ -169,6 +169,7 @@ workflow sink """
   }
 
   state PICK = agent "writer-{{input.level}}" timeout 1m {
+    session picks
     prompt "Pick"
     on success -> REVIEW
     otherwise -> FAILED
@@ -207,7 +208,7 @@ workflow sink """
     otherwise -> FAILED
   }
 
-  state LOOP = loop agent writer max 3 until LOOP.output contains "DONE" or iteration >= 3 timeout 5m {
+  state LOOP = loop agent writer max 3 until LOOP.output contains "DONE" or iteration >= 3 session drafts timeout 5m {
     prompt "Iterate {{iteration}}"
     on success -> TEAM
     otherwise -> FAILED

@@ -6,9 +6,9 @@ import { aegisLexer, createLexer } from "../../src/compiler/lexer.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
 const sample = `workflow w "t" {
-  agent a = claude(model: "opus")
+  agent a = claude(model: "opus") session
   start A
-  state A = agent a visits 3 timeout 1m { prompt """x""" on score >= 0.8 and not failure -> B otherwise -> A }
+  state A = agent a visits 3 session s timeout 1m { prompt """x""" on score >= 0.8 and not failure -> B otherwise -> A }
   final B // done
 }`;
 

@@ -154,6 +154,21 @@ describe("aegis TextMate grammar", () => {
     expect(scopes("exit", "on exit 0")).toContain("keyword.other.aegis");
   });
 
+  it("scopes `session` on agents and states as a keyword, and the session's name as a name", () => {
+    const text = [
+      'agent coder = claude(model: "sonnet") session',
+      "agent helper session",
+      "state A = agent coder session tdd timeout 5m {",
+    ].join("\n");
+    expect(scopesIn(text, "session", "agent coder")).toContain("keyword.other.aegis");
+    expect(scopesIn(text, "session", "agent helper")).toContain("keyword.other.aegis");
+    expect(scopesIn(text, "helper", "agent helper")).toContain("entity.name.function.agent.aegis");
+    expect(scopesIn(text, "session", "state A")).toContain("keyword.other.aegis");
+    const name = scopesIn(text, "tdd", "state A");
+    expect(name).toContain("variable.other.aegis");
+    expect(name.join(" ")).not.toContain("keyword");
+  });
+
   it("scopes the transition arrow and its target state", () => {
     const arrow = scopes("->", "on success -> APPROVE");
     expect(arrow).toContain("keyword.control.aegis");

@@ -855,10 +855,11 @@ class Printer {
 
   private agent(agent: AgentDecl, indent: string): string {
     const head = `agent ${name(agent.name.name, "the agent")}`;
+    const session = agent.session ? " session" : "";
     if (!agent.provider) {
       if (agent.args.length || agent.options.length)
         throw new PrintError(`agent '${agent.name.name}' has arguments but no provider`);
-      return head;
+      return head + session;
     }
     const provider = name(agent.provider.name, "the provider");
     const a = this.anchors.get(agent);
@@ -872,12 +873,12 @@ class Printer {
     });
     const prefix = `${head} = ${provider}(`;
     if (!hasComments(a) && flats.every((f) => f !== undefined)) {
-      const line = `${prefix}${flats.join(", ")})`;
+      const line = `${prefix}${flats.join(", ")})${session}`;
       if (indent.length + line.length <= this.width) return line;
     }
     return this.block(
       prefix,
-      ")",
+      `)${session}`,
       indent,
       args.map(({ v, key, node }) => ({
         anchor: this.anchors.get(node) ?? anchor(v.span),
@@ -1060,6 +1061,8 @@ function settingText(s: StateSetting): string {
     case "concurrency":
     case "max":
       return `${s.kind} ${number(s.value, s.kind, false)}`;
+    case "session":
+      return `session ${name(s.name.name, "the session")}`;
   }
 }
 

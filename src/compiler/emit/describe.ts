@@ -1,5 +1,5 @@
 // One-line descriptions of states, shared by the pictures (Mermaid, DOT).
-import type { StateNode } from "../graph.ts";
+import type { AgentSpec, StateNode } from "../graph.ts";
 
 function action(node: StateNode): string {
   switch (node.kind) {
@@ -29,9 +29,32 @@ function action(node: StateNode): string {
   }
 }
 
-/** E.g. "agent planner", "final: failure · run". */
-export function describeState(node: StateNode): string {
-  const what = action(node).trim();
+/**
+ * The session a state's agent calls continue: its own `session NAME`, else its agent's
+ * (named after the agent) when the agent is declared with `session`.
+ */
+export function sessionOf(
+  node: StateNode,
+  agents: Readonly<Record<string, AgentSpec>> = {},
+): string | undefined {
+  if (node.kind !== "agent" && node.kind !== "loop" && node.kind !== "foreach") return undefined;
+  if (node.session !== undefined) return node.session;
+  const agent = node.agent;
+  return agent !== undefined && Object.hasOwn(agents, agent) && agents[agent]!.session
+    ? agent
+    : undefined;
+}
+
+/**
+ * E.g. "agent planner", "agent coder · session tdd", "final: failure · run". With the
+ * workflow's agents, an agent declared with `session` shows its session too.
+ */
+export function describeState(
+  node: StateNode,
+  agents: Readonly<Record<string, AgentSpec>> = {},
+): string {
+  const session = sessionOf(node, agents);
+  const what = `${action(node).trim()}${session !== undefined ? ` · session ${session}` : ""}`;
   if (!node.final) return what;
   const outcome = node.final === "failure" ? "final: failure" : "final";
   return what ? `${outcome} · ${what}` : outcome;

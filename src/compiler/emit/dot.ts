@@ -28,8 +28,9 @@ export function toDot(graph: WorkflowGraph): string {
     lines.push('  "__start" [shape=point, width=0.15];');
     lines.push(`  "__start" -> ${quote(start)};`);
   }
+  const agents = graph.getAttribute("agents") ?? {};
   graph.forEachNode((name, node) => {
-    const attrs = [`label=${quote(`${name}\n${describeState(node)}`)}`];
+    const attrs = [`label=${quote(`${name}\n${describeState(node, agents)}`)}`];
     if (node.final)
       attrs.push(`shape=doublecircle`, `color=${node.final === "failure" ? "red" : "darkgreen"}`);
     else if (shapes[node.kind]) attrs.push(`shape=${shapes[node.kind]}`);

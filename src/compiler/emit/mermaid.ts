@@ -1,6 +1,11 @@
 // Mermaid flowchart of a workflow graph. `highlight` marks states (e.g. where a run is) so
 // the GitHub Action can show progress in a pull-request comment.
-import { type StateNode, transitionsOf, type WorkflowGraph } from "../graph.ts";
+import {
+  type StateNode,
+  transitionsOf,
+  type WorkflowAttributes,
+  type WorkflowGraph,
+} from "../graph.ts";
 import { describeState } from "./describe.ts";
 
 export interface MermaidOptions {
@@ -23,8 +28,8 @@ function text(s: string): string {
     .replace(/\|/g, "#124;");
 }
 
-function shape(node: StateNode, name: string): string {
-  const description = describeState(node);
+function shape(node: StateNode, name: string, agents: WorkflowAttributes["agents"]): string {
+  const description = describeState(node, agents);
   const l = `"${text(name)}${description ? `<br/>${text(description)}` : ""}"`;
   if (node.final) return `([${l}])`;
   if (node.kind === "human") return `{{${l}}}`;
@@ -39,8 +44,9 @@ export function toMermaid(graph: WorkflowGraph, options: MermaidOptions = {}): s
   const lines = [`flowchart ${options.direction ?? "TD"}`];
   const start = graph.getAttribute("start");
   if (start && graph.hasNode(start)) lines.push(`  start_((start)) --> ${id(start)}`);
+  const agents = graph.getAttribute("agents") ?? {};
   graph.forEachNode((name, node) => {
-    lines.push(`  ${id(name)}${shape(node, name)}`);
+    lines.push(`  ${id(name)}${shape(node, name, agents)}`);
   });
   graph.forEachNode((name) => {
     for (const t of transitionsOf(graph, name)) {

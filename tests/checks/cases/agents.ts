@@ -1,4 +1,4 @@
-// Trigger cases for the agent and subworkflow codes (AEG501–AEG510). Imports are read
+// Trigger cases for the agent, subworkflow and session codes (AEG501–AEG512). Imports are read
 // from an in-memory file system; the file under test is /virtual/test.aegis.
 import { source, workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
@@ -237,5 +237,51 @@ export const agentCases: TriggerCase[] = [
     at: "1:28",
     clean: importing("./review.aegis", true),
     files: { "/virtual/review.aegis": reviewFile },
+  },
+  {
+    code: "AEG511",
+    title: "a session continued by two different agents",
+    trigger: workflow(`
+      agent critic = claude()
+      state A = agent bot session draft {
+        on success -> B
+        otherwise -> FAILED
+      }
+      state B = agent critic session draft {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "9:26",
+    clean: workflow(`
+      agent critic = claude()
+      state A = agent bot session draft {
+        on success -> B
+        otherwise -> FAILED
+      }
+      state B = agent critic session review {
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+  },
+  {
+    code: "AEG512",
+    title: "a foreach running calls of one session at once",
+    trigger: workflow(`
+      state A = foreach f in ["x", "y"] agent bot concurrency 2 session draft {
+        prompt "{{f}}"
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "4:47",
+    clean: workflow(`
+      state A = foreach f in ["x", "y"] agent bot concurrency 1 session draft {
+        prompt "{{f}}"
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
   },
 ];
