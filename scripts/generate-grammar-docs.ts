@@ -585,6 +585,97 @@ agent other = claude(model: "haiku") // aegis-ignore unused-agent -- also kept
   ones do not pile up.
 `;
 
+/**
+ * The AEGIS orchestrator's validation rules that aegis enforces on AEGIS manifests: where the
+ * orchestrator (100monkeys-ai/aegis-orchestrator at 59bc51e) checks each, and what aegis
+ * points at. Printed in the code's section.
+ */
+const orchestratorRules: Partial<Record<Code, string>> = {
+  AEG713: `The orchestrator compares \`apiVersion\` with \`100monkeys.ai/v1\` exactly
+(\`WorkflowParser::validate_and_convert\`, workflow_parser.rs) and refuses anything else, a
+\`v2\` or a \`v1beta\` too. Reported at the value.`,
+  AEG714: `\`WorkflowMetadata::validate_name\` (domain/workflow.rs): 1 to 63 characters, only
+lowercase ASCII letters, digits and \`-\`, a letter or digit first and last
+(\`my-workflow\`, \`100monkeys-classic\`; not \`My-Workflow\`, \`my_workflow\`, \`-bad\`,
+\`bad-\`). Reported at the name, with a name that is one as the hint.`,
+  AEG715: `\`name\` is a required field of a ContainerRun state (\`StateKindYaml::ContainerRun\`:
+"missing field \`name\`"), and \`Workflow::new\` refuses a blank one, and a blank step name of
+a ParallelContainerRun (a missing step name is [AEG707](#aeg707)). Reported at the state's
+\`kind: ContainerRun\` when the name is missing, at the name when it is blank.`,
+  AEG716: `\`Workflow::new\` refuses a volume mount whose \`mount_path\` is empty or does not start
+with \`/\`, in a ContainerRun and in every step of a ParallelContainerRun. Reported at the
+path.`,
+  AEG717: `\`Workflow::new\`: the steps of a ParallelContainerRun must have different names (each
+step's output is kept under \`STATE.output.NAME\`). Names are compared as written. Reported
+at the second name, the first as related.`,
+  AEG718: `When \`spec.storage.shared_volumes\` declares volumes, \`Workflow::new\` refuses a mount
+(ContainerRun or ParallelContainerRun step) of any other name; with no \`shared_volumes\`,
+mounts are not checked ("opt-in per ADR-050"). \`storage.workspace\` does not declare a name.
+Reported at the mount's \`name\`.`,
+  AEG719: `\`mode\` is a required field of a Subworkflow state (\`StateKindYaml::Subworkflow\`);
+aegis used to wait for the child when it was missing. Reported at \`kind: Subworkflow\`. A
+mode other than \`blocking\` or \`fire_and_forget\` is [AEG104](#aeg104).`,
+  AEG720: `\`Workflow::new\` refuses a \`workflow_id\` that is empty or blank. Reported at the value.`,
+  AEG721: `\`Workflow::new\`: a \`blocking\` Subworkflow must have a \`result_key\` (reported at
+\`blocking\`), a \`fire_and_forget\` one must not (reported at \`result_key\`).`,
+  AEG722: `\`ConfidenceWeighting::validate\` (domain/workflow.rs): \`agreement_factor\` +
+\`self_confidence_factor\` must be 1 within 0.01, each factor 0.7 and 0.3 when not given
+(\`agreement_factor: 0.5\` alone sums to 0.8); a factor outside 0–1 is
+[AEG104](#aeg104). The orchestrator checks it when the consensus runs; aegis when it
+compiles, then ignores the field ([AEG709](#aeg709)). Reported at \`confidence_weighting\`.`,
+  AEG723: `The semantic guard of the orchestrator's \`aegis.workflow.create\` tool
+(\`collect_thresholded_transition_semantic_violations\`, tool_invocation_service/workflows.rs):
+a state with a \`score_above\`, \`score_below\`, \`score_between\` or
+\`score_and_confidence_above\` transition (and aegis's \`score_and_confidence\`) must have a
+\`score_below\` one, so that a low score goes where the author says, not to whatever
+matches next (\`on_failure\`, \`always\`, or nothing). Any state kind. Reported at the first
+score condition.`,
+  AEG724: `The same guard: a state that routes on score must not also have an \`on_success\`
+transition, which matches whatever the score. Reported at \`on_success\`, the score
+condition as related.`,
+};
+
+const orchestratorDifferences = `## Where aegis differs from the AEGIS orchestrator's validator
+
+AEGIS manifests are held to the rules of the AEGIS orchestrator's own validator
+(100monkeys-ai/aegis-orchestrator at 59bc51e940bb342089df3e7d65343834de579cfb:
+\`WorkflowParser\` in \`orchestrator/core/src/infrastructure/workflow_parser.rs\`,
+\`Workflow::new\` and \`ConfidenceWeighting::validate\` in
+\`orchestrator/core/src/domain/workflow.rs\`, and the semantic guard of its workflow-creation
+tool): [AEG713](#aeg713) to [AEG724](#aeg724), beside what aegis checked before (unknown
+fields and kinds, required fields, ranges, transition targets). The manifests of the
+orchestrator's own test suites and its shipped templates get its verdict
+(tests/yaml/orchestrator-verdicts.test.ts, tests/yaml/fixtures/orchestrator/), except where
+aegis differs on purpose:
+
+- **Bounded cycles are accepted.** \`WorkflowValidator::check_for_cycles\` refuses every
+  cycle that can be reached from the initial state (in \`aegis workflow validate\`, in the
+  deployment of the built-in workflows, and in the validate, create and update tools),
+  although its engine bounds every loop (\`max_state_visits\`, 5 by default;
+  \`max_total_transitions\`, 50) and its own template \`builtin-intent-to-execution.yaml\`
+  loops (WRITE_CODE → VALIDATE_CODE → WRITE_CODE, EXECUTION_FAILED → WRITE_CODE): its tests
+  parse that template, and its cycle check would refuse it. aegis accepts a cycle those
+  limits bound, because sending work back until a reviewer or a test is satisfied is what
+  these workflows are for; a cycle no transition leaves is refused
+  ([AEG302](#aeg302)), which is why the orchestrator's cycle test manifest
+  (\`tool-cycle-update.yaml\`, two states that always go to each other) is refused by both.
+- **Agents and judges are not looked up.** The orchestrator refuses to register a manifest
+  whose agents or judges are not deployed in it (\`register-unknown-agent.yaml\`,
+  \`register-unknown-judge.yaml\`). aegis has no registry when it compiles: the agents are
+  given when the workflow runs (\`aegis run --agent\`, an agents file).
+- **Template references are checked.** \`parser-subworkflow-round-trip.yaml\` gives its child
+  \`{{workflow.context.task}}\` with no \`task\` in \`spec.context\`: the orchestrator renders
+  it as empty text, aegis refuses it ([AEG403](#aeg403)), as it refuses every reference to
+  something the workflow does not have.
+- **Score routing and confidence weights are checked in every manifest, when it is
+  compiled.** The orchestrator applies the rules of [AEG723](#aeg723) and [AEG724](#aeg724)
+  only to the manifests its \`aegis.workflow.create\` tool deploys (not to
+  \`aegis workflow deploy\` or \`validate\`), and checks \`confidence_weighting\`
+  ([AEG722](#aeg722)) only when a consensus runs. aegis checks every manifest before it runs:
+  an ambiguous low-score path is as ambiguous whoever wrote it. aegis's own
+  \`score_and_confidence\` condition counts as score routing.
+`;
+
 /** docs/diagnostics.md: the catalogue, as a table and one section per code. */
 export function diagnosticsMarkdown(): string {
   const codes = (Object.keys(catalogue) as Code[]).sort();
@@ -613,6 +704,8 @@ export function diagnosticsMarkdown(): string {
         : ` Suppress with \`// aegis-ignore ${code}\` or \`// aegis-ignore ${entry.rule}\`.`;
     out.push(`Default severity: **${entry.severity}**.${suppress}`, "");
     out.push(entry.summary);
+    const rule = orchestratorRules[code];
+    if (rule) out.push("", rule.trim());
     const extra = explanations[code];
     if (extra) {
       out.push(
@@ -633,6 +726,7 @@ export function diagnosticsMarkdown(): string {
       );
     }
   }
+  out.push("", orchestratorDifferences.trimEnd());
   return `${out.join("\n")}\n`;
 }
 

@@ -374,6 +374,76 @@ export const catalogue = {
     summary:
       "An AgentOS step asks for a sandbox aegis cannot run it in (wasm, or docker for anything but a tool::shell_exec command): refused rather than run unsandboxed.",
   },
+  // AEGIS manifests: what the AEGIS orchestrator's own validator refuses.
+  AEG713: {
+    rule: "manifest-api-version",
+    severity: "error",
+    summary:
+      "An AEGIS manifest's apiVersion is not exactly `100monkeys.ai/v1`, the only version the AEGIS orchestrator reads.",
+  },
+  AEG714: {
+    rule: "workflow-name-dns-label",
+    severity: "error",
+    summary:
+      "An AEGIS manifest's metadata.name is not a DNS label: 1 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit.",
+  },
+  AEG715: {
+    rule: "container-name",
+    severity: "error",
+    summary:
+      "A ContainerRun state has no `name`, or a container (a ContainerRun, a ParallelContainerRun step) has a blank one.",
+  },
+  AEG716: {
+    rule: "relative-mount-path",
+    severity: "error",
+    summary: "A container's volume `mount_path` is not an absolute path (it must start with `/`).",
+  },
+  AEG717: {
+    rule: "duplicate-container-step",
+    severity: "error",
+    summary:
+      "Two steps of one ParallelContainerRun state have the same name (each step's output is kept under its name).",
+  },
+  AEG718: {
+    rule: "undeclared-volume",
+    severity: "error",
+    summary:
+      "A container mounts a volume that spec.storage.shared_volumes does not declare, when that list is given.",
+  },
+  AEG719: {
+    rule: "subworkflow-mode-missing",
+    severity: "error",
+    summary: "A Subworkflow state does not say its `mode`: `blocking` or `fire_and_forget`.",
+  },
+  AEG720: {
+    rule: "subworkflow-empty-id",
+    severity: "error",
+    summary: "A Subworkflow state's `workflow_id` is empty: it names no workflow to run.",
+  },
+  AEG721: {
+    rule: "subworkflow-result-key",
+    severity: "error",
+    summary:
+      "A blocking Subworkflow state has no `result_key` to keep the child's result under, or a fire_and_forget one has one it can never fill.",
+  },
+  AEG722: {
+    rule: "confidence-weights-sum",
+    severity: "error",
+    summary:
+      "A consensus's confidence_weighting factors (agreement_factor, self_confidence_factor; 0.7 and 0.3 when not given) do not sum to 1 (within 0.01).",
+  },
+  AEG723: {
+    rule: "score-without-low-branch",
+    severity: "error",
+    summary:
+      "A state routes on score (score_above, score_between, score_and_confidence_above …) but has no `score_below` transition for low scores.",
+  },
+  AEG724: {
+    rule: "score-mixed-with-on-success",
+    severity: "error",
+    summary:
+      "A state routes on score and also has an `on_success` transition, which a low score matches too: the low-score path is left implicit.",
+  },
 } as const satisfies Record<string, CatalogueEntry>;
 
 export type Code = keyof typeof catalogue;

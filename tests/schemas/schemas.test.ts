@@ -201,6 +201,8 @@ interface SeedExample {
   pointer?: string;
   def?: string;
   partial?: boolean;
+  /** Where the example breaks a rule of the orchestrator's, as `path keyword` findings. */
+  refused?: string[];
 }
 
 const seedExamples: SeedExample[] = [
@@ -218,8 +220,18 @@ const seedExamples: SeedExample[] = [
   },
   { file: "seed-001-dev-pipeline.yaml", schema: "aegis" },
   { file: "seed-001-audit-state.yaml", schema: "aegis", pointer: "/AUDIT", def: "state" },
-  { file: "seed-001-validation-pipeline.yaml", schema: "aegis" },
-  { file: "seed-001-release-pipeline.yaml", schema: "aegis" },
+  // Seed 001's Composing Workflows example writes ContainerRun states without `name`, which
+  // the orchestrator requires (StateKindYaml::ContainerRun): the schema says so where.
+  {
+    file: "seed-001-validation-pipeline.yaml",
+    schema: "aegis",
+    refused: ["/spec/states/LINT required", "/spec/states/TEST required"],
+  },
+  {
+    file: "seed-001-release-pipeline.yaml",
+    schema: "aegis",
+    refused: ["/spec/states/DEPLOY required"],
+  },
   { file: "seed-001-notify-state.yaml", schema: "aegis", pointer: "/NOTIFY", def: "state" },
   { file: "seed-001-retry-limits-spec.yaml", schema: "aegis", pointer: "/spec", def: "spec" },
   { file: "seed-004-structure.yaml", schema: "agentos" },
@@ -259,7 +271,9 @@ describe("seed examples validate", () => {
       const data = ex.pointer ? at(doc, ex.pointer) : doc;
       expect(data).toBeTypeOf("object");
       const v = ex.partial ? partialValidator(ex.schema, ex.def) : validator(ex.schema, ex.def);
-      expectValid(v, data);
+      if (!ex.refused) expectValid(v, data);
+      else
+        expect(findings(v, data).map((e) => `${e.instancePath} ${e.keyword}`)).toEqual(ex.refused);
     });
   }
 
@@ -475,10 +489,13 @@ describe("broken fixtures fail at the expected place", () => {
 });
 
 describe("ranges and patterns", () => {
-  /** seed-001-release-pipeline.yaml with the value at `pointer` replaced (or added). */
+  /**
+   * seed-001-release-pipeline.yaml, its DEPLOY given the name the orchestrator requires, with
+   * the value at `pointer` replaced (or added).
+   */
   const manifest = (...changes: [pointer: string, value: unknown][]): unknown => {
     const doc = loadYaml(path.join(fixtures, "seed-001-release-pipeline.yaml"));
-    for (const [pointer, value] of changes) {
+    for (const [pointer, value] of [["/spec/states/DEPLOY/name", "deploy"] as const, ...changes]) {
       const parts = pointer.split("/").slice(1);
       const last = parts.pop() as string;
       (at(doc, parts.map((p) => `/${p}`).join("")) as Record<string, unknown>)[last] = value;
@@ -586,11 +603,32 @@ describe("ranges and patterns", () => {
   ])("a ContainerRun's %s %j: accepted %s", (field, value, ok) => {
     const state = {
       kind: "ContainerRun",
+      name: "package",
       image: "alpine:3",
       command: ["true"],
       [field]: value,
       transitions: [],
     };
+    expect(v(manifest(["/spec/states/PACKAGE", state]))).toBe(ok);
+  });
+  // What the orchestrator's Workflow::new and parser require (aegis: AEG715, AEG719–AEG721).
+  it.each([
+    [{ name: "package" }, true],
+    [{}, false],
+    [{ name: " " }, false],
+  ])("a ContainerRun with %j: accepted %s", (fields, ok) => {
+    const state = { kind: "ContainerRun", image: "alpine:3", ...fields, transitions: [] };
+    expect(v(manifest(["/spec/states/PACKAGE", state]))).toBe(ok);
+  });
+  it.each([
+    [{ workflow_id: "child", mode: "blocking", result_key: "out" }, true],
+    [{ workflow_id: "child", mode: "fire_and_forget" }, true],
+    [{ workflow_id: "child" }, false],
+    [{ workflow_id: "child", mode: "blocking" }, false],
+    [{ workflow_id: "child", mode: "fire_and_forget", result_key: "out" }, false],
+    [{ workflow_id: " ", mode: "fire_and_forget" }, false],
+  ])("a Subworkflow with %j: accepted %s", (fields, ok) => {
+    const state = { kind: "Subworkflow", ...fields, transitions: [] };
     expect(v(manifest(["/spec/states/PACKAGE", state]))).toBe(ok);
   });
   it("a label value must be a string", () => {

@@ -198,9 +198,9 @@ describe("the manifest around the states", () => {
   it("refuses another apiVersion or kind, at the value", () => {
     const base = manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []\n");
     const api = base.replace("100monkeys.ai/v1", "example.com/v2");
-    expect(shortYaml(api)).toEqual(["AEG104 1:13"]);
-    expect(yamlFindings(api, "AEG104")[0]!.message).toBe(
-      "apiVersion 'example.com/v2' is not an AEGIS manifest version (100monkeys.ai/v1)",
+    expect(shortYaml(api)).toEqual(["AEG713 1:13"]);
+    expect(yamlFindings(api, "AEG713")[0]!.message).toBe(
+      "apiVersion 'example.com/v2' is not 100monkeys.ai/v1, the AEGIS manifest version",
     );
     const kind = base.replace("kind: Workflow", "kind: Agent");
     expect(shortYaml(kind)).toEqual(["AEG104 2:7"]);
@@ -327,7 +327,7 @@ describe("the manifest around the states", () => {
     ["System env", stateA("kind: System\ncommand: x\nenv: [1]\ntransitions: []"), "[1]"],
     [
       "ContainerRun resources",
-      stateA("kind: ContainerRun\nimage: x\nresources: big\ntransitions: []"),
+      stateA("kind: ContainerRun\nname: x\nimage: x\nresources: big\ntransitions: []"),
       "big",
     ],
     [
@@ -641,6 +641,7 @@ describe("state kinds", () => {
       volumes:
         - ws
         - name: a
+      name: build
       transitions: []
     `);
     expect(shortYaml(text)).toEqual(["AEG705 12:11", "AEG707 13:11"]);
@@ -775,6 +776,7 @@ describe("state kinds", () => {
       stateA(`
         kind: Subworkflow
         workflow_id: child-flow
+        mode: fire_and_forget
         transitions:
           - condition: on_success
             target: DONE
@@ -806,6 +808,7 @@ describe("state kinds", () => {
       kind: Subworkflow
       workflow_id: child
       input: 3
+      mode: fire_and_forget
       transitions: []
     `);
     expect(shortYaml(input)).toEqual(["AEG708 10:20", "AEG104 11:14"]);
@@ -925,7 +928,12 @@ describe("transition conditions and their edge labels", () => {
       `${kind}\ntransitions:\n  - ${condition.split("\n").join("\n    ")}\n    target: DONE\n  - condition: always\n    target: FAILED`,
     );
     const r = compileYaml(text);
-    expect(errors(r)).toEqual([]);
+    // Routing on score with no score_below is AEG723, as the orchestrator has it; the label
+    // is what is tested here.
+    const scoreRouted = /^condition: score_(above|between|and_confidence)/.test(condition);
+    expect(errors(r).map((e) => e.split(" ").slice(0, 2).join(" "))).toEqual(
+      scoreRouted ? ["AEG723 12:22"] : [],
+    );
     expect(edgesOf(r, "A")).toEqual([`DONE [${label}]`, "FAILED [always]"]);
   });
 
@@ -1272,6 +1280,8 @@ describe("positions in the YAML", () => {
       { code: "AEG705", line: 12, column: 16 },
       { code: "AEG704", line: 13, column: 7 },
       { code: "AEG707", line: 15, column: 11 },
+      // A state routing on score needs a score_below (AEG723), threshold or not.
+      { code: "AEG723", line: 15, column: 22 },
       // The transition without threshold never fires, but B is not reported unreachable.
     ]);
     expect(positionOf(text, "0\n")).toEqual({ line: 11, column: 25 });

@@ -62,8 +62,9 @@ function convertAndCompare(files: string[]): void {
 
 describe("aegis convert keeps the graph", () => {
   it("for every seed example", () => {
-    // Refused (AEG712): there is nothing to convert.
-    const files = yamlIn(seeds).filter((f) => basename(f) !== "approval-gate.yaml");
+    // Refused (AEG712; AEG715, ContainerRun states without name): nothing to convert.
+    const refused = ["approval-gate.yaml", "release-pipeline.yaml", "validation-pipeline.yaml"];
+    const files = yamlIn(seeds).filter((f) => !refused.includes(basename(f)));
     expect(files.length).toBeGreaterThanOrEqual(15);
     convertAndCompare(files);
   });

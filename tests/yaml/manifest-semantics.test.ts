@@ -511,7 +511,7 @@ describe("Subworkflow: the child's inputs against what the parent gives (AEG510)
       readFile: (p) => open[p as keyof typeof open],
     });
     expect(r.diagnostics.filter((d) => d.code === "AEG510")).toEqual([]);
-    const unknown = compileYaml(caller("input:\n  nothing: 1"));
+    const unknown = compileYaml(caller("mode: fire_and_forget\ninput:\n  nothing: 1"));
     expect(unknown.diagnostics.map((d) => d.code)).toEqual(["AEG708"]);
   });
 });
@@ -525,7 +525,7 @@ describe("Subworkflow at run time", () => {
 
   it("result_key keeps the child's output in the parent's blackboard", async () => {
     const text = caller(
-      "result_key: validation\ninput:\n  repo: acme",
+      "mode: blocking\nresult_key: validation\ninput:\n  repo: acme",
       'input: "Got {{blackboard.validation}} ({{A.result}})"',
     );
     const { record, calls } = await run(
@@ -541,7 +541,10 @@ describe("Subworkflow at run time", () => {
   });
 
   it("the default prompt's blackboard holds it under its key", async () => {
-    const text = caller("result_key: validation\ninput:\n  repo: acme", "max_state_visits: 2");
+    const text = caller(
+      "mode: blocking\nresult_key: validation\ninput:\n  repo: acme",
+      "max_state_visits: 2",
+    );
     const { calls } = await run(
       compiled(text, { "/virtual/typed.yaml": typedChild }),
       {},
@@ -563,6 +566,8 @@ describe("Subworkflow at run time", () => {
       A:
         kind: Subworkflow
         workflow_id: typed
+        mode: blocking
+        result_key: checked
         input: "{{GEN.output}}"
         transitions:
           - condition: on_success

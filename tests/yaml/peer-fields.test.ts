@@ -228,6 +228,8 @@ describe("AEGIS ParallelAgents states", () => {
     );
     expect(shortYaml(bad)).toEqual([
       at("AEG709", bad, "confidence_weighting"),
+      // 1.5 and the default 0.3 (self_factor is no field) do not sum to 1.
+      at("AEG722", bad, "confidence_weighting"),
       `AEG104 ${positionOf(bad, "1.5").line}:${positionOf(bad, "1.5").column}`,
       at("AEG704", bad, "self_factor"),
     ]);
@@ -280,7 +282,15 @@ describe("AEGIS ParallelAgents states", () => {
 describe("AEGIS ContainerRun states", () => {
   /** A ContainerRun state with extra state lines (unindented). */
   const container = (extra: string, command = '["cargo", "build", "--release"]') =>
-    stateA(["kind: ContainerRun", 'image: "rust:1.75"', `command: ${command}`, extra].join("\n"));
+    stateA(
+      [
+        "kind: ContainerRun",
+        "name: build",
+        'image: "rust:1.75"',
+        `command: ${command}`,
+        extra,
+      ].join("\n"),
+    );
 
   // The worker sends max_attempts as the number of attempts in all (`?? 1`), and
   // RunContainerStepUseCase makes that many (0 and 1: one): aegis counts the ones after.
@@ -412,7 +422,8 @@ describe("AEGIS transition conditions", () => {
         transitions: []
     `);
     const r = compileYaml(text);
-    expect(r.diagnostics).toEqual([]);
+    // No score_below: the orchestrator's workflow generator refuses it, and so does aegis.
+    expect(r.diagnostics.map((d) => d.code)).toEqual(["AEG723"]);
     expect(edgesOf(r, "A")).toEqual(["DONE [score > 0.8 and confidence > 0.8]", "DONE [always]"]);
   });
 });

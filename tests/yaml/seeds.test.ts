@@ -97,7 +97,22 @@ describe("seed examples (tests/fixtures/yaml/seeds)", () => {
   // Seed 004's Fanout-Collect pattern skips the fan-out's errors (errorMode: skip): when the
   // fan-out fails as a whole (its list is not a list, it times out), Aggregate is still
   // called, and synthesizes nothing — AgentOS leaves analysis_results unset, aegis empty.
+  // Seed 001's Composing Workflows example writes its ContainerRun states without `name`,
+  // which the AEGIS orchestrator requires (StateKindYaml::ContainerRun in workflow_parser.rs:
+  // "missing field `name`"): as printed, it would refuse them too (AEG715), and the parent
+  // refuses the child it imports.
+  const noName = (state: string, at: string) => [
+    `${at} error AEG715 ContainerRun state '${state}' has no 'name'`,
+    "  hint: add name: LABEL: the AEGIS orchestrator requires it (the container's name in its events and logs)",
+  ];
   const refused: Record<string, string[]> = {
+    "release-pipeline.yaml": [
+      "23:20 error AEG507 imported workflow 'validation-pipeline' has 2 errors: ContainerRun state 'LINT' has no 'name'",
+      "  related: validation-pipeline.yaml:25:13 ContainerRun state 'LINT' has no 'name'",
+      "  related: validation-pipeline.yaml:38:13 ContainerRun state 'TEST' has no 'name'",
+      ...noName("DEPLOY", "47:13"),
+    ],
+    "validation-pipeline.yaml": [...noName("LINT", "25:13"), ...noName("TEST", "38:13")],
     "approval-gate.yaml": [
       "10:14 error AEG712 'sandbox: docker' needs the command to run in the container, tool::shell_exec's config.argv (AgentOS's shell_exec fails without one too): the step is refused rather than run unsandboxed",
       '  hint: give it, e.g. config: { argv: ["make", "deploy"] }',

@@ -61,6 +61,9 @@ const isolationModes = ["inherit", "firecracker", "docker", "process"] as const;
 /** A ContainerRun's `image_pull_policy` (ImagePullPolicy, domain/shared_kernel.rs). */
 const pullPolicies = ["Always", "IfNotPresent", "Never"] as const;
 
+/** The one version of the format (WorkflowParser::validate_and_convert). */
+const API_VERSION = "100monkeys.ai/v1";
+
 /** Terminal states whose name says failure end the run as failed. */
 const failureName = /fail|error|abort|reject|cancel/i;
 
@@ -128,11 +131,13 @@ export function readDuration(m: MapReader, key: string): { ms: number; span: Spa
 export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
   const top = ctx.map(root, "the manifest");
   const apiVersion = top.string("apiVersion", true);
-  if (apiVersion && !apiVersion.value.startsWith("100monkeys.ai/")) {
+  // The orchestrator compares it with exactly this text (workflow_parser.rs).
+  if (apiVersion && apiVersion.value !== API_VERSION) {
     ctx.reader.report(
-      "AEG104",
-      `apiVersion '${apiVersion.value}' is not an AEGIS manifest version (100monkeys.ai/v1)`,
+      "AEG713",
+      `apiVersion '${apiVersion.value}' is not ${API_VERSION}, the AEGIS manifest version`,
       apiVersion.span,
+      `write apiVersion: ${API_VERSION}`,
     );
   }
   const kind = top.string("kind", true);
@@ -146,7 +151,9 @@ export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
   const imports: ImportDecl[] = [];
   const metadata = top.map("metadata", true);
   const spec = top.map("spec", true);
-  const name = metadata?.named("name", true) ?? { name: "workflow", span: top.span };
+  const givenName = metadata?.named("name", true);
+  if (givenName) checkWorkflowName(ctx, givenName);
+  const name = givenName ?? { name: "workflow", span: top.span };
   const wf: WorkflowDecl = {
     name,
     inputs: [],
@@ -164,6 +171,37 @@ export function lowerAegisManifest(ctx: Context, root: YAMLMap): SourceFileAst {
     wf.otherInputs = { span: metadata?.span ?? top.span };
   }
   return { dialect: "aegis-manifest", imports, workflow: wf, span: top.span };
+}
+
+/**
+ * AEG714: metadata.name must be a DNS label, as WorkflowMetadata::validate_name has it: 1–63
+ * characters, lowercase ASCII letters, digits and `-`, a letter or digit at both ends.
+ */
+function checkWorkflowName(ctx: Context, name: Named): void {
+  const text = name.name;
+  const problem =
+    text.length === 0 || text.length > 63
+      ? `is ${text.length} characters long; a workflow name has 1 to 63`
+      : !/^[a-z0-9-]*$/.test(text)
+        ? "has characters other than lowercase letters, digits and '-'"
+        : !/^[a-z0-9].*[a-z0-9]$|^[a-z0-9]$/.test(text)
+          ? "must start and end with a lowercase letter or digit"
+          : undefined;
+  if (!problem) return;
+  const label = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63)
+    .replace(/-+$/, "");
+  ctx.reader.report(
+    "AEG714",
+    `workflow name '${text}' is not a DNS label: it ${problem}`,
+    name.span,
+    label
+      ? `the AEGIS orchestrator names workflows with DNS labels, e.g. '${label}'`
+      : "the AEGIS orchestrator names workflows with DNS labels: lowercase letters, digits and '-'",
+  );
 }
 
 /**
@@ -357,6 +395,7 @@ function readSpec(ctx: Context, spec: MapReader, wf: WorkflowDecl, imports: Impo
   const storage = spec.value("storage");
   if (storage?.kind === "object") wf.storage = storage;
   else if (storage) ctx.reader.report("AEG705", "'storage' must be a mapping", storage.span);
+  const volumes = sharedVolumes(storage);
   const transitions = spec.number("max_total_transitions");
   const transitionsValue = transitions?.value ?? 50;
   if (
@@ -415,6 +454,7 @@ function readSpec(ctx: Context, spec: MapReader, wf: WorkflowDecl, imports: Impo
       { name: stateName, span: nameSpan },
       imports,
       declareAgent,
+      volumes,
     );
     if (!state) continue;
     if (state.kind !== "final" && !state.final && !exhaustive(state.transitions))
@@ -449,6 +489,21 @@ function readSpec(ctx: Context, spec: MapReader, wf: WorkflowDecl, imports: Impo
   wf.agents = [...agents.values()];
 }
 
+/**
+ * The names spec.storage.shared_volumes declares, or undefined when it declares none: the
+ * orchestrator then checks no mount's name (Workflow::new, "opt-in per ADR-050").
+ */
+function sharedVolumes(storage: Value | undefined): string[] | undefined {
+  if (storage?.kind !== "object") return undefined;
+  const list = storage.entries.find((e) => e.key.name === "shared_volumes")?.value;
+  if (list?.kind !== "list" || list.items.length === 0) return undefined;
+  return list.items.flatMap((item) => {
+    if (item.kind !== "object") return [];
+    const name = item.entries.find((e) => e.key.name === "name")?.value;
+    return name?.kind === "string" ? [name.value] : [];
+  });
+}
+
 /** Whether some transition always matches (so the engines agree on what happens next). */
 function exhaustive(transitions: TransitionDecl[]): boolean {
   const labels = new Set(
@@ -478,6 +533,7 @@ function readState(
   name: Named,
   imports: ImportDecl[],
   declareAgent: (n: Named) => void,
+  volumes: string[] | undefined,
 ): StateDecl | undefined {
   const kindField = m.string("kind", true);
   const kind = stateKinds.find((k) => k === kindField?.value);
@@ -638,7 +694,7 @@ function readState(
     }
     case "ContainerRun": {
       state.kind = "container";
-      readContainer(ctx, m, state, fields);
+      readContainer(ctx, m, state, fields, volumes);
       break;
     }
     case "ParallelContainerRun": {
@@ -646,6 +702,8 @@ function readState(
       fields.push("steps", "completion");
       const steps = m.list("steps") ?? [];
       if (steps.length === 0) m.missing("steps");
+      /** Each step's name as written, where it first is: the orchestrator compares them so. */
+      const stepNames = new Map<string, Span>();
       for (const step of steps) {
         if (!isMap(step)) {
           ctx.reader.report(
@@ -657,6 +715,17 @@ function readState(
         }
         const s = ctx.map(step, "a container step");
         const stepName = s.named("name", true);
+        if (stepName) blankName(ctx, stepName, "a ParallelContainerRun step");
+        const first = stepName && stepNames.get(stepName.name);
+        if (stepName && first) {
+          ctx.reader.report(
+            "AEG717",
+            `state '${name.name}' has two steps named '${stepName.name}'`,
+            stepName.span,
+            "give each step its own name: its output is kept under the step's name",
+            [{ file: ctx.reader.file, span: first, message: "the first step of that name" }],
+          );
+        } else if (stepName) stepNames.set(stepName.name, stepName.span);
         const image = s.template("image", true);
         const entries: (Value & { kind: "object" })["entries"] = [];
         const shell = s.boolean("shell")?.value === true;
@@ -673,12 +742,12 @@ function readState(
             "resources",
             "aegis sets no limits on the containers of a ParallelContainerRun state",
           );
-        const volumes = readVolumes(ctx, s);
-        if (volumes)
+        const mounts = readVolumes(ctx, s, volumes);
+        if (mounts)
           entries.push({
-            key: { name: "volumes", span: volumes.span },
-            value: volumes,
-            span: volumes.span,
+            key: { name: "volumes", span: mounts.span },
+            value: mounts,
+            span: mounts.span,
           });
         s.finish([
           "name",
@@ -691,7 +760,8 @@ function readState(
           "registry_credentials",
           "resources",
         ]);
-        if (!stepName || !image) continue;
+        // A second step of the same name is left out: it would overwrite the first's output.
+        if (!stepName || !image || first) continue;
         const config: Value & { kind: "object" } = { kind: "object", entries, span: s.span };
         statements.push({
           kind: "container",
@@ -720,7 +790,14 @@ function readState(
       state.kind = "subworkflow";
       fields.push("workflow_id", "mode", "result_key", "input");
       const id = m.named("workflow_id", true);
-      if (id) {
+      if (id && id.name.trim() === "")
+        ctx.reader.report(
+          "AEG720",
+          `Subworkflow state '${name.name}' has an empty workflow_id`,
+          id.span,
+          "name the workflow to run: its metadata.name (or its id in the orchestrator)",
+        );
+      else if (id) {
         const alias = { name: toName(id.name), span: id.span };
         state.workflowRef = alias;
         if (!imports.some((i) => i.alias.name === alias.name)) {
@@ -728,9 +805,33 @@ function readState(
         }
       }
       const mode = m.string("mode");
+      // The orchestrator requires mode (StateKindYaml::Subworkflow), and a result_key exactly
+      // when the parent waits for the child (Workflow::new).
+      if (!m.has("mode") || m.peek("mode") === null)
+        ctx.reader.report(
+          "AEG719",
+          `Subworkflow state '${name.name}' has no 'mode'`,
+          state.kindSpan,
+          "add mode: blocking (wait for the child; with result_key) or mode: fire_and_forget",
+        );
       if (mode && mode.value !== "blocking" && mode.value !== "fire_and_forget") {
         ctx.reader.report("AEG104", "mode must be blocking or fire_and_forget", mode.span);
       }
+      const hasResult = m.has("result_key") && m.peek("result_key") !== null;
+      if (mode?.value === "blocking" && !hasResult)
+        ctx.reader.report(
+          "AEG721",
+          `blocking Subworkflow state '${name.name}' has no 'result_key'`,
+          mode.span,
+          "add result_key: KEY: the child's result is kept in the blackboard under it",
+        );
+      else if (mode?.value === "fire_and_forget" && hasResult)
+        ctx.reader.report(
+          "AEG721",
+          `fire_and_forget Subworkflow state '${name.name}' has a 'result_key'`,
+          m.keySpan("result_key"),
+          "remove result_key: a child that is not waited for leaves no result; or use mode: blocking",
+        );
       if (mode)
         state.mode = {
           value: mode.value === "fire_and_forget" ? "detached" : "blocking",
@@ -748,12 +849,60 @@ function readState(
     const tr = readTransition(ctx, t);
     if (tr) state.transitions.push(tr);
   }
+  checkScoreRouting(ctx, name, transitions ?? []);
   // `transitions: []` (or none): the run ends here.
   if (state.transitions.length === 0 && (transitions?.length ?? 0) === 0) {
     state.final = { outcome: failureName.test(name.name) ? "failure" : "success", span: name.span };
   }
   m.finish([...common, ...fields]);
   return state;
+}
+
+/** Conditions that route on a score threshold (is_thresholded_score_transition). */
+const scoreConditions = new Set([
+  "score_above",
+  "score_below",
+  "score_between",
+  "score_and_confidence_above",
+  "score_and_confidence", // aegis's own: a score threshold too
+]);
+
+/**
+ * AEG723, AEG724: a state that routes on score must route low scores explicitly, with a
+ * `score_below`, and never through `on_success` (which a low score matches too), as the
+ * orchestrator's collect_thresholded_transition_semantic_violations has it: one finding of
+ * each kind per state.
+ */
+function checkScoreRouting(ctx: Context, state: Named, transitions: Node[]): void {
+  const conditions: { value: string; span: Span }[] = [];
+  for (const t of transitions) {
+    if (!isMap(t)) continue;
+    // Not resolved again: an alias counts once, where the transition is read.
+    const node = ctx.map(t, "a transition").pairs.get("condition")?.value;
+    if (isScalar(node) && typeof node.value === "string")
+      conditions.push({ value: node.value, span: ctx.reader.span(node) });
+  }
+  const score = conditions.find((c) => scoreConditions.has(c.value));
+  if (!score) return;
+  const where = (c: { span: Span }, message: string) => [
+    { file: ctx.reader.file, span: c.span, message },
+  ];
+  const success = conditions.find((c) => c.value === "on_success");
+  if (success)
+    ctx.reader.report(
+      "AEG724",
+      `state '${state.name}' routes on score (${score.value}) and also on_success, which a low score matches too`,
+      success.span,
+      "route each outcome on score (score_above / score_below); keep on_failure for errors",
+      where(score, "the score-based transition"),
+    );
+  if (!conditions.some((c) => c.value === "score_below"))
+    ctx.reader.report(
+      "AEG723",
+      `state '${state.name}' routes on score (${score.value}) but has no score_below transition for low scores`,
+      score.span,
+      "add `- condition: score_below` with the threshold below which the state goes elsewhere",
+    );
 }
 
 function readEnvWorkdir(m: MapReader, statements: StateStatement[]): void {
@@ -844,10 +993,30 @@ function readConsensus(ctx: Context, c: MapReader): Value & { kind: "object" } {
     );
   const weighting = c.map("confidence_weighting");
   if (weighting) {
-    for (const key of ["agreement_factor", "self_confidence_factor"]) {
+    // ConfidenceWeighting::validate: the factors (defaults 0.7 and 0.3) sum to 1 ± 0.01.
+    const factors: number[] = [];
+    for (const [key, fallback] of [
+      ["agreement_factor", 0.7],
+      ["self_confidence_factor", 0.3],
+    ] as const) {
       const v = weighting.number(key);
       if (v && !(v.value >= 0 && v.value <= 1))
         ctx.reader.report("AEG104", `${key} must be a number from 0 to 1`, v.span);
+      if (v || !weighting.has(key)) factors.push(v?.value ?? fallback);
+    }
+    const [agreement, self] = factors;
+    if (
+      agreement !== undefined &&
+      self !== undefined &&
+      !(Math.abs(agreement + self - 1) <= 0.01)
+    ) {
+      const given = (key: string) => (weighting.has(key) ? "" : " (not given)");
+      ctx.reader.report(
+        "AEG722",
+        `confidence_weighting sums to ${+(agreement + self).toFixed(4)}, not 1: agreement_factor ${agreement}${given("agreement_factor")} + self_confidence_factor ${self}${given("self_confidence_factor")}`,
+        c.keySpan("confidence_weighting"),
+        "the two factors share the consensus confidence between them: make them sum to 1 (when not given, they are 0.7 and 0.3)",
+      );
     }
     weighting.finish(["agreement_factor", "self_confidence_factor"]);
     noEffect(
@@ -957,7 +1126,25 @@ function joinedCommand(v: Value): Value {
   return { kind: "string", value: text, span: v.span, template };
 }
 
-function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: string[]): void {
+/** AEG715: a container's name that is there but blank (the orchestrator trims it). */
+function blankName(ctx: Context, name: Named, what: string): boolean {
+  if (name.name.trim() !== "") return false;
+  ctx.reader.report(
+    "AEG715",
+    `the name of ${what} is blank`,
+    name.span,
+    "name the container: the orchestrator shows it in its events and logs",
+  );
+  return true;
+}
+
+function readContainer(
+  ctx: Context,
+  m: MapReader,
+  state: StateDecl,
+  fields: string[],
+  volumes: string[] | undefined,
+): void {
   fields.push(
     "image",
     "command",
@@ -973,12 +1160,27 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
   );
   const image = m.template("image", true);
   if (image) state.image = image;
+  // Required by the orchestrator (StateKindYaml::ContainerRun), and not blank (Workflow::new).
+  const containerName = m.peek("name");
+  if (!m.has("name") || containerName === null)
+    ctx.reader.report(
+      "AEG715",
+      `ContainerRun state '${state.name.name}' has no 'name'`,
+      state.kindSpan,
+      "add name: LABEL: the AEGIS orchestrator requires it (the container's name in its events and logs)",
+    );
+  else if (typeof containerName === "string")
+    blankName(
+      ctx,
+      { name: containerName, span: ctx.reader.span(m.pairs.get("name")?.value) },
+      `ContainerRun state '${state.name.name}'`,
+    );
   const found = m.value("command");
   const command = found && m.peek("shell") === true ? joinedCommand(found) : found;
   if (command) state.statements.push({ kind: "command", value: command, span: command.span });
   readEnvWorkdir(m, state.statements);
-  const volumes = readVolumes(ctx, m);
-  if (volumes) state.statements.push({ kind: "volumes", value: volumes, span: volumes.span });
+  const mounts = readVolumes(ctx, m, volumes);
+  if (mounts) state.statements.push({ kind: "volumes", value: mounts, span: mounts.span });
   const resources = m.value("resources");
   if (resources && resources.kind !== "object") {
     m.report_("AEG705", "'resources' must be a mapping", m.node_("resources") ?? null);
@@ -1037,8 +1239,16 @@ function readContainer(ctx: Context, m: MapReader, state: StateDecl, fields: str
   if (m.string("registry_credentials")) noCredentials(ctx, m);
 }
 
-/** `volumes: [{ name, mount_path, read_only }]` → `{ name: { path, read_only } }`. */
-function readVolumes(ctx: Context, m: MapReader): (Value & { kind: "object" }) | undefined {
+/**
+ * `volumes: [{ name, mount_path, read_only }]` → `{ name: { path, read_only } }`. A mount path
+ * must be absolute (AEG716), and a volume declared in spec.storage.shared_volumes when that
+ * declares any (`declared`, AEG718), as Workflow::new has them.
+ */
+function readVolumes(
+  ctx: Context,
+  m: MapReader,
+  declared: string[] | undefined,
+): (Value & { kind: "object" }) | undefined {
   const volumes = m.list("volumes");
   if (!volumes) return undefined;
   const entries: (Value & { kind: "object" })["entries"] = [];
@@ -1057,6 +1267,26 @@ function readVolumes(ctx: Context, m: MapReader): (Value & { kind: "object" }) |
     if (!mount) vol.missing("mount_path");
     const readOnly = vol.value("read_only");
     vol.finish(["name", "mount_path", "read_only"]);
+    if (
+      mount &&
+      !(mount.kind === "string" && mount.value.trim() !== "" && mount.value.startsWith("/"))
+    )
+      ctx.reader.report(
+        "AEG716",
+        `mount_path ${mount.kind === "string" ? `'${mount.value}'` : "here"} is not an absolute path`,
+        mount.span,
+        "mount the volume at an absolute path in the container, e.g. /workspace",
+      );
+    if (volName && declared && !declared.includes(volName.name))
+      ctx.reader.report(
+        "AEG718",
+        `volume '${volName.name}' is not declared in spec.storage.shared_volumes`,
+        volName.span,
+        hintFor(volName.name, declared) ??
+          (declared.length > 0
+            ? `declared: ${declared.join(", ")}; add '${volName.name}' there, or mount one of them`
+            : `add '${volName.name}' to spec.storage.shared_volumes`),
+      );
     if (!volName || !mount) continue;
     const spec: Value = {
       kind: "object",

@@ -43,8 +43,21 @@ export class YamlReader {
     this.text = text;
   }
 
-  report(code: Code, message: string, span: Span, hint?: string): void {
-    this.findings.push({ code, message, file: this.file, span, ...(hint && { hint }) });
+  report(
+    code: Code,
+    message: string,
+    span: Span,
+    hint?: string,
+    related?: Finding["related"],
+  ): void {
+    this.findings.push({
+      code,
+      message,
+      file: this.file,
+      span,
+      ...(hint && { hint }),
+      ...(related?.length && { related }),
+    });
   }
 
   span(node: Node | Pair | null | undefined, fallback: Span = { start: 0, end: 0 }): Span {

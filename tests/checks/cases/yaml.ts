@@ -1,10 +1,10 @@
-// Trigger cases for the YAML front ends' codes (AEG701–AEG712). Each compiles as
+// Trigger cases for the YAML front ends' codes (AEG701–AEG724). Each compiles as
 // /virtual/test.yaml (so the YAML front end reads it); imports are read from an in-memory
 // file system.
 import { compile } from "../../../src/compiler/compile.ts";
 import { memoryFiles } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
-import { agentos, manifest, YAML_FILE } from "../../helpers/yaml.ts";
+import { agentos, indent, manifest, YAML_FILE } from "../../helpers/yaml.ts";
 
 function yaml(files: Record<string, string> = {}): (input: string) => ReturnType<typeof compile> {
   return (input) => compile(input, { filename: YAML_FILE, readFile: memoryFiles(files).readFile });
@@ -16,6 +16,7 @@ function calls(id: string): string {
     A:
       kind: Subworkflow
       workflow_id: ${id}
+      mode: fire_and_forget
       transitions:
         - condition: on_success
           target: DONE
@@ -30,6 +31,21 @@ function calls(id: string): string {
       command: "echo failed"
       transitions: []
   `);
+}
+
+/** A state A with these fields (at column 7 from line 9), then DONE and FAILED. */
+function stateA(fields: string, spec?: string): string {
+  const finals = [
+    "DONE:",
+    "  kind: System",
+    '  command: "echo done"',
+    "  transitions: []",
+    "FAILED:",
+    "  kind: System",
+    '  command: "echo failed"',
+    "  transitions: []",
+  ];
+  return manifest(`A:\n${indent(fields, 2)}\n${finals.join("\n")}\n`, spec ? { spec } : {});
 }
 
 /** A valid child workflow, as /virtual/child.yaml. */
@@ -261,6 +277,411 @@ export const yamlCases: TriggerCase[] = [
     `,
       { agents: false },
     ),
+    compileWith: yaml(),
+  },
+
+  // --- AEGIS manifests: what the AEGIS orchestrator's validator refuses
+  {
+    code: "AEG713",
+    title: "an apiVersion other than 100monkeys.ai/v1 (a v2 that does not exist)",
+    trigger: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []").replace(
+      "100monkeys.ai/v1",
+      "100monkeys.ai/v2",
+    ),
+    at: "1:13",
+    clean: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []"),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG714",
+    title: "a workflow name with an underscore: not a DNS label",
+    trigger: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []", {
+      name: "release_train",
+    }),
+    at: "4:9",
+    clean: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []", {
+      name: "release-train",
+    }),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG714",
+    title: "a workflow name that ends with a hyphen",
+    trigger: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []", { name: "nightly-" }),
+    at: "4:9",
+    clean: manifest("A:\n  kind: Agent\n  agent: bot\n  transitions: []", { name: "nightly-2" }),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG715",
+    title: "a ContainerRun without name",
+    trigger: stateA(`
+      kind: ContainerRun
+      image: "alpine:3"
+      command: ["make"]
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `),
+    at: "9:13",
+    clean: stateA(`
+      kind: ContainerRun
+      name: build
+      image: "alpine:3"
+      command: ["make"]
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG715",
+    title: "a ParallelContainerRun step whose name is blank",
+    trigger: stateA(`
+      kind: ParallelContainerRun
+      completion: all_succeed
+      steps:
+        - name: " "
+          image: "alpine:3"
+          command: ["make", "lint"]
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "12:17",
+    clean: stateA(`
+      kind: ParallelContainerRun
+      completion: all_succeed
+      steps:
+        - name: "lint"
+          image: "alpine:3"
+          command: ["make", "lint"]
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG716",
+    title: "a volume mounted at a relative path",
+    trigger: stateA(`
+      kind: ContainerRun
+      name: build
+      image: "alpine:3"
+      command: ["make"]
+      volumes:
+        - name: workspace
+          mount_path: workspace
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `),
+    at: "15:23",
+    clean: stateA(`
+      kind: ContainerRun
+      name: build
+      image: "alpine:3"
+      command: ["make"]
+      volumes:
+        - name: workspace
+          mount_path: /workspace
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG717",
+    title: "two steps of one ParallelContainerRun named alike",
+    trigger: stateA(`
+      kind: ParallelContainerRun
+      completion: all_succeed
+      steps:
+        - name: lint
+          image: "rust:1.75"
+          command: ["cargo", "clippy"]
+        - name: lint
+          image: "rust:1.75"
+          command: ["cargo", "fmt", "--check"]
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "15:17",
+    clean: stateA(`
+      kind: ParallelContainerRun
+      completion: all_succeed
+      steps:
+        - name: lint
+          image: "rust:1.75"
+          command: ["cargo", "clippy"]
+        - name: format
+          image: "rust:1.75"
+          command: ["cargo", "fmt", "--check"]
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG718",
+    title: "a mount of a volume spec.storage.shared_volumes does not declare",
+    trigger: stateA(
+      `
+      kind: ContainerRun
+      name: build
+      image: "alpine:3"
+      command: ["make"]
+      volumes:
+        - name: cache
+          mount_path: /cache
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `,
+      "storage:\n  shared_volumes:\n    - name: cargo-cache",
+    ),
+    at: "14:17",
+    clean: stateA(
+      `
+      kind: ContainerRun
+      name: build
+      image: "alpine:3"
+      command: ["make"]
+      volumes:
+        - name: cargo-cache
+          mount_path: /cache
+      transitions:
+        - condition: exit_code_zero
+          target: DONE
+        - condition: exit_code_non_zero
+          target: FAILED
+    `,
+      "storage:\n  shared_volumes:\n    - name: cargo-cache",
+    ),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG719",
+    title: "a Subworkflow that does not say whether it waits",
+    trigger: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "9:13",
+    clean: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      mode: fire_and_forget
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml({ "/virtual/child.yaml": childFile }),
+  },
+  {
+    code: "AEG720",
+    title: "a Subworkflow with an empty workflow_id",
+    trigger: stateA(`
+      kind: Subworkflow
+      workflow_id: ""
+      mode: fire_and_forget
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "10:20",
+    clean: stateA(`
+      kind: Subworkflow
+      workflow_id: "child"
+      mode: fire_and_forget
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml({ "/virtual/child.yaml": childFile }),
+  },
+  {
+    code: "AEG721",
+    title: "a blocking Subworkflow without result_key",
+    trigger: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      mode: blocking
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "11:13",
+    clean: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      mode: blocking
+      result_key: child_result
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml({ "/virtual/child.yaml": childFile }),
+  },
+  {
+    code: "AEG721",
+    title: "a fire_and_forget Subworkflow with a result_key",
+    trigger: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      mode: fire_and_forget
+      result_key: child_result
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "12:7",
+    clean: stateA(`
+      kind: Subworkflow
+      workflow_id: child
+      mode: fire_and_forget
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml({ "/virtual/child.yaml": childFile }),
+  },
+  {
+    code: "AEG722",
+    title: "confidence weights of 0.5 and the default 0.3",
+    trigger: stateA(`
+      kind: ParallelAgents
+      agents: [security, style]
+      consensus:
+        strategy: weighted_average
+        confidence_weighting:
+          agreement_factor: 0.5
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "13:9",
+    // confidence_weighting has no effect in aegis, whatever its values.
+    also: ["AEG709 13:9"],
+    clean: stateA(`
+      kind: ParallelAgents
+      agents: [security, style]
+      consensus:
+        strategy: weighted_average
+        confidence_weighting:
+          agreement_factor: 0.7
+      transitions:
+        - condition: on_success
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    cleanAlso: ["AEG709 13:9"],
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG723",
+    title: "a reviewer routed on score_above, with no score_below for low scores",
+    trigger: stateA(`
+      kind: Agent
+      agent: reviewer
+      transitions:
+        - condition: score_above
+          threshold: 0.8
+          target: DONE
+        - condition: on_failure
+          target: FAILED
+    `),
+    at: "12:22",
+    clean: stateA(`
+      kind: Agent
+      agent: reviewer
+      transitions:
+        - condition: score_above
+          threshold: 0.8
+          target: DONE
+        - condition: score_below
+          threshold: 0.8
+          target: FAILED
+        - condition: on_failure
+          target: FAILED
+    `),
+    compileWith: yaml(),
+  },
+  {
+    code: "AEG724",
+    title: "score-based transitions with an on_success beside them",
+    trigger: stateA(`
+      kind: Agent
+      agent: reviewer
+      transitions:
+        - condition: score_above
+          threshold: 0.8
+          target: DONE
+        - condition: score_below
+          threshold: 0.5
+          target: FAILED
+        - condition: on_success
+          target: DONE
+    `),
+    at: "18:22",
+    clean: stateA(`
+      kind: Agent
+      agent: reviewer
+      transitions:
+        - condition: score_above
+          threshold: 0.8
+          target: DONE
+        - condition: score_below
+          threshold: 0.8
+          target: FAILED
+        - condition: on_failure
+          target: FAILED
+    `),
     compileWith: yaml(),
   },
 ];

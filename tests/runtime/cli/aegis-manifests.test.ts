@@ -192,6 +192,8 @@ spec:
       kind: Subworkflow
       workflow_id: validation
       input: ${input}
+      mode: blocking
+      result_key: validation_result
       transitions:
         - condition: on_success
           target: DONE
