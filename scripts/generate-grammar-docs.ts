@@ -463,10 +463,24 @@ and here-documents are not, and are not reported.`,
 `,
   },
   AEG604: {
-    text: `A human gate protects what follows its approval. It is bypassable when a rejection, a
+    text: `A human gate protects what only its approval may lead to. Without a \`protects\`
+statement, that is where its approval leads: the gate is bypassable when a rejection, a
 timeout or an \`otherwise\` leads to the same state as approval, or when that state can be
-reached on a path that does not pass through the gate. Send rejections back for rework or
-to a failure state, and route every path to the protected state through the gate.`,
+reached on a path that does not pass through the gate. A gate that guards some paths only —
+a human asked for risky changes only — says what it protects: \`protects [MIGRATE]\` (those
+states must be reached only through its approval: no path from the start around the gate,
+or through its rejection, timeout or \`otherwise\`, may lead there, and its approval must
+lead there), or \`protects []\` (it guards no state: only AEG605 applies). Send rejections
+back for rework or to a failure state.
+
+\`\`\`aegis
+state APPROVE = human timeout 24h {
+  prompt "Risky change: merge it? {{CODE.output}}"
+  protects [MIGRATE]          // MERGE is also reached by safe changes, without the gate
+  on approved -> MIGRATE
+  otherwise -> FAILED
+}
+\`\`\``,
     bad: `workflow deploy {
   agent builder = claude(model: "sonnet")
   start BUILD
@@ -539,6 +553,32 @@ wf.aegis:4:9: error[AEG301]: cycle CODE → TEST → CODE is unbounded: no state
 
 Severities: \`error\` makes the compilation fail (exit status 1); \`warning\` does not, unless
 \`--strict\` is given; \`info\` never does. Exit status 2 means a usage or I/O error.
+
+## What the severities mean
+
+An **error** is what must not run: \`aegis run\`, the library's \`engine.start\` and the Action
+refuse a workflow that has one. A finding is an error when running the workflow as written
+would do what its author cannot have meant or must not happen — a state that does not exist,
+a loop nothing bounds, text from an agent executed by the shell, a credential written into
+the file — or when a claim the author made failed its proof. A **warning** is likely a
+mistake, but the workflow runs exactly as written and harms nothing by it (a state nobody
+reaches, an agent nobody calls, a gate with no way to reject). An **info** is advice. The
+same finding has the same severity in \`.aegis\` and in both YAML dialects, so that
+\`aegis convert\` never produces source that compiles differently. Any finding can be
+suppressed where it is meant (\`// aegis-ignore CODE -- why\`), errors included.
+
+Decisions that are not obvious:
+
+| code | severity | why |
+| --- | --- | --- |
+| [AEG303](#aeg303) \`agent-call-budget\`, [AEG304](#aeg304) \`wall-time-budget\` | error | a declared budget is the author's claim about every run; the worst case proves it false. Without a declared budget nothing is reported |
+| [AEG305](#aeg305) \`unknown-worst-case\` | warning | the claim could not be checked, which is not a proof that it fails |
+| [AEG602](#aeg602) \`literal-secret\` | error | a credential in a prompt, command, env or context ends up in logs, run records and pull-request comments |
+| [AEG605](#aeg605) \`gate-auto-approves\` | error | a default response that approves lets time approve, not a human; where that is meant, suppress it with a reason |
+| [AEG204](#aeg204) \`shadowed-transition\` | error | a transition that can never fire is dead code in a decision; the author meant it to be taken |
+| [AEG601](#aeg601) \`unsafe-shell-interpolation\` | error, in every dialect | an agent's text in a shell command is an injection, in a YAML \`command\` as in \`.aegis\` (single quotes do not protect it: a quote in the text ends them) |
+| [AEG604](#aeg604) \`bypassable-gate\` | error | a gate whose approval can be skipped protects nothing; a gate meant for some paths only says what it protects (\`protects [...]\`) |
+| [AEG205](#aeg205) \`unreachable-state\`, [AEG208](#aeg208) \`gate-without-reject\` | warning | the workflow runs as written; the state is dead code, the gate can only say yes or time out |
 
 ## Output formats
 
@@ -674,6 +714,12 @@ aegis differs on purpose:
   ([AEG722](#aeg722)) only when a consensus runs. aegis checks every manifest before it runs:
   an ambiguous low-score path is as ambiguous whoever wrote it. aegis's own
   \`score_and_confidence\` condition counts as score routing.
+- **An agent's output in a shell command is refused.** The orchestrator's shipped
+  \`skill-import.yaml\` runs \`echo '{{COMPOSE_MANIFEST.output}}' > …\` in its REGISTER state:
+  single quotes do not protect an agent's text (a quote in it ends them, and what follows
+  runs), so aegis refuses it with [AEG601](#aeg601), as it would the same command in
+  \`.aegis\`; \`{{quote COMPOSE_MANIFEST.output}}\` (or the text through \`env\` and
+  \`"$VALUE"\`) is the fix.
 `;
 
 /** docs/diagnostics.md: the catalogue, as a table and one section per code. */

@@ -232,6 +232,8 @@ export type StateStatement =
   | { kind: "handler"; value: Value; span: Span }
   | { kind: "result"; key: Named; span: Span }
   | { kind: "default"; value: Value; span: Span }
+  /** A human gate's `protects [A, B]`: the states only its approval may lead to. */
+  | { kind: "protects"; states: Named[]; span: Span }
   | { kind: "iterations"; value: number; span: Span };
 
 export interface TransitionDecl {

@@ -190,8 +190,10 @@ export class AstBuilder {
           const name = named(token(c, "Name"));
           const kw = token(c, "Start");
           if (!name || !kw) break;
+          // The first `start` stands (a second is AEG106): the graph, and every check of
+          // paths from the start, keep what the first one says.
           if (wf.start) this.duplicate("start", name.span);
-          wf.start = { ...name, keywordSpan: tokenSpan(kw) };
+          else wf.start = { ...name, keywordSpan: tokenSpan(kw) };
           break;
         }
         case "stateDecl":
@@ -502,6 +504,13 @@ export class AstBuilder {
     }
     if (token(n, "Handler")) return withSpan("handler", "value", obj());
     if (token(n, "Default")) return withSpan("default", "value", val());
+    if (token(n, "Protects")) {
+      const states = tokens(node(n, "nameList"), "Name").flatMap((t) => {
+        const name = named(t);
+        return name ? [name] : [];
+      });
+      return { kind: "protects", states, span };
+    }
     if (token(n, "Result")) return withSpan("result", "key", named(token(n, "Name")));
     if (token(n, "Iterations")) {
       const num = token(n, "Number");

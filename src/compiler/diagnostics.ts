@@ -147,12 +147,12 @@ export const catalogue = {
   },
   AEG303: {
     rule: "agent-call-budget",
-    severity: "warning",
+    severity: "error",
     summary: "The worst-case number of agent calls exceeds the budget.",
   },
   AEG304: {
     rule: "wall-time-budget",
-    severity: "warning",
+    severity: "error",
     summary: "The worst-case wall time exceeds the budget.",
   },
   AEG305: {
@@ -293,7 +293,7 @@ export const catalogue = {
   },
   AEG605: {
     rule: "gate-auto-approves",
-    severity: "warning",
+    severity: "error",
     summary: "A human gate approves by itself when it times out.",
   },
   AEG606: {

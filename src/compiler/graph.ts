@@ -139,7 +139,16 @@ export interface StateNode {
     /** `steps N then …`: what running out of steps does (default "fail"). */
     exhausted?: "fail" | "finish";
   };
-  human?: { default?: string };
+  human?: {
+    default?: string;
+    defaultSpan?: SourceSpan;
+    /**
+     * `protects [A, B]`: the states only this gate's approval may lead to (absent: the
+     * states its approval leads to). An empty list: the gate guards no state (advisory).
+     */
+    protects?: string[];
+    protectsSpan?: SourceSpan;
+  };
   /** Declared shape of an agent's JSON output, field → type name. */
   outputFields?: Record<string, string>;
   /** Final states: the run's output template. */
@@ -301,7 +310,7 @@ function writeCanonical(value: unknown, out: { text: string }): void {
   for (const key of keys) {
     const v = o[key];
     if (unwritable(v) || key === "__proto__") continue;
-    if ((key === "span" || key === "nameSpan" || key === "targetSpan") && isSpan(v)) continue;
+    if ((key === "span" || key.endsWith("Span")) && isSpan(v)) continue;
     if (key === "map" && Array.isArray(v) && typeof o.text === "string") continue;
     if (!first) out.text += ",";
     first = false;

@@ -86,6 +86,7 @@ export const Options = keyword("options");
 export const Handler = keyword("handler");
 export const Result = keyword("result");
 export const Default = keyword("default");
+export const Protects = keyword("protects");
 export const Iterations = keyword("iterations");
 export const On = keyword("on");
 export const Otherwise = keyword("otherwise");

@@ -64,7 +64,7 @@ const allowed: Record<StateNode["kind"], readonly StatementKind[]> = {
     "session",
     ...runSettings,
   ],
-  human: ["prompt", "default", "timeout", "visits"],
+  human: ["prompt", "default", "protects", "timeout", "visits"],
   run: ["env", "workdir", ...runSettings],
   container: [
     "command",
@@ -712,9 +712,16 @@ export class Lowering {
         const text = v.kind === "symbol" ? v.name : v.kind === "string" ? v.value : undefined;
         if (text === undefined)
           this.report("AEG104", "a default response is approved, rejected, or a string", v.span);
-        else node.human = { default: text };
+        else node.human = { ...node.human, default: text, defaultSpan: this.at(st.span) };
         break;
       }
+      case "protects":
+        node.human = {
+          ...node.human,
+          protects: st.states.map((s) => s.name),
+          protectsSpan: this.at(st.span),
+        };
+        break;
     }
   }
 
@@ -910,7 +917,16 @@ export class Lowering {
           node.consensus?.minJudges &&
           node.consensus.minJudges > node.judges.length
         ) {
-          missing(`requires ${node.consensus.minJudges} judges but has ${node.judges.length}`);
+          // At the setting that asks for them, not at the state.
+          const setting = decl.statements
+            .flatMap((st) => (st.kind === "consensus" ? st.config.entries : []))
+            .find((e) => e.key.name === "min_judges");
+          this.report(
+            "AEG111",
+            `${decl.kind} state '${decl.name.name}' requires ${node.consensus.minJudges} judges but has ${node.judges.length}`,
+            setting?.span ?? decl.kindSpan,
+            `add judges, or lower min_judges to at most ${node.judges.length}`,
+          );
         }
         break;
       case "container":

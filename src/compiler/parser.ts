@@ -463,6 +463,13 @@ export class AegisParser extends CstParser {
           this.SUBRULE6(this.object);
         },
       },
+      // A human gate: the states its approval guards (`protects [DEPLOY, MIGRATE]`).
+      {
+        ALT: () => {
+          this.CONSUME(T.Protects);
+          this.SUBRULE(this.nameList);
+        },
+      },
       {
         ALT: () => {
           this.CONSUME(T.Result);

@@ -359,13 +359,23 @@ describe("AEG604 bypassable gate", () => {
 
 describe("AEG605 gate auto-approves", () => {
   it.each(["default approved", 'default "approved"', 'default "approve"'])(
-    "warns about `%s`",
+    "is an error: `%s` lets time approve",
     (line) => {
       const text = gate([line, "on approved -> DEPLOY", "on rejected -> FAILED"]);
-      expect(diagnose(text)).toEqual([{ code: "AEG605", line: 8, column: 9 }]);
-      expect(findings(text, "AEG605")[0]!.severity).toBe("warning");
+      expect(diagnose(text)).toEqual([{ code: "AEG605", line: 9, column: 5 }]);
+      expect(findings(text, "AEG605")[0]!.severity).toBe("error");
     },
   );
+
+  it("can be suppressed where a timed approval is meant", () => {
+    const text = gate([
+      "// aegis-ignore AEG605 -- nightly docs deploy: silence means go",
+      "default approved",
+      "on approved -> DEPLOY",
+      "on rejected -> FAILED",
+    ]);
+    expect(diagnose(text)).toEqual([]);
+  });
 
   it.each(["default rejected", 'default "needs more work"'])("accepts `%s`", (line) => {
     expect(diagnose(gate([line, "on approved -> DEPLOY", "on rejected -> FAILED"]))).toEqual([]);

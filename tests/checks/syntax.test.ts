@@ -672,7 +672,8 @@ describe("AEG111 missing field", () => {
         otherwise -> FAILED
       }
     `);
-    expect(diagnose(text)).toEqual([{ code: "AEG111", line: 4, column: 13 }]);
+    // At the setting that asks for them.
+    expect(diagnose(text)).toEqual([{ code: "AEG111", line: 6, column: 17 }]);
     expect(findings(text, "AEG111")[0]!.message).toContain("requires 3 judges but has 1");
   });
 

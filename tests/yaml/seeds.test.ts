@@ -370,9 +370,24 @@ if (foundCorpus)
       );
     });
 
+    // True positives: real problems of published files, reported as errors.
+    const knownErrors: Record<string, string[]> = {
+      // `echo '{{COMPOSE_MANIFEST.output}}' > …`: single quotes do not protect the agent's
+      // text (a quote in it ends them), so the agent's output is a shell injection.
+      "aegis-orchestrator/skill-import.yaml": [
+        "125:25 AEG601 'COMPOSE_MANIFEST.output' comes from an agent, a human or a command's output and is put into a shell command unquoted",
+      ],
+    };
     for (const file of corpusFiles) {
-      it(`${file} compiles with no error`, () => {
+      it(`${file} compiles with no error but its true positives`, () => {
         const result = compiled(join(corpusDir, file));
+        const known = knownErrors[file] ?? [];
+        expect(
+          result.diagnostics
+            .filter((d) => d.severity === "error")
+            .map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`),
+        ).toEqual(known);
+        if (known.length > 0) return;
         expect(errorsOf(result)).toEqual([]);
         expect(result.ok).toBe(true);
         expect(result.ast.dialect).toBe(
@@ -387,8 +402,6 @@ if (foundCorpus)
           "aegis-orchestrator/skill-import.yaml": [
             "29:30 warning AEG606 'input.skill_url' comes from a caller-supplied input and is put into a shell command unquoted",
             "  hint: write {{quote input.skill_url}}, or pass it in env { VALUE: "{{input.skill_url}}" } and use "$VALUE"",
-            "125:25 warning AEG601 'COMPOSE_MANIFEST.output' comes from an agent, a human or a command's output and is put into a shell command unquoted",
-            "  hint: write {{quote COMPOSE_MANIFEST.output}}, or pass it in env { VALUE: "{{COMPOSE_MANIFEST.output}}" } and use "$VALUE"",
           ],
           "agentos/feature-build.yaml": [
             "8:5 warning AEG502 agent 'architect' is declared but no state uses it",

@@ -92,16 +92,14 @@ function checkShellInterpolation(ctx: CheckContext): void {
           : parts[0] === "github"
             ? "the pull request or event"
             : "an agent, a human or a command's output";
-      // YAML dialects had no way to quote: there, an unquoted value is a warning, so that
-      // existing files keep running; `aegis convert` turns it into an error to fix.
-      const fromYaml = ctx.ast.dialect !== undefined && ctx.ast.dialect !== "aegis";
+      // The same finding, the same severity, in every dialect: YAML commands take
+      // {{quote …}} too, and `aegis convert` must not produce source that no longer compiles.
       ctx.report({
         code: r.trust === "caller" ? "AEG606" : "AEG601",
         message: `${what} comes from ${source} and is put into a shell command unquoted`,
         span: ref.span,
         file,
         hint: `write {{quote ${ref.original}}}, or pass it in env { VALUE: "{{${ref.original}}}" } and use "$VALUE"`,
-        ...(fromYaml && r.trust !== "caller" && { severity: "warning" as const }),
       });
     }
   }
@@ -287,8 +285,6 @@ function reportScope(ctx: CheckContext, use: TemplateUse, ref: TemplateReference
     span: ref.span,
     file: use.template.span.file,
     hint: "name the value you need, and write {{quote X.output}}",
-    ...(ctx.ast.dialect !== undefined &&
-      ctx.ast.dialect !== "aegis" && { severity: "warning" as const }),
   });
 }
 
@@ -380,6 +376,46 @@ function checkLiteralSecrets(ctx: CheckContext): void {
   }
 }
 
+/** Whether a gate's transition is taken on approval. */
+const approves = (label: string) => /\bapproved\b/.test(label) && !/not approved/.test(label);
+
+/**
+ * A shortest path from the start to `to` that never takes one of `gate`'s approvals: how a
+ * state the gate protects can be reached without a human saying yes. Each step after the
+ * first is "STATE" or, out of the gate, "GATE (label)".
+ */
+function pathWithoutApproval(ctx: CheckContext, gate: number, to: number): string[] | undefined {
+  const { facts } = ctx;
+  const start = facts.start === undefined ? undefined : facts.indexOf.get(facts.start);
+  if (start === undefined) return undefined;
+  const previous = new Int32Array(facts.states.length).fill(-2);
+  const via: (string | undefined)[] = [];
+  previous[start] = -1;
+  const queue = [start];
+  for (let head = 0; head < queue.length && previous[to] === -2; head++) {
+    const s = queue[head]!;
+    for (const t of facts.transitions[s]!) {
+      if (s === gate && approves(t.attributes.label)) continue;
+      const next = facts.indexOf.get(t.target);
+      if (next === undefined || previous[next] !== -2) continue;
+      previous[next] = s;
+      if (s === gate) via[next] = t.attributes.label;
+      queue.push(next);
+    }
+  }
+  if (previous[to] === -2) return undefined;
+  const steps: string[] = [];
+  let label: string | undefined;
+  for (let s = to; ; ) {
+    steps.push(label !== undefined ? `${facts.states[s]!} (${label})` : facts.states[s]!);
+    const before = previous[s]!;
+    if (before === -1) break;
+    label = before === gate ? via[s] : undefined;
+    s = before;
+  }
+  return steps.reverse();
+}
+
 function checkGates(ctx: CheckContext): void {
   const { facts } = ctx;
   facts.states.forEach((gate, i) => {
@@ -389,26 +425,26 @@ function checkGates(ctx: CheckContext): void {
     if (node.human?.default && /^approved?$/i.test(node.human.default)) {
       ctx.report({
         code: "AEG605",
-        message: `human gate '${gate}' approves by itself when nobody answers`,
-        span: node.nameSpan,
-        hint: "make the default `rejected`, or remove it so that a timeout fails the gate",
+        message: `human gate '${gate}' approves by itself when nobody answers: time approves, not a human`,
+        span: node.human.defaultSpan ?? node.nameSpan,
+        file,
+        hint: "make the default `rejected`, or remove it so that a timeout fails the gate (where a timed approval is meant, suppress this with a reason)",
       });
     }
     const transitions = facts.transitions[i]!;
+    const protects = node.human?.protects;
+    if (protects !== undefined) {
+      checkProtected(ctx, i, protects);
+      return;
+    }
     const approvedTargets = new Set(
-      transitions
-        .filter(
-          (t) =>
-            /\bapproved\b/.test(t.attributes.label) && !/not approved/.test(t.attributes.label),
-        )
-        .map((t) => t.target),
+      transitions.filter((t) => approves(t.attributes.label)).map((t) => t.target),
     );
     // A rejection or timeout that leads where approval leads makes the gate decorative.
     for (const t of transitions) {
       const label = t.attributes.label;
-      const isApproval = /\bapproved\b/.test(label) && !/not approved/.test(label);
       if (
-        !isApproval &&
+        !approves(label) &&
         approvedTargets.has(t.target) &&
         /\b(rejected|timeout|timed_out|failure|otherwise)\b|^otherwise$|not approved/.test(label)
       ) {
@@ -421,7 +457,8 @@ function checkGates(ctx: CheckContext): void {
         });
       }
     }
-    // States after the approval must not be reachable around the gate.
+    // Without `protects`, a gate protects where its approval leads: that must not be
+    // reachable around the gate.
     for (const target of approvedTargets) {
       if (target === gate) continue;
       // Dominance answers in O(1); the path is searched only to explain a finding.
@@ -434,9 +471,62 @@ function checkGates(ctx: CheckContext): void {
           message: `gate '${gate}' can be bypassed: '${target}' is reachable without approval, by ${path.join(" → ")}`,
           span: node.nameSpan,
           file,
-          hint: `route that path through '${gate}' too`,
+          hint: `if '${gate}' is meant to guard only some paths (a human for risky changes only), say which states only its approval may reach: \`protects [STATE, …]\` in '${gate}' (\`protects []\`: none)`,
         });
       }
     }
   });
+}
+
+/**
+ * `protects [A, B]`: each listed state is reached only through the gate's approval — no path
+ * from the start around the gate, or through its rejection, timeout or `otherwise`, leads
+ * there — and its approval does lead there.
+ */
+function checkProtected(ctx: CheckContext, gate: number, protects: string[]): void {
+  const { facts } = ctx;
+  const name = facts.states[gate]!;
+  const node = facts.nodes[gate]!;
+  const span = node.human?.protectsSpan ?? node.nameSpan;
+  const file = node.span.file;
+  // Where approval leads, and everything after it.
+  const afterApproval = new Set<number>();
+  const queue = facts.transitions[gate]!
+    .filter((t) => approves(t.attributes.label))
+    .flatMap((t) => {
+      const i = facts.indexOf.get(t.target);
+      return i === undefined ? [] : [i];
+    });
+  for (const s of queue) afterApproval.add(s);
+  for (let head = 0; head < queue.length; head++) {
+    for (const next of facts.successors[queue[head]!]!) {
+      if (afterApproval.has(next)) continue;
+      afterApproval.add(next);
+      queue.push(next);
+    }
+  }
+  for (const target of new Set(protects)) {
+    const index = facts.indexOf.get(target);
+    if (index === undefined || !facts.reachable.has(target)) continue; // AEG201, AEG205
+    if (!afterApproval.has(index)) {
+      ctx.report({
+        code: "AEG604",
+        message: `gate '${name}' protects '${target}', but its approval does not lead there`,
+        span,
+        file,
+        hint: `list the states '${name}''s approval leads to, or add \`on approved -> ${target}\``,
+      });
+      continue;
+    }
+    const path = pathWithoutApproval(ctx, gate, index);
+    if (path) {
+      ctx.report({
+        code: "AEG604",
+        message: `gate '${name}' can be bypassed: '${target}', which it protects, is reachable without its approval, by ${path.join(" → ")}`,
+        span,
+        file,
+        hint: `send that path to a state '${name}' does not protect, or through '${name}' again`,
+      });
+    }
+  }
 }

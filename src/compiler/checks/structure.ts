@@ -10,7 +10,8 @@ export const checkStructure: Check = (ctx) => {
   if (!wf) return;
   const { states, nodes, indexOf } = facts;
 
-  // Targets that name no state (the lowering left those edges out of the graph).
+  // Targets that name no state (the lowering left those edges out of the graph), and the
+  // states a gate `protects`.
   for (const state of wf.states) {
     for (const t of state.transitions) {
       if (!indexOf.has(t.target.name)) {
@@ -19,6 +20,18 @@ export const checkStructure: Check = (ctx) => {
           message: `transition to unknown state '${t.target.name}'`,
           span: t.target.span,
           ...hint(t.target.name, states),
+        });
+      }
+    }
+    for (const st of state.statements) {
+      if (st.kind !== "protects") continue;
+      for (const name of st.states) {
+        if (indexOf.has(name.name)) continue;
+        ctx.report({
+          code: "AEG201",
+          message: `gate '${state.name.name}' protects unknown state '${name.name}'`,
+          span: name.span,
+          ...hint(name.name, states),
         });
       }
     }

@@ -1008,6 +1008,8 @@ class Printer {
         return `result ${name(st.key.name, "the result key")}`;
       case "iterations":
         return `iterations ${number(st.value, "iterations", false)}`;
+      case "protects":
+        return `protects [${st.states.map((s) => name(s.name, "the state")).join(", ")}]`;
       case "judge": {
         let text = `judge ${name(st.agent.name, "the judge")}`;
         if (st.weight !== undefined) text += ` weight ${number(st.weight, "a weight", false)}`;

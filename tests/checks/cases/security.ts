@@ -101,7 +101,7 @@ export const securityCases: TriggerCase[] = [
     code: "AEG605",
     title: "a gate that approves when nobody answers",
     trigger: gate(["default approved", "on approved -> DEPLOY", "on rejected -> FAILED"]),
-    at: "8:9",
+    at: "9:5",
     clean: gate(["default rejected", "on approved -> DEPLOY", "on rejected -> FAILED"]),
   },
   {
