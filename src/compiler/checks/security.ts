@@ -491,12 +491,12 @@ function checkProtected(ctx: CheckContext, gate: number, protects: string[]): vo
   const file = node.span.file;
   // Where approval leads, and everything after it.
   const afterApproval = new Set<number>();
-  const queue = facts.transitions[gate]!
-    .filter((t) => approves(t.attributes.label))
-    .flatMap((t) => {
+  const queue = facts.transitions[gate]!.filter((t) => approves(t.attributes.label)).flatMap(
+    (t) => {
       const i = facts.indexOf.get(t.target);
       return i === undefined ? [] : [i];
-    });
+    },
+  );
   for (const s of queue) afterApproval.add(s);
   for (let head = 0; head < queue.length; head++) {
     for (const next of facts.successors[queue[head]!]!) {

@@ -239,7 +239,9 @@ describe("a session with an openai agent", () => {
     });
     await new Promise<void>((r) => server!.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-    const source = threeStates(`agent worker = openai("${url}", model: "m", system: "be brief") session`);
+    const source = threeStates(
+      `agent worker = openai("${url}", model: "m", system: "be brief") session`,
+    );
     const engine = createEngine();
     const record = await (await engine.start(compileSource(source), { step: "VS1" })).result();
     expect(record.status).toBe("succeeded");
