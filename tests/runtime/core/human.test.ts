@@ -259,10 +259,16 @@ describe("human gates", () => {
   });
 
   it("default approved: the timer takes the approved path, answered by the default", () => {
-    const { record, path } = drive(gate("timeout 2h", "default approved"), {
-      results: { BUILD: {}, DEPLOY: { exit_code: 0 } },
-      human: { APPROVE: [{ timer: HOUR }, { timer: HOUR }] },
-    });
+    const { record, path } = drive(
+      gate(
+        "timeout 2h",
+        "// aegis-ignore AEG605 -- a default that approves is what is under test\n    default approved",
+      ),
+      {
+        results: { BUILD: {}, DEPLOY: { exit_code: 0 } },
+        human: { APPROVE: [{ timer: HOUR }, { timer: HOUR }] },
+      },
+    );
     expect(path).toEqual(["BUILD", "APPROVE", "DEPLOY", "DONE"]);
     expect(record.results.APPROVE).toMatchObject({
       status: "succeeded",
