@@ -71,7 +71,9 @@ describe("decisions of the core", () => {
     const source = wf(
       `
   state A = human timeout 1d { prompt "ok?" on approved -> DONE on rejected -> FAILED otherwise -> FAILED }`,
-      { head: "limits { wall_time: 1h }" },
+      {
+        head: "// aegis-ignore AEG304 -- what the runtime does when the budget is spent is under test\n  limits { wall_time: 1h }",
+      },
     );
     const graph = compileGraph(source);
     const started = step(graph, createRun(graph, { id: "r", graphHash: "h", inputs: {}, at: T0 }), {
