@@ -105,9 +105,8 @@ export const catalogue = {
   },
   AEG204: {
     rule: "shadowed-transition",
-    severity: "error",
-    summary:
-      "A transition can never fire: one before it always matches, or the ones before it together always match (a warning when they only take every case it matches).",
+    severity: "warning",
+    summary: "A transition after an unconditional one can never fire.",
   },
   AEG205: {
     rule: "unreachable-state",
@@ -135,11 +134,6 @@ export const catalogue = {
     severity: "error",
     summary: "The workflow has no final state.",
   },
-  AEG211: {
-    rule: "never-true-condition",
-    severity: "error",
-    summary: "A condition that no value of the names it reads can make true.",
-  },
   // --- bounds
   AEG301: {
     rule: "unbounded-cycle",
@@ -149,7 +143,7 @@ export const catalogue = {
   AEG302: {
     rule: "cycle-without-exit",
     severity: "error",
-    summary: "A cycle that no transition leaves, or whose exits can never fire.",
+    summary: "A cycle that no transition leaves.",
   },
   AEG303: {
     rule: "agent-call-budget",
@@ -205,8 +199,7 @@ export const catalogue = {
   AEG407: {
     rule: "type-mismatch",
     severity: "error",
-    summary:
-      "An expression combines values of incompatible types, or compares a value with literals none of its declared values equals.",
+    summary: "An expression combines values of incompatible types.",
   },
   AEG408: {
     rule: "unknown-secret",

@@ -444,7 +444,7 @@ describe("AEG409 not available here", () => {
     const text = workflow(`
       state A = agent bot visits 2 {
         on success -> DONE
-        on timeout -> FAILED
+        on failure -> FAILED
         otherwise -> A feedback "{{human.feedback}}"
       }
     `);

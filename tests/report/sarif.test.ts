@@ -39,9 +39,8 @@ workflow findings "A workflow with findings" {
   start PLAN
   state PLAN = agent planner {
     prompt "Plan {{input.task}}"
-    on success -> CHECK
-    on success and score > 0.5 -> DONE
-    otherwise -> DONE
+    otherwise -> CHECK
+    on success -> DONE
   }
   state CHECK = agent planner {
     prompt "Check"
