@@ -160,6 +160,108 @@ export interface Explanation {
 
 /** Extra explanations of the most important codes, each with a small bad/good example. */
 export const explanations: Partial<Record<Code, Explanation>> = {
+  AEG204: {
+    text: `Transitions are tried in order and the first whose condition holds is taken, so a
+transition can never fire when:
+
+- one before it always matches (\`otherwise\`, \`on always\`, \`on true\`), or the ones
+  before it together always match: \`on success\` and \`on failure\` cover every outcome
+  (a timeout is a failure, a skipped state a success), so do \`exit 0\` and
+  \`exit nonzero\`, or \`visits >= 3\` and \`visits < 3\`. This is an error: the transition
+  — often the fallback the author meant to reach — is dead, and the state does not do
+  what it says;
+- every case it matches is taken by an earlier one, although some cases are left for later
+  transitions: \`on score > 0.9\` after \`on score >= 0.5\`, \`on timeout\` after
+  \`on failure\`. This is a warning: the transition is redundant, or in the wrong place.
+
+The checker reads conditions as sets of values (see [AEG211](#aeg211)) and only reports a
+transition no run can take: a value that may be missing (an agent need not report a score,
+an optional input need not be given) leaves a case for the transitions after
+\`on score >= 0.5\` and \`on score < 0.5\`. Fix: move the transition above the ones that
+take its cases, narrow those, or remove it.`,
+    bad: `workflow review {
+  agent reviewer = claude(model: "sonnet")
+  start REVIEW
+  state REVIEW = agent reviewer timeout 5m {
+    prompt "Review the change."
+    on success -> DONE
+    on failure -> FAILED
+    on timeout -> RETRY
+  }
+  state RETRY = agent reviewer timeout 10m {
+    prompt "Review the change again, briefly."
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    good: `workflow review {
+  agent reviewer = claude(model: "sonnet")
+  start REVIEW
+  state REVIEW = agent reviewer timeout 5m {
+    prompt "Review the change."
+    on success -> DONE
+    on timeout -> RETRY
+    on failure -> FAILED
+  }
+  state RETRY = agent reviewer timeout 10m {
+    prompt "Review the change again, briefly."
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  },
+  AEG211: {
+    text: `The checker reads every condition (and a loop's \`until\`) as the set of values its
+names must have for it to hold: numbers as ranges, literal unions and enumerations as the
+values they list, flags as true or false, and anything it cannot read as unknown. It knows
+the ranges the runtime gives: \`score\` and \`confidence\` (and \`consensus.score\`,
+\`consensus.confidence\`, \`consensus.agreement\`) are from 0 to 1, \`visits\` is at least
+1, a command's or container's \`exit_code\` is a whole number, \`len(x)\`, \`x.length\`
+and counts are never negative, \`status\` is one of "succeeded", "failed", "timed_out" and
+"skipped", \`failure\` is every outcome \`success\` is not, and an input has its declared
+type.
+
+A condition that no values make true — \`score >= 0.85 and score < 0.6\`,
+\`score between 0.95 and 0.75\` (the lower bound comes first), \`exit_code == 0 and
+exit_code != 0\`, \`score > 1\`, \`success and failure\` — is an error: its transition can
+never fire, and a loop whose \`until\` can never be true always runs to its cap. The
+message says why. In a cycle, such an exit is no exit ([AEG302](#aeg302)).
+
+A comparison that cannot hold because of its values' types (\`score == "high"\`, an input
+declared \`"python" | "go"\` compared with \`"javascript"\`) is [AEG407](#aeg407) instead,
+reported once, at the comparison. \`on false\` is not reported: it says itself that it
+never fires.`,
+    bad: `workflow gate {
+  agent reviewer = claude(model: "sonnet")
+  start REVIEW
+  state REVIEW = agent reviewer timeout 5m {
+    prompt "Score the change from 0 to 1."
+    on score >= 0.85 and score < 0.6 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    good: `workflow gate {
+  agent reviewer = claude(model: "sonnet")
+  start REVIEW
+  state REVIEW = agent reviewer timeout 5m {
+    prompt "Score the change from 0 to 1."
+    on score >= 0.6 and score < 0.85 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  },
   AEG301: {
     text: `Every cycle of states must be bounded by something the checker can see: a \`visits N\`
 setting on at least one state of every cycle (or a default \`limits { visits: N }\`), or a
@@ -200,8 +302,20 @@ bound, an agent that never satisfies its reviewer would run (and bill) forever.`
   },
   AEG302: {
     text: `A cycle that no transition leaves can only end when a limit stops the run, which is a
-failure. Usually a transition to a final state (or out of the loop) was forgotten. Any
-transition that leaves the cycle counts as an exit, whatever its condition.`,
+failure. Usually a transition to a final state (or out of the loop) was forgotten.
+
+An exit that can never fire is no exit: a transition out of the cycle whose condition can
+never be true ([AEG211](#aeg211)), or that the transitions before it leave no case for
+([AEG204](#aeg204)). Such a cycle looks bounded by its exit but loops until a limit stops
+it; the message names each exit and why it cannot fire:
+
+\`\`\`text
+cycle DRAFT → CRITIQUE → DRAFT has no exit that can fire, so once entered the run can only
+stop at a limit: CRITIQUE → DONE (\`score > 1\`) can never be true: score is from 0 to 1
+\`\`\`
+
+The cycles are those of the transitions that can fire, so an exit from a state that only a
+dead transition leads to does not count either. Fix the exit's condition, or add one.`,
     bad: `workflow polish {
   agent writer = claude(model: "sonnet")
   agent critic = gemini(model: "gemini-3-flash-preview")
@@ -295,6 +409,60 @@ skips.`,
   state FIX = agent coder timeout 10m {
     prompt "Fix the bug.{{#if state.feedback}} Follow this plan: {{state.feedback}}{{/if}}"
     on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  },
+  AEG407: {
+    text: `Values of types that cannot be equal: a number compared with a string, a flag with a
+number, \`<\` between text and a number, \`not\` of a number. And, as TypeScript's "this
+comparison appears to be unintentional because the types have no overlap", a value of a
+declared finite set compared with values outside it: an input declared
+\`"python" | "typescript" | "go"\` (or with \`enum\` in an AEGIS manifest's
+\`input_schema\`) compared with \`"javascript"\`, or a state's \`status\` compared with
+\`"success"\` (it is "succeeded"; or test the flag \`success\`). Such a comparison is
+always false (with \`!=\`, always true), whatever the run.
+
+It is this code rather than one of its own because it is the same mistake, the declared
+values being the value's type; and rather than [AEG211](#aeg211) because the comparison
+itself is wrong, wherever it is. It is reported once, at the comparison, and the condition
+around it is not also reported as never true for that reason. Fix: compare with one of the
+declared values (the hint suggests the closest), or declare the value.`,
+    bad: `workflow build {
+  input language: "python" | "typescript" | "go"
+  start ROUTE
+  state ROUTE = branch {
+    on input.language == "javascript" -> NODE
+    otherwise -> OTHER
+  }
+  state NODE = run "npm test" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  state OTHER = run "make test" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    good: `workflow build {
+  input language: "python" | "typescript" | "go"
+  start ROUTE
+  state ROUTE = branch {
+    on input.language == "typescript" -> NODE
+    otherwise -> OTHER
+  }
+  state NODE = run "npm test" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  state OTHER = run "make test" timeout 5m {
+    on exit 0 -> DONE
     otherwise -> FAILED
   }
   final DONE

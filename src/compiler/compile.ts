@@ -5,6 +5,7 @@ import { dirname, resolve as resolvePath } from "node:path";
 import type { SourceFileAst } from "./ast.ts";
 import { checkAgents } from "./checks/agents.ts";
 import { checkBounds, type WorstCase, worstCase } from "./checks/bounds.ts";
+import { checkConditions } from "./checks/conditions.ts";
 import { type Check, GraphFacts } from "./checks/context.ts";
 import { checkScopes } from "./checks/scopes.ts";
 import { checkSecurity } from "./checks/security.ts";
@@ -28,6 +29,7 @@ import { isYamlFile, parseYamlWorkflow } from "./yaml/index.ts";
 /** The checks, in the order they run. Each lives in its own file under checks/. */
 export const checks: readonly Check[] = [
   checkStructure,
+  checkConditions,
   checkAgents,
   checkSessions,
   checkBounds,

@@ -105,8 +105,9 @@ export const catalogue = {
   },
   AEG204: {
     rule: "shadowed-transition",
-    severity: "warning",
-    summary: "A transition after an unconditional one can never fire.",
+    severity: "error",
+    summary:
+      "A transition can never fire: one before it always matches, or the ones before it together always match (a warning when they only take every case it matches).",
   },
   AEG205: {
     rule: "unreachable-state",
@@ -134,6 +135,11 @@ export const catalogue = {
     severity: "error",
     summary: "The workflow has no final state.",
   },
+  AEG211: {
+    rule: "never-true-condition",
+    severity: "error",
+    summary: "A condition that no value of the names it reads can make true.",
+  },
   // --- bounds
   AEG301: {
     rule: "unbounded-cycle",
@@ -143,7 +149,7 @@ export const catalogue = {
   AEG302: {
     rule: "cycle-without-exit",
     severity: "error",
-    summary: "A cycle that no transition leaves.",
+    summary: "A cycle that no transition leaves, or whose exits can never fire.",
   },
   AEG303: {
     rule: "agent-call-budget",
@@ -199,7 +205,8 @@ export const catalogue = {
   AEG407: {
     rule: "type-mismatch",
     severity: "error",
-    summary: "An expression combines values of incompatible types.",
+    summary:
+      "An expression combines values of incompatible types, or compares a value with literals none of its declared values equals.",
   },
   AEG408: {
     rule: "unknown-secret",

@@ -189,7 +189,7 @@ describe("AEG305 unknown worst case", () => {
       limits { agent_calls: 50 }
       state A = agent bot timeout 1m {
         on success -> DONE
-        on failure -> FAILED
+        on timeout -> FAILED
         otherwise -> A
       }
     `);

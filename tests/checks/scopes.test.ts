@@ -444,7 +444,7 @@ describe("AEG409 not available here", () => {
     const text = workflow(`
       state A = agent bot visits 2 {
         on success -> DONE
-        on failure -> FAILED
+        on timeout -> FAILED
         otherwise -> A feedback "{{human.feedback}}"
       }
     `);

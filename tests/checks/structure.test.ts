@@ -1,4 +1,4 @@
-// Structure (AEG201–AEG210): states and targets exist, there is one start and a final
+// Structure (AEG201–AEG211): states and targets exist, there is one start and a final
 // state, every transition can fire, every state is reachable and can finish, gates can
 // reject, final states end the run.
 import { describe, expect, it } from "vitest";
@@ -6,7 +6,7 @@ import { compileSource, diagnose, findings, source, workflow } from "../helpers/
 import { checkTriggers } from "../helpers/triggers.ts";
 import { structureCases } from "./cases/structure.ts";
 
-describe("catalogue: structure (AEG201–AEG210)", () => {
+describe("catalogue: structure (AEG201–AEG211)", () => {
   checkTriggers(structureCases);
 });
 
@@ -157,7 +157,19 @@ describe("AEG204 shadowed transition", () => {
     expect(d!.related).toMatchObject([{ line: 6, column: 5, message: "always matches" }]);
   });
 
-  it("does not report conditions after a conditional transition", () => {
+  it("does not report a transition that can still fire after conditional ones", () => {
+    const text = workflow(`
+      state A = agent bot {
+        on success or timeout -> DONE
+        on failure -> FAILED
+      }
+    `);
+    expect(diagnose(text)).toEqual([]);
+  });
+
+  // `failure` is every status `success` is not (runtime/scope.ts): together they always
+  // match, so what follows them can never fire (checks/conditions.ts; tests/checks/conditions.test.ts).
+  it("reports `otherwise` after conditions that together always match", () => {
     const text = workflow(`
       state A = agent bot {
         on success or timeout -> DONE
@@ -165,7 +177,12 @@ describe("AEG204 shadowed transition", () => {
         otherwise -> FAILED
       }
     `);
-    expect(diagnose(text)).toEqual([]);
+    expect(diagnose(text)).toEqual([{ code: "AEG204", line: 7, column: 5 }]);
+    const [d] = findings(text, "AEG204");
+    expect(d!.severity).toBe("error");
+    expect(d!.message).toBe(
+      "this transition can never fire: the transitions before it (`success or timeout`, `failure`) together always match",
+    );
   });
 });
 

@@ -77,7 +77,14 @@ export const planArbitrary: fc.Arbitrary<Plan> = fc
 function conditionFor(kind: Kind, k: number): string {
   const options: Record<Kind, string[]> = {
     agent: ["success", "score >= 0.8", "confidence > 0.5 and score < 0.9", 'output contains "ok"'],
-    run: ["exit 0", "exit_code == 2", "exit nonzero", 'stdout matches "^ok"'],
+    // Not `exit 0` and a bare `exit nonzero`: together they always match, and would leave the
+    // `otherwise` after them no case (AEG204).
+    run: [
+      "exit 0",
+      "exit_code == 2",
+      'exit nonzero and stdout contains "retry"',
+      'stdout matches "^ok"',
+    ],
     human: ["approved", 'response == "later"'],
     branch: ['input.mode == "fast"', "input.level > 3", "not (input.level between 1 and 2)"],
   };
@@ -153,8 +160,9 @@ export function render(plan: Plan): { source: string; states: number; transition
         if (t >= 0 && t <= i) return;
         edge(conditionFor(s.kind, k), target(t));
       });
+      // `timeout`, not `failure`: after `success`, `failure` would leave `otherwise` no case.
       if (s.back !== undefined && s.kind !== "branch")
-        edge("failure", names[s.back]!, `again: {{${s.name}.output}} ${s.text}`);
+        edge("timeout", names[s.back]!, `again: {{${s.name}.output}} ${s.text}`);
       edge("otherwise", next(i));
     }
     lines.push(...edges);

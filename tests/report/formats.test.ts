@@ -215,7 +215,7 @@ describe("formatText", () => {
     const src = `workflow w {\n  start A\n  state A = branch {\n    otherwise -> DONE\n    on always -> DONE\n  }\n  final DONE\n}\n`;
     const r = compile(src, { filename: "n.aegis" });
     const text = formatText(r.diagnostics, r.sources, { color: false });
-    expect(text).toContain("warning[AEG204]");
+    expect(text).toContain("error[AEG204]");
     expect(text).toContain("  note: n.aegis:4:5: always matches");
     expect(text).toContain("  hint: move it above the unconditional transition, or remove it");
   });

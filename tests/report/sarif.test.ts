@@ -39,8 +39,9 @@ workflow findings "A workflow with findings" {
   start PLAN
   state PLAN = agent planner {
     prompt "Plan {{input.task}}"
-    otherwise -> CHECK
-    on success -> DONE
+    on success -> CHECK
+    on success and score > 0.5 -> DONE
+    otherwise -> DONE
   }
   state CHECK = agent planner {
     prompt "Check"

@@ -931,8 +931,10 @@ describe("transition conditions and their edge labels", () => {
     // Routing on score with no score_below is AEG723, as the orchestrator has it; the label
     // is what is tested here.
     const scoreRouted = /^condition: score_(above|between|and_confidence)/.test(condition);
+    // `always` twice: the second can never fire (AEG204, an error, as in .aegis).
+    const shadowed = condition === "condition: always";
     expect(errors(r).map((e) => e.split(" ").slice(0, 2).join(" "))).toEqual(
-      scoreRouted ? ["AEG723 12:22"] : [],
+      scoreRouted ? ["AEG723 12:22"] : shadowed ? ["AEG204 14:11"] : [],
     );
     expect(edgesOf(r, "A")).toEqual([`DONE [${label}]`, "FAILED [always]"]);
   });

@@ -637,7 +637,11 @@ describe("modes", () => {
           condition: "{{previous_step.status}} == 'success'"
       `),
     );
-    expect(r.diagnostics).toEqual([]);
+    // The seed's own example: a step's status is "succeeded", never "success", in aegis
+    // (runtime/scope.ts), so as aegis runs it the condition is always false (AEG407).
+    expect(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.column} ${d.message}`)).toEqual([
+      'AEG407 8:16 `CHECK.status == "success"` is always false: CHECK.status is one of "succeeded", "failed", "timed_out", "skipped"',
+    ]);
     expect(edgesOf(r, "IF_FIX")).toEqual(['FIX [CHECK.status == "success"]', "DONE [otherwise]"]);
   });
 

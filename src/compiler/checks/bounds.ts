@@ -3,6 +3,7 @@
 // exit. Then the worst-case number of agent calls and wall time, checked against budgets.
 import { formatDuration } from "../expression.ts";
 import type { Limits, StateNode } from "../graph.ts";
+import { conditionFacts } from "./conditions.ts";
 import { type Check, type CheckContext, type GraphFacts, tarjan } from "./context.ts";
 
 /** Strongly connected components of the states `within` lists (as names), sinks first. */
@@ -13,7 +14,11 @@ function componentsWithin(facts: GraphFacts, within: readonly number[]): number[
 }
 
 /** A cycle through the component, as a list of states ending where it started. */
-function cyclePath(facts: GraphFacts, component: readonly number[]): string[] {
+function cyclePath(
+  facts: GraphFacts,
+  component: readonly number[],
+  successors: readonly (readonly number[])[] = facts.successors,
+): string[] {
   const members = new Set(component);
   const first = component[0]!;
   const previous = new Map<number, number>();
@@ -21,7 +26,7 @@ function cyclePath(facts: GraphFacts, component: readonly number[]): string[] {
   const seen = new Set([first]);
   for (let head = 0; head < queue.length; head++) {
     const s = queue[head]!;
-    for (const t of facts.successors[s]!) {
+    for (const t of successors[s]!) {
       if (!members.has(t)) continue;
       if (t === first) {
         const back: number[] = [];
@@ -46,6 +51,7 @@ function visitLimit(node: StateNode, limits: Limits): number | undefined {
 export const checkBounds: Check = (ctx) => {
   const { graph, facts } = ctx;
   const limits = graph.getAttribute("limits");
+  const trapped = checkDeadExits(ctx);
   for (const component of facts.reachableComponents) {
     if (!facts.isCyclic(component)) continue;
     const members = new Set(component);
@@ -66,6 +72,8 @@ export const checkBounds: Check = (ctx) => {
       });
       continue;
     }
+    // A cycle in it whose exits can never fire was reported (AEG302), as a cycle without exit.
+    if (component.some((s) => trapped[s])) continue;
     // Bounded if removing the states with a visit limit leaves no cycle in the component.
     const unlimited = component.filter((s) => visitLimit(facts.nodes[s]!, limits) === undefined);
     const free = componentsWithin(facts, unlimited).filter((c) => facts.isCyclic(c));
@@ -86,6 +94,80 @@ export const checkBounds: Check = (ctx) => {
   }
   checkBudgets(ctx);
 };
+
+/**
+ * AEG302 for cycles whose exits can all never fire (checks/conditions.ts: a condition that is
+ * never true, or a transition that earlier ones leave no case for): once entered, the run
+ * goes round until a limit stops it. The cycles are those of the transitions that can fire,
+ * from the states those reach; cycles that no transition leaves at all are reported by the
+ * caller as before. Returns the states of the cycles reported, by index.
+ */
+function checkDeadExits(ctx: CheckContext): Uint8Array {
+  const { facts } = ctx;
+  const n = facts.states.length;
+  const trapped = new Uint8Array(n);
+  const { dead } = conditionFacts(facts);
+  const start = facts.start;
+  if (dead.size === 0 || start === undefined) return trapped;
+  const live = facts.transitions.map((list) => [
+    ...new Set(
+      list.filter((t) => !dead.has(t.attributes)).map((t) => facts.indexOf.get(t.target)!),
+    ),
+  ]);
+  const reached = new Uint8Array(n);
+  const order = [facts.indexOf.get(start)!];
+  reached[order[0]!] = 1;
+  for (let head = 0; head < order.length; head++) {
+    for (const t of live[order[head]!]!) {
+      if (reached[t]) continue;
+      reached[t] = 1;
+      order.push(t);
+    }
+  }
+  for (const component of tarjan(live, order, (s) => reached[s] === 1)) {
+    const cyclic = component.length > 1 || live[component[0]!]!.includes(component[0]!);
+    if (!cyclic) continue;
+    const members = new Set(component);
+    const exits = component.flatMap((s) =>
+      facts.transitions[s]!.filter((t) => !members.has(facts.indexOf.get(t.target)!)).map((t) => ({
+        from: facts.states[s]!,
+        t,
+      })),
+    );
+    // No exit at all is the plain AEG302; an exit that can fire is an exit.
+    if (exits.length === 0 || exits.some((e) => !dead.has(e.t.attributes))) continue;
+    for (const s of component) trapped[s] = 1;
+    const first = facts.nodes[component[0]!]!;
+    const file = first.span.file;
+    const pathText = cyclePath(facts, component, live).join(" → ");
+    const shown = exits
+      .slice(0, 3)
+      .map(
+        (e) =>
+          `${e.from} → ${e.t.target} (\`${e.t.attributes.label}\`) ${dead.get(e.t.attributes)}`,
+      );
+    const more = exits.length > 3 ? `; and ${exits.length - 3} more` : "";
+    ctx.report({
+      code: "AEG302",
+      message: `cycle ${pathText} has no exit that can fire, so once entered the run can only stop at a limit: ${shown.join("; ")}${more}`,
+      span: first.nameSpan,
+      related: [
+        ...exits.map((e) => ({
+          file,
+          span: e.t.attributes.span,
+          message: `an exit that ${dead.get(e.t.attributes)}`,
+        })),
+        ...component.slice(1).map((s) => ({
+          file,
+          span: facts.nodes[s]!.nameSpan,
+          message: "part of the cycle",
+        })),
+      ],
+      hint: "correct the exit's condition so that it can hold, or add a transition out of the cycle, e.g. `on failure -> FAILED`",
+    });
+  }
+  return trapped;
+}
 
 export interface WorstCase {
   /** Agent calls; undefined when unbounded or unknown (a fan-out over a list). */

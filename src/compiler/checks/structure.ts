@@ -91,25 +91,7 @@ export const checkStructure: Check = (ctx) => {
         hint: `add transitions, or declare it \`final ${state}\``,
       });
     }
-    // Transitions after an unconditional one can never fire.
-    const unconditional = transitions.findIndex((t) => isUnconditional(t.attributes));
-    if (unconditional >= 0) {
-      for (const t of transitions.slice(unconditional + 1)) {
-        ctx.report({
-          code: "AEG204",
-          message: `this transition can never fire: the one before it ('${transitions[unconditional]!.attributes.label}') always matches`,
-          span: t.attributes.span,
-          related: [
-            {
-              file: node.span.file,
-              span: transitions[unconditional]!.attributes.span,
-              message: "always matches",
-            },
-          ],
-          hint: "move it above the unconditional transition, or remove it",
-        });
-      }
-    }
+    // Transitions that can never fire (AEG204) are the conditions check's (checks/conditions.ts).
   });
 
   const start = facts.start;

@@ -1,4 +1,4 @@
-// Trigger cases for the structure codes (AEG201–AEG210).
+// Trigger cases for the structure codes (AEG201–AEG211).
 import { workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
 
@@ -114,7 +114,7 @@ export const structureCases: TriggerCase[] = [
     trigger: workflow(`
       state A = agent bot {
         on success -> DONE
-        on failure -> FAILED
+        on timeout -> FAILED
         otherwise -> B
       }
       state B = agent bot visits 2 {
@@ -127,7 +127,7 @@ export const structureCases: TriggerCase[] = [
     clean: workflow(`
       state A = agent bot {
         on success -> DONE
-        on failure -> FAILED
+        on timeout -> FAILED
         otherwise -> B
       }
       state B = agent bot visits 2 {
@@ -236,5 +236,22 @@ export const structureCases: TriggerCase[] = [
     `,
       { finals: false },
     ),
+  },
+  {
+    code: "AEG211",
+    title: "a condition no score can meet",
+    trigger: workflow(`
+      state A = agent bot {
+        on score >= 0.85 and score < 0.6 -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "5:8",
+    clean: workflow(`
+      state A = agent bot {
+        on score >= 0.85 or score < 0.6 -> DONE
+        otherwise -> FAILED
+      }
+    `),
   },
 ];
