@@ -1,8 +1,9 @@
 // The compiler's entry points. compile() never throws: whatever the input, it returns a
 // graph (possibly partial) and diagnostics.
 import { readFileSync } from "node:fs";
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, isAbsolute, relative as relativePath, resolve as resolvePath } from "node:path";
 import type { SourceFileAst } from "./ast.ts";
+import { withoutCascades } from "./cascades.ts";
 import { checkAgents } from "./checks/agents.ts";
 import { checkBounds, type WorstCase, worstCase } from "./checks/bounds.ts";
 import { checkConditions } from "./checks/conditions.ts";
@@ -68,7 +69,10 @@ export interface CompileResult {
 /** Imports followed this many files deep; deeper chains are refused (each level recurses). */
 const MAX_IMPORT_DEPTH = 32;
 
-/** Findings after which the tree has holes: semantic checks would only echo them. */
+/**
+ * Findings after which a YAML front end's tree has holes that it does not map: semantic
+ * checks would only echo them. (An aegis file says what did not parse: see cascades.ts.)
+ */
 const unreadable = new Set<Code>(["AEG100", "AEG101", "AEG701", "AEG702", "AEG703", "AEG706"]);
 
 /**
@@ -85,6 +89,12 @@ function locateImport(
   const bare = !/[\\/]/.test(name) && !/\.(aegis|ya?ml)$/i.test(name);
   if (!bare) return resolvePath(base, name);
   return [".aegis", ".yaml", ".yml"].map((ext) => resolvePath(base, name + ext)).find(exists);
+}
+
+/** A path as the user would type it: from the working directory if below it. */
+function shownPath(path: string): string {
+  const fromHere = relativePath(process.cwd(), path);
+  return fromHere && !fromHere.startsWith("..") && !isAbsolute(fromHere) ? fromHere : path;
 }
 
 function defaultRead(path: string): string | undefined {
@@ -129,30 +139,30 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   const sources = new Map<string, SourceText>([[file, new SourceText(file, source)]]);
   const findings: Finding[] = [];
   const imports = new Map<string, CompileResult>();
-  const {
-    ast,
-    findings: parseFindings,
-    comments,
-  } = isYamlFile(file) ? parseYamlWorkflow(source, file) : parse(source, file);
+  const yaml = isYamlFile(file);
+  const parsed = yaml ? parseYamlWorkflow(source, file) : parse(source, file);
+  const { ast, findings: parseFindings, comments } = parsed;
+  // What did not parse (the aegis language): the checks run on the rest.
+  const broken = "broken" in parsed ? parsed.broken : undefined;
   findings.push(...parseFindings);
-  const resolved = resolveImports(ast, file, options, imports, findings, sources);
+  const semantic: Finding[] = [];
+  const resolved = resolveImports(ast, file, options, imports, semantic, sources);
   const lowering = new Lowering(file, resolved);
   const graph = lowering.lower(ast);
-  // After a syntax error, what follows it may be a misreading of the broken text: keep only
-  // the lowering's findings on lines before the first syntax error.
-  const firstSyntaxError = Math.min(
-    ...parseFindings.filter((f) => unreadable.has(f.code)).map((f) => f.span.start),
-  );
   const text = sources.get(file)!;
-  const cutoff = Number.isFinite(firstSyntaxError)
-    ? text.offsetOf({ line: text.position(firstSyntaxError).line, column: 1 })
+  // A YAML file that could not be read has holes the front end does not map: keep only the
+  // lowering's findings on lines before its first error, and run no checks.
+  const firstUnreadable = !yaml
+    ? Number.POSITIVE_INFINITY
+    : Math.min(...parseFindings.filter((f) => unreadable.has(f.code)).map((f) => f.span.start));
+  const cutoff = Number.isFinite(firstUnreadable)
+    ? text.offsetOf({ line: text.position(firstUnreadable).line, column: 1 })
     : Number.POSITIVE_INFINITY;
-  findings.push(...lowering.findings.filter((f) => f.span.start < cutoff));
+  semantic.push(...lowering.findings.filter((f) => f.span.start < cutoff));
   let worst: WorstCase = { reasons: [] };
-  // After a syntax error the tree has holes; semantic checks would only report echoes.
-  const syntaxErrors = parseFindings.some((f) => unreadable.has(f.code));
-  if (ast.workflow && !syntaxErrors) {
-    const facts = new GraphFacts(graph);
+  let facts: GraphFacts | undefined;
+  if (ast.workflow && !Number.isFinite(firstUnreadable)) {
+    facts = new GraphFacts(graph);
     const context = {
       file,
       graph,
@@ -162,13 +172,38 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
       ),
       facts,
       report: (f: Omit<Finding, "file"> & { file?: string }) =>
-        findings.push({ ...f, file: f.file ?? file }),
+        semantic.push({ ...f, file: f.file ?? file }),
     };
-    for (const check of checks) check(context);
-    worst = worstCase(facts, new Map([...context.imports].map(([a, i]) => [a, i.worstCase])));
+    // On a tree with holes, a check that fails is still a bug (AEG000), but the syntax
+    // errors, and what the other checks found, are reported with it.
+    const guarded = (name: string, run: () => void) => {
+      if (!broken) return run();
+      try {
+        run();
+      } catch (error) {
+        semantic.push({
+          code: "AEG000",
+          message: `internal compiler error in ${name}: ${(error as Error)?.message ?? String(error)}`,
+          file,
+          span: { start: 0, end: 0 },
+          hint: "please report this with the file that caused it",
+        });
+      }
+    };
+    for (const check of checks) guarded(check.name || "a check", () => check(context));
+    const imported = new Map([...context.imports].map(([a, i]) => [a, i.worstCase]));
+    guarded("the worst case", () => {
+      worst = worstCase(facts!, imported);
+    });
   }
+  // Findings that follow from what did not parse are left out (see cascades.ts).
+  findings.push(
+    ...(broken ? withoutCascades(semantic, broken, { file, text, ast, facts }) : semantic),
+  );
   const suppressions = readSuppressions(comments, sources.get(file)!, file);
-  const kept = applySuppressions(findings, suppressions, file, sources.get(file));
+  let kept = applySuppressions(findings, suppressions, file, sources.get(file));
+  // What a suppression was for may be a finding left out because of a syntax error.
+  if (broken) kept = kept.filter((f) => f.code !== "AEG001");
   const diagnostics = dedupe(kept.map((f) => toDiagnostic(f, sources))).sort(compareDiagnostics);
   // The document (a copy of the graph, and its content hash) is built when first asked for:
   // a linter run never needs it.
@@ -256,12 +291,17 @@ function resolveImports(
       const chain = [...stack.slice(stack.indexOf(path)), path]
         .map((p) => p.split("/").pop())
         .join(" → ");
+      // The whole chain, by the paths of the files (from the folder of the file compiled
+      // first): the names alone may be ambiguous.
+      const cycle = [...stack.slice(stack.indexOf(path)), path];
+      const from = dirname(stack[0]!);
+      const paths = cycle.map((p) => relativePath(from, p) || p).join(" imports ");
       findings.push({
         code: "AEG506",
         message: `recursive subworkflow: ${chain}`,
         file,
         span: imp.pathSpan,
-        hint: "a workflow may not call itself, directly or through others",
+        hint: `${paths}: a workflow may not call itself, directly or through others`,
       });
       continue;
     }
@@ -284,6 +324,7 @@ function resolveImports(
           message: `cannot read imported file '${imp.path}'`,
           file,
           span: imp.pathSpan,
+          hint: `looked for ${shownPath(path)} (a path is taken from the importing file's folder)`,
         });
         continue;
       }
@@ -298,9 +339,12 @@ function resolveImports(
     for (const [name, text] of result.sources) sources.set(name, text);
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     if (errors.length > 0) {
+      const code =
+        (["AEG506", "AEG509"] as const).find((c) => errors.some((d) => d.code === c)) ?? "AEG507";
+      const hint = errors.find((d) => d.code === code)?.hint;
       findings.push({
-        code:
-          (["AEG506", "AEG509"] as const).find((c) => errors.some((d) => d.code === c)) ?? "AEG507",
+        code,
+        ...(hint && { hint }),
         message: `imported workflow '${imp.alias.name}' has ${errors.length} error${errors.length === 1 ? "" : "s"}: ${errors[0]!.message}`,
         file,
         span: imp.pathSpan,

@@ -606,7 +606,12 @@ export class AstBuilder {
       if (!right || !op) return undefined;
       result = {
         kind: "binary",
-        op: op.image as BinaryOp,
+        // By its type: `&&` and `||`, read as `and` and `or`, are reported where they are.
+        op: (op.tokenType.name === "And"
+          ? "and"
+          : op.tokenType.name === "Or"
+            ? "or"
+            : op.image) as BinaryOp,
         left: result,
         right,
         span: { start: result.span.start, end: right.span.end },
@@ -729,6 +734,7 @@ export class AstBuilder {
   // ------------------------------------------------------------ values
 
   private string(t: IToken): Template {
+    const written = t.image.length;
     if (t.tokenType.name.startsWith("Unterminated")) {
       const quotes = t.tokenType.name === "UnterminatedTripleString" ? '"""' : '"';
       t = { ...t, image: t.image + quotes };
@@ -736,6 +742,9 @@ export class AstBuilder {
     const decoded = t.tokenType.name.endsWith("TripleString")
       ? decodeTripleString(t.image, t.startOffset)
       : decodeString(t.image, t.startOffset);
+    // The closing quotes added to an unterminated string are not in the file: its span
+    // ends where the file's text of it does (a finding at its end stays inside the file).
+    if (t.image.length > written) decoded.template.span.end = t.startOffset + written;
     for (const p of decoded.problems) {
       this.problems.push({
         code: "AEG102",

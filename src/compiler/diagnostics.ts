@@ -91,6 +91,12 @@ export const catalogue = {
     summary:
       "Brackets, operators or template blocks nested too deeply to be read at a bounded cost.",
   },
+  AEG113: {
+    rule: "too-many-errors",
+    severity: "error",
+    summary:
+      "So many syntax errors that the parser stopped reading (after 25): the rest of the file is not checked.",
+  },
   // --- structure
   AEG201: {
     rule: "unknown-state",

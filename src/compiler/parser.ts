@@ -1,7 +1,30 @@
 // The aegis grammar, as a Chevrotain CST parser with error recovery. Rule names are the
 // names shown in grammar/railroad.html; keep them readable.
-import { CstParser } from "chevrotain";
+import { type CstNode, CstParser, type IRecognitionException, type IToken } from "chevrotain";
 import * as T from "./lexer.ts";
+
+/** What parsing a whole file gives: the tree, the syntax errors, and where it stopped. */
+export interface FileParse {
+  cst: CstNode;
+  errors: IRecognitionException[];
+  /** The token at which the parser stopped reading, its error budget spent. */
+  stoppedAt?: IToken;
+}
+
+const recordError = (
+  CstParser.prototype as unknown as {
+    SAVE_ERROR(this: CstParser, error: IRecognitionException): IRecognitionException;
+  }
+).SAVE_ERROR;
+
+/** Chevrotain's token cursor: not in its typings, used to stop reading early. */
+interface Cursor {
+  tokVector: IToken[];
+  tokVectorLength: number;
+  currIdx: number;
+  maxLookahead: number;
+  _errors: IRecognitionException[];
+}
 
 export class AegisParser extends CstParser {
   /**
@@ -16,6 +39,71 @@ export class AegisParser extends CstParser {
       skipValidations: !validate,
     });
     this.performSelfAnalysis();
+  }
+
+  /** The error budget of the parse under way (see SAVE_ERROR). */
+  private budget: { max: number; before: readonly number[]; stoppedAt?: IToken } | undefined;
+
+  /**
+   * Parses a file, reading on after syntax errors until `maxErrors` of them, counting the
+   * errors at the offsets `before` (the lexer's, sorted) among them; then it stops.
+   */
+  parseFile(
+    tokens: readonly IToken[],
+    maxErrors: number,
+    before: readonly number[] = [],
+  ): FileParse {
+    return this.parseWith(() => this.file(), tokens, maxErrors, before);
+  }
+
+  /** Parses a lone expression, stopping at its first syntax error. */
+  parseExpression(tokens: readonly IToken[]): FileParse {
+    return this.parseWith(() => this.expression(), tokens, 1, []);
+  }
+
+  private parseWith(
+    rule: () => CstNode,
+    tokens: readonly IToken[],
+    max: number,
+    before: readonly number[],
+  ): FileParse {
+    // A copy: the parser appends sentinels to its input, and cuts it when it stops.
+    this.input = [...tokens];
+    this.budget = { max, before };
+    try {
+      const cst = rule();
+      const stoppedAt = this.budget.stoppedAt;
+      return { cst, errors: this.errors, ...(stoppedAt && { stoppedAt }) };
+    } finally {
+      this.budget = undefined;
+    }
+  }
+
+  /**
+   * Chevrotain's (not in its typings), through which every syntax error is recorded; past
+   * the budget, it cuts the rest of the input off, so that the parser sees the end of the
+   * file and unwinds at once. Recovering from an error costs time, and Chevrotain's recovery
+   * inside a repetition re-enters the repetition (one level of stack per error): without a
+   * budget, a file of thousands of errors takes seconds and can exhaust the stack.
+   */
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException {
+    const saved = recordError.call(this, error);
+    const budget = this.budget;
+    if (!budget || budget.stoppedAt) return saved;
+    const cursor = this as unknown as Cursor;
+    const offset = error.token.startOffset;
+    // Errors the lexer found before this point count too.
+    let earlier = 0;
+    while (earlier < budget.before.length && budget.before[earlier]! <= offset) earlier++;
+    if (cursor._errors.length + earlier < budget.max) return saved;
+    budget.stoppedAt = error.token;
+    // What was read so far is all there is: LA past the length is EOF, and the vector ends
+    // in EOF sentinels for the lookahead that does not check the length.
+    cursor.tokVectorLength = cursor.currIdx + 1;
+    const eof = this.LA(1);
+    cursor.tokVector.length = cursor.currIdx + 1;
+    for (let i = 0; i <= cursor.maxLookahead; i++) cursor.tokVector.push(eof);
+    return saved;
   }
 
   file = this.RULE("file", () => {

@@ -84,10 +84,14 @@ describe("parser recovery", () => {
       }
     `);
     expect(diagnose(text)).toEqual([
-      { code: "AEG101", line: 2, column: 3 },
+      { code: "AEG101", line: 2, column: 3 }, // `agnet`, read as `agent`
       { code: "AEG101", line: 4, column: 31 },
+      { code: "AEG205", line: 7, column: 9 }, // B is reached from nowhere, broken or not
       { code: "AEG101", line: 8, column: 16 },
     ]);
+    expect(findings(text, "AEG101")[0]!.message).toBe(
+      "unknown keyword 'agnet'; did you mean 'agent'?",
+    );
   });
 
   it("reports a missing closing brace at the end of the file", () => {
@@ -119,13 +123,20 @@ describe("parser recovery", () => {
     expect(findings(text, "AEG101")[0]!.message).toContain("expected a condition");
   });
 
-  it("runs no semantic check after a syntax error (no echoes of the hole)", () => {
+  it("runs the semantic checks on what parsed, with no echoes of the hole", () => {
     const text = workflow(`
       state A = agent bot timeout {
         on success -> NOWHERE
       }
     `);
-    expect(diagnose(text)).toEqual([{ code: "AEG101", line: 4, column: 31 }]);
+    // The missing duration is the syntax error; the unknown target, and the final states
+    // nothing leads to, are there whatever the duration was.
+    expect(diagnose(text)).toEqual([
+      { code: "AEG101", line: 4, column: 31 },
+      { code: "AEG201", line: 5, column: 19 },
+      { code: "AEG205", line: 7, column: 9 },
+      { code: "AEG205", line: 8, column: 9 },
+    ]);
     expect(compileSource(text).ok).toBe(false);
   });
 
@@ -612,7 +623,8 @@ describe("AEG109 invalid regex", () => {
         otherwise -> FAILED
       }
     `);
-    expect(diagnose(text)).toEqual([{ code: "AEG109", line: 6, column: 23 }]);
+    // At the `[` left open.
+    expect(diagnose(text)).toEqual([{ code: "AEG109", line: 6, column: 24 }]);
   });
 });
 

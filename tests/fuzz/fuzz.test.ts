@@ -3,6 +3,7 @@
 // and never throws, every diagnostic's span lies inside the file, compiling is
 // deterministic, fmt is idempotent and convert writes aegis that compiles to the same graph.
 // Regressions found by fuzzing follow, each with the input that exposed it.
+import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { agentos, compileYaml } from "../helpers/yaml.ts";
@@ -10,8 +11,10 @@ import { applyEdits, type Edit } from "./generators.ts";
 import {
   assertNone,
   compileProblems,
+  compileText,
   convertProblems,
   expressionProblems,
+  formatProblems,
   YAML_FILE,
 } from "./invariants.ts";
 import { loadSeeds } from "./seeds.ts";
@@ -139,6 +142,33 @@ steps:
   // Fixed: the first line of a file that is no workflow was reported with its \r.
   it("a first line ending in \\r\\n is reported without the line break", () => {
     assertNone(compileProblems("\r\n?", YAML_FILE), "\r\n?");
+  });
+
+  // Fixed: a 14 KB mutation of examples/parallel_audit (`*a, ` repeated inside `limits {…}`)
+  // makes thousands of syntax errors in one object; Chevrotain's recovery inside a
+  // repetition re-enters the repetition, a level of stack per error, and the compiler
+  // reported an internal error (a stack overflow). The parser now stops after 25 errors.
+  it("thousands of syntax errors in one repetition: 25 reported, then AEG113", () => {
+    const text = readFileSync(
+      new URL("regressions/parallel_audit-recovery-overflow.aegis", import.meta.url),
+      "utf8",
+    );
+    assertNone([...compileProblems(text), ...formatProblems(text)], text);
+    const codes = compileText(text).diagnostics.map((d) => d.code);
+    expect(codes.filter((c) => c === "AEG101" || c === "AEG100")).toHaveLength(25);
+    expect(codes).toContain("AEG113");
+  });
+
+  // Fixed: now that the checks run on files with syntax errors, a template in a string left
+  // open at the end of the file was checked, and its error ("expecting 'ID' … got 'EOF'")
+  // reported one past the end of the file (the closing quotes the parser assumes are not in
+  // it). Found by `npm run fuzz` (aegis/mutated-generated).
+  it("a template error in a string left open at the end of the file lies inside it", () => {
+    const text =
+      'workflow generated "Generated: Ωpj;;Ω))k😀" {\n  input task: string "What to do"\n  input mode: "fast" | "slow" = "fast"\n  input level: integer = 2\n  context { repo: "example/repo" }\n  agent planner = claude(model: "opus", effort: "high")\n  agent coder = command("opencode run", input: stdin)\n  limits { transitions: 50 }\n  start B\n  output "{{';
+    assertNone([...compileProblems(text), ...formatProblems(text)], text);
+    // The string left open and the missing `}`: nothing from the template.
+    expect(compileText(text).diagnostics.map((d) => d.code)).toEqual(["AEG101", "AEG101"]);
   });
 
   // The label printer (printExpr) chains comparisons, as labels may; the aegis printer

@@ -271,10 +271,25 @@ describe("huge numbers of states and findings", () => {
     expect(result.graph.order).toBe(3_001);
   });
 
-  it("50,000 stray characters are 50,000 findings, each at its place", () => {
+  it("50,000 stray characters are 25 findings, each at its place, then AEG113 where reading stopped", () => {
     const text = "@\n".repeat(50_000);
     const { short } = findings(text);
-    expect(short.length).toBe(50_000);
-    expect(short[49_999]).toBe("AEG100 50000:1");
+    expect(short.length).toBe(26);
+    expect(short[24]).toBe("AEG100 25:1");
+    expect(short[25]).toBe("AEG113 26:1");
+  });
+
+  it("thousands of syntax errors in one workflow stop after 25 (Chevrotain's recovery recurses per error)", () => {
+    // Each stray `]` ends a state, and the parser's recovery re-enters the workflow's
+    // repetition: one level of stack per error, without the cap.
+    const text = source(`
+      workflow w {
+        start S
+        ${'state S = agent a ] prompt "x"\n'.repeat(10_000)}
+      }
+    `);
+    const { short } = findings(text);
+    expect(short.filter((s) => s.startsWith("AEG101"))).toHaveLength(25);
+    expect(short.at(-1)).toMatch(/^AEG113 /);
   });
 });

@@ -4,6 +4,7 @@
 import type { Expr, Span } from "../ast.ts";
 import { article, hintFor } from "../diagnostics.ts";
 import { printExpr } from "../expression.ts";
+import { explainRegexError } from "../regex-errors.ts";
 import { analyzeTemplate } from "../templates.ts";
 import { type FieldType, functions, helpers } from "../vocabulary.ts";
 import type { Check, CheckContext } from "./context.ts";
@@ -182,11 +183,16 @@ class ExpressionTypes {
           });
           return "any";
         }
-        if (args.length !== fn.arity)
-          this.mismatch(
-            `'${e.callee.name}' takes ${fn.arity} argument${fn.arity === 1 ? "" : "s"}, not ${args.length}`,
-            e.span,
-          );
+        if (args.length !== fn.arity) {
+          const name = e.callee.name;
+          this.ctx.report({
+            code: "AEG407",
+            message: `'${name}' takes ${fn.arity} argument${fn.arity === 1 ? "" : "s"}, not ${args.length}`,
+            span: e.span,
+            file: this.file,
+            hint: `write ${name}(${["X", "Y", "Z"].slice(0, fn.arity).join(", ")}), e.g. ${functionExample(name, fn.arity)}`,
+          });
+        }
         return simple(fn.returns);
       }
       case "binary":
@@ -268,14 +274,19 @@ class ExpressionTypes {
           try {
             new RegExp(e.right.value);
           } catch (error) {
+            const pattern = e.right.value;
+            const problem = explainRegexError(pattern, error as Error);
+            // At the character at fault when the string has no escapes (its text in the file
+            // is the pattern, between its quotes); else at the string.
+            const literal = e.right.span;
+            const plain = literal.end - literal.start === pattern.length + 2;
+            const at = literal.start + 1 + (problem.index ?? 0);
             this.ctx.report({
               code: "AEG109",
-              message: (error as Error).message.replace(
-                /^Invalid regular expression/,
-                "invalid regular expression",
-              ),
-              span: e.right.span,
+              message: `invalid regular expression: ${problem.message}`,
+              span: plain && problem.index !== undefined ? { start: at, end: at + 1 } : literal,
               file: this.file,
+              ...(problem.hint && { hint: problem.hint }),
             });
           }
         } else if (known(right) && right !== "string")
@@ -309,4 +320,14 @@ class ExpressionTypes {
         return "number";
     }
   }
+}
+
+/** A call of function `name` as a condition writes it. */
+function functionExample(name: string, arity: number): string {
+  const examples: Record<string, string> = {
+    startswith: 'startswith(output, "ok")',
+    endswith: 'endswith(output, "done")',
+    exists: "exists(REVIEW.output)",
+  };
+  return examples[name] ?? (arity === 1 ? `${name}(REVIEW.output)` : `${name}(REVIEW.output, "x")`);
 }

@@ -1,4 +1,4 @@
-// Trigger cases for the syntax and value codes (AEG100–AEG112).
+// Trigger cases for the syntax and value codes (AEG100–AEG113).
 import { source, workflow } from "../../helpers/compile.ts";
 import type { TriggerCase } from "../../helpers/triggers.ts";
 
@@ -181,7 +181,7 @@ export const syntaxCases: TriggerCase[] = [
         otherwise -> FAILED
       }
     `),
-    at: "5:23",
+    at: "5:25", // the `(`
     clean: workflow(`
       state A = agent bot {
         on output matches "^(ok)" -> DONE
@@ -230,6 +230,27 @@ export const syntaxCases: TriggerCase[] = [
         otherwise -> FAILED
       }
     `),
+  },
+  {
+    code: "AEG113",
+    title: "26 stray characters: 25 are reported, and reading stops at the 26th",
+    trigger: workflow(`
+      state A = agent bot {
+        prompt "hi" ${"@ ".repeat(26)}
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    at: "5:67",
+    also: Array.from({ length: 25 }, (_, k) => `AEG100 5:${17 + 2 * k}`),
+    clean: workflow(`
+      state A = agent bot {
+        prompt "hi" ${"@ ".repeat(25)}
+        on success -> DONE
+        otherwise -> FAILED
+      }
+    `),
+    cleanAlso: Array.from({ length: 25 }, (_, k) => `AEG100 5:${17 + 2 * k}`),
   },
   {
     code: "AEG111",
