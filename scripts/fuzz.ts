@@ -4,10 +4,13 @@
 // an equal share of the time, checking the invariants of tests/fuzz/invariants.ts on each
 // input. Reports how many inputs each target tried and every failure, whose input (shrunk
 // by fast-check to a small one) is written under .fuzz-failures/. Exit status 1 on any
-// failure, 2 on a usage error.
+// failure, 2 on a usage error. An input that does not return within HANG_SECONDS (a hang,
+// which no time limit inside the run can interrupt) is saved as .fuzz-failures/hang-*, and
+// the run is killed (exit status 137).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { assertNone } from "../tests/fuzz/invariants.ts";
 import { type FuzzTarget, fuzzTargets } from "../tests/fuzz/targets.ts";
@@ -16,6 +19,36 @@ const usage = "usage: npm run fuzz -- [--time SECONDS] [--seed N] [--target aegi
 const failuresDir = resolve(import.meta.dirname, "../.fuzz-failures");
 /** An input slower than this is saved for a look (never a failure: timing varies). */
 const SLOW_MS = 2000;
+/** An input still running after this long is a hang: saved, and the run killed. */
+const HANG_SECONDS = 120;
+
+/**
+ * The watchdog: the input being checked is written to `current` first, and `started`
+ * holds when (in seconds; 0 between inputs). A worker thread, which runs while the main
+ * one is stuck, saves a hung input and kills the process.
+ */
+const started = new Int32Array(new SharedArrayBuffer(4));
+let current = "";
+
+function watch(): void {
+  const code = `
+    const { workerData } = require("node:worker_threads");
+    const fs = require("node:fs");
+    const { started, hangSeconds } = workerData;
+    setInterval(() => {
+      const since = Atomics.load(started, 0);
+      if (since === 0 || Date.now() / 1000 - since < hangSeconds) return;
+      const { file, saved } = JSON.parse(fs.readFileSync(workerData.state, "utf8"));
+      fs.copyFileSync(file, saved);
+      fs.writeSync(2, "HANG: an input ran for over " + hangSeconds + " s; written to " + saved + "\\n");
+      process.kill(process.pid, "SIGKILL");
+    }, 1000);
+  `;
+  new Worker(code, {
+    eval: true,
+    workerData: { started, hangSeconds: HANG_SECONDS, state: join(failuresDir, "current.json") },
+  }).unref();
+}
 
 interface Options {
   seconds: number;
@@ -66,12 +99,28 @@ function fuzz(target: FuzzTarget, firstSeed: number, deadline: number): Tally {
   const tally: Tally = { inputs: 0, failures: [], repeats: 0, slowest: { ms: 0, input: "" } };
   const seen = new Set<string>();
   let seed = firstSeed;
+  const inputFile = join(failuresDir, `current.${target.extension}`);
+  writeFileSync(
+    join(failuresDir, "current.json"),
+    JSON.stringify({
+      file: inputFile,
+      saved: join(failuresDir, `hang-${target.name.replace(/\W/g, "-")}.${target.extension}`),
+    }),
+  );
   while (Date.now() < deadline) {
     const property = fc.property(target.inputs, (text) => {
       tally.inputs++;
-      const started = performance.now();
-      const problems = target.check(text);
-      const ms = performance.now() - started;
+      if (text !== current) writeFileSync(inputFile, text);
+      current = text;
+      Atomics.store(started, 0, Math.floor(Date.now() / 1000));
+      const begun = performance.now();
+      let problems: string[];
+      try {
+        problems = target.check(text);
+      } finally {
+        Atomics.store(started, 0, 0);
+      }
+      const ms = performance.now() - begun;
       if (ms > tally.slowest.ms) tally.slowest = { ms, input: text };
       assertNone(problems, text);
     });
@@ -110,6 +159,8 @@ function main(): number {
   const { seconds, seed, target } = options();
   const targets = fuzzTargets().filter((t) => target === "all" || t.group === target);
   const share = (seconds * 1000) / targets.length;
+  mkdirSync(failuresDir, { recursive: true });
+  watch();
   console.log(
     `fuzzing ${targets.length} targets for ${seconds}s (seed ${seed}; rerun with --seed ${seed})`,
   );

@@ -37,12 +37,14 @@ export function printExpr(e: Expr, parent = 0): string {
     case "path":
       return pathText(e.segments);
     case "unary": {
+      // The operand once: printing it twice per level took 2^depth (`not not … not x`).
+      if (e.op === "not") return wrap(`not ${printExpr(e.operand, 3)}`, 3, parent);
       // `-(1)`, not `-1`: the parser reads `-1` as the number -1, not as "minus 1".
       const inner =
         e.operand.kind === "literal" && typeof e.operand.value === "number"
           ? `(${printExpr(e.operand)})`
           : printExpr(e.operand, 7);
-      return e.op === "not" ? wrap(`not ${printExpr(e.operand, 3)}`, 3, parent) : `-${inner}`;
+      return `-${inner}`;
     }
     case "binary": {
       const p = precedence[e.op]!;

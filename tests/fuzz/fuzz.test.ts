@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { workflow } from "../helpers/compile.ts";
 import { agentos, compileYaml } from "../helpers/yaml.ts";
 import { applyEdits, type Edit } from "./generators.ts";
 import {
@@ -169,6 +170,24 @@ steps:
     assertNone([...compileProblems(text), ...formatProblems(text)], text);
     // The string left open and the missing `}`: nothing from the template.
     expect(compileText(text).diagnostics.map((d) => d.code)).toEqual(["AEG101", "AEG101"]);
+  });
+
+  // Fixed: the label printer (printExpr) printed the operand of `not` twice, once for
+  // nothing: 2^n calls for n `not`s in a row (28 took 20 s; this input, 34 of them, mutated
+  // from tests/action/fixtures/flaky.aegis, never finished). Found by `npm run fuzz`,
+  // which hung on it (aegis/mutated-files, seed 91919).
+  it("a chain of `not`s is printed in linear time", () => {
+    const text =
+      '// A workflow for /retry: FLAKY de tests/action/fixtures/flaky.mjs {{quote input.counter}}" timeout 1m {\n    on exit 0 -> DONE\n    otherwise -> FAILED\n  }\n  final DONE\n  final FAILED failure\n}\nfails the first time (a counter file), passes after.\nworkflow flaky "Prepare, then a step that fails once" {\n  input github?: object "The GitHub event (given by the action)"\n  input counter: string\n\n  start PREPARE\n  output "{{FLAKY.output}}"\n\n  state PREPARE = run "node -e \\"console.log(\'prepared\')\\"" timeout 1m {\n    on not not not not not not not not not not not not not not not not not not not not not not not not not not not not not not not not not not exit 0 -> FLAKY\n    otherwise -> FAILED\n  }\n  state FLAKY = run "node tests/action/fix';
+    assertNone([...compileProblems(text), ...formatProblems(text)], text);
+    // 60 of them: within the nesting limit (AEG112), with the workflow's and the state's braces.
+    const deepest = workflow(`
+      state A = agent bot {
+        on ${"not ".repeat(60)}success -> DONE
+        otherwise -> FAILED
+      }
+    `);
+    assertNone([...compileProblems(deepest), ...formatProblems(deepest)], deepest);
   });
 
   // The label printer (printExpr) chains comparisons, as labels may; the aegis printer
