@@ -230,6 +230,7 @@ function compileUnguarded(source: string, options: CompileOptions): CompileResul
   };
 }
 
+/** One finding per place: a template read at two moments is one mistake, reported once. */
 function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
   const seen = new Set<string>();
   return diagnostics.filter((d) => {

@@ -13,35 +13,67 @@ function componentsWithin(facts: GraphFacts, within: readonly number[]): number[
   return tarjan(facts.successors, within, (s) => member[s] === 1);
 }
 
-/** A cycle through the component, as a list of states ending where it started. */
-function cyclePath(
+/** Longest walk named in a message; a bigger component is named by its states. */
+const MAX_WALK = 16;
+
+/**
+ * The component as a message names it: a walk round it through every one of its states,
+ * ending where it started (`A → B → D → B → A`), or, when that walk would be too long to
+ * read, the states themselves (`A, B, C, … (40 states)`).
+ */
+function cycleText(
   facts: GraphFacts,
   component: readonly number[],
   successors: readonly (readonly number[])[] = facts.successors,
-): string[] {
+): string {
+  const walk = coveringWalk(component, successors);
+  if (walk !== undefined) return walk.map((i) => facts.states[i]!).join(" → ");
+  const names = component.slice(0, MAX_WALK).map((i) => facts.states[i]!);
+  return `through ${names.join(", ")}${component.length > MAX_WALK ? ", …" : ""} (${component.length} states)`;
+}
+
+/** A closed walk through every state of a strongly connected component, if short enough. */
+function coveringWalk(
+  component: readonly number[],
+  successors: readonly (readonly number[])[],
+): number[] | undefined {
   const members = new Set(component);
   const first = component[0]!;
-  const previous = new Map<number, number>();
-  const queue = [first];
-  const seen = new Set([first]);
-  for (let head = 0; head < queue.length; head++) {
-    const s = queue[head]!;
-    for (const t of successors[s]!) {
-      if (!members.has(t)) continue;
-      if (t === first) {
-        const back: number[] = [];
-        for (let x: number | undefined = s; x !== undefined && x !== first; x = previous.get(x))
-          back.push(x);
-        return [first, ...back.reverse(), first].map((i) => facts.states[i]!);
-      }
-      if (!seen.has(t)) {
-        seen.add(t);
+  const left = new Set(component.slice(1));
+  const walk = [first];
+  let at = first;
+  // Go to the nearest state not yet on the walk until none is left, then back to the first.
+  while (walk.length <= MAX_WALK) {
+    const path = shortestPath(at, (s) => (left.size > 0 ? left.has(s) : s === first));
+    if (path === undefined) return undefined;
+    for (const s of path) left.delete(s);
+    walk.push(...path);
+    at = walk[walk.length - 1]!;
+    if (at === first && left.size === 0) return walk.length <= MAX_WALK + 1 ? walk : undefined;
+  }
+  return undefined;
+
+  /** The states after `from` on a shortest path within the component to one that `goal` takes. */
+  function shortestPath(from: number, goal: (s: number) => boolean): number[] | undefined {
+    const previous = new Map<number, number>();
+    const queue = [from];
+    const seen = new Set([from]);
+    for (let head = 0; head < queue.length; head++) {
+      const s = queue[head]!;
+      for (const t of successors[s]!) {
+        if (!members.has(t) || (seen.has(t) && !(t === from && goal(t)))) continue;
         previous.set(t, s);
+        if (goal(t)) {
+          const path = [t];
+          for (let x = s; x !== from; x = previous.get(x)!) path.push(x);
+          return path.reverse();
+        }
+        seen.add(t);
         queue.push(t);
       }
     }
+    return undefined;
   }
-  return [...component, first].map((i) => facts.states[i]!);
 }
 
 function visitLimit(node: StateNode, limits: Limits): number | undefined {
@@ -55,7 +87,7 @@ export const checkBounds: Check = (ctx) => {
   for (const component of facts.reachableComponents) {
     if (!facts.isCyclic(component)) continue;
     const members = new Set(component);
-    const pathText = cyclePath(facts, component).join(" → ");
+    const pathText = cycleText(facts, component);
     const first = facts.nodes[component[0]!]!;
     const exits = component.some((s) => facts.successors[s]!.some((t) => !members.has(t)));
     if (!exits) {
@@ -78,7 +110,7 @@ export const checkBounds: Check = (ctx) => {
     const unlimited = component.filter((s) => visitLimit(facts.nodes[s]!, limits) === undefined);
     const free = componentsWithin(facts, unlimited).filter((c) => facts.isCyclic(c));
     if (free.length > 0 && limits.transitions === undefined) {
-      const freePath = cyclePath(facts, free[0]!).join(" → ");
+      const freePath = cycleText(facts, free[0]!);
       ctx.report({
         code: "AEG301",
         message: `cycle ${freePath} is unbounded: no state on it has a visit limit and the workflow has no transition limit`,
@@ -139,7 +171,7 @@ function checkDeadExits(ctx: CheckContext): Uint8Array {
     for (const s of component) trapped[s] = 1;
     const first = facts.nodes[component[0]!]!;
     const file = first.span.file;
-    const pathText = cyclePath(facts, component, live).join(" → ");
+    const pathText = cycleText(facts, component, live);
     const shown = exits
       .slice(0, 3)
       .map(

@@ -37,7 +37,9 @@ export const checkScopes: Check = (ctx) => {
           message: `unknown helper '${helper.name}'`,
           span: helper.span,
           file,
-          ...hint(helper.name, Object.keys(helpers)),
+          hint:
+            hintFor(helper.name, Object.keys(helpers)) ??
+            `the helpers are ${Object.keys(helpers).join(", ")} (grammar/README.md#templates)`,
         });
       }
     }
@@ -104,9 +106,25 @@ export const checkScopes: Check = (ctx) => {
   }
 };
 
-function hint(word: string, candidates: string[]): { hint?: string } {
-  const h = hintFor(word, candidates);
-  return h ? { hint: h } : {};
+/**
+ * What to write when text is compared with a number: the number unquoted (`score >= "0.8"`),
+ * or the text converted (`number(input.count) > 3`); values are never converted silently.
+ */
+function textNumberHint(e: Expr & { kind: "binary" }, left: Type, right: Type): string | undefined {
+  if (!(left === "string" && right === "number") && !(left === "number" && right === "string"))
+    return undefined;
+  const text = left === "string" ? e.left : e.right;
+  if (text.kind === "literal" && typeof text.value === "string") {
+    const value = text.value.trim();
+    if (value === "" || !Number.isFinite(Number(value))) return undefined;
+    return `write the number without quotes: ${value}`;
+  }
+  // `==` on text that is not a number is a comparison of the wrong things, not a conversion.
+  if (e.op === "==" || e.op === "!=") return undefined;
+  const converted = `number(${printExpr(text)})`;
+  const [l, r] =
+    left === "string" ? [converted, printExpr(e.right)] : [printExpr(e.left), converted];
+  return `convert the text to a number first: ${l} ${e.op} ${r}`;
 }
 
 class ExpressionTypes {
@@ -122,8 +140,8 @@ class ExpressionTypes {
     this.file = file;
   }
 
-  private mismatch(message: string, span: Span): Type {
-    this.ctx.report({ code: "AEG407", message, span, file: this.file });
+  private mismatch(message: string, span: Span, hint?: string): Type {
+    this.ctx.report({ code: "AEG407", message, span, file: this.file, ...(hint && { hint }) });
     return "any";
   }
 
@@ -179,7 +197,9 @@ class ExpressionTypes {
             message: `unknown function '${e.callee.name}'`,
             span: e.callee.span,
             file: this.file,
-            ...hint(e.callee.name, Object.keys(functions)),
+            hint:
+              hintFor(e.callee.name, Object.keys(functions)) ??
+              `the functions are ${Object.keys(functions).join(", ")} (grammar/README.md#expressions)`,
           });
           return "any";
         }
@@ -240,6 +260,7 @@ class ExpressionTypes {
           this.mismatch(
             `comparing ${article(left)} with ${article(right)} is always ${e.op === "==" ? "false" : "true"}`,
             e.span,
+            textNumberHint(e, left, right),
           );
         }
         return "boolean";
@@ -255,6 +276,7 @@ class ExpressionTypes {
           this.mismatch(
             `'${e.op}' compares two numbers or two strings, not ${article(left)} and ${article(right)}`,
             e.span,
+            textNumberHint(e, left, right),
           );
         }
         return "boolean";
