@@ -1,83 +1,30 @@
-// The run commands of the command line: run, signal, resume, cancel, status, logs, list.
-// Runs are kept in a file store under the current directory (.aegis/runs, or --store).
+// The commands that drive a run: run (start one), signal (answer its gate and go on),
+// resume (go on after a crash, or take due gate timeouts). They load the engine.
 import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { type CompileResult, compileFiles } from "../compiler/compile.ts";
-import type { GraphDocument } from "../compiler/graph.ts";
-import { formatText } from "../compiler/report/text.ts";
-import { createEngine, type Engine, type Executor, type RunHandle } from "../runtime/engine.ts";
-import { followLog } from "../runtime/events.ts";
-import { parseParam } from "../runtime/inputs.ts";
-import { FileStore } from "../runtime/store/file.ts";
-import type { RunSummary } from "../runtime/store/types.ts";
+import { type CompileResult, compileFiles } from "../../compiler/compile.ts";
+import type { GraphDocument } from "../../compiler/graph.ts";
+import { formatText } from "../../compiler/report/text.ts";
+import { createEngine, type Engine, type RunHandle } from "../../runtime/engine.ts";
+import { parseParam } from "../../runtime/inputs.ts";
+import type { FileStore } from "../../runtime/store/file.ts";
+import { type RunObservation, type RunRecord, RuntimeError } from "../../runtime/types.ts";
+import { namingBindings, parseAgentBindings } from "../agent-bindings.ts";
+import { type AgentsFile, readAgentsFile } from "../agents-file.ts";
+import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import type { Io, RuntimeHooks } from "../io.ts";
+import { outcomeText, Progress, type ProgressMode } from "../progress.ts";
 import {
-  type AgentFunction,
-  type RunObservation,
-  type RunRecord,
-  RuntimeError,
-} from "../runtime/types.ts";
-import { namingBindings, parseAgentBindings } from "./agent-bindings.ts";
-import { type AgentsFile, readAgentsFile } from "./agents-file.ts";
-import { UsageError } from "./errors.ts";
-import {
-  formatElapsed,
-  jsonSafe,
-  outcomeText,
-  Progress,
-  type ProgressMode,
-  terminalSafe,
-} from "./progress.ts";
-
-export interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  isTTY: boolean;
-}
-
-/** What an embedding (or a test) may give the commands that drive runs. */
-export interface RuntimeHooks {
-  executor?: Executor;
-  functions?: Record<string, AgentFunction>;
-}
-
-export const DEFAULT_STORE = ".aegis/runs";
-
-const common = {
-  store: { type: "string" },
-  json: { type: "boolean", default: false },
-  color: { type: "boolean" },
-  "no-color": { type: "boolean" },
-} as const;
-
-const driving = {
-  ...common,
-  agents: { type: "string" },
-  verbose: { type: "boolean", default: false },
-} as const;
-
-interface Common {
-  store?: string;
-  json?: boolean;
-  color?: boolean;
-  "no-color"?: boolean;
-}
-
-function storeOf(values: Common): { store: FileStore; hint?: string } {
-  const dir = values.store ?? DEFAULT_STORE;
-  return { store: new FileStore(dir), ...(values.store !== undefined && { hint: values.store }) };
-}
-
-function colorOf(values: Common, io: Io): boolean {
-  return values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
-}
-
-function oneRun(positionals: string[], command: string): string {
-  if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one run id`);
-  return positionals[0]!;
-}
+  type Common,
+  colorOf,
+  driving,
+  oneRun,
+  storeOf,
+  timeoutDue,
+  userName,
+} from "../run-store.ts";
 
 function enterWorkdir(dir: string | undefined): void {
   if (dir === undefined) return;
@@ -246,10 +193,8 @@ async function follow(
   return record.status === "succeeded" || record.status === "waiting" ? 0 : 1;
 }
 
-// ---------------------------------------------------------------- run
-
 export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs("run", {
     args,
     allowPositionals: true,
     options: {
@@ -300,10 +245,8 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
   return follow(driver, handle, io, values, hint);
 }
 
-// ---------------------------------------------------------------- signal, resume
-
 export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs("signal", {
     args,
     allowPositionals: true,
     options: {
@@ -347,20 +290,6 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
     io.stdout(`${what}${values.feedback ? ` with feedback: ${values.feedback}` : ""}\n`);
   }
   return follow(driver, handle, io, values, hint);
-}
-
-function userName(): string | undefined {
-  try {
-    return process.env.USER ?? userInfo().username;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a run waits at a gate whose timeout has passed (nobody drives it). */
-function timeoutDue(r: Pick<RunSummary, "status" | "waiting">, now = Date.now()): boolean {
-  const at = r.waiting?.timeoutAt;
-  return r.status === "waiting" && at !== undefined && Date.parse(at) <= now;
 }
 
 /**
@@ -412,7 +341,7 @@ async function resumeDue(
 }
 
 export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandArgs("resume", {
     args,
     allowPositionals: true,
     options: { ...driving, due: { type: "boolean", default: false } },
@@ -437,188 +366,4 @@ export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks)
   enterWorkdir(loaded.meta.workdir);
   const handle = await namingAgentsFile(values.agents, driver.engine.resume(id));
   return follow(driver, handle, io, values, hint);
-}
-
-// ---------------------------------------------------------------- cancel
-
-export async function cancelCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...common, reason: { type: "string" } },
-  });
-  const id = oneRun(positionals, "cancel");
-  const { store } = storeOf(values);
-  const engine = createEngine({ store });
-  const record = await engine.cancel(id, values.reason ?? `cancelled by ${userName() ?? "a user"}`);
-  if (values.json) io.stdout(`${JSON.stringify(record, null, 2)}\n`);
-  else io.stdout(`cancelled run ${id}${record.current ? ` (it was at ${record.current})` : ""}\n`);
-  return 0;
-}
-
-// ---------------------------------------------------------------- status
-
-export async function statusCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: common });
-  const id = oneRun(positionals, "status");
-  const { store, hint } = storeOf(values);
-  const loaded = await store.load(id);
-  const owner = await store.owner(id);
-  const record = loaded.record;
-  if (values.json) {
-    io.stdout(`${jsonSafe({ ...record, ...(owner && { owner }) }, 2)}\n`);
-    return 0;
-  }
-  const color = colorOf(values, io);
-  const now = Date.now();
-  const ago = (iso: string) => `${iso} (${formatElapsed(now - Date.parse(iso))} ago)`;
-  const lines = [`run ${record.id} (${record.workflow})`];
-  let status: string = record.status;
-  if (record.status === "waiting" && record.waiting) {
-    status = `waiting for a human at ${record.waiting.state} since ${record.waiting.since}`;
-    if (record.waiting.timeoutAt) {
-      status +=
-        Date.parse(record.waiting.timeoutAt) <= now
-          ? ` (its timeout is due since ${record.waiting.timeoutAt}: aegis resume --due${hint ? ` --store ${hint}` : ""} takes it)`
-          : ` (times out at ${record.waiting.timeoutAt})`;
-    }
-  } else if (record.status === "running") {
-    status = owner
-      ? `running ${record.current ?? ""} (process ${owner.pid} drives it)`
-      : `interrupted at ${record.current ?? "?"}: continue it with aegis resume ${record.id}${hint ? ` --store ${hint}` : ""}`;
-  } else if (record.error) status += `: ${record.error.message} [${record.error.code}]`;
-  lines.push(`  status    ${status}`);
-  lines.push(`  started   ${ago(record.startedAt)}`);
-  lines.push(`  updated   ${ago(record.updatedAt)}`);
-  lines.push(`  inputs    ${JSON.stringify(record.inputs)}`);
-  if (record.intent !== undefined) lines.push(`  intent    ${JSON.stringify(record.intent)}`);
-  lines.push(
-    `  usage     ${record.transitions} transitions, ${record.agentCalls} agent calls${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`,
-  );
-  if (loaded.meta.parent) {
-    lines.push(`  parent    run ${loaded.meta.parent.run}, state ${loaded.meta.parent.state}`);
-  }
-  // The id its agent knows the conversation by: `claude --resume ID` opens it, for one.
-  for (const [name, session] of Object.entries(record.sessions ?? {})) {
-    const turns = `${session.turns} turn${session.turns === 1 ? "" : "s"}`;
-    const id = session.providerId ?? session.id;
-    const unsettled = session.unsettled ? "; the last call's answer was not recorded" : "";
-    lines.push(`  session   ${name}: agent ${session.agent}, ${turns}, id ${id}${unsettled}`);
-  }
-  if (loaded.recovery?.rebuilt)
-    lines.push(`  note      record rebuilt from the journal (${loaded.recovery.rebuilt})`);
-  if (loaded.recovery?.truncatedLine) {
-    lines.push(
-      `  note      the journal's line ${loaded.recovery.truncatedLine} was cut short by a crash and is ignored`,
-    );
-  }
-  lines.push("", "  STATE            STATUS       TIME");
-  for (const row of stateRows(record, !!owner)) {
-    lines.push(`  ${row.state.padEnd(16)} ${row.status.padEnd(12)} ${row.time}`);
-  }
-  io.stdout(`${terminalSafe(lines.join("\n"))}\n\n`);
-  if (record.status !== "running")
-    io.stdout(outcomeText(record, { color, ...(hint && { store: hint }) }));
-  return 0;
-}
-
-function stateRows(
-  record: RunRecord,
-  driven: boolean,
-): { state: string; status: string; time: string }[] {
-  const rows: { state: string; status: string; time: string; at: string }[] = [];
-  for (const h of record.history) {
-    if (h.status === "entered") {
-      rows.push({ state: h.state, status: "entered", time: "", at: h.at });
-      continue;
-    }
-    const row = [...rows].reverse().find((r) => r.state === h.state);
-    if (!row || h.to !== undefined) continue;
-    row.status = h.status;
-    if (h.status !== "waiting") row.time = formatElapsed(Date.parse(h.at) - Date.parse(row.at));
-  }
-  for (const row of rows) {
-    if (row.status !== "entered") continue;
-    const final = record.current === row.state && record.status !== "running";
-    row.status = final
-      ? "final"
-      : driven
-        ? "running"
-        : record.status === "running"
-          ? "interrupted"
-          : "entered";
-  }
-  return rows.map(({ at: _at, ...row }) => row);
-}
-
-// ---------------------------------------------------------------- logs
-
-export async function logsCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { ...common, follow: { type: "boolean", short: "f", default: false } },
-  });
-  const id = oneRun(positionals, "logs");
-  const { store } = storeOf(values);
-  const printer = new Progress({
-    mode: values.json ? "json" : "plain",
-    write: io.stdout,
-    run: id,
-    verbose: true,
-  });
-  if (!values.follow) {
-    for (const o of await store.readLog(id)) printer.observe(o);
-    return 0;
-  }
-  await store.load(id); // a clear error for an unknown or damaged run
-  const ended = async (seen: RunObservation[]) => {
-    if (seen.some((o) => o.type === "run-finished" && o.run === id)) return true;
-    const { record } = await store.load(id);
-    return record.status !== "running" && record.status !== "waiting" && !(await store.owner(id));
-  };
-  for await (const o of followLog(store, id, { until: ended, intervalMs: 200 })) printer.observe(o);
-  return 0;
-}
-
-// ---------------------------------------------------------------- list
-
-export async function listCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: common });
-  if (positionals.length > 0) throw new UsageError("list takes no arguments");
-  const { store } = storeOf(values);
-  // Read only: a due gate timeout is shown as due, and taken by `aegis resume --due`.
-  const runs = await store.list();
-  if (values.json) {
-    io.stdout(`${jsonSafe(runs, 2)}\n`);
-    return 0;
-  }
-  if (runs.length === 0) {
-    io.stdout(`no runs in ${store.location}\n`);
-    return 0;
-  }
-  const rows = runs.map((r) => [r.id, r.workflow, describeStatus(r), r.updatedAt]);
-  const header = ["RUN", "WORKFLOW", "STATUS", "UPDATED"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  io.stdout(`${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`);
-  return 0;
-}
-
-function describeStatus(r: RunSummary): string {
-  if (r.problem) return `unreadable: ${r.problem.code}`;
-  switch (r.status) {
-    case "waiting":
-      return `waiting at ${r.waiting?.state ?? r.current ?? "?"}${timeoutDue(r) ? ` (timeout due since ${r.waiting?.timeoutAt})` : ""}`;
-    case "running":
-      return r.owner ? `running ${r.current ?? ""}`.trim() : `interrupted at ${r.current ?? "?"}`;
-    case "failed":
-      return `failed${r.error?.state ? ` at ${r.error.state}` : ""}`;
-    default:
-      return r.status;
-  }
 }

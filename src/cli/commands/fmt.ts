@@ -1,0 +1,74 @@
+// aegis fmt: the canonical layout of .aegis files (comments are kept).
+import { writeFileSync } from "node:fs";
+import { formatSource, PrintError } from "../../compiler/emit/aegis.ts";
+import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import { expandFiles, findingsText, readText, useColor } from "../files.ts";
+import type { Io } from "../io.ts";
+
+export async function fmtCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs("fmt", {
+    args,
+    allowPositionals: true,
+    options: {
+      check: { type: "boolean", default: false },
+      write: { type: "boolean", default: false },
+      color: { type: "boolean" },
+      "no-color": { type: "boolean" },
+    },
+  });
+  if (values.check && values.write) throw new UsageError("use either --check or --write");
+  if (positionals.length === 0) throw new UsageError("no files given");
+  const files = await expandFiles(positionals);
+  const print = !values.check && !values.write;
+  if (print && files.length !== 1)
+    throw new UsageError("fmt prints one file; use --write or --check for several");
+  const color = useColor(values, io);
+  let ioError = false;
+  let failed = false;
+  const unformatted: string[] = [];
+  for (const file of files) {
+    const text = readText(file, io);
+    if (text === undefined) {
+      ioError = true;
+      continue;
+    }
+    let result: ReturnType<typeof formatSource>;
+    try {
+      result = formatSource(text, file);
+    } catch (error) {
+      if (!(error instanceof PrintError)) throw error;
+      io.stderr(`aegis: cannot format ${file}: ${error.message}\n`);
+      failed = true;
+      continue;
+    }
+    if (!result.ok) {
+      io.stderr(`${findingsText(result.findings, file, text, color)}\n`);
+      io.stderr(`aegis: not formatting ${file}: fix its syntax errors first\n`);
+      failed = true;
+      continue;
+    }
+    if (print) io.stdout(result.text);
+    else if (result.changed) {
+      unformatted.push(file);
+      if (values.write) {
+        try {
+          writeFileSync(file, result.text);
+        } catch (error) {
+          io.stderr(`aegis: cannot write ${file}: ${(error as Error).message}\n`);
+          ioError = true;
+          continue;
+        }
+      }
+      io.stdout(`${file}\n`);
+    }
+  }
+  if (values.check && unformatted.length > 0) {
+    const n = unformatted.length;
+    io.stderr(
+      `aegis: ${n} file${n === 1 ? " is" : "s are"} not formatted; run aegis fmt --write\n`,
+    );
+  }
+  if (ioError) return 2;
+  return failed || (values.check && unformatted.length > 0) ? 1 : 0;
+}

@@ -1,0 +1,62 @@
+// aegis graph: a workflow (or a compiled graph) as Mermaid, DOT or JSON.
+import { readFileSync } from "node:fs";
+import { compileFiles } from "../../compiler/compile.ts";
+import { toDot } from "../../compiler/emit/dot.ts";
+import { toMermaid } from "../../compiler/emit/mermaid.ts";
+import { exportGraph, loadGraph } from "../../compiler/graph.ts";
+import { formatText } from "../../compiler/report/text.ts";
+import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import { ioFailure } from "../files.ts";
+import type { Io } from "../io.ts";
+
+export async function graphCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs("graph", {
+    args,
+    allowPositionals: true,
+    options: { format: { type: "string", default: "mermaid" } },
+  });
+  const format = values.format!;
+  if (!["mermaid", "dot", "json"].includes(format))
+    throw new UsageError(`unknown graph format '${format}' (mermaid, dot, json)`);
+  if (positionals.length !== 1) throw new UsageError("graph takes exactly one file");
+  const path = positionals[0]!;
+  // A compiled graph (from `compile --out`) is loaded as it is, without re-parsing.
+  if (path.endsWith(".json")) return printLoadedGraph(path, format, io);
+  const [result] = compileFiles([path]);
+  if (!result) return 2;
+  if (!result.ok) {
+    io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
+    return ioFailure([result]) ? 2 : 1;
+  }
+  const output =
+    format === "dot"
+      ? toDot(result.graph)
+      : format === "json"
+        ? `${JSON.stringify(result.document, null, 2)}\n`
+        : toMermaid(result.graph);
+  io.stdout(output);
+  return 0;
+}
+
+function printLoadedGraph(path: string, format: string, io: Io): number {
+  let loaded: ReturnType<typeof loadGraph>;
+  try {
+    loaded = loadGraph(JSON.parse(readFileSync(path, "utf8")));
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (error as Error).message;
+    io.stderr(`aegis: cannot load ${path}: ${reason}\n`);
+    return 2;
+  }
+  const output =
+    format === "dot"
+      ? toDot(loaded.graph)
+      : format === "json"
+        ? `${JSON.stringify(exportGraph(loaded.graph, loaded.subworkflows), null, 2)}\n`
+        : toMermaid(loaded.graph);
+  io.stdout(output);
+  return 0;
+}

@@ -1,0 +1,35 @@
+// aegis logs RUN: what a run did, from its log; --follow while it runs.
+import { followLog } from "../../runtime/events.ts";
+import type { RunObservation } from "../../runtime/types.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { Io } from "../io.ts";
+import { Progress } from "../progress.ts";
+import { common, oneRun, storeOf } from "../run-store.ts";
+
+export async function logsCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs("logs", {
+    args,
+    allowPositionals: true,
+    options: { ...common, follow: { type: "boolean", short: "f", default: false } },
+  });
+  const id = oneRun(positionals, "logs");
+  const { store } = storeOf(values);
+  const printer = new Progress({
+    mode: values.json ? "json" : "plain",
+    write: io.stdout,
+    run: id,
+    verbose: true,
+  });
+  if (!values.follow) {
+    for (const o of await store.readLog(id)) printer.observe(o);
+    return 0;
+  }
+  await store.load(id); // a clear error for an unknown or damaged run
+  const ended = async (seen: RunObservation[]) => {
+    if (seen.some((o) => o.type === "run-finished" && o.run === id)) return true;
+    const { record } = await store.load(id);
+    return record.status !== "running" && record.status !== "waiting" && !(await store.owner(id));
+  };
+  for await (const o of followLog(store, id, { until: ended, intervalMs: 200 })) printer.observe(o);
+  return 0;
+}

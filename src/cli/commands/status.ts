@@ -1,0 +1,103 @@
+// aegis status RUN: where a run is, what it has done, and what it costs.
+import type { RunRecord } from "../../runtime/types.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { Io } from "../io.ts";
+import { formatElapsed, jsonSafe, outcomeText, terminalSafe } from "../progress.ts";
+import { colorOf, common, oneRun, storeOf } from "../run-store.ts";
+
+export async function statusCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs("status", {
+    args,
+    allowPositionals: true,
+    options: common,
+  });
+  const id = oneRun(positionals, "status");
+  const { store, hint } = storeOf(values);
+  const loaded = await store.load(id);
+  const owner = await store.owner(id);
+  const record = loaded.record;
+  if (values.json) {
+    io.stdout(`${jsonSafe({ ...record, ...(owner && { owner }) }, 2)}\n`);
+    return 0;
+  }
+  const color = colorOf(values, io);
+  const now = Date.now();
+  const ago = (iso: string) => `${iso} (${formatElapsed(now - Date.parse(iso))} ago)`;
+  const lines = [`run ${record.id} (${record.workflow})`];
+  let status: string = record.status;
+  if (record.status === "waiting" && record.waiting) {
+    status = `waiting for a human at ${record.waiting.state} since ${record.waiting.since}`;
+    if (record.waiting.timeoutAt) {
+      status +=
+        Date.parse(record.waiting.timeoutAt) <= now
+          ? ` (its timeout is due since ${record.waiting.timeoutAt}: aegis resume --due${hint ? ` --store ${hint}` : ""} takes it)`
+          : ` (times out at ${record.waiting.timeoutAt})`;
+    }
+  } else if (record.status === "running") {
+    status = owner
+      ? `running ${record.current ?? ""} (process ${owner.pid} drives it)`
+      : `interrupted at ${record.current ?? "?"}: continue it with aegis resume ${record.id}${hint ? ` --store ${hint}` : ""}`;
+  } else if (record.error) status += `: ${record.error.message} [${record.error.code}]`;
+  lines.push(`  status    ${status}`);
+  lines.push(`  started   ${ago(record.startedAt)}`);
+  lines.push(`  updated   ${ago(record.updatedAt)}`);
+  lines.push(`  inputs    ${JSON.stringify(record.inputs)}`);
+  if (record.intent !== undefined) lines.push(`  intent    ${JSON.stringify(record.intent)}`);
+  lines.push(
+    `  usage     ${record.transitions} transitions, ${record.agentCalls} agent calls${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`,
+  );
+  if (loaded.meta.parent) {
+    lines.push(`  parent    run ${loaded.meta.parent.run}, state ${loaded.meta.parent.state}`);
+  }
+  // The id its agent knows the conversation by: `claude --resume ID` opens it, for one.
+  for (const [name, session] of Object.entries(record.sessions ?? {})) {
+    const turns = `${session.turns} turn${session.turns === 1 ? "" : "s"}`;
+    const id = session.providerId ?? session.id;
+    const unsettled = session.unsettled ? "; the last call's answer was not recorded" : "";
+    lines.push(`  session   ${name}: agent ${session.agent}, ${turns}, id ${id}${unsettled}`);
+  }
+  if (loaded.recovery?.rebuilt)
+    lines.push(`  note      record rebuilt from the journal (${loaded.recovery.rebuilt})`);
+  if (loaded.recovery?.truncatedLine) {
+    lines.push(
+      `  note      the journal's line ${loaded.recovery.truncatedLine} was cut short by a crash and is ignored`,
+    );
+  }
+  lines.push("", "  STATE            STATUS       TIME");
+  for (const row of stateRows(record, !!owner)) {
+    lines.push(`  ${row.state.padEnd(16)} ${row.status.padEnd(12)} ${row.time}`);
+  }
+  io.stdout(`${terminalSafe(lines.join("\n"))}\n\n`);
+  if (record.status !== "running")
+    io.stdout(outcomeText(record, { color, ...(hint && { store: hint }) }));
+  return 0;
+}
+
+function stateRows(
+  record: RunRecord,
+  driven: boolean,
+): { state: string; status: string; time: string }[] {
+  const rows: { state: string; status: string; time: string; at: string }[] = [];
+  for (const h of record.history) {
+    if (h.status === "entered") {
+      rows.push({ state: h.state, status: "entered", time: "", at: h.at });
+      continue;
+    }
+    const row = [...rows].reverse().find((r) => r.state === h.state);
+    if (!row || h.to !== undefined) continue;
+    row.status = h.status;
+    if (h.status !== "waiting") row.time = formatElapsed(Date.parse(h.at) - Date.parse(row.at));
+  }
+  for (const row of rows) {
+    if (row.status !== "entered") continue;
+    const final = record.current === row.state && record.status !== "running";
+    row.status = final
+      ? "final"
+      : driven
+        ? "running"
+        : record.status === "running"
+          ? "interrupted"
+          : "entered";
+  }
+  return rows.map(({ at: _at, ...row }) => row);
+}

@@ -1,0 +1,197 @@
+// The command line's help: the overview (`aegis --help`) and each command's own usage
+// (`aegis help COMMAND`, `aegis COMMAND --help`). Text only: printing help loads nothing else.
+
+export const VERSION = "0.1.0";
+
+export const DEFAULT_STORE = ".aegis/runs";
+
+const store = `  --store DIR        where runs are kept (default: ${DEFAULT_STORE} under the current directory)`;
+const color = `  --color, --no-color
+                     colour the text output (default: when stdout is a terminal)`;
+const driving = `  --agents FILE      providers for the workflow's agents (the run keeps them)
+  --json             print the run's events as JSON lines
+  --verbose          print the states' output as it comes (when not on a terminal)
+${store}`;
+
+/** Each command's usage: its synopsis, what it does, its options. */
+export const commandUsage: Record<string, string> = {
+  compile: `Usage: aegis compile [--check] [--format F] [--out graph.json] [--strict] FILES…
+
+Compiles workflows (.aegis, AEGIS manifests, AgentOS YAML), proves them sound, and prints
+the findings. FILES may be globs ('examples/**/*.aegis'). \`aegis check FILES…\` is
+\`aegis compile --check FILES…\`.
+
+Options:
+  --check            only check; write nothing
+  --format F         how to print findings: text (default), json, sarif, github
+  --out FILE         write the compiled graph (JSON with its content hash); one input only
+  --strict           warnings fail too (exit 1)
+${color}
+
+Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage or I/O error.`,
+
+  graph: `Usage: aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
+
+Prints a workflow's state graph (from source, or a graph written by compile --out).
+
+Options:
+  --format F         mermaid (default), dot or json
+
+Exit status: 0 printed, 1 the workflow has errors, 2 usage or I/O error.`,
+
+  fmt: `Usage: aegis fmt [--check | --write] FILES…
+
+Lays out .aegis files canonically; comments are kept; files with syntax errors are refused.
+
+Options:
+  (none)             print the formatted file (one file)
+  --write            rewrite the files that are not formatted, and list them
+  --check            list the files that are not formatted; exit 1 if there are any
+${color}
+
+Exit status: 0 formatted, 1 not formatted (--check) or not formattable, 2 usage or I/O error.`,
+
+  convert: `Usage: aegis convert FILE.yaml [--out FILE.aegis]
+
+Converts an AEGIS manifest or an AgentOS workflow (YAML) to aegis source, on stdout or to
+--out FILE.
+
+Options:
+  --out FILE         write the result there
+${color}
+
+Exit status: 0 converted, 1 the YAML has errors, 2 usage or I/O error.`,
+
+  run: `Usage: aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
+                 [--agents FILE] [--agent NAME=INSTANCE …] [--id ID] [--replace] [--workdir DIR]
+
+Compiles the workflow (refusing it if it has errors), validates the inputs against its
+declared inputs, and runs it, showing progress until it finishes or waits for a human. A
+human gate holds no process: the run is saved, and \`aegis signal\` answers it later.
+
+Options:
+  --input JSON|@FILE the inputs, as a JSON object (or a file holding one)
+  --param NAME=VALUE one input (repeatable; JSON unless the input is a string)
+  --intent TEXT      the caller's intent, the "why" of the run: {{intent}} in templates,
+                     and the intent agents are given (unless their state gives its own)
+  --agent NAME=INSTANCE
+                     binds the agent NAME for this run (repeatable; over the agents file):
+                     INSTANCE is an entry of the agents file, or a provider — claude,
+                     gemini, opencode, codex, command:LINE, openai:URL
+  --id ID            the run's id (default: WORKFLOW-DATE-TIME-XXXX)
+  --replace          reuse the id of an existing run, replacing it
+  --workdir DIR      where the states' commands and agents run (default: the current
+                     directory, or the agents file's "workdir")
+${driving}
+${color}
+
+The agents file: {"agents": {"coder": {"provider": "command", "command": "./coder.sh"}}};
+an agent left without a provider, or a name that is not one of the workflow's agents,
+refuses the run before it starts (exit 2).
+
+Exit status: 0 succeeded or waiting for a human, 1 failed or cancelled, 2 usage or I/O
+error (invalid inputs, an unknown agent), 130 interrupted.`,
+
+  signal: `Usage: aegis signal RUN (--approve | --reject | --response TEXT) [--feedback TEXT]
+                    [--approver NAME] [--state STATE]
+
+Answers the human gate a run waits at, and drives the run on in this process until it
+finishes or waits again.
+
+Options:
+  --approve, --reject
+                     the answer
+  --response TEXT    a free-text answer (for a gate that asks a question; alone, the text
+                     says approve or reject)
+  --feedback TEXT    feedback for the states that follow ({{state.feedback}})
+  --approver NAME    who answers (default: $AEGIS_APPROVER, else the user's name)
+  --state STATE      the gate being answered (refused if the run waits elsewhere)
+${driving}
+${color}
+
+Exit status: as for run; 2 when the run does not wait for a human.`,
+
+  resume: `Usage: aegis resume RUN | aegis resume --due
+
+Drives a run on after its process stopped (a crash, kill -9, a lost machine): the state
+in flight runs again with the same idempotency key; nothing that finished runs twice.
+--due instead takes every gate timeout that has passed in the store.
+
+Options:
+  --due              resume every run whose gate timeout is due
+${driving}
+${color}
+
+Exit status: as for run.`,
+
+  cancel: `Usage: aegis cancel RUN [--reason TEXT]
+
+Cancels a run, for good: a running one stops where it is.
+
+Options:
+  --reason TEXT      why (kept in the run's record)
+  --json             print the run's record as JSON
+${store}
+
+Exit status: 0 cancelled, 1 the run has already finished, 2 unknown run.`,
+
+  status: `Usage: aegis status RUN [--json]
+
+Shows where a run is, each state's status and time, and its usage.
+
+Options:
+  --json             print the run's record as JSON
+${store}
+${color}
+
+Exit status: 0 shown, 2 unknown or unreadable run.`,
+
+  logs: `Usage: aegis logs RUN [--follow] [--json]
+
+Prints what a run did, from its log.
+
+Options:
+  -f, --follow       keep printing while the run goes on, until it ends
+  --json             print the events as JSON lines
+${store}
+
+Exit status: 0 printed, 2 unknown run.`,
+
+  list: `Usage: aegis list [--json]
+
+Lists the runs of the store, one line each (\`aegis ls\` too).
+
+Options:
+  --json             print them as JSON
+${store}
+
+Exit status: 0 listed, 2 unreadable store.`,
+};
+
+/** Other names of commands. */
+export const aliases: Record<string, string> = { check: "compile", ls: "list" };
+
+export const overview = `aegis ${VERSION} — compile, check and run multi-agent workflows
+
+Usage: aegis COMMAND [OPTIONS] [ARGUMENTS]
+
+Workflows:
+  compile, check     compile and check workflows; print findings, write graphs
+  graph              a workflow's state graph as Mermaid, DOT or JSON
+  fmt                lay out .aegis files canonically
+  convert            an AEGIS manifest or AgentOS workflow as aegis source
+
+Runs (kept in ${DEFAULT_STORE}, or --store DIR):
+  run                run a workflow until it finishes or waits for a human
+  signal             answer a run's human gate and drive it on
+  resume             drive on a run whose process stopped; take due gate timeouts
+  cancel             cancel a run
+  status             where a run is and what it has done
+  logs               what a run did, as it happened
+  list, ls           the runs of the store
+
+aegis help COMMAND (or aegis COMMAND --help) shows a command's usage; aegis --version
+its version.
+
+Exit status: 0 success (a run that succeeded or waits for a human), 1 errors found (a run
+that failed or was cancelled), 2 usage or I/O error, 130 interrupted.`;
