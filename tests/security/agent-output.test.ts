@@ -178,3 +178,39 @@ workflow endless "An endpoint that never stops" {
     }
   });
 });
+
+describe("a score out of range", () => {
+  // The checker proves conditions over scores from 0 to 1 (AEG211): an agent's 85 (percent)
+  // or 7 (out of 10) is no score, so it cannot pass `score >= 0.8`.
+  function gate(score: string) {
+    return `
+workflow gate "A score gate" {
+  agent a = command(${JSON.stringify(`node ${agentPath("score-agent.js")} ${score} 1`)})
+  start ASK
+  state ASK = agent a timeout 60s {
+    prompt "rate it"
+    on score >= 0.8 -> PASSED
+    on success -> LOW
+    otherwise -> FAILED
+  }
+  final PASSED
+  final LOW
+  final FAILED failure
+}`;
+  }
+
+  it.each([["85"], ["7"], ["-0.5"], ["1.01"]])(
+    "%s is no score: the gate is not passed",
+    async (score) => {
+      const run = await runWorkflow(gate(score));
+      expect(run.record.current).toBe("LOW");
+      expect(run.record.results.ASK?.score).toBeUndefined();
+    },
+  );
+
+  it.each([["0.85"], ["1"]])("%s is a score, and passes", async (score) => {
+    const run = await runWorkflow(gate(score));
+    expect(run.record.current).toBe("PASSED");
+    expect(run.record.results.ASK?.score).toBe(Number(score));
+  });
+});

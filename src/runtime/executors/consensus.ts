@@ -23,6 +23,7 @@
 // - min_judges (default 1): fewer answered judges and there is no verdict — the executor
 //   fails the state ("judges-quorum").
 import type { ConsensusSpec } from "../../compiler/graph.ts";
+import { fraction } from "../providers/output.ts";
 import type { StateResult } from "../types.ts";
 
 export interface JudgeVerdict {
@@ -52,11 +53,11 @@ export interface ConsensusOutcome {
 
 /** A judge's score: its reply's `score`, else "score: N" in its text, else a bare number. */
 export function scoreOf(verdict: Pick<JudgeVerdict, "score" | "text">): number | undefined {
-  if (verdict.score !== undefined && Number.isFinite(verdict.score)) return verdict.score;
+  if (verdict.score !== undefined) return fraction(verdict.score);
   const text = verdict.text?.trim() ?? "";
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^-?\d+(\.\d+)?$/.test(text)) return fraction(Number(text));
   const match = /\bscore\b["']?\s*[:=]\s*(-?\d+(?:\.\d+)?)/i.exec(text);
-  return match ? Number(match[1]) : undefined;
+  return match ? fraction(Number(match[1])) : undefined;
 }
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -21,6 +21,16 @@ const envelopeKeys = new Set([
   "stderr",
 ]);
 
+/**
+ * A score or a confidence: a number from 0 to 1, else none. An agent's 85 (percent) or 7
+ * (out of 10) is not read as a pass: the checker proves conditions over 0–1 (AEG211), and
+ * garbage from an agent must not satisfy `score >= 0.8`.
+ */
+export function fraction(value: unknown): number | undefined {
+  const n = finite(value);
+  return n !== undefined && n >= 0 && n <= 1 ? n : undefined;
+}
+
 function finite(value: unknown): number | undefined {
   if (typeof value === "number" && Number.isFinite(value)) return value;
   if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value)))
@@ -112,8 +122,8 @@ export function replyFromObject(object: Record<string, unknown>, text?: string):
     output,
     text: text ?? (typeof object.text === "string" ? object.text : textOf(output)),
   };
-  const score = finite(object.score);
-  const confidence = finite(object.confidence);
+  const score = fraction(object.score);
+  const confidence = fraction(object.confidence);
   if (score !== undefined) reply.score = score;
   if (confidence !== undefined) reply.confidence = confidence;
   if (typeof object.reasoning === "string") reply.reasoning = object.reasoning;

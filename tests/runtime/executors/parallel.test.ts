@@ -285,3 +285,14 @@ describe("consensus arithmetic", () => {
     expect(outcome.consensus.reached).toBe(false);
   });
 });
+
+describe("a judge's score out of range", () => {
+  it("is no score, in a field or in text", () => {
+    expect(scoreOf({ score: 85 })).toBeUndefined();
+    expect(scoreOf({ score: -0.1 })).toBeUndefined();
+    expect(scoreOf({ text: "85" })).toBeUndefined();
+    expect(scoreOf({ text: "Overall score: 7 out of 10" })).toBeUndefined();
+    expect(scoreOf({ score: 1 })).toBe(1);
+    expect(scoreOf({ text: "score: 0" })).toBe(0);
+  });
+});
