@@ -890,6 +890,60 @@ aegis differs on purpose:
   \`"$VALUE"\`) is the fix.
 `;
 
+const agentosDifferences = `## Where aegis differs from AgentOS
+
+AgentOS workflows are held to the rules of AgentOS's own workflow engine (iii-hq/agentos at
+caca2b439ff62499f0d4a5af30c2601302238890: the \`workflow\` worker, \`workers/workflow/src/\`):
+its modes and error modes ([AEG104](#aeg104)), and \`sanitize_id\`, which it applies to a
+workflow's \`id\`, a step's \`functionId\` and \`outputVar\` when it reads the workflow
+([AEG104](#aeg104) at the value: 1 to 256 letters, digits, \`_\`, \`-\`, \`:\` and \`.\`). An
+empty \`id\` is none (\`workflow::create\` gives the workflow a UUID), and \`timeoutMs: 0\`, the
+field's default there, is no timeout. The workflows of AgentOS's test suites (its Rust
+worker's, and the TypeScript engine's that the worker replaced) and its templates get its
+verdict (tests/yaml/agentos-verdicts.test.ts, tests/yaml/fixtures/agentos/), except where
+aegis differs on purpose:
+
+- **A workflow needs a step.** AgentOS stores and runs a workflow with \`steps: []\`, which
+  does nothing and completes (\`ts-create.yaml\`, \`ts-create-auto-id.yaml\`); aegis refuses
+  it ([AEG707](#aeg707)), as it does a workflow with no states. \`types-unsafe-id.yaml\`,
+  which AgentOS refuses for its id, is refused for both reasons.
+- **\`{{name}}\` is an input of the run.** AgentOS's engine fills in \`{{input}}\` (the run's
+  input, then the previous step's output), the output variables and \`{{__fanout}}\`, and
+  leaves any other \`{{…}}\` as it is (\`ts-unresolved-var.yaml\`: the prompt is the text
+  \`{{undefined_var}}\`). aegis reads \`{{undefined_var}}\` as the run's input
+  \`undefined_var\`, declared, and required when the workflow runs: that is what AgentOS's
+  own templates mean by \`{{feature_description}}\` or \`{{topic}}\`, which its engine sends to
+  the agent unfilled.
+- **A fan-out step is a \`foreach\`.** AgentOS runs consecutive \`fanout\` steps at once, each
+  its function once with the same input, and keeps their outputs in \`__fanout\`
+  (\`ts-fanout.yaml\`). aegis makes each fan-out step a \`foreach\` over a list
+  (\`input.items\`, or the step's \`items\`), one after the other; \`{{__fanout}}\` is the
+  results of the last one before the step (\`ts-collect.yaml\`).
+- **A first step's condition has nothing to match.** AgentOS runs a conditional step when
+  the previous output, as text, contains its \`condition\`; before any step has run that is
+  the run's input (\`ts-conditional-skip.yaml\`, \`ts-conditional-match.yaml\`). aegis keeps a
+  run's input as named values, not one text: the step runs, and [AEG709](#aeg709) says so
+  at the condition.
+- **\`description\`, \`mode\` and \`errorMode\` may be left out.** The Rust worker's \`Workflow\`
+  requires them and refuses to run a workflow without them ("missing field"); the
+  TypeScript engine did not, and its test workflows (the \`ts-*.yaml\` fixtures) have no
+  \`description\`. aegis requires none: a step is sequential, and its error fails the run,
+  unless it says otherwise.
+- **Unknown fields are refused.** AgentOS's engine ignores the fields \`Workflow\` does not
+  have; aegis reports them ([AEG704](#aeg704), with "did you mean"), since a misspelt
+  \`promtTemplate\` would otherwise run the default prompt. aegis also reads fields the
+  worker does not (\`agents\`, which its templates list, \`agent\`, \`config\`, \`approval\`,
+  \`sandbox\`, \`items\`, \`concurrency\`), and gives \`timeoutMs\`, which the worker does not
+  pass on to the step's call, its meaning.
+- **\`{{previous_step.status}} == 'success'\` is always false.** AgentOS's documentation of
+  workflows shows that condition; its engine has no step status (a step's result is its
+  output, duration and error; a run is \`running\`, \`completed\` or \`failed\`), and matches a
+  condition as text the previous output contains, with no \`{{…}}\` filled in, so the step
+  never runs there. aegis reads it as a comparison with the previous step's status, which
+  is \`succeeded\`, \`failed\`, \`timed_out\` or \`skipped\`, never \`success\`, and refuses it
+  ([AEG407](#aeg407)); \`{{previous_step.status}} == 'succeeded'\` is what it means.
+`;
+
 /** docs/diagnostics.md: the catalogue, as a table and one section per code. */
 export function diagnosticsMarkdown(): string {
   const codes = (Object.keys(catalogue) as Code[]).sort();
@@ -941,6 +995,7 @@ export function diagnosticsMarkdown(): string {
     }
   }
   out.push("", orchestratorDifferences.trimEnd());
+  out.push("", agentosDifferences.trimEnd());
   return `${out.join("\n")}\n`;
 }
 

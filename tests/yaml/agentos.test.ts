@@ -107,6 +107,33 @@ describe("the workflow around the steps", () => {
     ]);
   });
 
+  // AgentOS's sanitize_id (workers/workflow/src/types.rs) and its tests: the ids it reads a
+  // workflow with (its id, a step's functionId and outputVar).
+  it("refuses an id, functionId or outputVar AgentOS does not accept (AEG104, at the value)", () => {
+    const workflow = (id: string, fn: string, out: string) =>
+      `id: ${JSON.stringify(id)}\nsteps:\n  - name: a\n    functionId: ${JSON.stringify(fn)}\n    outputVar: ${JSON.stringify(out)}\n`;
+    for (const ok of ["run-123", "a:b.c_d-e", "x".repeat(256)])
+      expect(shortYaml(workflow(ok, ok, ok)), ok).toEqual([]);
+    for (const bad of ["with space", "bad/id", "echo/../../../bad", "é", "x".repeat(257)]) {
+      const findings = yamlFindings(workflow(bad, bad, bad), "AEG104");
+      expect(findings.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
+        `1:5 id ${JSON.stringify(bad)} is not an id AgentOS accepts`,
+        `4:17 functionId ${JSON.stringify(bad)} is not an id AgentOS accepts`,
+        `5:16 outputVar ${JSON.stringify(bad)} is not an id AgentOS accepts`,
+      ]);
+      expect(findings[0]!.hint).toBe(
+        "AgentOS ids are 1 to 256 letters, digits, '_', '-', ':' and '.'",
+      );
+    }
+    // An empty id is none: AgentOS's workflow::create gives the workflow one; the name names it.
+    const empty = compileYaml('id: ""\nname: Auto ID\nsteps:\n  - name: a\n');
+    expect(empty.diagnostics).toEqual([]);
+    expect(empty.graph.getAttribute("name")).toBe("Auto_ID");
+    // An empty functionId or outputVar is refused.
+    expect(shortYaml(workflow("w", "", "o"))).toEqual(["AEG104 4:17"]);
+    expect(shortYaml(workflow("w", "f", ""))).toEqual(["AEG104 5:16"]);
+  });
+
   it("needs at least one step, and a name for each (AEG707)", () => {
     const none = "id: x\nsteps: []\n";
     const [d] = yamlFindings(none, "AEG707");
@@ -552,6 +579,30 @@ describe("modes", () => {
     // collect: an agent state reading the fan-out's results.
     expect(node(r, "REDUCE").kind).toBe("agent");
     expect(node(r, "REDUCE").prompt?.text).toBe("Synthesize: {{MAP.results}}");
+  });
+
+  // AgentOS's engine keeps the fan-out's results in __fanout (its test "collects fanout
+  // results" prompts with it); before, it was taken for an input called __fanout.
+  it("collect: {{__fanout}} is the results of the last fan-out before the step", () => {
+    const r = compileYaml(
+      agentos(`
+        - name: First
+          mode: fanout
+        - name: Map
+          mode: fanout
+        - name: Reduce
+          mode: collect
+          promptTemplate: "{{__fanout}} {{#each __fanout}}{{this}}{{/each}}"
+        - name: Later
+          promptTemplate: "{{__fanout}}"
+      `),
+    );
+    expect(r.diagnostics).toEqual([]);
+    expect(node(r, "REDUCE").prompt?.text).toBe(
+      "{{MAP.results}} {{#each MAP.results}}{{this}}{{/each}}",
+    );
+    expect(node(r, "LATER").prompt?.text).toBe("{{MAP.results}}");
+    expect(inputs(r)).toEqual(["items: list"]);
   });
 
   it("fanout: over the list a step's `items` names", () => {

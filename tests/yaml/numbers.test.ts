@@ -15,11 +15,19 @@ describe("AgentOS numbers", () => {
     ["maxRetries: 2.5", "  errorMode: retry\n  maxRetries: 2.5"],
     ["concurrency: -1", "  mode: fanout\n  concurrency: -1"],
     ["timeoutMs: 1.28e28", "  timeoutMs: 1.28e28"],
-    ["timeoutMs: 0", "  timeoutMs: 0"],
   ])("%s is refused (AEG705) and converts to nothing that misreads", (field, fields) => {
     const text = step(fields);
     const findings = shortYaml(text).filter((d) => d.startsWith("AEG705"));
     expect(findings, field).toHaveLength(1);
+    expect(convertProblems(text)).toEqual([]);
+  });
+
+  // AgentOS's default (its worker's test workflow_rejects_unsafe_function_id writes it).
+  it("timeoutMs: 0 is no timeout, as in AgentOS, and converts to none", () => {
+    const text = step("  timeoutMs: 0");
+    const result = compileYaml(text);
+    expect(result.diagnostics).toEqual([]);
+    expect(node(result, "S").timeoutMs).toBeUndefined();
     expect(convertProblems(text)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@
 // - sequential: an agent state; on success the next step, otherwise FAILED (errorMode
 //   fail), the next step anyway (skip), or after retries (retry, maxRetries);
 // - fanout: a foreach over `input.items` (or the step's `items`); collect: an agent
-//   state reading the fan-out's results;
+//   state reading the fan-out's results (`{{__fanout}}`, as AgentOS's engine names them);
 // - conditional: a branch that runs the step or skips to the next one;
 // - loop: a loop state, at most `maxIterations` (default 10) times, until `until` holds;
 // - `condition` and `until` are expressions when they are over names the workflow has
@@ -21,6 +21,8 @@
 //   `options`, a program's $AEGIS_OPTIONS), templates rewritten as in the prompt;
 // - sandbox: docker runs a tool::shell_exec step's config.argv in a container, as
 //   AgentOS's Docker sandbox does; any other sandbox or step is refused (AEG712).
+// - ids: the workflow's id, a step's functionId and outputVar are ids AgentOS accepts
+//   (AEG104 otherwise); `timeoutMs: 0`, AgentOS's default, is no timeout.
 // Templates are rewritten to explicit names: `{{tech_spec}}` → `{{SPEC.output}}`,
 // `{{feature_description}}` → `{{input.feature_description}}` (declared as an input).
 import Handlebars from "handlebars";
@@ -103,7 +105,10 @@ const builtins = new Set([
 
 export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
   const top = ctx.map(root, "the workflow");
-  const id = top.named("id");
+  // An empty id is no id: AgentOS's workflow::create gives the workflow one of its own.
+  const givenId = top.named("id");
+  const id = givenId?.name === "" ? undefined : givenId;
+  if (id) checkId(ctx, "id", id.name, id.span);
   const title = top.template("name");
   const name: Named = id
     ? { name: toName(id.name), span: id.span }
@@ -170,6 +175,7 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       );
     }
     const outputVar = m.string("outputVar");
+    if (outputVar) checkId(ctx, "outputVar", outputVar.value, outputVar.span);
     steps.push({
       m,
       name: stepName,
@@ -376,6 +382,12 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       if (head === "feedback" && step.mode === "loop") return ["state", "feedback"];
       if (head === "output" && step.mode === "loop") return ["previous", ...rest];
       if (head === "previous_step" && previous) return [previous.state, ...rest];
+      // AgentOS's engine keeps the last fan-out's results in __fanout (a collect step's
+      // default prompt is {{__fanout}}).
+      if (head === "__fanout") {
+        const fanout = steps.slice(0, steps.indexOf(step)).findLast((s) => s.mode === "fanout");
+        if (fanout) return [fanout.state, "results", ...rest];
+      }
       const variable = variables.get(head);
       // A loop reading its own output variable means the previous iteration's output.
       if (variable?.startsWith(`${step.state}.`) && step.mode === "loop")
@@ -468,6 +480,7 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
       span: step.span,
     };
     const functionId = m.string("functionId");
+    if (functionId) checkId(ctx, "functionId", functionId.value, functionId.span);
     const fn = functionId?.value ?? "agent::chat";
     // `config` is the function's input (AgentOS's payload): its templates mean what the
     // prompt's do. Rewritten once, here, so that the inputs it names are declared once.
@@ -494,7 +507,9 @@ export function lowerAgentOs(ctx: Context, root: YAMLMap): SourceFileAst {
         });
       if (config) state.statements.push({ kind: "options", value: config, span: config.span });
     }
-    const timeout = m.milliseconds("timeoutMs");
+    // 0 is AgentOS's default for the field (serde's for a u64): the step has no timeout.
+    if (noTimeout(m)) m.accept("timeoutMs");
+    const timeout = noTimeout(m) ? undefined : m.milliseconds("timeoutMs");
     if (timeout) state.settings.push({ kind: "timeout", ms: timeout.value, span: timeout.span });
     const errorMode = m.string("errorMode");
     const retries = m.count("maxRetries");
@@ -899,7 +914,7 @@ function sandboxed(
   ] as const) {
     const e = entry(key);
     if (!e) continue;
-    if (m.has("timeoutMs")) {
+    if (m.has("timeoutMs") && !noTimeout(m)) {
       ctx.reader.report(
         "AEG709",
         `config.${key} has no effect: the step's timeoutMs is its limit`,
@@ -947,6 +962,27 @@ function sandboxed(
     statements,
     settings,
   };
+}
+
+/** `timeoutMs: 0`, AgentOS's default: no timeout of the step's own. */
+function noTimeout(m: MapReader): boolean {
+  return m.peek("timeoutMs") === 0;
+}
+
+/**
+ * AgentOS's sanitize_id (workers/workflow/src/types.rs), which its engine applies to a
+ * workflow's id, a step's functionId and its outputVar when it reads the workflow: 1 to 256
+ * ASCII letters, digits, `_`, `-`, `:` and `.`. Anything else, AgentOS refuses to run
+ * ("Invalid ID format"); so does aegis (AEG104, at the value).
+ */
+function checkId(ctx: Context, field: string, value: string, span: Span): void {
+  if (value.length >= 1 && value.length <= 256 && /^[A-Za-z0-9_:.-]+$/.test(value)) return;
+  ctx.reader.report(
+    "AEG104",
+    `${field} ${JSON.stringify(value)} is not an id AgentOS accepts`,
+    span,
+    "AgentOS ids are 1 to 256 letters, digits, '_', '-', ':' and '.'",
+  );
 }
 
 function finalState(name: string, outcome: "success" | "failure", span: Span): StateDecl {
