@@ -321,7 +321,7 @@ export const catalogue = {
     rule: "tainted-env-in-shell",
     severity: "error",
     summary:
-      "Untrusted text passed in an environment variable that the shell evaluates: `eval`, `sh -c`, a shell's input, arithmetic, or as the command.",
+      "Untrusted text the shell evaluates — passed in an environment variable, or written with {{quote}} — given to `eval`, `sh -c`, a shell's input, arithmetic, or run as the command.",
   },
   AEG608: {
     rule: "tainted-env-unquoted",

@@ -65,3 +65,49 @@ describe("an agent's answer passed in env", () => {
     expect(existsSync(join(dir, "PWNED"))).toBe(true);
   });
 });
+
+/** The same agent, its answer written into the command with {{quote}}. */
+function quotedWorkflow(script: string, suppress = false): string {
+  return workflow(script, suppress).replace('\n    env { X: "{{ASK.output}}" }', "");
+}
+
+describe("an agent's answer written with {{quote}}", () => {
+  it.each([
+    ["eval {{quote ASK.output}}", "`eval` runs it as shell code"],
+    ["sh -c {{quote ASK.output}}", "`sh -c` runs it as a script"],
+    ["{{quote ASK.output}}", "the shell runs that word as the command"],
+    ["bash <<< {{quote ASK.output}}", "a here-string read by bash runs it as a script"],
+  ])("is refused by aegis run when the shell evaluates the word: `%s`", (script, how) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "taint.aegis"), quotedWorkflow(script));
+    const run = aegis(dir, ["run", "taint.aegis", "--store", "runs"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      "error[AEG607]: 'ASK.output' comes from an agent, a human or a command's output; {{quote}} makes it one word, but",
+    );
+    expect(run.stderr).toContain(how);
+    expect(existsSync(join(dir, "PWNED"))).toBe(false);
+    expect(existsSync(join(dir, "runs"))).toBe(false);
+  });
+
+  it("runs as one word kept whole where it is an argument: printf '%s' {{quote …}}", () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "taint.aegis"),
+      quotedWorkflow("printf '%s' {{quote ASK.output}} > said.txt"),
+    );
+    const run = aegis(dir, ["run", "taint.aegis", "--store", "runs"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(readFileSync(join(dir, "said.txt"), "utf8")).toBe("touch PWNED");
+    expect(existsSync(join(dir, "PWNED"))).toBe(false);
+  });
+
+  it("would run the agent's text if the finding were suppressed: the check is what stops it", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "taint.aegis"), quotedWorkflow("eval {{quote ASK.output}}", true));
+    const run = aegis(dir, ["run", "taint.aegis", "--store", "runs"]);
+    expect(run.status).toBe(0);
+    expect(existsSync(join(dir, "PWNED"))).toBe(true);
+  });
+});

@@ -84,7 +84,28 @@ function checkShellInterpolation(ctx: CheckContext): void {
         continue;
       }
       if (r.trust === "trusted") continue;
-      if (!printed) continue;
+      if (!printed) {
+        if (ref.helper === "quote" && r.trust === "untrusted") {
+          const reading = evaluatedQuote(use.template, ref.span.start);
+          if (reading) {
+            const what = ref.relative
+              ? `an item of '${resolvedParts.join(".")}'`
+              : `'${ref.original}'`;
+            const source =
+              parts[0] === "github"
+                ? "the pull request or event"
+                : "an agent, a human or a command's output";
+            ctx.report({
+              code: "AEG607",
+              message: `${what} comes from ${source}; {{quote}} makes it one word, but ${reading.role === "command" ? "the shell runs that word as the command: the text chooses what runs" : evaluation(reading.role, reading.via)}`,
+              span: ref.span,
+              file,
+              hint: `pass it in env { VALUE: "{{${ref.original}}}" } and use it only as a double-quoted argument, e.g. printf '%s\\n' "$VALUE"; never give it to eval, sh -c or a shell's input, nor run it as a command`,
+            });
+          }
+        }
+        continue;
+      }
       const what = ref.relative ? `an item of '${resolvedParts.join(".")}'` : `'${ref.original}'`;
       const source =
         r.trust === "caller"
@@ -255,6 +276,40 @@ function checkScript(
       related,
     });
   }
+}
+
+/**
+ * How the shell reads the word `{{quote X}}` makes, for the statement at file offset `at`:
+ * as the quoted expansion "$V" stands (one word, never split), so eval, `sh -c`, a shell's
+ * input or the command position still run it. Undefined where it stays a value (an
+ * argument, or inside other quotes; arithmetic refuses the quote's '…').
+ */
+function evaluatedQuote(
+  template: TemplateRef,
+  at: number,
+): { role: Exclude<ShellRole, "split" | "kept" | "arithmetic">; via: string } | undefined {
+  const name = "AEGIS_QUOTED_VALUE";
+  let found = false;
+  const text = template.text.replace(
+    /\{\{!--[\s\S]*?--\}\}|\{\{\{?[\s\S]*?\}?\}\}/g,
+    (tag, offset: number) => {
+      if (/^\{\{~?[#/^!]|^\{\{~?\s*else\b/.test(tag)) return " ".repeat(tag.length);
+      const start = templateOffset(template, offset);
+      const end = templateOffset(template, offset + tag.length - 1) + 1;
+      if (!found && start <= at && at < end) {
+        found = true;
+        return `"$${name}"`;
+      }
+      return MASK.repeat(tag.length);
+    },
+  );
+  if (!found) return undefined;
+  for (const e of readShell(text)) {
+    if (e.kind !== "expansion" || e.name !== name) continue;
+    if (e.role === "eval" || e.role === "script" || e.role === "stdin" || e.role === "command")
+      return { role: e.role, via: e.via };
+  }
+  return undefined;
 }
 
 /**
