@@ -1,5 +1,8 @@
 // The runtime: run compiled workflows durably — an engine around a pure step function,
-// stores that journal every event, agent providers, typed observations.
+// stores that journal every event, agent providers, typed observations
+// (`aegis-workflows/runtime`). It never loads the compiler's parser: it runs the graph
+// documents the compiler exports (`engine.start(document)`).
+export type { GraphDocument } from "../compiler/graph.ts";
 export {
   type AgentOverrideInput,
   type Clock,
