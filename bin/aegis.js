@@ -1,6 +1,26 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly (Node >= 22.18 strips types) in a checkout,
 // and the compiled library when installed as a package (Node won't strip types there).
+// On a Node older than the package supports (package.json "engines"), say so in one line,
+// exit 2, and load nothing: its first import would fail with an error that does not say
+// why (ERR_REQUIRE_ESM, ERR_UNKNOWN_FILE_EXTENSION). Written in syntax Node 18 parses.
+{
+  const [major, minor] = process.versions.node.split(".").map(Number);
+  // A checkout runs the TypeScript sources, whose types Node strips from 22.18 on.
+  const sources =
+    process.env.AEGIS_CLI !== "bundle" &&
+    existsSync(new URL("../src/cli/main.ts", import.meta.url));
+  const [needed, where] = sources ? ["22.18", " to run from its sources"] : ["22.12", ""];
+  const old =
+    major < 22 || (major === 22 && minor < 12) || (sources && !process.features.typescript);
+  if (old) {
+    process.stderr.write(
+      `aegis needs Node ${needed} or later${where}; this is Node ${process.versions.node}\n`,
+    );
+    process.exit(2);
+  }
+}
+
 import { existsSync } from "node:fs";
 
 const source = new URL("../src/cli/main.ts", import.meta.url);
