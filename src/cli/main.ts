@@ -98,7 +98,8 @@ function failure(error: unknown, io: Io, command: string | undefined): number {
   // Errors that are the user's to fix (or the world's) carry a code: a message, no stack.
   if (error instanceof RuntimeError) {
     io.stderr(`aegis: error[${error.code}]: ${error.message}\n`);
-    return error.code === "not-cancellable" ? 1 : 2;
+    // A run in the wrong state for the command (cancel, signal, resume): 1, as the Temporal CLI.
+    return ["not-cancellable", "not-waiting", "not-resumable"].includes(error.code) ? 1 : 2;
   }
   // compiler/graph.ts's GraphLoadError, known by its code (importing it would load graphology).
   if (error instanceof Error && (error as { code?: unknown }).code === "AEG-LOAD") {

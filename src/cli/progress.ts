@@ -15,6 +15,8 @@ export interface ProgressOptions {
   color?: boolean;
   /** Plain mode: print the states' output too. */
   verbose?: boolean;
+  /** Plain mode: begin each line with the time it happened (`aegis logs`). */
+  timestamps?: boolean;
   columns?: () => number;
   now?: () => number;
 }
@@ -73,6 +75,8 @@ interface Row {
   duration?: number;
   note?: string;
   next?: string;
+  /** A fan-out's count: "2/4 judges". */
+  count?: string;
 }
 
 export class Progress {
@@ -84,6 +88,8 @@ export class Progress {
   private frame = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly startedAt: number;
+  /** Gates answered whose completion is yet to come: what the answer was, by label. */
+  private readonly answers = new Map<string, string>();
 
   constructor(options: ProgressOptions) {
     this.o = options;
@@ -119,7 +125,9 @@ export class Progress {
     }
     if (this.o.mode === "plain") {
       const line = this.plainLine(o);
-      if (line !== undefined) this.o.write(`${line}\n`);
+      if (line === undefined) return;
+      const stamp = this.o.timestamps ? `${terminalSafe(o.at)}  ` : "";
+      this.o.write(`${stamp ? line.replace(/^/gm, stamp) : line}\n`);
       return;
     }
     this.ttyObserve(o);
@@ -151,8 +159,23 @@ export class Progress {
           .map((l) => `  ${label} │ ${l}`)
           .join("\n");
       }
-      case "state-completed":
-        return `${this.label(o) ?? o.state} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}${o.error ? `: ${o.error.message} [${o.error.code}]` : ""}`;
+      case "state-completed": {
+        const label = this.label(o) ?? o.state;
+        // A gate's answer said it all (who, when, what).
+        if (this.answers.delete(label) && o.status === "succeeded") return undefined;
+        return `${label} ${o.status.replace("_", " ")} in ${formatElapsed(o.duration)}${o.error ? `: ${o.error.message} [${o.error.code}]` : ""}`;
+      }
+      case "human-answered": {
+        const label = this.label(o) ?? o.state;
+        this.answers.set(label, answerText(o));
+        return `${label} ${answerText(o)} at ${o.at} (after ${formatElapsed(o.waited)})${o.feedback ? `: ${o.feedback}` : ""}`;
+      }
+      case "state-progress": {
+        // At most about ten lines for a fan-out, however many calls it makes.
+        const every = Math.max(1, Math.ceil(o.total / 10));
+        if (o.done === 0 || (o.done !== o.total && o.done % every !== 0)) return undefined;
+        return `${this.label(o) ?? o.state} ${fanOutCount(o)}`;
+      }
       case "retry":
         return `${this.label(o) ?? o.state} failed (${o.error}); attempt ${o.attempt} in ${formatElapsed(o.delayMs)}`;
       case "specialist-failed":
@@ -162,9 +185,9 @@ export class Progress {
       case "waiting-for-human":
         return `${this.label(o) ?? o.state} waits for a human${o.timeoutAt ? ` (until ${o.timeoutAt})` : ""}`;
       case "run-finished":
-        return main
-          ? `run ${o.run} ${o.status}${o.error ? `: ${o.error.message}` : ""}`
-          : `  subworkflow run ${o.run} ${o.status}`;
+        if (!main) return `  subworkflow run ${o.run} ${o.status}`;
+        if (o.status === "cancelled") return `run ${o.run} ${cancelledText(o.error?.message)}`;
+        return `run ${o.run} ${o.status}${o.error ? `: ${o.error.message}` : ""}`;
     }
   }
 
@@ -218,6 +241,14 @@ export class Progress {
         if (row) row.note = terminalSafe(`${o.agent} failed: ${o.error.message}`);
         break;
       }
+      case "state-progress": {
+        const row = this.live.get(this.label(o) ?? "");
+        if (row) row.count = fanOutCount(o);
+        break;
+      }
+      case "human-answered":
+        this.answers.set(this.label(o) ?? "", terminalSafe(answerText(o)));
+        break;
       case "waiting-for-human": {
         const row = this.live.get(this.label(o) ?? "");
         if (row) {
@@ -237,8 +268,10 @@ export class Progress {
         this.live.delete(label);
         row.status = o.status;
         row.duration = o.duration;
-        // Why it failed stays on its line; its output so far does not.
-        row.note = o.error ? terminalSafe(o.error.message) : undefined;
+        // Why it failed stays on its line (or how its gate was answered); its output so far does not.
+        const answer = this.answers.get(label);
+        this.answers.delete(label);
+        row.note = o.error ? terminalSafe(o.error.message) : answer;
         this.pending = row;
         break;
       }
@@ -275,7 +308,7 @@ export class Progress {
     switch (row.status) {
       case "running":
         mark = this.paint("36", spinner[this.frame % spinner.length]!);
-        rest = `${formatElapsed(this.now() - row.started)}${row.note ? this.paint("2", `  ${row.note}`) : ""}`;
+        rest = `${formatElapsed(this.now() - row.started)}${row.count ? `  ${row.count}` : ""}${row.note ? this.paint("2", `  ${row.note}`) : ""}`;
         break;
       case "retrying":
         mark = this.paint("33", "↻");
@@ -291,7 +324,7 @@ export class Progress {
         break;
       case "succeeded":
         mark = this.paint("32", "✓");
-        rest = formatElapsed(row.duration ?? 0);
+        rest = `${formatElapsed(row.duration ?? 0)}${row.count ? `  ${row.count}` : ""}${row.note ? this.paint("2", `  ${row.note}`) : ""}`;
         break;
       case "skipped":
         mark = this.paint("2", "–");
@@ -369,6 +402,29 @@ function truncate(line: string, width: number, color: boolean): string {
   return `${out}…\x1b[0m`;
 }
 
+/** "2/4 judges", "17/100 items (1 failed)". */
+function fanOutCount(o: { done: number; total: number; failed: number; unit: string }): string {
+  return `${o.done}/${o.total} ${o.unit}${o.failed > 0 ? ` (${o.failed} failed)` : ""}`;
+}
+
+/** How a gate was answered: "approved by alice", "rejected", "answered \"blue\" by bob". */
+export function answerText(o: Extract<RunObservation, { type: "human-answered" }>): string {
+  const verdict = o.approved
+    ? "approved"
+    : o.rejected
+      ? "rejected"
+      : `answered ${JSON.stringify(o.response)}`;
+  if (o.timedOut) return `${verdict} by its default answer "${o.response}" (it timed out)`;
+  return `${verdict}${o.approver ? ` by ${o.approver}` : ""}`;
+}
+
+/** A cancelled run's reason, said once: "cancelled: testing", "cancelled by alice". */
+export function cancelledText(message: string | undefined): string {
+  const reason = (message ?? "").replace(/^cancelled(: |$)/, "").trim();
+  if (!reason) return "cancelled";
+  return /^cancelled\b/.test(reason) ? reason : `cancelled: ${reason}`;
+}
+
 /** How a run ended, for the last lines of `run`, `signal` and `resume`. */
 export function outcomeText(
   record: RunRecord,
@@ -396,6 +452,8 @@ export function outcomeText(
     }
     case "running":
       return `run ${record.id} stopped at ${record.current ?? "?"}; continue it with \`aegis resume ${record.id}${store}\`\n`;
+    case "cancelled":
+      return `${paint("31", `✗ run ${record.id} ${terminalSafe(cancelledText(record.error?.message))}`)}${outputLines(record)}\n`;
     default: {
       const error = record.error;
       const where = error?.state ? ` at ${error.state}` : "";

@@ -89,8 +89,8 @@ The agents file: {"agents": {"coder": {"provider": "command", "command": "./code
 an agent left without a provider, or a name that is not one of the workflow's agents,
 refuses the run before it starts (exit 2).
 
-Exit status: 0 succeeded or waiting for a human, 1 failed or cancelled, 2 usage or I/O
-error (invalid inputs, an unknown agent), 130 interrupted.`,
+Exit status: 0 succeeded or waiting for a human, 1 failed or cancelled (or the workflow
+has errors), 2 usage or I/O error (invalid inputs, an unknown agent), 130 interrupted.`,
 
   signal: `Usage: aegis signal RUN (--approve | --reject | --response TEXT) [--feedback TEXT]
                     [--approver NAME] [--state STATE]
@@ -109,20 +109,23 @@ Options:
 ${driving}
 ${color}
 
-Exit status: as for run; 2 when the run does not wait for a human.`,
+Exit status: as for run; 1 when the run does not wait for a human (not-waiting), 2 an
+unknown run.`,
 
   resume: `Usage: aegis resume RUN | aegis resume --due
 
 Drives a run on after its process stopped (a crash, kill -9, a lost machine): the state
 in flight runs again with the same idempotency key; nothing that finished runs twice.
---due instead takes every gate timeout that has passed in the store.
+--due instead takes every gate timeout that has passed in the store. A run that has
+finished has nothing to resume: one line says so.
 
 Options:
   --due              resume every run whose gate timeout is due
 ${driving}
 ${color}
 
-Exit status: as for run.`,
+Exit status: as for run; 1 when the run has already finished (not-resumable), 2 an
+unknown run.`,
 
   cancel: `Usage: aegis cancel RUN [--reason TEXT]
 
@@ -133,7 +136,7 @@ Options:
   --json             print the run's record as JSON
 ${store}
 
-Exit status: 0 cancelled, 1 the run has already finished, 2 unknown run.`,
+Exit status: 0 cancelled, 1 the run has already finished (not-cancellable), 2 unknown run.`,
 
   status: `Usage: aegis status RUN [--json]
 
@@ -148,7 +151,8 @@ Exit status: 0 shown, 2 unknown or unreadable run.`,
 
   logs: `Usage: aegis logs RUN [--follow] [--json]
 
-Prints what a run did, from its log.
+Prints what a run did, from its log: each line begins with the time it happened, and a
+gate's line says who answered it.
 
 Options:
   -f, --follow       keep printing while the run goes on, until it ends

@@ -477,7 +477,7 @@ class EngineImpl implements Engine {
       await lock.release();
       throw new RuntimeError(
         "not-cancellable",
-        `run '${id}' has already ${loaded.record.status}; there is nothing to cancel`,
+        `run '${id}' has already ${loaded.record.status === "cancelled" ? "been cancelled" : loaded.record.status}; there is nothing to cancel`,
       );
     }
     const handle = this.begin(loaded, lock, graph, {

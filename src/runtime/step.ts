@@ -408,7 +408,21 @@ class Stepper {
     );
   }
 
-  answered(event: RunEvent & { type: "human-answered" }): void {
+  answered(event: RunEvent & { type: "human-answered" }, timedOut = false): void {
+    const waited = Date.parse(event.at) - Date.parse(this.run.waiting?.since ?? event.at);
+    this.observe({
+      type: "human-answered",
+      run: this.run.id,
+      state: event.state,
+      response: event.response,
+      approved: event.approved,
+      rejected: event.rejected ?? !event.approved,
+      ...(event.feedback !== undefined && { feedback: event.feedback }),
+      ...(event.approver && !timedOut && { approver: event.approver }),
+      ...(timedOut && { timedOut: true }),
+      waited,
+      at: event.at,
+    });
     const result: StateResult = {
       status: "succeeded",
       output: event.response,
@@ -418,7 +432,7 @@ class Stepper {
       feedback: event.feedback ?? (event.approved ? "" : event.response),
       ...(event.approver && { approver: event.approver }),
       attempts: 1,
-      duration: Date.parse(event.at) - Date.parse(this.run.waiting?.since ?? event.at),
+      duration: waited,
       agentCalls: 0,
     };
     this.run.status = "running";
@@ -432,14 +446,17 @@ class Stepper {
     const waiting = this.run.waiting;
     if (waiting?.default !== undefined) {
       const approved = affirmative.test(waiting.default);
-      this.answered({
-        type: "human-answered",
-        state,
-        response: waiting.default,
-        approved,
-        approver: "(default response)",
-        at: this.at,
-      });
+      this.answered(
+        {
+          type: "human-answered",
+          state,
+          response: waiting.default,
+          approved,
+          approver: "(default response)",
+          at: this.at,
+        },
+        true,
+      );
       return;
     }
     const result: StateResult = {

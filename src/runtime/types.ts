@@ -248,6 +248,40 @@ export type RunObservation =
       at: string;
     }
   | {
+      /**
+       * A human gate was answered (who answered, and when, is `approver` and `at`), or its
+       * timeout gave its default answer (`timedOut`). Logs written before it existed lack it.
+       */
+      type: "human-answered";
+      run: string;
+      state: string;
+      response: string;
+      approved: boolean;
+      rejected: boolean;
+      feedback?: string;
+      approver?: string;
+      /** The gate's timeout answered with its default. */
+      timedOut?: boolean;
+      /** Milliseconds the gate waited. */
+      waited: number;
+      at: string;
+    }
+  | {
+      /**
+       * A state that fans out (parallel judges, foreach items, containers) has finished
+       * `done` of its `total` calls, `failed` of them without success.
+       */
+      type: "state-progress";
+      run: string;
+      state: string;
+      done: number;
+      total: number;
+      failed: number;
+      /** What is counted: "judges", "items", "containers". */
+      unit: string;
+      at: string;
+    }
+  | {
       type: "run-finished";
       run: string;
       status: RunStatus;

@@ -357,6 +357,13 @@ export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks)
   const { store, hint } = storeOf(values);
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
   const loaded = await store.load(id);
+  const { status } = loaded.record;
+  if (status === "succeeded" || status === "failed" || status === "cancelled") {
+    throw new RuntimeError(
+      "not-resumable",
+      `run '${id}' has already ${status === "cancelled" ? "been cancelled" : status}; there is nothing to resume`,
+    );
+  }
   if (loaded.recovery?.truncatedLine !== undefined && !values.json) {
     io.stderr(
       `aegis: the last line of run ${id}'s journal was cut short by a crash; it is ignored (and kept aside)\n`,

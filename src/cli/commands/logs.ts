@@ -19,6 +19,7 @@ export async function logsCommand(args: string[], io: Io): Promise<number> {
     write: io.stdout,
     run: id,
     verbose: true,
+    timestamps: true,
   });
   if (!values.follow) {
     for (const o of await store.readLog(id)) printer.observe(o);

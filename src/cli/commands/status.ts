@@ -2,7 +2,7 @@
 import type { RunRecord } from "../../runtime/types.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Io } from "../io.ts";
-import { formatElapsed, jsonSafe, outcomeText, terminalSafe } from "../progress.ts";
+import { cancelledText, formatElapsed, jsonSafe, outcomeText, terminalSafe } from "../progress.ts";
 import { colorOf, common, oneRun, storeOf } from "../run-store.ts";
 
 export async function statusCommand(args: string[], io: Io): Promise<number> {
@@ -37,7 +37,8 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     status = owner
       ? `running ${record.current ?? ""} (process ${owner.pid} drives it)`
       : `interrupted at ${record.current ?? "?"}: continue it with aegis resume ${record.id}${hint ? ` --store ${hint}` : ""}`;
-  } else if (record.error) status += `: ${record.error.message} [${record.error.code}]`;
+  } else if (record.status === "cancelled") status = cancelledText(record.error?.message);
+  else if (record.error) status += `: ${record.error.message} [${record.error.code}]`;
   lines.push(`  status    ${status}`);
   lines.push(`  started   ${ago(record.startedAt)}`);
   lines.push(`  updated   ${ago(record.updatedAt)}`);
@@ -87,6 +88,14 @@ function stateRows(
     if (!row || h.to !== undefined) continue;
     row.status = h.status;
     if (h.status !== "waiting") row.time = formatElapsed(Date.parse(h.at) - Date.parse(row.at));
+  }
+  // Where a cancelled run was (running, or waiting for a human) is where it was cancelled.
+  if (record.status === "cancelled") {
+    const last = rows.findLast((r) => r.state === record.current);
+    if (last && (last.status === "entered" || last.status === "waiting")) {
+      last.status = "cancelled";
+      last.time = formatElapsed(Date.parse(record.updatedAt) - Date.parse(last.at));
+    }
   }
   for (const row of rows) {
     if (row.status !== "entered") continue;

@@ -271,6 +271,32 @@ export class Attempt {
     });
   }
 
+  /**
+   * Counts a fan-out's calls as they finish (parallel judges, foreach items, containers):
+   * reports 0 of `total` now, and each call's end through the function returned.
+   */
+  fanOut(total: number, unit: string): (succeeded: boolean) => void {
+    let done = 0;
+    let failed = 0;
+    const report = () =>
+      this.ctx.emit({
+        type: "state-progress",
+        run: this.ctx.run.id,
+        state: this.state.name,
+        done,
+        total,
+        failed,
+        unit,
+        at: new Date().toISOString(),
+      });
+    report();
+    return (succeeded) => {
+      done += 1;
+      if (!succeeded) failed += 1;
+      report();
+    };
+  }
+
   addUsage(usage: StateResult["usage"]): void {
     if (!usage) return;
     const total: NonNullable<StateResult["usage"]> = { ...this.usage };

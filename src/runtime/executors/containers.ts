@@ -14,9 +14,10 @@ export async function executeContainers(a: Attempt): Promise<Outcome> {
       status: "failed",
       error: { code: "no-containers", message: `state '${a.state.name}' has no containers` },
     };
+  const finished = a.fanOut(steps.length, steps.length === 1 ? "container" : "containers");
   const runs = await Promise.all(
-    steps.map((step) =>
-      runContainer(
+    steps.map(async (step) => {
+      const run = await runContainer(
         a,
         {
           image: step.image,
@@ -26,8 +27,11 @@ export async function executeContainers(a: Attempt): Promise<Outcome> {
           ...(step.volumes && { volumes: step.volumes }),
         },
         step.name,
-      ),
-    ),
+      );
+      const r = run.result;
+      finished(r?.status === "exited" && r.exitCode === 0);
+      return run;
+    }),
   );
   const unavailable = runs.find((r) => r.unavailable);
   if (unavailable?.unavailable) return unavailableOutcome(unavailable.unavailable);

@@ -34,6 +34,7 @@ export async function executeForeach(a: Attempt): Promise<Outcome> {
   const items: unknown[] = over;
   const intent = intentOf(a);
   const calls: AgentCall[] = new Array(items.length);
+  const finished = a.fanOut(items.length, items.length === 1 ? "item" : "items");
   let next = 0;
   const worker = async () => {
     while (next < items.length && !a.signal.aborted) {
@@ -46,6 +47,7 @@ export async function executeForeach(a: Attempt): Promise<Outcome> {
         key: `item-${index}`,
         ...callOptions(a, locals),
       });
+      finished(calls[index]!.status === "succeeded");
     }
   };
   const concurrency = Math.max(1, Math.min(spec.concurrency || 4, items.length));

@@ -16,15 +16,18 @@ export async function runJudges(
   promptOf: (judge: JudgeSpec, index: number) => string,
   keyPrefix: string,
 ): Promise<JudgeRun> {
+  const finished = a.fanOut(judges.length, judges.length === 1 ? "judge" : "judges");
   const calls = await Promise.all(
-    judges.map((judge, i) =>
-      a.callAgent({
+    judges.map(async (judge, i) => {
+      const call = await a.callAgent({
         agent: judge.agent,
         prompt: promptOf(judge, i),
         ...(judge.timeoutMs !== undefined && { timeoutMs: judge.timeoutMs }),
         key: `${keyPrefix}${i}`,
-      }),
-    ),
+      });
+      finished(call.status === "succeeded");
+      return call;
+    }),
   );
   const verdicts = calls.map((call, i): JudgeVerdict => {
     const reply = call.reply;

@@ -86,6 +86,17 @@ describe("aegis run / signal / status / logs / list", () => {
     expect(signal.stdout).toContain(
       '"reasoning": "Meets the requirements, with tests for the edge cases."',
     );
+    // The parallel audit counts its judges as they answer.
+    expect(
+      signal.stdout.split("\n").filter((l) => l.startsWith("AUDIT ") && /judges$/.test(l)),
+    ).toEqual(["AUDIT 1/3 judges", "AUDIT 2/3 judges", "AUDIT 3/3 judges"]);
+    // A finished run has nothing to resume: one line, exit 1 (the wrong state, as cancel's).
+    const resume = aegis(dir, ["resume", "demo", "--store", "runs"]);
+    expect(resume.status).toBe(1);
+    expect(resume.stdout).toBe("");
+    expect(resume.stderr).toBe(
+      "aegis: error[not-resumable]: run 'demo' has already succeeded; there is nothing to resume\n",
+    );
 
     const record = json<RunRecord & { owner?: unknown }>(
       aegis(dir, ["status", "demo", "--json", "--store", "runs"]).stdout,
@@ -112,10 +123,25 @@ describe("aegis run / signal / status / logs / list", () => {
 
     const logs = aegis(dir, ["logs", "demo", "--store", "runs"]);
     expect(logs.status).toBe(0);
-    expect(logs.stdout.split("\n")[0]).toBe("run demo (dev_pipeline) started");
-    expect(logs.stdout).toContain("REQUIREMENTS │ Requirements for a word counter:");
-    expect(logs.stdout).toContain("APPROVE waits for a human");
-    expect(logs.stdout.trim().split("\n").pop()).toBe("run demo succeeded");
+    // Each line begins with when it happened; the gate's says who answered it, and when.
+    const stamp = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) {2}/;
+    const stamped = logs.stdout.trim().split("\n");
+    for (const line of stamped) expect(line).toMatch(stamp);
+    const lines = stamped.map((l) => l.replace(stamp, ""));
+    expect(lines[0]).toBe("run demo (dev_pipeline) started");
+    expect(lines).toContain("  REQUIREMENTS │ Requirements for a word counter:");
+    expect(lines.find((l) => l.startsWith("APPROVE waits for a human"))).toBeDefined();
+    const answer = stamped.find((l) => l.includes("APPROVE approved"))!;
+    const when = stamp.exec(answer)![1]!;
+    expect(answer).toMatch(
+      new RegExp(`^${when} {2}APPROVE approved by ana at ${when} \\(after [0-9.]+m?s\\)$`),
+    );
+    // The time the run recorded the answer at.
+    expect(when).toBe(
+      record.history.find((h) => h.state === "APPROVE" && h.status === "succeeded")?.at,
+    );
+    expect(lines).toContain("AUDIT 3/3 judges");
+    expect(lines.at(-1)).toBe("run demo succeeded");
     const events = aegis(dir, ["logs", "demo", "--json", "--store", "runs"])
       .stdout.trim()
       .split("\n")
@@ -217,24 +243,47 @@ describe("aegis run / signal / status / logs / list", () => {
     expect(aegis(dir, ["status", "d"]).status).toBe(0);
   });
 
-  it("cancels a waiting run; cancelling it again is refused (exit 1)", () => {
+  it("cancels a waiting run, saying why once; cancel, signal and resume then exit 1", () => {
     const dir = tempDir();
     expect(start(dir, "c").status).toBe(0);
     const cancel = aegis(dir, ["cancel", "c", "--store", "runs", "--reason", "not needed"]);
     expect(cancel.status).toBe(0);
-    expect(cancel.stdout).toBe("cancelled run c (it was at APPROVE)\n");
+    expect(cancel.stdout).toBe("run c cancelled: not needed (it was at APPROVE)\n");
     const status = aegis(dir, ["status", "c", "--store", "runs"]);
-    expect(status.stdout).toContain("cancelled: cancelled: not needed [cancelled]");
+    expect(status.stdout).toContain("  status    cancelled: not needed\n");
+    expect(status.stdout).not.toContain("cancelled: cancelled");
+    // The gate it waited at is where it was cancelled.
+    expect(status.stdout).toMatch(/\n {2}APPROVE +cancelled +\S+\n/);
+    expect(status.stdout).toContain("✗ run c cancelled: not needed\n");
+    const logs = aegis(dir, ["logs", "c", "--store", "runs"]);
+    expect(logs.stdout.trim().split("\n").at(-1)).toMatch(/ {2}run c cancelled: not needed$/);
+    // The wrong state for the command: 1 for each (as the Temporal CLI), one line on stderr.
     const again = aegis(dir, ["cancel", "c", "--store", "runs"]);
     expect(again.status).toBe(1);
     expect(again.stderr).toBe(
-      "aegis: error[not-cancellable]: run 'c' has already cancelled; there is nothing to cancel\n",
+      "aegis: error[not-cancellable]: run 'c' has already been cancelled; there is nothing to cancel\n",
     );
     const signal = aegis(dir, ["signal", "c", "--approve", "--store", "runs"]);
-    expect(signal.status).toBe(2);
-    expect(signal.stderr).toContain(
-      "error[not-waiting]: run 'c' is not waiting for a human: it has cancelled",
+    expect(signal.status).toBe(1);
+    expect(signal.stderr).toBe(
+      "aegis: error[not-waiting]: run 'c' is not waiting for a human: it has cancelled (at APPROVE)\n",
     );
+    const resume = aegis(dir, ["resume", "c", "--store", "runs"]);
+    expect(resume.status).toBe(1);
+    expect(resume.stdout).toBe("");
+    expect(resume.stderr).toBe(
+      "aegis: error[not-resumable]: run 'c' has already been cancelled; there is nothing to resume\n",
+    );
+  });
+
+  it("cancel without a reason says who cancelled", () => {
+    const dir = tempDir();
+    expect(start(dir, "u").status).toBe(0);
+    const cancel = aegis(dir, ["cancel", "u", "--store", "runs"], { USER: "carol" });
+    expect(cancel.status).toBe(0);
+    expect(cancel.stdout).toBe("run u cancelled by carol (it was at APPROVE)\n");
+    const status = aegis(dir, ["status", "u", "--store", "runs"]);
+    expect(status.stdout).toContain("  status    cancelled by carol\n");
   });
 });
 

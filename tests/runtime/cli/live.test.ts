@@ -48,7 +48,11 @@ describe("a run driven by another process", () => {
     const follower = launch(dir, ["logs", "live", "--follow", "--store", "runs"]);
     expect(await driver.exited).toBe(0);
     expect(await follower.exited).toBe(0);
-    const lines = follower.output().trim().split("\n");
+    // Each line begins with the time it happened.
+    const stamp = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z {2}/;
+    const stamped = follower.output().trim().split("\n");
+    for (const line of stamped) expect(line).toMatch(stamp);
+    const lines = stamped.map((l) => l.replace(stamp, ""));
     expect(lines[0]).toBe("run live (dev_pipeline) started");
     expect(lines).toContain("REVIEW started");
     expect(lines.at(-1)).toBe("run live succeeded");
@@ -75,9 +79,14 @@ describe("a run driven by another process", () => {
     const cancel = aegis(dir, ["cancel", "live", "--store", "runs", "--reason", "enough"]);
     expect(cancel.stderr).toBe("");
     expect(cancel.status).toBe(0);
-    expect(cancel.stdout).toBe("cancelled run live (it was at IMPLEMENT)\n");
+    expect(cancel.stdout).toBe("run live cancelled: enough (it was at IMPLEMENT)\n");
     expect(await driver.exited).toBe(1);
-    expect(driver.output()).toContain("✗ run live cancelled: cancelled: enough [cancelled]");
+    expect(driver.output()).toContain("✗ run live cancelled: enough\n");
+    expect(driver.output()).not.toContain("cancelled: cancelled");
+    // The state it was running is where it was cancelled, not "interrupted" or "final".
+    const status = aegis(dir, ["status", "live", "--store", "runs"]);
+    expect(status.stdout).toContain("  status    cancelled: enough\n");
+    expect(status.stdout).toMatch(/\n {2}IMPLEMENT +cancelled +\S+\n/);
     await until("the coder to be stopped", () => !alive(coder), 10_000);
     const record = json<RunRecord>(
       aegis(dir, ["status", "live", "--json", "--store", "runs"]).stdout,

@@ -2,7 +2,7 @@
 // ones redrawn in place (checked with a tiny screen emulator); plain lines otherwise; the
 // closing message of each way a run can stop.
 import { describe, expect, it } from "vitest";
-import { outcomeText, Progress } from "../../../src/cli/progress.ts";
+import { cancelledText, outcomeText, Progress } from "../../../src/cli/progress.ts";
 import type { RunObservation, RunRecord } from "../../../src/runtime/types.ts";
 
 /** What a terminal shows after `text`: lines, with "up N, clear below" applied. */
@@ -164,5 +164,175 @@ describe("progress", () => {
     ).toBe(
       '✗ run r1 failed at FAILED: ended at FAILED [final-failure]\noutput:\n  {\n    "problems": [\n      "no tests"\n    ]\n  }\n',
     );
+  });
+});
+
+describe("fan-outs, gate answers, timestamps and cancellations", () => {
+  const fanOut = (
+    done: number,
+    total: number,
+    failed = 0,
+    unit = "items",
+    state = "EACH",
+  ): RunObservation => ({
+    type: "state-progress",
+    run,
+    state,
+    done,
+    total,
+    failed,
+    unit,
+    at,
+  });
+  const answered = (
+    extra: Partial<Extract<RunObservation, { type: "human-answered" }>> = {},
+  ): RunObservation => ({
+    type: "human-answered",
+    run,
+    state: "OK",
+    response: "approved",
+    approved: true,
+    rejected: false,
+    approver: "alice",
+    waited: 192_000,
+    at: "2026-12-02T03:02:28.419Z",
+    ...extra,
+  });
+
+  it("on a terminal: a fan-out's running line counts its finished calls", () => {
+    let out = "";
+    const p = new Progress({ mode: "tty", write: (t) => (out += t), run, now: () => 0 });
+    p.observe({ type: "state-entered", run, state: "AUDIT", visit: 1, at });
+    p.observe(fanOut(0, 4, 0, "judges", "AUDIT"));
+    p.observe(fanOut(2, 4, 0, "judges", "AUDIT"));
+    expect(screen(out)).toEqual([
+      expect.stringMatching(/^ {2}. AUDIT +0ms {2}2\/4 judges$/),
+      "  0ms elapsed",
+    ]);
+    p.observe({ type: "state-entered", run, state: "EACH", visit: 1, at });
+    p.observe(fanOut(17, 100, 1));
+    expect(screen(out)).toEqual([
+      expect.stringMatching(/^ {2}. AUDIT +0ms {2}2\/4 judges$/),
+      expect.stringMatching(/^ {2}. EACH +0ms {2}17\/100 items \(1 failed\)$/),
+      "  0ms elapsed",
+    ]);
+    p.observe(fanOut(4, 4, 0, "judges", "AUDIT"));
+    p.observe({
+      type: "state-completed",
+      run,
+      state: "AUDIT",
+      status: "succeeded",
+      duration: 900,
+      at,
+    });
+    p.observe({ type: "transition", run, from: "AUDIT", to: "REVIEW", label: "consensus", at });
+    p.stop();
+    // The finished line keeps its count; the one still running stays as it was.
+    expect(screen(out)).toEqual([
+      "  ✓ AUDIT          900ms  4/4 judges  → REVIEW",
+      expect.stringMatching(/^ {2}. EACH +0ms {2}17\/100 items \(1 failed\)$/),
+    ]);
+  });
+
+  it("plain lines: each judge, and at most about ten lines for a long foreach", () => {
+    let out = "";
+    const p = new Progress({ mode: "plain", write: (t) => (out += t), run });
+    for (let done = 0; done <= 3; done++) p.observe(fanOut(done, 3, 0, "judges"));
+    for (let done = 0; done <= 100; done++) p.observe(fanOut(done, 100, done > 50 ? 1 : 0));
+    const lines = out.trim().split("\n");
+    expect(lines.slice(0, 3)).toEqual(["EACH 1/3 judges", "EACH 2/3 judges", "EACH 3/3 judges"]);
+    expect(lines.slice(3)).toEqual([
+      "EACH 10/100 items",
+      "EACH 20/100 items",
+      "EACH 30/100 items",
+      "EACH 40/100 items",
+      "EACH 50/100 items",
+      "EACH 60/100 items (1 failed)",
+      "EACH 70/100 items (1 failed)",
+      "EACH 80/100 items (1 failed)",
+      "EACH 90/100 items (1 failed)",
+      "EACH 100/100 items (1 failed)",
+    ]);
+  });
+
+  it("plain lines: who answered a gate and when; its completion says nothing more", () => {
+    let out = "";
+    const p = new Progress({ mode: "plain", write: (t) => (out += t), run });
+    p.observe(answered());
+    p.observe({ type: "state-completed", run, state: "OK", status: "succeeded", duration: 1, at });
+    p.observe(
+      answered({
+        response: "too vague",
+        approved: false,
+        rejected: true,
+        approver: "bob",
+        feedback: "too vague",
+        waited: 5000,
+      }),
+    );
+    p.observe(answered({ response: "eu-west", approved: false, rejected: false, waited: 10 }));
+    p.observe(
+      answered({ response: "yes", approver: undefined, timedOut: true, waited: 3_600_000 }),
+    );
+    expect(out.trim().split("\n")).toEqual([
+      "OK approved by alice at 2026-12-02T03:02:28.419Z (after 3m12s)",
+      "OK rejected by bob at 2026-12-02T03:02:28.419Z (after 5.0s): too vague",
+      'OK answered "eu-west" by alice at 2026-12-02T03:02:28.419Z (after 10ms)',
+      'OK approved by its default answer "yes" (it timed out) at 2026-12-02T03:02:28.419Z (after 1h00m)',
+    ]);
+  });
+
+  it("on a terminal: the gate's line says how it was answered", () => {
+    let out = "";
+    const p = new Progress({ mode: "tty", write: (t) => (out += t), run, now: () => 0 });
+    p.observe(answered());
+    p.observe({ type: "state-completed", run, state: "OK", status: "succeeded", duration: 5, at });
+    p.observe({ type: "transition", run, from: "OK", to: "SHIP", label: "approved", at });
+    p.stop();
+    expect(screen(out)).toEqual(["  ✓ OK             5ms  approved by alice  → SHIP"]);
+  });
+
+  it("timestamps: each line (each line of an output too) begins with its time", () => {
+    let out = "";
+    const p = new Progress({
+      mode: "plain",
+      write: (t) => (out += t),
+      run,
+      verbose: true,
+      timestamps: true,
+    });
+    p.observe({ type: "state-entered", run, state: "PLAN", visit: 1, at });
+    p.observe({ type: "state-output", run, state: "PLAN", stream: "agent", text: "a\nb\n", at });
+    expect(out).toBe(`${at}  PLAN started\n${at}    PLAN │ a\n${at}    PLAN │ b\n`);
+  });
+
+  it("a cancelled run says why once", () => {
+    expect(cancelledText("cancelled: testing")).toBe("cancelled: testing");
+    expect(cancelledText("cancelled: cancelled by alice")).toBe("cancelled by alice");
+    expect(cancelledText("cancelled")).toBe("cancelled");
+    expect(cancelledText(undefined)).toBe("cancelled");
+    let out = "";
+    const p = new Progress({ mode: "plain", write: (t) => (out += t), run });
+    p.observe({
+      type: "run-finished",
+      run,
+      status: "cancelled",
+      error: { code: "cancelled", message: "cancelled: testing" },
+      at,
+    });
+    expect(out).toBe("run r1 cancelled: testing\n");
+    const record = {
+      id: "r1",
+      status: "cancelled",
+      startedAt: at,
+      updatedAt: at,
+      history: [],
+      visits: {},
+      agentCalls: 0,
+      costUsd: 0,
+      results: {},
+      error: { code: "cancelled", message: "cancelled: testing" },
+    } as unknown as RunRecord;
+    expect(outcomeText(record)).toBe("✗ run r1 cancelled: testing\n");
   });
 });

@@ -308,3 +308,66 @@ describe("human gates", () => {
     expect(record.results.ASK?.response).toBe("eu-west");
   });
 });
+
+describe("the answer, as observed (aegis logs says who answered and when)", () => {
+  it("an answer is observed with who gave it, when, and how long the gate waited", () => {
+    const h = waiting();
+    h.send({
+      type: "human-answered",
+      state: "APPROVE",
+      response: "/reject the notes are wrong",
+      approved: false,
+      feedback: "the notes are wrong",
+      approver: "bob",
+      at: at(61_000),
+    });
+    const answered = h.observations.filter((o) => o.type === "human-answered");
+    expect(answered).toEqual([
+      {
+        type: "human-answered",
+        run: h.record.id,
+        state: "APPROVE",
+        response: "/reject the notes are wrong",
+        approved: false,
+        rejected: true,
+        feedback: "the notes are wrong",
+        approver: "bob",
+        waited: 60_000,
+        at: at(61_000),
+      },
+    ]);
+    // Before the state's completion, so that a display can tell the two apart.
+    const types = h.observations.map((o) => o.type);
+    expect(types.indexOf("human-answered")).toBeLessThan(types.lastIndexOf("state-completed"));
+  });
+
+  it("a default answer at the timeout is observed as the timeout's, with no approver", () => {
+    const h = waiting(gate("timeout 2h", "default rejected"));
+    h.send({ type: "timer-fired", state: "APPROVE", at: at(1000 + 2 * HOUR) });
+    expect(h.observations.filter((o) => o.type === "human-answered")).toEqual([
+      {
+        type: "human-answered",
+        run: h.record.id,
+        state: "APPROVE",
+        response: "rejected",
+        approved: false,
+        rejected: true,
+        timedOut: true,
+        waited: 2 * HOUR,
+        at: at(1000 + 2 * HOUR),
+      },
+    ]);
+  });
+
+  it("an answer for another gate, or after the run moved on, is not observed", () => {
+    const h = waiting();
+    h.send({
+      type: "human-answered",
+      state: "BUILD",
+      response: "yes",
+      approved: true,
+      at: at(2000),
+    });
+    expect(h.observations.some((o) => o.type === "human-answered")).toBe(false);
+  });
+});
