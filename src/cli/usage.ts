@@ -15,17 +15,26 @@ ${store}`;
 
 /** Each command's usage: its synopsis, what it does, its options. */
 export const commandUsage: Record<string, string> = {
-  compile: `Usage: aegis compile [--check] [--format F] [--out graph.json] [--strict] FILES…
+  compile: `Usage: aegis compile [--check] [--format F] [--out graph.json] [--strict]
+                     [--ignore CODE …] FILES…|DIRS…|-
 
 Compiles workflows (.aegis, AEGIS manifests, AgentOS YAML), proves them sound, and prints
-the findings. FILES may be globs ('examples/**/*.aegis'). \`aegis check FILES…\` is
-\`aegis compile --check FILES…\`.
+the findings. FILES may be globs ('examples/**/*.aegis'); a directory is searched for
+.aegis files and YAML files that hold a workflow (top-level steps:, or apiVersion:
+100monkeys.ai/… with kind: Workflow), skipping node_modules and dot-directories; \`-\`
+reads stdin. \`aegis check FILES…\` is \`aegis compile --check FILES…\`.
 
 Options:
   --check            only check; write nothing
-  --format F         how to print findings: text (default), json, sarif, github
+  --format F         how to print findings: text (default), oneline (file:line:col:
+                     severity[CODE]: message (rule), one a line), json, sarif, github
   --out FILE         write the compiled graph (JSON with its content hash); one input only
   --strict           warnings fail too (exit 1)
+  --ignore CODE      leave out the findings of CODE (AEG502, or its rule: unused-agent);
+                     repeatable, or a comma list. Inline: // aegis-ignore CODE (# in YAML)
+  --stdin-filename NAME
+                     the name stdin (-) has in findings and where its imports are found
+                     (NAME.yaml is read as YAML; default: <stdin>, as .aegis)
 ${color}
 
 Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage or I/O error.`,
@@ -39,14 +48,18 @@ Options:
 
 Exit status: 0 printed, 1 the workflow has errors, 2 usage or I/O error.`,
 
-  fmt: `Usage: aegis fmt [--check | --write] FILES…
+  fmt: `Usage: aegis fmt [--check | --write] FILES…|DIRS…|-
 
 Lays out .aegis files canonically; comments are kept; files with syntax errors are refused.
+A directory is searched for .aegis files (skipping node_modules and dot-directories);
+\`-\` reads stdin.
 
 Options:
   (none)             print the formatted file (one file)
   --write            rewrite the files that are not formatted, and list them
   --check            list the files that are not formatted; exit 1 if there are any
+  --stdin-filename NAME
+                     the name stdin (-) has in messages
 ${color}
 
 Exit status: 0 formatted, 1 not formatted (--check) or not formattable, 2 usage or I/O error.`,

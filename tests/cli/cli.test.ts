@@ -137,23 +137,21 @@ describe("aegis compile: exit codes", () => {
     expectNoStackTrace(r);
   });
 
-  it("exits 2 on a missing file, reporting it as an I/O error", () => {
+  it("exits 2 on a missing file, reporting it as an I/O error in one line", () => {
     const r = aegis("compile", "missing.aegis");
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain(
-      "missing.aegis:1:1: error[AEG002]: cannot read missing.aegis: no such file",
-    );
-    expectNoStackTrace(r);
+    expect(r.stderr).toBe("aegis: error[AEG002]: cannot read missing.aegis: no such file\n");
+    expect(r.stdout).toBe("");
     const json = aegis("compile", "--format", "json", "missing.aegis", "clean.aegis");
     expect(json.status).toBe(2);
     expect(JSON.parse(json.stdout)[0]).toMatchObject({ code: "AEG002", file: "missing.aegis" });
   });
 
-  it("exits 2 on a directory given as a file, and on an --out it cannot write", () => {
+  it("exits 2 on a directory without workflows, and on an --out it cannot write", () => {
     mkdirSync(join(dir, "adir"), { recursive: true });
     const r = aegis("compile", "adir");
     expect(r.status).toBe(2);
-    expect(r.stdout).toContain("error[AEG002]");
+    expect(r.stderr).toMatch(/^aegis: no workflows \(.aegis, workflow YAML\) in 'adir'\n/);
     expectNoStackTrace(r);
     const out = aegis("compile", "--out", "adir", "clean.aegis");
     expect(out.status).toBe(2);

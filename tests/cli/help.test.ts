@@ -62,7 +62,7 @@ describe("a command's own help", () => {
     expect(r.stdout).toBe(`${commandUsage.run}\n`);
     const after = aegis("compile", "--", "--help");
     expect(after.status).toBe(2);
-    expect(after.stdout).toContain("cannot read --help: no such file");
+    expect(after.stderr).toContain("cannot read --help: no such file");
   });
 
   it("aliases show their command's help: check is compile, ls is list", () => {

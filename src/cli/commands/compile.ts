@@ -1,8 +1,8 @@
 // aegis compile (and aegis check): compile workflows, print their findings, and write
 // the compiled graph.
 import { writeFileSync } from "node:fs";
-import { compileFiles } from "../../compiler/compile.ts";
-import type { Diagnostic } from "../../compiler/diagnostics.ts";
+import { type CompileResult, compile } from "../../compiler/compile.ts";
+import { type Diagnostic, toDiagnostic } from "../../compiler/diagnostics.ts";
 import { formatDuration } from "../../compiler/expression.ts";
 import { formatGithub } from "../../compiler/report/github.ts";
 import { formatJson } from "../../compiler/report/json.ts";
@@ -10,9 +10,20 @@ import { formatSarif } from "../../compiler/report/sarif.ts";
 import { formatText, summaryLine } from "../../compiler/report/text.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import { allSources, expandFiles, ioFailure } from "../files.ts";
+import {
+  allSources,
+  cannotRead,
+  expandFiles,
+  formatOneline,
+  ignoredCodes,
+  STDIN,
+  tryRead,
+  withoutIgnored,
+} from "../files.ts";
 import type { Io } from "../io.ts";
 import { VERSION } from "../usage.ts";
+
+const formats = ["text", "oneline", "json", "sarif", "github"];
 
 export async function compileCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("compile", {
@@ -23,18 +34,50 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
       format: { type: "string", default: "text" },
       out: { type: "string" },
       strict: { type: "boolean", default: false },
+      ignore: { type: "string", multiple: true },
+      "stdin-filename": { type: "string" },
       color: { type: "boolean" },
       "no-color": { type: "boolean" },
     },
   });
   const format = values.format!;
-  if (!["text", "json", "sarif", "github"].includes(format))
-    throw new UsageError(`unknown format '${format}' (text, json, sarif, github)`);
+  if (!formats.includes(format))
+    throw new UsageError(`unknown format '${format}' (${formats.join(", ")})`);
+  const ignored = ignoredCodes(values.ignore);
   if (positionals.length === 0) throw new UsageError("no files given");
   const files = await expandFiles(positionals);
+  const stdinName = values["stdin-filename"];
+  if (stdinName !== undefined && !files.includes(STDIN))
+    throw new UsageError("--stdin-filename names what '-' (stdin) reads; no '-' given");
   if (values.out && files.length !== 1) throw new UsageError("--out takes exactly one input file");
-  const results = compileFiles(files);
-  const diagnostics: Diagnostic[] = results.flatMap((r) => r.diagnostics);
+  // Each file read here (stdin under its --stdin-filename); one that cannot be read is an
+  // I/O error (AEG002): a plain line in the text formats, a finding in the others.
+  const cache = new Map<string, CompileResult>();
+  const results: CompileResult[] = [];
+  const unreadable: Diagnostic[] = [];
+  const unreadableLines: string[] = [];
+  for (const file of files) {
+    const name = file === STDIN ? (stdinName ?? "<stdin>") : file;
+    const read = tryRead(file);
+    if ("error" in read) {
+      const finding = {
+        code: "AEG002" as const,
+        message: `cannot read ${file === STDIN ? "stdin" : file}: ${read.error}`,
+        file: name,
+        span: { start: 0, end: 0 },
+      };
+      unreadable.push(toDiagnostic(finding, new Map()));
+      unreadableLines.push(cannotRead(file, read.error));
+      continue;
+    }
+    const result = compile(read.text, { filename: name, cache });
+    if (ignored.size > 0) {
+      result.diagnostics = withoutIgnored(result.diagnostics, ignored);
+      result.ok = !result.diagnostics.some((d) => d.severity === "error");
+    }
+    results.push(result);
+  }
+  const diagnostics: Diagnostic[] = [...unreadable, ...results.flatMap((r) => r.diagnostics)];
   const color = values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
   switch (format) {
     case "json":
@@ -48,8 +91,15 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
       if (text) io.stdout(`${text}\n`);
       break;
     }
+    case "oneline": {
+      const text = formatOneline(diagnostics);
+      if (text) io.stdout(`${text}\n`);
+      break;
+    }
     default: {
-      const text = formatText(diagnostics, allSources(results), { color });
+      for (const line of unreadableLines) io.stderr(line);
+      const found = results.flatMap((r) => r.diagnostics);
+      const text = formatText(found, allSources(results), { color });
       if (text) io.stdout(`${text}\n\n`);
       for (const r of results) {
         if (!r.ok) continue;
@@ -65,10 +115,10 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
         const why = w.reasons.length > 0 ? ` (${w.reasons[0]})` : "";
         io.stdout(`${r.file}: ${r.graph.order} states; worst case ${calls}, ${time}${why}\n`);
       }
-      io.stdout(`${summaryLine(diagnostics, results.length)}\n`);
+      if (results.length > 0) io.stdout(`${summaryLine(found, results.length)}\n`);
     }
   }
-  if (values.out && !values.check) {
+  if (values.out && !values.check && results.length === 1) {
     const result = results[0]!;
     if (result.ok) {
       try {
@@ -79,7 +129,7 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
       }
     } else io.stderr(`aegis: not writing ${values.out}: the workflow has errors\n`);
   }
-  if (ioFailure(results)) return 2;
+  if (unreadable.length > 0) return 2;
   const failing = diagnostics.some(
     (d) => d.severity === "error" || (values.strict && d.severity === "warning"),
   );

@@ -1,9 +1,10 @@
-// aegis fmt: the canonical layout of .aegis files (comments are kept).
+// aegis fmt: the canonical layout of .aegis files (comments are kept). Directories are
+// walked for .aegis files; `-` formats stdin.
 import { writeFileSync } from "node:fs";
 import { formatSource, PrintError } from "../../compiler/emit/aegis.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import { expandFiles, findingsText, readText, useColor } from "../files.ts";
+import { expandFiles, findingsText, readText, STDIN, useColor } from "../files.ts";
 import type { Io } from "../io.ts";
 
 export async function fmtCommand(args: string[], io: Io): Promise<number> {
@@ -13,13 +14,19 @@ export async function fmtCommand(args: string[], io: Io): Promise<number> {
     options: {
       check: { type: "boolean", default: false },
       write: { type: "boolean", default: false },
+      "stdin-filename": { type: "string" },
       color: { type: "boolean" },
       "no-color": { type: "boolean" },
     },
   });
   if (values.check && values.write) throw new UsageError("use either --check or --write");
   if (positionals.length === 0) throw new UsageError("no files given");
-  const files = await expandFiles(positionals);
+  const files = await expandFiles(positionals, "aegis");
+  const stdinName = values["stdin-filename"];
+  if (stdinName !== undefined && !files.includes(STDIN))
+    throw new UsageError("--stdin-filename names what '-' (stdin) reads; no '-' given");
+  if (values.write && files.includes(STDIN))
+    throw new UsageError("--write cannot rewrite stdin; the formatted text is printed without it");
   const print = !values.check && !values.write;
   if (print && files.length !== 1)
     throw new UsageError("fmt prints one file; use --write or --check for several");
@@ -27,8 +34,9 @@ export async function fmtCommand(args: string[], io: Io): Promise<number> {
   let ioError = false;
   let failed = false;
   const unformatted: string[] = [];
-  for (const file of files) {
-    const text = readText(file, io);
+  for (const path of files) {
+    const file = path === STDIN ? (stdinName ?? "<stdin>") : path;
+    const text = readText(path, io);
     if (text === undefined) {
       ioError = true;
       continue;

@@ -1,13 +1,12 @@
 // aegis graph: a workflow (or a compiled graph) as Mermaid, DOT or JSON.
-import { readFileSync } from "node:fs";
-import { compileFiles } from "../../compiler/compile.ts";
+import { compile } from "../../compiler/compile.ts";
 import { toDot } from "../../compiler/emit/dot.ts";
 import { toMermaid } from "../../compiler/emit/mermaid.ts";
 import { exportGraph, loadGraph } from "../../compiler/graph.ts";
 import { formatText } from "../../compiler/report/text.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import { ioFailure } from "../files.ts";
+import { readText } from "../files.ts";
 import type { Io } from "../io.ts";
 
 export async function graphCommand(args: string[], io: Io): Promise<number> {
@@ -23,11 +22,12 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
   const path = positionals[0]!;
   // A compiled graph (from `compile --out`) is loaded as it is, without re-parsing.
   if (path.endsWith(".json")) return printLoadedGraph(path, format, io);
-  const [result] = compileFiles([path]);
-  if (!result) return 2;
+  const text = readText(path, io);
+  if (text === undefined) return 2;
+  const result = compile(text, { filename: path === "-" ? "<stdin>" : path });
   if (!result.ok) {
     io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
-    return ioFailure([result]) ? 2 : 1;
+    return 1;
   }
   const output =
     format === "dot"
@@ -40,15 +40,13 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
 }
 
 function printLoadedGraph(path: string, format: string, io: Io): number {
+  const text = readText(path, io);
+  if (text === undefined) return 2;
   let loaded: ReturnType<typeof loadGraph>;
   try {
-    loaded = loadGraph(JSON.parse(readFileSync(path, "utf8")));
+    loaded = loadGraph(JSON.parse(text));
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "no such file"
-        : (error as Error).message;
-    io.stderr(`aegis: cannot load ${path}: ${reason}\n`);
+    io.stderr(`aegis: cannot load ${path}: ${(error as Error).message}\n`);
     return 2;
   }
   const output =
