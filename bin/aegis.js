@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (Node >= 22.18 strips types) in a checkout,
-// and the compiled library when installed as a package (Node won't strip types there).
+// Runs the TypeScript sources directly (Node >= 22.18 strips types) in a checkout, and the
+// bundled command line (lib/cli.js, `npm run build`) when installed as a package (Node won't
+// strip types there). AEGIS_CLI=bundle runs the bundle in a checkout too (tests, benchmarks).
 // On a Node older than the package supports (package.json "engines"), say so in one line,
 // exit 2, and load nothing: its first import would fail with an error that does not say
 // why (ERR_REQUIRE_ESM, ERR_UNKNOWN_FILE_EXTENSION). Written in syntax Node 18 parses.
@@ -22,9 +23,20 @@
 }
 
 import { existsSync } from "node:fs";
+import module from "node:module";
 
-const source = new URL("../src/cli/main.ts", import.meta.url);
-const entry = existsSync(source) ? source : new URL("../lib/cli/main.js", import.meta.url);
+// Node's compile cache (Node >= 22.1; a default import, so older Nodes still load this file):
+// later starts reuse the compiled code of every module.
+module.enableCompileCache?.();
+const at = (path) => new URL(path, import.meta.url);
+const source = at("../src/cli/main.ts");
+const bundle = at("../lib/cli.js");
+const entry =
+  process.env.AEGIS_CLI !== "bundle" && existsSync(source)
+    ? source
+    : existsSync(bundle)
+      ? bundle
+      : at("../lib/cli/main.js");
 const { main } = await import(entry.href);
 // `aegis … | head` closes the pipe early: stop quietly, as other command-line tools do.
 process.stdout.on("error", (error) => {

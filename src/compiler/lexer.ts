@@ -211,6 +211,54 @@ export const allTokens: TokenType[] = [
   Name,
 ];
 
+// What each token can start with, and whether it can span lines: Chevrotain's
+// `start_chars_hint` and `line_breaks`. Given, the lexer skips analysing every regular
+// expression when it is built (at start-up); tests/grammar/definitions.test.ts checks them
+// against Chevrotain's own analysis.
+const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_";
+const digits = "0123456789";
+const startChars = new Map<TokenType, string>([
+  [WhiteSpace, " \t\r\n\f\uFEFF"],
+  [Comment, "/#"],
+  [TripleString, '"'],
+  [UnterminatedTripleString, '"'],
+  [StringLit, '"'],
+  [UnterminatedString, '"'],
+  [Duration, digits],
+  [NumberLit, digits],
+  [Arrow, "-"],
+  [LBrace, "{"],
+  [RBrace, "}"],
+  [LBracket, "["],
+  [RBracket, "]"],
+  [LParen, "("],
+  [RParen, ")"],
+  [Comma, ","],
+  [Colon, ":"],
+  [Semicolon, ";"],
+  [Question, "?"],
+  [Dot, "."],
+  [Pipe, "|"],
+  [EqEq, "="],
+  [NotEq, "!"],
+  [LessEq, "<"],
+  [GreaterEq, ">"],
+  [Less, "<"],
+  [Greater, ">"],
+  [Equals, "="],
+  [Plus, "+"],
+  [Minus, "-"],
+  [Star, "*"],
+  [Slash, "/"],
+  [Identifier, letters],
+  ...keywordTokens.map((t): [TokenType, string] => [t, (t.PATTERN as RegExp).source.charAt(0)]),
+]);
+for (const [token, chars] of startChars) {
+  const hinted = token as TokenType & { START_CHARS_HINT?: string[]; LINE_BREAKS?: boolean };
+  hinted.START_CHARS_HINT = [...chars];
+  hinted.LINE_BREAKS ??= false;
+}
+
 /** Every keyword of the language, for editors, docs and "did you mean" hints. */
 export const keywords: readonly string[] = keywordTokens.map((t) =>
   (t.PATTERN as RegExp).source.replace(/\(\?!.*$/, ""),

@@ -1,6 +1,13 @@
 // The aegis grammar, as a Chevrotain CST parser with error recovery. Rule names are the
 // names shown in grammar/railroad.html; keep them readable.
-import { type CstNode, CstParser, type IRecognitionException, type IToken } from "chevrotain";
+import {
+  type CstNode,
+  CstParser,
+  type ILookaheadStrategy,
+  type IRecognitionException,
+  type IToken,
+  LLkLookaheadStrategy,
+} from "chevrotain";
 import * as T from "./lexer.ts";
 
 /** What parsing a whole file gives: the tree, the syntax errors, and where it stopped. */
@@ -26,6 +33,34 @@ interface Cursor {
   _errors: IRecognitionException[];
 }
 
+type Lookahead = (this: unknown, ...args: unknown[]) => unknown;
+
+/**
+ * Chevrotain's LL(k) lookahead, each decision's function built when the parser first reaches
+ * that decision rather than all of them when the parser is built: a process that compiles
+ * one small file (`aegis compile --check` in a pre-commit hook) builds only those it uses.
+ */
+function lazyLookahead(maxLookahead: number): ILookaheadStrategy {
+  const llk = new LLkLookaheadStrategy({ maxLookahead });
+  const lazy = (build: () => Lookahead): Lookahead =>
+    function (this: unknown, ...args: unknown[]) {
+      const built = build();
+      return built.apply(this, args);
+    };
+  const once = (build: () => Lookahead) => {
+    let built: Lookahead | undefined;
+    return lazy(() => (built ??= build()));
+  };
+  return {
+    validate: (options) => llk.validate(options),
+    initialize: (options) => llk.initialize?.(options),
+    buildLookaheadForAlternation: (options) =>
+      once(() => llk.buildLookaheadForAlternation(options) as Lookahead) as never,
+    buildLookaheadForOptional: (options) =>
+      once(() => llk.buildLookaheadForOptional(options) as Lookahead) as never,
+  };
+}
+
 export class AegisParser extends CstParser {
   /**
    * Chevrotain's grammar validations are design-time checks, costly at start-up: skipped
@@ -36,6 +71,7 @@ export class AegisParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: "full",
       maxLookahead: 3,
+      lookaheadStrategy: lazyLookahead(3),
       skipValidations: !validate,
     });
     this.performSelfAnalysis();

@@ -1,8 +1,9 @@
 // Chevrotain checks token and grammar definitions (unreachable tokens, ambiguous
 // alternatives, left recursion…). Those design-time checks are skipped when the compiler
 // starts, to start faster; they run here instead.
+import { Lexer, type TokenType } from "chevrotain";
 import { expect, it } from "vitest";
-import { aegisLexer, createLexer } from "../../src/compiler/lexer.ts";
+import { aegisLexer, allTokens, createLexer } from "../../src/compiler/lexer.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
 const sample = `workflow w "t" {
@@ -31,4 +32,51 @@ it("the grammar passes Chevrotain's validations, and parses as the compiler's pa
     return JSON.stringify(cst, (key, value) => (key === "tokenType" ? value.name : value));
   };
   expect(parse(validated)).toEqual(parse(getParser()));
+});
+
+it("the tokens' start characters and line breaks are what Chevrotain's own analysis finds", () => {
+  // The compiler's lexer is given each token's first characters and whether it can span
+  // lines (so that it need not analyse the regular expressions when it starts). The same
+  // tokens without those hints make Chevrotain analyse the patterns: both lexers must agree.
+  type Hinted = TokenType & { START_CHARS_HINT?: string[]; LINE_BREAKS?: boolean };
+  const hints = new Map<Hinted, Pick<Hinted, "START_CHARS_HINT" | "LINE_BREAKS">>();
+  for (const token of allTokens as Hinted[]) {
+    expect(token.PATTERN === Lexer.NA || token.START_CHARS_HINT, token.name).toBeTruthy();
+    hints.set(token, { START_CHARS_HINT: token.START_CHARS_HINT, LINE_BREAKS: token.LINE_BREAKS });
+  }
+  // The token types themselves (longer_alt and categories refer to them), hints taken off
+  // while the analysed lexer is built, then put back.
+  let analysed: Lexer;
+  try {
+    for (const token of hints.keys()) {
+      delete token.START_CHARS_HINT;
+      delete token.LINE_BREAKS;
+    }
+    analysed = new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: true });
+  } finally {
+    for (const [token, hint] of hints) Object.assign(token, hint);
+  }
+  expect(analysed.lexerDefinitionErrors).toEqual([]);
+  type Config = { tokenTypeIdx: number; canLineTerminator: boolean };
+  type Internals = {
+    charCodeToPatternIdxToConfig: Record<string, (Config[] | undefined)[]>;
+    patternIdxToConfig: Record<string, Config[]>;
+    canModeBeOptimized: Record<string, boolean>;
+  };
+  const view = (lexer: Lexer) => {
+    const l = lexer as unknown as Internals;
+    return {
+      optimized: l.canModeBeOptimized.defaultMode,
+      startChars: l.charCodeToPatternIdxToConfig.defaultMode!.map((configs) =>
+        configs?.map((c) => c.tokenTypeIdx),
+      ),
+      lineBreaks: l.patternIdxToConfig.defaultMode!.map((c) => [
+        c.tokenTypeIdx,
+        c.canLineTerminator,
+      ]),
+    };
+  };
+  const mine = view(aegisLexer);
+  expect(mine.optimized).toBe(true);
+  expect(mine).toEqual(view(analysed));
 });
