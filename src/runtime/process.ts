@@ -10,7 +10,6 @@
 // bounded. Never throws for what the command does: a non-zero exit, a timeout, a
 // cancellation or a program that cannot be started are all results.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { execa } from "execa";
 import { startTimer } from "./timer.ts";
 
 export type CommandLine = { shell: string } | { argv: string[] };
@@ -198,6 +197,10 @@ export async function runProcess(options: ProcessOptions): Promise<ProcessResult
 
   const env: Record<string, string> = { ...options.baseEnv };
   for (const [k, v] of Object.entries(options.env ?? {})) if (v !== undefined) env[k] = v;
+  // execa (and its ~280 modules) is loaded by the first command a run starts, not by
+  // importing the runtime: a program that only drives functions never loads it.
+  const { execa } = await import("execa");
+  if (options.signal?.aborted) return finish({ status: "cancelled" });
   const subprocess = execa(file, args, {
     reject: false,
     buffer: false,

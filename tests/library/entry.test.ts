@@ -117,8 +117,14 @@ describe("the compiler entry", () => {
 });
 
 describe("the runtime entry", () => {
-  it("runs a stored graph document, loading execa and never the compiler's parser or Chevrotain", async () => {
+  it("runs a stored graph document without the compiler's parser or Chevrotain; execa only once a command runs", async () => {
     const document = realCompile(source).document;
+    const command = realCompile(`workflow c {
+  start CHECK
+  state CHECK = run "echo checked" timeout 1m { on success -> DONE otherwise -> FAILED }
+  final DONE
+  final FAILED failure
+}`).document;
     const out = inFreshProcess(
       entries.runtime,
       `const engine = lib.createEngine({
@@ -127,9 +133,14 @@ describe("the runtime entry", () => {
        });
        const run = await engine.start(${JSON.stringify(document)});
        out.status = (await run.result()).status;
+       out.execaBeforeCommand = urls.some((u) => u.includes("/node_modules/execa/"));
+       const second = await engine.start(${JSON.stringify(command)});
+       out.commandStatus = (await second.result()).status;
        out.names = Object.keys(lib);`,
     );
     expect(out.status).toBe("succeeded");
+    expect(out.execaBeforeCommand).toBe(false);
+    expect(out.commandStatus).toBe("succeeded");
     expect(out.names).toEqual(sorted(runtimeValues));
     expect(out.packages).toContain("execa");
     expect(out.packages).not.toContain("chevrotain");
