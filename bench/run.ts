@@ -2,13 +2,16 @@
 // Mastra, each measurement in a child process of this Node; one table, and the results as
 // JSON in bench/results/latest.json. Settings (environment): BENCH_SAMPLES (15),
 // BENCH_LOOP_SAMPLES (3), BENCH_BUILD_SAMPLES (5), BENCH_IMPORT_SAMPLES (7),
-// BENCH_GROWTH_100K_TIMEOUT_S (240), BENCH_ONLY (comma-separated engines).
+// BENCH_GROWTH_100K_TIMEOUT_S (240), BENCH_ONLY (comma-separated engines; "startup" runs only
+// the CLI start-up table), BENCH_STARTUP_ROUNDS (21).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildAction } from "../scripts/build-action.ts";
 import { chainSource } from "./lib/aegis-sources.ts";
+import { BARE, measureStartup, type StartupResult, startupCases } from "./lib/startup.ts";
 import { type Stat, stat } from "./lib/stats.ts";
 
 const bench = dirname(fileURLToPath(import.meta.url));
@@ -39,7 +42,13 @@ const newestSource = Math.max(
     (f) => statSync(join(root, "src", f)).mtimeMs,
   ),
 );
-if (!existsSync(libEntry) || statSync(libEntry).mtimeMs < newestSource) {
+const libCli = join(root, "lib", "cli.js"); // the bundled command line (scripts/build-cli.ts)
+if (
+  !existsSync(libEntry) ||
+  statSync(libEntry).mtimeMs < newestSource ||
+  !existsSync(libCli) ||
+  statSync(libCli).mtimeMs < newestSource
+) {
   log("building lib/: npm run build");
   const r = spawnSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
@@ -76,7 +85,10 @@ function child(args: string[], timeoutS = 900, nodeArgs: string[] = ["--expose-g
 }
 const worker = (...args: string[]) => child(["lib/worker.ts", ...args]);
 
-const engines = process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"];
+const startupOnly = process.env.BENCH_ONLY === "startup";
+const engines = startupOnly
+  ? []
+  : (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
 const peers = engines.filter((e) => e !== "aegis");
 const results: Record<string, any> = {
   date: new Date().toISOString(),
@@ -253,6 +265,26 @@ if (engines.includes("aegis")) {
   rmSync(tmp, { recursive: true, force: true });
 }
 
+// ------------------------------------------------------------------ start-up (issue 13)
+// Whole fresh processes, side by side (each round runs every case once, in rotating order),
+// each next to a bare `node -e ''`: the CLI as the package ships it (lib/cli.js), the
+// Action (built from src/ into bench/.tmp, not dist/) to its first running state, and a
+// program importing the library and compiling once beside one importing XState.
+if (startupOnly || engines.includes("aegis")) {
+  const dir = join(bench, ".tmp", "startup");
+  log("start-up: building the Action from src/ into bench/.tmp/startup-action");
+  const actionDir = join(bench, ".tmp", "startup-action");
+  await buildAction(actionDir);
+  const rounds = env("BENCH_STARTUP_ROUNDS", 21);
+  const cases = await startupCases(root, dir, {
+    actionDist: join(actionDir, "index.js"),
+    forms: ["bundle", "source"],
+  });
+  log(`start-up: ${rounds} rounds of ${cases.length} fresh processes, side by side`);
+  results.startup = { rounds, cases: await measureStartup(cases, rounds) };
+  rmSync(join(bench, ".tmp"), { recursive: true, force: true });
+}
+
 // ------------------------------------------------------------------ table
 const E = results.engines;
 const fmt = (x: number) =>
@@ -415,23 +447,77 @@ const aegisRows: string[][] = [
       : (gr[n]?.error ?? "—"),
   ]),
 ];
-const text = [
-  `aegis benchmark — ${results.date} — Node ${results.node} — ${results.machine.cpus}× ${results.machine.cpu}`,
-  `peers: ${Object.entries(results.versions ?? {})
-    .map(([k, v]) => `${k}@${v}`)
-    .join(", ")}`,
-  "",
-  table(header, rows),
-  "",
-  table(["aegis only", "value"], aegisRows),
-  "",
-  table(
-    ["target", "measured", "result"],
-    targets.map((t) => [t.target, t.value, t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL"]),
-  ),
-].join("\n");
+const startupTable = (): string => {
+  const S = results.startup?.cases as Record<string, StartupResult> | undefined;
+  if (!S) return "";
+  const base = S[BARE];
+  const times = (s: StartupResult | undefined) =>
+    s && "median" in s ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : (s?.error ?? "—");
+  const over = (s: StartupResult | undefined, pick: (x: any) => number | undefined) => {
+    const a = s && "median" in s ? pick(s) : undefined;
+    const b = base && "median" in base ? pick(base) : undefined;
+    return a !== undefined && b !== undefined ? `×${fmt(a / b)}` : "—";
+  };
+  const rowsS = Object.keys(S).map((name) => [
+    name,
+    times(S[name]),
+    over(S[name], (x) => x.median),
+    S[name] && "cpu" in S[name] && S[name].cpu ? fmt(S[name].cpu.median) : "—",
+    over(S[name], (x) => x.cpu?.median),
+  ]);
+  const ratio = (name: string) => {
+    const s = S[name];
+    return s && "median" in s && base && "median" in base ? s.median / base.median : undefined;
+  };
+  const action = S["Action: process start to its first state"];
+  const goals = [
+    ...["aegis compile --check, 1 file", "aegis --help", "aegis status RUN"].map((name) => {
+      const r = ratio(name);
+      return [
+        `${name} within 2× a bare Node start`,
+        r === undefined ? "n/a" : `×${fmt(r)}`,
+        r === undefined ? "n/a" : r <= 2 ? "PASS" : "FAIL",
+      ];
+    }),
+    [
+      "the Action's first state within 150 ms of its process start",
+      action && "median" in action ? `${fmt(action.median)} ms` : "n/a",
+      action && "median" in action ? (action.median <= 150 ? "PASS" : "FAIL") : "n/a",
+    ],
+  ];
+  results.startup.targets = goals.map(([target, value, result]) => ({ target, value, result }));
+  return [
+    `CLI start-up — median of ${results.startup.rounds} fresh processes each, run side by side; ratios to a bare Node start (cpu: user + system, from /usr/bin/time)`,
+    "",
+    table(["process", "wall ms (median [min–max])", "× node", "cpu ms", "cpu × node"], rowsS),
+    "",
+    table(["start-up target", "measured", "result"], goals),
+  ].join("\n");
+};
+const title = `aegis benchmark — ${results.date} — Node ${results.node} — ${results.machine.cpus}× ${results.machine.cpu}`;
+const text = startupOnly
+  ? [title, "", startupTable()].join("\n")
+  : [
+      title,
+      `peers: ${Object.entries(results.versions ?? {})
+        .map(([k, v]) => `${k}@${v}`)
+        .join(", ")}`,
+      "",
+      table(header, rows),
+      "",
+      table(["aegis only", "value"], aegisRows),
+      "",
+      table(
+        ["target", "measured", "result"],
+        targets.map((t) => [t.target, t.value, t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL"]),
+      ),
+      "",
+      startupTable(),
+    ].join("\n");
 console.log(text);
 mkdirSync(join(bench, "results"), { recursive: true });
 results.table = text;
-writeFileSync(join(bench, "results", "latest.json"), `${JSON.stringify(results, null, 2)}\n`);
-console.log(`\nresults: ${join("bench", "results", "latest.json")}`);
+// BENCH_ONLY=startup writes its own file: latest.json keeps the last full run.
+const resultsFile = join("bench", "results", startupOnly ? "startup.json" : "latest.json");
+writeFileSync(join(root, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nresults: ${resultsFile}`);
