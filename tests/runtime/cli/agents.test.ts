@@ -143,7 +143,9 @@ describe("a failing agent says why", () => {
     expect(status.status).toBe(0);
     expect(status.stdout).toContain(`\n  WRITE: ${cause}\n`);
     const logs = aegis(dir, ["logs", "k"]);
-    expect(logs.stdout).toMatch(new RegExp(`\\nWRITE failed in \\S+: ${literal(cause)}\\n`));
+    expect(logs.stdout).toMatch(
+      new RegExp(`\\n\\S+ {2}WRITE failed in \\S+: ${literal(cause)}\\n`),
+    );
     // The whole stderr is kept with the state's result, stack and all.
     const record = json<RunRecord>(aegis(dir, ["status", "k", "--json"]).stdout);
     expect(record.results.WRITE?.stderr).toMatch(/\n\s+at .*\nNode\.js v\d+/s);

@@ -58,6 +58,7 @@ describe.each(stores)("a run with a human gate (%s)", (_name, makeStore) => {
       "transition",
       "state-entered",
       "waiting-for-human",
+      "human-answered",
       "state-completed",
       "transition",
       "state-entered",
@@ -66,6 +67,11 @@ describe.each(stores)("a run with a human gate (%s)", (_name, makeStore) => {
       "state-entered",
       "run-finished",
     ]);
+    expect(log.find((o) => o.type === "human-answered")).toMatchObject({
+      state: "APPROVE",
+      approved: true,
+      approver: "ana",
+    });
     const [summary] = await later.list();
     expect(summary).toMatchObject({ id: "run-1", workflow: "gated", status: "succeeded" });
   });
