@@ -67,13 +67,18 @@ Exit status: 0 formatted, 1 not formatted (--check) or not formattable, 2 usage 
   convert: `Usage: aegis convert FILE.yaml [--out FILE.aegis]
 
 Converts an AEGIS manifest or an AgentOS workflow (YAML) to aegis source, on stdout or to
---out FILE.
+--out FILE, with the same meaning: the source compiles to the same graph, with the same
+findings at the same severity. The YAML's suppressions (# aegis-ignore CODE) are written as
+// aegis-ignore comments; what the YAML's checks say of the YAML itself (a field aegis has
+no counterpart for, a step that names no agent) is written as a comment at the top. When
+there are findings they are printed, and one line says how the source keeps them.
 
 Options:
   --out FILE         write the result there
 ${color}
 
-Exit status: 0 converted, 1 the YAML has errors, 2 usage or I/O error.`,
+Exit status: 0 converted, 1 the YAML has errors (converted all the same, unless the YAML
+cannot be read as a workflow), 2 usage or I/O error, or the file is aegis source already.`,
 
   run: `Usage: aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
                  [--agents FILE] [--agent NAME=INSTANCE …] [--id ID] [--replace] [--workdir DIR]

@@ -1,6 +1,7 @@
 // The YAML front ends: AEGIS manifests and AgentOS workflows, recognised by their content,
 // become the same AST as the aegis language (so the same lowering, checks and outputs).
-import { parseAllDocuments } from "yaml";
+import type { IToken } from "chevrotain";
+import { Parser, parseAllDocuments } from "yaml";
 import type { SourceFileAst } from "../ast.ts";
 import type { Finding } from "../diagnostics.ts";
 import type { ParseResult } from "../parse.ts";
@@ -92,7 +93,7 @@ export function parseYamlWorkflow(
       return {
         ast: lowerAegisManifest(ctx, root),
         findings: reader.findings,
-        comments: [],
+        comments: suppressionComments(text),
         dialect: "aegis-manifest",
       };
     }
@@ -100,7 +101,7 @@ export function parseYamlWorkflow(
       return {
         ast: lowerAgentOs(ctx, root),
         findings: reader.findings,
-        comments: [],
+        comments: suppressionComments(text),
         dialect: "agentos",
       };
     }
@@ -171,6 +172,27 @@ function nestingDepth(text: string): { depth: number; at: number } {
     } else if ((ch === "]" || ch === "}") && flow > 0) flow--;
   }
   return worst;
+}
+
+/**
+ * The comments that may be suppressions (`# aegis-ignore AEG502 -- why`, as in the aegis
+ * language; see suppressions.ts), as tokens with their offsets. Read only when the text
+ * has one: the other comments are of no use to the compiler.
+ */
+function suppressionComments(text: string): IToken[] {
+  if (!text.includes("aegis-ignore")) return [];
+  const out: IToken[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) for (const n of node) walk(n);
+    else if (node && typeof node === "object") {
+      const token = node as { type?: unknown; offset?: unknown; source?: unknown };
+      if (token.type === "comment" && typeof token.offset === "number")
+        out.push({ image: String(token.source), startOffset: token.offset } as IToken);
+      for (const value of Object.values(node)) if (typeof value === "object") walk(value);
+    }
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return out.sort((a, b) => a.startOffset - b.startOffset);
 }
 
 /** All the documents of `text`; undefined when parsing them overflowed the stack. */
