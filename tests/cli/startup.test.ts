@@ -98,7 +98,7 @@ describe("in a checkout, each command loads only what it uses", () => {
     expect(ours.filter((u) => u.includes("node_modules/execa/"))).toEqual([]);
   });
 
-  it("status reads the store, never the engine, execa or the compiler's parser", () => {
+  it("status reads the store, never the engine, the core, execa or the compiler's parser", () => {
     const r = aegis(checkout, "status", "startup-run", "--store", store);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -106,8 +106,10 @@ describe("in a checkout, each command loads only what it uses", () => {
     const ours = r.loaded.map(inCheckout);
     expect(ours).toContain("src/runtime/store/file.ts");
     expect(ours).not.toContain("src/runtime/engine.ts");
+    // A run whose record is up to date is not replayed: the core (and Handlebars) stay out.
+    expect(ours).not.toContain("src/runtime/step.ts");
     expect(ours).not.toContain("src/compiler/parser.ts");
-    expect(ours.filter((u) => /node_modules\/(execa|chevrotain)\//.test(u))).toEqual([]);
+    expect(ours.filter((u) => /node_modules\/(execa|chevrotain|handlebars)\//.test(u))).toEqual([]);
   });
 });
 

@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { loadGraph } from "../../src/compiler/graph.ts";
 import { step } from "../../src/runtime/step.ts";
 import { FileStore } from "../../src/runtime/store/file.ts";
-import { replay } from "../../src/runtime/store/replay.ts";
+import { replay } from "../../src/runtime/store/rebuild.ts";
 import type { LoadedRun } from "../../src/runtime/store/types.ts";
 import type { RunEvent, RunRecord } from "../../src/runtime/types.ts";
 

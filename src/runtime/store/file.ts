@@ -43,7 +43,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { GraphDocument } from "../../compiler/graph.ts";
 import { type RunEvent, type RunObservation, type RunRecord, RuntimeError } from "../types.ts";
-import { isRunEvent, isRunRecord, metaOf, replay, summarize } from "./replay.ts";
+import { isRunEvent, isRunRecord, metaOf, summarize } from "./replay.ts";
 import {
   type LoadedRun,
   type LockOwner,
@@ -460,6 +460,8 @@ export class FileStore implements RunStore {
     }
     let rebuilt: RunRecord;
     try {
+      // Loaded only here: reading a run whose record is up to date needs none of the core.
+      const { replay } = await import("./rebuild.ts");
       rebuilt = replay(document, meta, journal.events);
     } catch (error) {
       throw new RuntimeError(
