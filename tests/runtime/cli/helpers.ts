@@ -55,7 +55,9 @@ export function aegis(cwd: string, args: string[], extra: Record<string, string>
     cwd,
     env: env(extra),
     encoding: "utf8",
-    timeout: 60_000,
+    // Only catches a hang: under load (two suites at once on two cores) a run of the dev
+    // pipeline has taken tens of seconds.
+    timeout: 170_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -114,8 +114,9 @@ describe("run states", () => {
   it("times out and kills the process tree", async () => {
     const pidFile = join(tempDir(), "pid");
     const source = workflow(
-      // 3 s: time enough for the agent and its grandchild to start on a loaded machine.
-      `run [${q(agentPath("grandchild-agent.js"))}] timeout 3s`,
+      // 20 s: a generous deadline for the agent and its grandchild to start, even on a
+      // machine running two suites at once (3 s was not always enough).
+      `run [${q(agentPath("grandchild-agent.js"))}] timeout 20s`,
       `    env { PID_FILE: ${q(pidFile)} }`,
     );
     const result = await harness(source, "R").run({ killGraceMs: 400 });
