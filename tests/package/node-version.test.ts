@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { nodeOf, root } from "./nodes.ts";
 
-const old = nodeOf(20);
+const old = nodeOf("20");
 const dir = mkdtempSync(join(tmpdir(), "aegis-node-version-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
-// Node binaries of a given major version, for the tests that run aegis under the Node
-// versions it supports (22, 24) and under one it does not (20). Found on PATH (the machine's
+// Node binaries of a given version, for the tests that run aegis under the Node versions
+// it supports (the oldest its "engines" allow, 22.12; 24) and under one it does not (20). Found on PATH (the machine's
 // own Node is 20; the project's, node_modules/.bin/node, is 24); else installed once from
 // the npm registry (the `node-<platform>-<arch>` package that the `node` package itself
 // installs) into node_modules/.cache/aegis-tests/, where later runs find it.
@@ -16,15 +16,20 @@ function versionOf(node: string): string | undefined {
   return r.status === 0 ? r.stdout.trim().replace(/^v/, "") : undefined;
 }
 
-/** A Node binary whose major version is `major`, and its full version. */
-export function nodeOf(major: number): { node: string; version: string } {
+/**
+ * A Node binary whose version is `wanted` ("24": any 24.x; "22.12": any 22.12.x), and its
+ * full version.
+ */
+export function nodeOf(wanted: string): { node: string; version: string } {
+  const fits = (version: string | undefined): version is string =>
+    version?.startsWith(`${wanted}.`) === true;
   const candidates = [
     join(root, "node_modules", ".bin", "node"),
     process.execPath,
     ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "node")),
     join(
       cache,
-      `node-${major}`,
+      `node-${wanted}`,
       "node_modules",
       `node-${process.platform}-${process.arch}`,
       "bin",
@@ -34,20 +39,19 @@ export function nodeOf(major: number): { node: string; version: string } {
   for (const node of candidates) {
     if (!existsSync(node)) continue;
     const version = versionOf(node);
-    if (version?.startsWith(`${major}.`)) return { node, version };
+    if (fits(version)) return { node, version };
   }
-  install(major);
+  install(wanted);
   const node = candidates.at(-1)!;
   const version = versionOf(node);
-  if (!version?.startsWith(`${major}.`))
-    throw new Error(`installing Node ${major} gave ${version}`);
+  if (!fits(version)) throw new Error(`installing Node ${wanted} gave ${version}`);
   return { node, version };
 }
 
-/** Installs Node `major` into the cache: in a directory of its own, then renamed into place. */
-function install(major: number): void {
+/** Installs Node `wanted` into the cache: in a directory of its own, then renamed into place. */
+function install(wanted: string): void {
   mkdirSync(cache, { recursive: true });
-  const staging = mkdtempSync(join(cache, `.node-${major}-`));
+  const staging = mkdtempSync(join(cache, `.node-${wanted}-`));
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const r = spawnSync(
     npm,
@@ -60,16 +64,16 @@ function install(major: number): void {
       "--no-audit",
       "--no-fund",
       "--prefer-offline",
-      `node-${process.platform}-${process.arch}@${major}`,
+      `node-${process.platform}-${process.arch}@${wanted}`,
     ],
     { encoding: "utf8", timeout: 300_000 },
   );
   if (r.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`npm could not install Node ${major}: ${r.error ?? r.stderr}`);
+    throw new Error(`npm could not install Node ${wanted}: ${r.error ?? r.stderr}`);
   }
   try {
-    renameSync(staging, join(cache, `node-${major}`));
+    renameSync(staging, join(cache, `node-${wanted}`));
   } catch {
     // Another run installed it first.
     rmSync(staging, { recursive: true, force: true });

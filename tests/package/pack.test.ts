@@ -1,8 +1,9 @@
 // The package as users get it (issue 13, items 2 and 8): `npm pack` of a copy of this
 // working tree (built by its prepack script, in the copy, so the checkout's lib/ is left
 // alone), installed with npm into an empty directory, then used there — `npx aegis compile
-// --check` of an example, and each entry point imported — on Node 24 and Node 22; on Node 20
-// the installed `aegis` says in one line that it needs a newer Node.
+// --check` of an example, and each entry point imported — on Node 24 and on the oldest Node
+// its "engines" allow (22.12); on Node 20 the installed `aegis` says in one line that it
+// needs a newer Node.
 // Installing takes the package's dependencies from npm's cache or the npm registry.
 import { spawnSync } from "node:child_process";
 import {
@@ -47,9 +48,12 @@ function run(command: string, args: string[], cwd: string, node: string, timeout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const node24 = nodeOf(24);
-const node22 = nodeOf(22);
-const node20 = nodeOf(20);
+// Node 24, and the oldest Node 22 that "engines" allows (">=22.12": 22.12.x).
+const node24 = nodeOf("24");
+const oldest = /^>=(\d+\.\d+)$/.exec(manifest.engines.node)?.[1];
+if (!oldest?.startsWith("22.")) throw new Error(`engines: ${manifest.engines.node}`);
+const node22 = nodeOf(oldest);
+const node20 = nodeOf("20");
 
 interface Packed {
   filename: string;
@@ -78,8 +82,7 @@ beforeAll(() => {
   });
   symlinkSync(join(root, "node_modules"), join(source, "node_modules"), "dir");
   const build = run("npm", ["run", "prepack"], source, node24.node, minutes(10));
-  expect(build.stderr + build.stdout, "npm run prepack").not.toMatch(/error/i);
-  expect(build.status).toBe(0);
+  expect(build.status, `npm run prepack:\n${build.stdout}${build.stderr}`).toBe(0);
   const pack = run(
     "npm",
     ["pack", "--ignore-scripts", "--json", "--pack-destination", work],
@@ -156,20 +159,35 @@ const source = `workflow w {
   final FAILED failure
 }`;
 
+let probes = 0;
 /**
  * Imports `specifier` in a fresh process of `node`, in the install directory, runs `body`
  * and returns `out`, with `out.packages` (the dependencies loaded, from node_modules) and
  * `out.files` (the package's own modules loaded) recorded by a module-load hook.
  */
 function probe(dir: string, node: string, specifier: string, body: string) {
+  // Node >= 22.15 has synchronous hooks (registerHooks); before, hooks run on a thread of
+  // their own (register), which writes each URL to a file before the module is loaded.
+  const log = join(dir, `loads-${++probes}.txt`);
+  const hook = `import { appendFileSync } from "node:fs";
+    export async function load(url, context, next) {
+      appendFileSync(${JSON.stringify(log)}, url + "\\n");
+      return next(url, context);
+    }`;
   const script = `
-    import { registerHooks } from "node:module";
-    const urls = [];
-    registerHooks({ load(url, context, next) { urls.push(url); return next(url, context); } });
+    import * as module from "node:module";
+    import { readFileSync } from "node:fs";
+    const recorded = [];
+    if (module.registerHooks)
+      module.registerHooks({ load(url, context, next) { recorded.push(url); return next(url, context); } });
+    else module.register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));
+    const loaded = () => module.registerHooks ? recorded
+      : readFileSync(${JSON.stringify(log)}, "utf8").split("\\n").filter(Boolean);
     const lib = await import(${JSON.stringify(specifier)});
     const out = {};
     ${body}
     const own = "/node_modules/aegis-workflows/";
+    const urls = loaded();
     out.packages = [...new Set(urls.filter((u) => u.includes("/node_modules/") && !u.includes(own))
       .map((u) => {
         const [scope, name] = u.split("/node_modules/").pop().split("/");
