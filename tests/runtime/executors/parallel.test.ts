@@ -221,10 +221,9 @@ describe("parallel states", () => {
   final DONE
   final FAILED failure
 }`;
-    const t0 = Date.now();
     const result = await harness(source, "P").run({ killGraceMs: 300 });
-    // Well before the state's own 20 s timeout: only the slow judge was stopped.
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    // Succeeded, not timed out: the state's own timeout did not end it; only the slow
+    // judge was stopped (no clock is read: a loaded machine is slow).
     expect(result).toMatchObject({ status: "succeeded", score: 0.9 });
     expect(result.agents?.[1]).toMatchObject({ agent: "slow", status: "timed_out" });
   });
