@@ -89,6 +89,14 @@ function stateRows(
     row.status = h.status;
     if (h.status !== "waiting") row.time = formatElapsed(Date.parse(h.at) - Date.parse(row.at));
   }
+  // A gate's last answer: approved or rejected, and by whom.
+  for (const [state, result] of Object.entries(record.results)) {
+    if (result.approver === undefined && result.response === undefined) continue;
+    const row = rows.findLast((r) => r.state === state);
+    if (row?.status !== "succeeded") continue;
+    if (result.approved || result.rejected) row.status = result.approved ? "approved" : "rejected";
+    if (result.approver !== undefined) row.time += `  by ${result.approver}`;
+  }
   // Where a cancelled run was (running, or waiting for a human) is where it was cancelled.
   if (record.status === "cancelled") {
     const last = rows.findLast((r) => r.state === record.current);

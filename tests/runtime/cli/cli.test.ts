@@ -104,6 +104,9 @@ describe("aegis run / signal / status / logs / list", () => {
     expect(record.status).toBe("succeeded");
     expect(record.owner).toBeUndefined();
     expect(record.results.APPROVE).toMatchObject({ approved: true, approver: "ana" });
+    expect(aegis(dir, ["status", "demo", "--store", "runs"]).stdout).toMatch(
+      /\n {2}APPROVE +approved +\S+ {2}by ana\n/,
+    );
     expect(record.results.TEST).toMatchObject({ exit_code: 0 });
     expect(record.results.TEST?.stdout).toContain("3 passed, 0 failed");
     expect(record.results.AUDIT?.consensus?.reached).toBe(true);
