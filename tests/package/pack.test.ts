@@ -8,7 +8,6 @@
 import { spawnSync } from "node:child_process";
 import {
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -124,11 +123,9 @@ describe("the tarball", () => {
       "SECURITY.md",
     ])
       expect(files).toContain(file);
-    // The licence file at the root, if there is one (npm adds LICENSE* by itself).
-    const licences = ["LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE"];
-    expect([...files].filter((f) => /^licen[cs]e/i.test(f))).toEqual(
-      licences.filter((f) => existsSync(join(root, f))),
-    );
+    // The licence package.json declares, as the file at the root (npm adds LICENSE itself).
+    expect([...files].filter((f) => /^licen[cs]e/i.test(f))).toEqual(["LICENSE"]);
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toMatch(/^MIT License\n/);
   });
 
   it("has no source map that points at a file it does not ship, no sources, tests or Action code", () => {
