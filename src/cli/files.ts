@@ -3,7 +3,6 @@
 // format, and the codes of --ignore.
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { glob, isDynamicPattern } from "tinyglobby";
 import type { CompileResult } from "../compiler/compile.ts";
 import {
   type Code,
@@ -22,6 +21,10 @@ import type { Io } from "./io.ts";
 /** The argument that means standard input. */
 export const STDIN = "-";
 
+/** A pattern without any of these characters is no glob (picomatch needs one of them). */
+const globCharacters = /[*?[\]{}()!+@]/;
+const tinyglobby = () => import("tinyglobby");
+
 /** What a directory is walked for: workflows (.aegis and workflow YAML), or .aegis only. */
 export type Walk = "workflows" | "aegis";
 
@@ -34,7 +37,12 @@ export type Walk = "workflows" | "aegis";
 export async function expandFiles(patterns: string[], walk: Walk = "workflows"): Promise<string[]> {
   const files: string[] = [];
   for (const pattern of patterns) {
-    if (pattern !== STDIN && isDynamicPattern(pattern)) {
+    // tinyglobby (and fdir, and picomatch) is loaded only for a pattern that may be a glob:
+    // `aegis compile --check FILE` in a pre-commit hook starts without it.
+    const globbing =
+      pattern !== STDIN && globCharacters.test(pattern) ? await tinyglobby() : undefined;
+    if (globbing?.isDynamicPattern(pattern)) {
+      const { glob } = globbing;
       const found = (
         await glob(pattern, { absolute: false, onlyFiles: true, expandDirectories: false })
       ).sort();

@@ -96,6 +96,8 @@ describe("in a checkout, each command loads only what it uses", () => {
       [],
     );
     expect(ours.filter((u) => u.includes("node_modules/execa/"))).toEqual([]);
+    // A file named is no glob: the globbing library (and its matcher) stays out.
+    expect(ours.filter((u) => /node_modules\/(tinyglobby|fdir|picomatch)\//.test(u))).toEqual([]);
   });
 
   it("status reads the store, never the engine, the core, execa or the compiler's parser", () => {
