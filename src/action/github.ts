@@ -1,6 +1,6 @@
 // The GitHub REST calls the action makes, through @actions/github's Octokit (which reads
 // GITHUB_API_URL, so tests point it at a local server).
-import { getOctokit } from "@actions/github";
+import type { getOctokit } from "@actions/github";
 
 export interface Comment {
   id: number;
@@ -59,15 +59,27 @@ function refused(error: unknown, call: string, permission: string): Error {
 }
 
 export class GitHub {
-  private readonly octokit: Octokit;
   readonly owner: string;
   readonly repo: string;
+  private readonly token: string;
+  private readonly baseUrl: string;
+  private client: Promise<Octokit> | undefined;
   constructor(token: string, owner: string, repo: string) {
     this.owner = owner;
     this.repo = repo;
-    this.octokit = getOctokit(token, {
-      baseUrl: process.env.GITHUB_API_URL || "https://api.github.com",
-    });
+    this.token = token;
+    this.baseUrl = process.env.GITHUB_API_URL || "https://api.github.com";
+  }
+
+  /**
+   * Octokit, loaded on the first call: it and its HTTP stack are the largest part of the
+   * bundle, and a run with no conversation reaches its first state without calling GitHub.
+   */
+  private get octokit(): Promise<Octokit> {
+    this.client ??= import("@actions/github").then(({ getOctokit }) =>
+      getOctokit(this.token, { baseUrl: this.baseUrl }),
+    );
+    return this.client;
   }
 
   private get r() {
@@ -82,13 +94,13 @@ export class GitHub {
    */
   async viewer(): Promise<string | undefined> {
     try {
-      const data = await this.octokit.graphql<{ viewer?: { login?: string } }>(
+      const data = await (await this.octokit).graphql<{ viewer?: { login?: string } }>(
         "query { viewer { login } }",
       );
       if (data.viewer?.login) return data.viewer.login;
     } catch {}
     try {
-      const { data } = await this.octokit.request("GET /user");
+      const { data } = await (await this.octokit).request("GET /user");
       return data.login;
     } catch {
       return undefined;
@@ -105,14 +117,13 @@ export class GitHub {
 
   async comments(issue: number): Promise<Comment[]> {
     try {
-      return (await this.octokit.paginate(
-        "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-        {
-          ...this.r,
-          issue_number: issue,
-          per_page: 100,
-        },
-      )) as Comment[];
+      return (await (
+        await this.octokit
+      ).paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", {
+        ...this.r,
+        issue_number: issue,
+        per_page: 100,
+      })) as Comment[];
     } catch (error) {
       throw refused(error, `reading the comments of #${issue}`, this.commentPermission("read"));
     }
@@ -121,7 +132,9 @@ export class GitHub {
   /** The open issues and pull requests that have comments (where progress comments can be). */
   async openConversations(): Promise<{ number: number; isPull: boolean }[]> {
     try {
-      const issues = (await this.octokit.paginate("GET /repos/{owner}/{repo}/issues", {
+      const issues = (await (
+        await this.octokit
+      ).paginate("GET /repos/{owner}/{repo}/issues", {
         ...this.r,
         state: "open",
         per_page: 100,
@@ -137,7 +150,7 @@ export class GitHub {
   /** One comment as GitHub has it now; undefined when it was deleted. */
   async comment(id: number): Promise<Comment | undefined> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "GET /repos/{owner}/{repo}/issues/comments/{comment_id}",
         { ...this.r, comment_id: id },
       );
@@ -150,7 +163,7 @@ export class GitHub {
 
   async createComment(issue: number, body: string): Promise<Comment> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
         { ...this.r, issue_number: issue, body },
       );
@@ -162,7 +175,7 @@ export class GitHub {
 
   async updateComment(id: number, body: string): Promise<Comment> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}",
         { ...this.r, comment_id: id, body },
       );
@@ -178,7 +191,7 @@ export class GitHub {
     content: "+1" | "-1" | "eyes" | "rocket" | "confused",
   ): Promise<ApiError | undefined> {
     try {
-      await this.octokit.request(
+      await (await this.octokit).request(
         "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
         { ...this.r, comment_id: commentId, content },
       );
@@ -191,7 +204,7 @@ export class GitHub {
   /** The user's role on the repository (role_name), or "none" when they have no access. */
   async role(username: string): Promise<{ role: string; permission: string }> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
         { ...this.r, username },
       );
@@ -205,7 +218,7 @@ export class GitHub {
   /** Whether the user is a collaborator (explicitly, or through an organization team). */
   async isCollaborator(username: string): Promise<boolean> {
     try {
-      await this.octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}", {
+      await (await this.octokit).request("GET /repos/{owner}/{repo}/collaborators/{username}", {
         ...this.r,
         username,
       });
@@ -218,7 +231,7 @@ export class GitHub {
 
   async teamMember(org: string, team: string, username: string): Promise<boolean> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "GET /orgs/{org}/teams/{team_slug}/memberships/{username}",
         { org, team_slug: team, username },
       );
@@ -235,10 +248,13 @@ export class GitHub {
 
   async pull(number: number): Promise<{ headSha: string; author: string }> {
     try {
-      const { data } = await this.octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
-        ...this.r,
-        pull_number: number,
-      });
+      const { data } = await (await this.octokit).request(
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+        {
+          ...this.r,
+          pull_number: number,
+        },
+      );
       return { headSha: data.head.sha, author: data.user?.login ?? "" };
     } catch (error) {
       throw refused(error, `reading pull request #${number}`, "pull-requests: read");
@@ -252,7 +268,11 @@ export class GitHub {
    */
   async claim(ref: string, sha: string): Promise<boolean> {
     try {
-      await this.octokit.request("POST /repos/{owner}/{repo}/git/refs", { ...this.r, ref, sha });
+      await (await this.octokit).request("POST /repos/{owner}/{repo}/git/refs", {
+        ...this.r,
+        ref,
+        sha,
+      });
       return true;
     } catch (error) {
       if (status(error) === 422 && /reference already exists/i.test(errorText(error))) return false;
@@ -268,16 +288,16 @@ export class GitHub {
   async keepText(ref: string, text: string): Promise<string> {
     const call = `keeping the run's state in ${ref}`;
     try {
-      const blob = await this.octokit.request("POST /repos/{owner}/{repo}/git/blobs", {
+      const blob = await (await this.octokit).request("POST /repos/{owner}/{repo}/git/blobs", {
         ...this.r,
         content: Buffer.from(text).toString("base64"),
         encoding: "base64",
       });
-      const tree = await this.octokit.request("POST /repos/{owner}/{repo}/git/trees", {
+      const tree = await (await this.octokit).request("POST /repos/{owner}/{repo}/git/trees", {
         ...this.r,
         tree: [{ path: "state", mode: "100644", type: "blob", sha: blob.data.sha }],
       });
-      const commit = await this.octokit.request("POST /repos/{owner}/{repo}/git/commits", {
+      const commit = await (await this.octokit).request("POST /repos/{owner}/{repo}/git/commits", {
         ...this.r,
         message: "aegis run state",
         tree: tree.data.sha,
@@ -285,7 +305,7 @@ export class GitHub {
       });
       const sha = commit.data.sha;
       try {
-        await this.octokit.request("POST /repos/{owner}/{repo}/git/refs", {
+        await (await this.octokit).request("POST /repos/{owner}/{repo}/git/refs", {
           ...this.r,
           ref,
           sha,
@@ -293,7 +313,7 @@ export class GitHub {
       } catch (error) {
         if (!(status(error) === 422 && /reference already exists/i.test(errorText(error))))
           throw error;
-        await this.octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
+        await (await this.octokit).request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", {
           ...this.r,
           ref: ref.replace(/^refs\//, ""),
           sha,
@@ -309,7 +329,7 @@ export class GitHub {
   /** A text kept by keepText, by its blob's sha; undefined when there is no such blob. */
   async readText(sha: string): Promise<string | undefined> {
     try {
-      const { data } = await this.octokit.request(
+      const { data } = await (await this.octokit).request(
         "GET /repos/{owner}/{repo}/git/blobs/{file_sha}",
         { ...this.r, file_sha: sha },
       );

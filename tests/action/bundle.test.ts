@@ -1,5 +1,5 @@
 // dist/ is committed: it must be what `npm run build:action` makes of the sources now.
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
@@ -9,7 +9,16 @@ import { root } from "./run-action.ts";
 it("dist/ is up to date (run `npm run build:action`)", async () => {
   const out = mkdtempSync(join(tmpdir(), "aegis-dist-"));
   await buildAction(out);
-  for (const file of ["index.js", "package.json"]) {
+  // index.js, package.json, and the chunks index.js loads when it needs them.
+  const files = (dir: string) =>
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((f) => statSync(join(dir, f)).isFile())
+      .sort();
+  expect(files(join(root, "dist")), "dist/ holds other files: run npm run build:action").toEqual(
+    files(out),
+  );
+  expect(files(out)).toContain("index.js");
+  for (const file of files(out)) {
     const fresh = readFileSync(join(out, file));
     const committed = readFileSync(join(root, "dist", file));
     expect(fresh.equals(committed), `dist/${file} is out of date: run npm run build:action`).toBe(
