@@ -1030,10 +1030,14 @@ describe("aegis fmt", () => {
     expect(aegis("fmt", "--check", "missing.aegis").status).toBe(2);
   });
 
-  it("is in the usage text", () => {
+  it("is in the usage text, and each has its own", () => {
     const r = aegis("--help");
-    expect(r.stdout).toContain("aegis fmt [--check | --write] FILES…");
-    expect(r.stdout).toContain("aegis convert FILE.yaml [--out FILE.aegis]");
+    expect(r.stdout).toMatch(/^ {2}fmt {2,}lay out \.aegis files canonically$/m);
+    expect(r.stdout).toMatch(
+      /^ {2}convert {2,}an AEGIS manifest or AgentOS workflow as aegis source$/m,
+    );
+    expect(aegis("fmt", "--help").stdout).toMatch(/^Usage: aegis fmt \[--check \| --write\]/);
+    expect(aegis("help", "convert").stdout).toMatch(/^Usage: aegis convert FILE\.yaml/);
   });
 });
 
