@@ -63,8 +63,9 @@ export async function convertCommand(args: string[], io: Io): Promise<number> {
   if (check.findings.some((f) => f.code === "AEG100" || f.code === "AEG101")) {
     throw new Error(`the converted text of ${file} does not parse: ${check.findings[0]!.message}`);
   }
-  // Compiled where it will be (imports are found from there): --out, or beside the YAML.
-  const target = values.out ?? `${file.replace(/\.ya?ml$/i, "")}.aegis`;
+  // Compared as if beside the YAML, where its imports are found as the YAML's are (an --out
+  // elsewhere may need its import paths adjusted; that is no change of meaning).
+  const target = `${file.replace(/\.ya?ml$/i, "")}.aegis`;
   const fromYaml = compile(text, { filename: file });
   const kept = keepMeaning(printed, target, file, text, result.comments, fromYaml);
   const source = kept.source;
