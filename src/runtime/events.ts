@@ -118,7 +118,15 @@ export async function* followLog(
       seen.push(observation);
       yield observation;
     }
-    if (options.until && (await options.until(seen))) return;
+    if (options.until && (await options.until(seen))) {
+      // What was written between the read above and the run being seen to end (its last
+      // states, its end) is read once more: under load that gap is wide.
+      for (const observation of (await store.readLog(id)).slice(seen.length)) {
+        seen.push(observation);
+        yield observation;
+      }
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, interval);
       options.signal?.addEventListener(
