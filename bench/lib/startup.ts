@@ -175,12 +175,13 @@ export async function startupCases(
       },
     });
   }
-  // A program that imports the library (lib/, as published) and compiles a 20-state chain;
-  // beside it, one that imports XState and starts a 20-state machine.
+  // A program that imports the library's compiler (aegis-workflows/compiler: lib/, as
+  // published) and compiles a 20-state chain; beside it, one that imports XState and starts
+  // a 20-state machine. The root entry also loads the runtime, which compiling never needs.
   const chain = JSON.stringify(chainSource(20, "first"));
   writeFileSync(
     join(dir, "library-first.mjs"),
-    `import { compile } from ${JSON.stringify(pathToFileURL(join(root, "lib", "index.js")).href)};\n` +
+    `import { compile } from ${JSON.stringify(pathToFileURL(join(root, "lib", "compiler", "index.js")).href)};\n` +
       `if (!compile(${chain}).ok) process.exit(1);\n`,
   );
   writeFileSync(
