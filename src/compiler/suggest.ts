@@ -23,7 +23,8 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   return best ?? prefix;
 }
 
-function editDistance(a: string, b: string): number {
+/** Edits between two words; 99 when their lengths differ by more than 3 (never close). */
+export function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 3) return 99;
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -14,6 +14,7 @@ import type { Span } from "./ast.ts";
 import { tokenSpan } from "./cst-to-ast.ts";
 import type { Finding } from "./diagnostics.ts";
 import * as T from "./lexer.ts";
+import { editDistance } from "./suggest.ts";
 
 // ------------------------------------------------------------------ the lexer's errors
 
@@ -401,20 +402,6 @@ export function misspeltKeyword(
     .slice(0, 3)
     .map(({ k }) => k);
   return close.length > 0 ? { token: t, keywords: close } : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 3) return 99;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /** The finding for a misspelt keyword read as `keyword`. */
