@@ -52,7 +52,7 @@ beforeAll(async () => {
   mkdirSync(join(installed, "bin"), { recursive: true });
   copyFileSync(join(root, "bin", "aegis.js"), join(installed, "bin", "aegis.js"));
   await buildCli(join(installed, "lib"));
-}, 120_000);
+}, 300_000); // a deadline for a hang only: esbuild on a loaded machine is slow
 
 /** Runs bin/aegis.js (the checkout's, or the installed layout's) and records what it loads. */
 function aegis(bin: string, ...args: string[]) {
@@ -60,7 +60,7 @@ function aegis(bin: string, ...args: string[]) {
   const r = spawnSync(node, ["--import", recorder, bin, ...args], {
     cwd: dir,
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 170_000, // catches a hang only, as in tests/runtime/cli/helpers.ts
     env: { ...process.env, AEGIS_TEST_MODULES: modules, NO_COLOR: "1" },
   });
   if (r.error) throw r.error;

@@ -291,9 +291,14 @@ describe("executing states", () => {
 
   it("cancels a run in flight: the execution is aborted and the run ends cancelled", async () => {
     let aborted = false;
+    let planStarted!: () => void;
+    const started = new Promise<void>((resolve) => {
+      planStarted = resolve;
+    });
     const { executor } = scripted({
       PLAN: (ctx) =>
         new Promise<Partial<StateResult>>((resolve) => {
+          planStarted();
           ctx.signal.addEventListener("abort", () => {
             aborted = true;
             resolve({ status: "failed" });
@@ -303,7 +308,7 @@ describe("executing states", () => {
     const store = new MemoryStore();
     const engine = createEngine({ store, executor });
     const handle = await engine.start(workflow, { task: "x" }, { id: "c" });
-    await new Promise((r) => setTimeout(r, 20));
+    await started; // PLAN is in flight: an event, not a guess at how long that takes
     const record = await handle.cancel("changed my mind");
     expect(aborted).toBe(true);
     expect(record.status).toBe("cancelled");

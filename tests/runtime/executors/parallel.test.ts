@@ -36,12 +36,19 @@ describe("parallel states", () => {
   it("runs the judges at once with their own prompt or the shared one", async () => {
     const prompts: Record<string, string> = {};
     // At once: every judge starts before any has answered (how many had, when each started).
+    // Each waits until all three have started: judges run one after the other would never
+    // get there, and the state's 20 s timeout would fail the test.
     let answered = 0;
     const answeredAtStart: number[] = [];
+    let allStarted!: () => void;
+    const everyJudgeStarted = new Promise<void>((resolve) => {
+      allStarted = resolve;
+    });
     const judge = (name: string, score: number) => async (inv: AgentInvocation) => {
       answeredAtStart.push(answered);
       prompts[name] = inv.prompt;
-      await new Promise((r) => setTimeout(r, 200));
+      if (answeredAtStart.length === 3) allStarted();
+      await everyJudgeStarted;
       answered += 1;
       return { score, output: `${name} says ${score}` };
     };
