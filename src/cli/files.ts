@@ -177,10 +177,6 @@ export function readText(path: string, io: Io): string | undefined {
   return undefined;
 }
 
-export function useColor(values: { color?: boolean; "no-color"?: boolean }, io: Io): boolean {
-  return values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
-}
-
 /** Findings of one file in the text format of `compile`. */
 export function findingsText(
   findings: Finding[],

@@ -19,3 +19,9 @@ export const processIo: Io = {
   stderr: (t) => process.stderr.write(t),
   isTTY: !!process.stdout.isTTY,
 };
+
+/** Whether to colour text output: --color / --no-color, else when stdout is a terminal
+ * and NO_COLOR is not set. */
+export function useColor(values: { color?: boolean; "no-color"?: boolean }, io: Io): boolean {
+  return values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
+}

@@ -4,7 +4,6 @@ import { userInfo } from "node:os";
 import { FileStore } from "../runtime/store/file.ts";
 import type { RunSummary } from "../runtime/store/types.ts";
 import { UsageError } from "./errors.ts";
-import type { Io } from "./io.ts";
 import { DEFAULT_STORE } from "./usage.ts";
 
 export const common = {
@@ -30,10 +29,6 @@ export interface Common {
 export function storeOf(values: Common): { store: FileStore; hint?: string } {
   const dir = values.store ?? DEFAULT_STORE;
   return { store: new FileStore(dir), ...(values.store !== undefined && { hint: values.store }) };
-}
-
-export function colorOf(values: Common, io: Io): boolean {
-  return values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
 }
 
 export function oneRun(positionals: string[], command: string): string {

@@ -20,7 +20,7 @@ import {
   tryRead,
   withoutIgnored,
 } from "../files.ts";
-import type { Io } from "../io.ts";
+import { type Io, useColor } from "../io.ts";
 import { VERSION } from "../usage.ts";
 
 const formats = ["text", "oneline", "json", "sarif", "github"];
@@ -78,7 +78,7 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
     results.push(result);
   }
   const diagnostics: Diagnostic[] = [...unreadable, ...results.flatMap((r) => r.diagnostics)];
-  const color = values["no-color"] ? false : (values.color ?? (io.isTTY && !process.env.NO_COLOR));
+  const color = useColor(values, io);
   switch (format) {
     case "json":
       io.stdout(`${formatJson(diagnostics)}\n`);

@@ -15,8 +15,8 @@ import { SourceText } from "../../compiler/source.ts";
 import { readSuppressions } from "../../compiler/suppressions.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import { findingsText, readText, useColor } from "../files.ts";
-import type { Io } from "../io.ts";
+import { findingsText, readText } from "../files.ts";
+import { type Io, useColor } from "../io.ts";
 
 export async function convertCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("convert", {

@@ -14,17 +14,9 @@ import { namingBindings, parseAgentBindings } from "../agent-bindings.ts";
 import { type AgentsFile, readAgentsFile } from "../agents-file.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import type { Io, RuntimeHooks } from "../io.ts";
+import { type Io, type RuntimeHooks, useColor } from "../io.ts";
 import { outcomeText, Progress, type ProgressMode } from "../progress.ts";
-import {
-  type Common,
-  colorOf,
-  driving,
-  oneRun,
-  storeOf,
-  timeoutDue,
-  userName,
-} from "../run-store.ts";
+import { type Common, driving, oneRun, storeOf, timeoutDue, userName } from "../run-store.ts";
 
 function enterWorkdir(dir: string | undefined): void {
   if (dir === undefined) return;
@@ -138,7 +130,7 @@ function makeDriver(
         mode,
         write: io.stdout,
         run,
-        color: colorOf(values, io),
+        color: useColor(values, io),
         verbose: !!values.verbose,
         columns: () => process.stdout.columns ?? 100,
       });
@@ -187,7 +179,7 @@ async function follow(
   }
   if (handle.notice) io.stderr(`aegis: ${handle.notice}\n`);
   if (!values.json) {
-    io.stdout(outcomeText(record, { color: colorOf(values, io), ...(hint && { store: hint }) }));
+    io.stdout(outcomeText(record, { color: useColor(values, io), ...(hint && { store: hint }) }));
   }
   if (interrupted || record.status === "running") return 130;
   return record.status === "succeeded" || record.status === "waiting" ? 0 : 1;
@@ -209,7 +201,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     },
   });
   if (positionals.length !== 1) throw new UsageError("run takes exactly one workflow file");
-  const color = colorOf(values, io);
+  const color = useColor(values, io);
   const { workflow, exit, schema } = workflowOf(positionals[0]!, io, color);
   if (!workflow) return exit ?? 1;
   const inputs = await inputOf(values.input);

@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import { formatSource, PrintError } from "../../compiler/emit/aegis.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
-import { expandFiles, findingsText, readText, STDIN, useColor } from "../files.ts";
-import type { Io } from "../io.ts";
+import { expandFiles, findingsText, readText, STDIN } from "../files.ts";
+import { type Io, useColor } from "../io.ts";
 
 export async function fmtCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("fmt", {

@@ -1,9 +1,9 @@
 // aegis status RUN: where a run is, what it has done, and what it costs.
 import type { RunRecord } from "../../runtime/types.ts";
 import { parseCommandArgs } from "../args.ts";
-import type { Io } from "../io.ts";
+import { type Io, useColor } from "../io.ts";
 import { cancelledText, formatElapsed, jsonSafe, outcomeText, terminalSafe } from "../progress.ts";
-import { colorOf, common, oneRun, storeOf } from "../run-store.ts";
+import { common, oneRun, storeOf } from "../run-store.ts";
 
 export async function statusCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("status", {
@@ -20,7 +20,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     io.stdout(`${jsonSafe({ ...record, ...(owner && { owner }) }, 2)}\n`);
     return 0;
   }
-  const color = colorOf(values, io);
+  const color = useColor(values, io);
   const now = Date.now();
   const ago = (iso: string) => `${iso} (${formatElapsed(now - Date.parse(iso))} ago)`;
   const lines = [`run ${record.id} (${record.workflow})`];
