@@ -290,19 +290,14 @@ function evaluatedQuote(
 ): { role: Exclude<ShellRole, "split" | "kept" | "arithmetic">; via: string } | undefined {
   const name = "AEGIS_QUOTED_VALUE";
   let found = false;
-  const text = template.text.replace(
-    /\{\{!--[\s\S]*?--\}\}|\{\{\{?[\s\S]*?\}?\}\}/g,
-    (tag, offset: number) => {
-      if (/^\{\{~?[#/^!]|^\{\{~?\s*else\b/.test(tag)) return " ".repeat(tag.length);
-      const start = templateOffset(template, offset);
-      const end = templateOffset(template, offset + tag.length - 1) + 1;
-      if (!found && start <= at && at < end) {
-        found = true;
-        return `"$${name}"`;
-      }
-      return MASK.repeat(tag.length);
-    },
-  );
+  // The statement at `at` becomes "$NAME"; the others are masked as in checkScript.
+  const text = masked(template.text, (tag, offset) => {
+    const start = templateOffset(template, offset);
+    const end = templateOffset(template, offset + tag.length - 1) + 1;
+    if (found || at < start || at >= end) return undefined;
+    found = true;
+    return `"$${name}"`;
+  });
   if (!found) return undefined;
   for (const e of readShell(text)) {
     if (e.kind !== "expansion" || e.name !== name) continue;
@@ -314,12 +309,18 @@ function evaluatedQuote(
 
 /**
  * A command template with its Handlebars statements masked: each value statement's
- * characters become MASK (part of a word), a block's tags spaces.
+ * characters become MASK (part of a word), or what `value` writes for it; a block's tags
+ * become spaces.
  */
-function masked(text: string): string {
+function masked(
+  text: string,
+  value: (tag: string, offset: number) => string | undefined = () => undefined,
+): string {
   if (!text.includes("{{")) return text;
-  return text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{\{?[\s\S]*?\}?\}\}/g, (tag) =>
-    /^\{\{~?[#/^!]|^\{\{~?\s*else\b/.test(tag) ? " ".repeat(tag.length) : MASK.repeat(tag.length),
+  return text.replace(/\{\{!--[\s\S]*?--\}\}|\{\{\{?[\s\S]*?\}?\}\}/g, (tag, offset: number) =>
+    /^\{\{~?[#/^!]|^\{\{~?\s*else\b/.test(tag)
+      ? " ".repeat(tag.length)
+      : (value(tag, offset) ?? MASK.repeat(tag.length)),
   );
 }
 
