@@ -29,7 +29,7 @@ import { copyValue } from "./copy.ts";
 import { ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { settle } from "./executors/attempt.ts";
-import { InputError, inputsFromText, validateInputs } from "./inputs.ts";
+import { checkInputs, InputError, inputsFromText } from "./inputs-check.ts";
 import { createProvider } from "./providers/index.ts";
 import { render } from "./render.ts";
 import { readResponse } from "./response.ts";
@@ -316,7 +316,7 @@ class EngineImpl implements Engine {
   ): Promise<RunHandle> {
     const { document, graph } = this.workflowOf(workflow);
     const name = graph.getAttribute("name");
-    const values = validateInputs(graph.getAttribute("inputSchema"), inputs, name);
+    const values = await checkInputs(graph.getAttribute("inputSchema"), inputs, name);
     if (options.intent !== undefined && typeof options.intent !== "string")
       throw new RuntimeError("invalid-inputs", "the intent must be text");
     const agents = { ...this.overrides, ...normalizeAgentOverrides(options.agents) };

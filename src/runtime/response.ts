@@ -19,7 +19,9 @@ export function readResponse(response: string): ResponseVerdict {
   const approved = yes.test(text);
   const rest = text
     .slice(word[0].length)
-    .replace(/^\s*[:,;.!—–-]?\s*/, "")
+    // \u2014 and \u2013 (em and en dash) escaped: a bundle of only ASCII text is read and
+    // compiled as one-byte source, faster than one non-ASCII character makes the whole file.
+    .replace(/^\s*[:,;.!\u2014\u2013-]?\s*/, "")
     .trim();
   return { approved, rejected: !approved, ...(rest && { feedback: rest }) };
 }

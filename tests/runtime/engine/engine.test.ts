@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createEngine } from "../../../src/runtime/engine.ts";
+import { InputError, validateInputs } from "../../../src/runtime/inputs.ts";
 import { FileStore } from "../../../src/runtime/store/file.ts";
 import { MemoryStore } from "../../../src/runtime/store/memory.ts";
 import type { RunStore } from "../../../src/runtime/store/types.ts";
@@ -158,6 +159,47 @@ describe("inputs", () => {
     expect(error.message).toContain("extra: is not an input of this workflow");
     expect(error.problems).toHaveLength(3);
     expect(await store.list()).toEqual([]);
+  });
+
+  it("of a workflow that declares none: none, or any with `input *`, as the schema validator says", async () => {
+    const none = compileSource(
+      'workflow plain {\n  start A\n  state A = run "true" timeout 1m {\n    on exit 0 -> DONE\n  }\n  final DONE\n}\n',
+    );
+    const any = compileSource(
+      'workflow open {\n  input *\n  start A\n  state A = run "true" timeout 1m {\n    on exit 0 -> DONE\n  }\n  final DONE\n}\n',
+    );
+    expect(none.ok && any.ok).toBe(true);
+    const store = new MemoryStore();
+    const engine = createEngine({ store, executor: scripted().executor });
+    const refused = await engine
+      .start(none, { extra: 1, more: "x" }, { id: "none" })
+      .catch((e) => e);
+    expect(refused).toBeInstanceOf(InputError);
+    // The same problems, in the same words, as the Ajv validator of the public validateInputs.
+    const viaAjv = (() => {
+      try {
+        validateInputs(none.graph.getAttribute("inputSchema"), { extra: 1, more: "x" }, "plain");
+      } catch (e) {
+        return e as InputError;
+      }
+    })();
+    expect(viaAjv?.problems).toEqual([
+      { path: "extra", message: "is not an input of this workflow (it takes no inputs)" },
+      { path: "more", message: "is not an input of this workflow (it takes no inputs)" },
+    ]);
+    expect(refused.problems).toEqual(viaAjv?.problems);
+    expect(refused.message).toBe(viaAjv?.message);
+    await expect(engine.start(none, [] as never)).rejects.toMatchObject({
+      code: "invalid-inputs",
+      message: expect.stringContaining("must be an object of named inputs (got a list)"),
+    });
+    expect(await store.list()).toEqual([]);
+    // No inputs for the one, anything for the other (a copy: the caller's object is its own).
+    const given = { extra: { deep: [1] } };
+    const open = await engine.start(any, given, { id: "open" });
+    expect((await open.result()).inputs).toEqual(given);
+    const plain = await engine.start(none, {}, { id: "plain" });
+    expect((await plain.result()).inputs).toEqual({});
   });
 
   it("refuses a workflow with errors", async () => {
