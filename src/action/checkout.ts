@@ -1,6 +1,6 @@
 // The commit the job has checked out: states after a gate run only on the commit the gate
 // was bound to (what the approver saw), so the action reads HEAD before it resumes a run.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 
 /**
  * The environment git runs with: nothing of the action's. The states of an earlier run in
@@ -67,19 +67,20 @@ export function checkOut(workspace: string, sha: string, token?: string): void {
   git(["clean", "-ffdq"]);
 }
 
-/** HEAD's commit in `workspace`, or undefined when it is not a git working copy with a commit. */
-export function headCommit(workspace: string): string | undefined {
-  try {
-    const out = execFileSync("git", ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], {
-      cwd: workspace,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-      env: gitEnv(),
-      timeout: 30_000,
-    });
-    const sha = out.trim();
-    return /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * HEAD's commit in `workspace`, or undefined when it is not a git working copy with a
+ * commit. Asynchronous: git runs while the action compiles the workflow.
+ */
+export function headCommit(workspace: string): Promise<string | undefined> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+      { cwd: workspace, encoding: "utf8", env: gitEnv(), timeout: 30_000 },
+      (error, out) => {
+        const sha = error ? "" : out.trim();
+        done(/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(sha) ? sha : undefined);
+      },
+    );
+  });
 }

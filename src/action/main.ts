@@ -11,7 +11,7 @@ import { createEngine, type Engine, type RunHandle } from "../runtime/engine.ts"
 import type { RunObservation, RunRecord } from "../runtime/types.ts";
 import { isBot, type Policy, refusal } from "./authorize.ts";
 import { checkOut, headCommit } from "./checkout.ts";
-import { type Command, parseCommands } from "./commands.ts";
+import type { Command } from "./commands.ts";
 import { isRunnerInternal, stateEnvironment } from "./environment.ts";
 import { type Comment, GitHub } from "./github.ts";
 import { type ActionInputs, readInputs } from "./inputs.ts";
@@ -134,6 +134,8 @@ export async function run(): Promise<void> {
   redactor.add(process.env.GITHUB_TOKEN);
   scrubEnvironment();
   const workflowFile = inputs.workflow;
+  // The checkout's commit, read before any state runs: git answers while the workflow compiles.
+  const reading = headCommit(process.env.GITHUB_WORKSPACE || process.cwd());
 
   // Compile: every finding is an annotation on its file and line.
   const compiled = compileFile(workflowFile);
@@ -176,7 +178,7 @@ export async function run(): Promise<void> {
   gh.isPull = payload.pull_request !== undefined || payload.issue?.pull_request !== undefined;
   const issue = payload.pull_request?.number ?? payload.issue?.number;
   const author = payload.pull_request?.user?.login ?? payload.issue?.user?.login;
-  const head = headCommit(process.env.GITHUB_WORKSPACE || process.cwd());
+  const head = await reading;
 
   const server = process.env.GITHUB_SERVER_URL ?? "https://github.com";
   const env: Env = {
@@ -350,12 +352,7 @@ async function drive(
       ? undefined
       : new ProgressComment(target(env), comment, stateOf, options);
   let handle: RunHandle | undefined;
-  let first = true;
   const observe = (o: RunObservation) => {
-    if (o.type === "state-entered" && first) {
-      first = false;
-      info(`aegis: first state ${o.state} running (${since()})`);
-    }
     if (
       o.type === "state-entered" ||
       o.type === "state-completed" ||
@@ -420,7 +417,21 @@ function readAgents(env: Env): Record<string, Record<string, unknown>> | undefin
 
 function newEngine(env: Env, store: SnapshotStore): Engine {
   const agents = readAgents(env);
-  return createEngine({ store, environment: env.environment, ...(agents && { agents }) });
+  // The first state is told as the engine enters it (synchronously, before its executor
+  // loads what it runs with, e.g. execa for a command), not when the run's event stream
+  // gets round to it.
+  let first = true;
+  const onObservation = (o: RunObservation) => {
+    if (o.type !== "state-entered" || !first) return;
+    first = false;
+    info(`aegis: first state ${o.state} running (${since()})`);
+  };
+  return createEngine({
+    store,
+    environment: env.environment,
+    onObservation,
+    ...(agents && { agents }),
+  });
 }
 
 function runIdFor(env: Env): string {
@@ -538,6 +549,8 @@ async function onComment(env: Env): Promise<void> {
     output("status", "ignored");
     return;
   }
+  // Commands are read with markdown-it (a tenth of the bundle): loaded only for a comment.
+  const { parseCommands } = await import("./commands.ts");
   const command: Command | undefined = parseCommands(event.body ?? "")[0];
   if (!command) {
     info("aegis: no command in the comment");

@@ -8,6 +8,14 @@ import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "../..");
 
+/**
+ * The bundle the tests run: dist/index.js, or AEGIS_ACTION_BUNDLE (a build of the sources
+ * elsewhere, `node scripts/build-action.ts DIR`: the tests of a change before dist/ is rebuilt).
+ */
+export const bundle = process.env.AEGIS_ACTION_BUNDLE
+  ? resolve(process.env.AEGIS_ACTION_BUNDLE)
+  : join(root, "dist/index.js");
+
 /** The repository of GitHub's webhook examples, which the runs are in. */
 export const REPOSITORY = "Codertocat/Hello-World";
 /** The commit the runs are for: the base of the examples' pull request #2. */
@@ -224,7 +232,7 @@ export async function runAction(options: {
     env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
   const t0 = performance.now();
   let firstStateMs: number | undefined;
-  const child = spawn(process.execPath, [join(root, "dist/index.js")], { cwd: root, env });
+  const child = spawn(process.execPath, [bundle], { cwd: root, env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d) => {
