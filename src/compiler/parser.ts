@@ -7,7 +7,10 @@ import {
   type IRecognitionException,
   type IToken,
   LLkLookaheadStrategy,
+  type Rule,
 } from "chevrotain";
+import { type RecordedNode, replayNode } from "./grammar-record.ts";
+import { recordedGrammar } from "./grammar-recorded.ts";
 import * as T from "./lexer.ts";
 
 /** What parsing a whole file gives: the tree, the syntax errors, and where it stopped. */
@@ -34,6 +37,21 @@ interface Cursor {
 }
 
 type Lookahead = (this: unknown, ...args: unknown[]) => unknown;
+
+/** Chevrotain's grammar recorder (not in its typings): see grammar-record.ts. */
+interface Recorder {
+  enableRecording(this: CstParser): void;
+  disableRecording(this: CstParser): void;
+  topLevelRuleRecord(this: CstParser, name: string, rule: () => void): Rule;
+}
+const recorder = CstParser.prototype as unknown as Recorder;
+
+/** The recorded grammar (grammar-recorded.ts), its rules by name. */
+function recordedRules(): Map<string, Rule> {
+  const tokens = new Map(T.allTokens.map((token) => [token.name, token]));
+  const rules = JSON.parse(recordedGrammar) as RecordedNode[];
+  return new Map(rules.map((rule) => [String(rule.fields.name), replayNode(rule, tokens) as Rule]));
+}
 
 /**
  * Chevrotain's LL(k) lookahead, each decision's function built when the parser first reaches
@@ -64,7 +82,8 @@ function lazyLookahead(maxLookahead: number): ILookaheadStrategy {
 export class AegisParser extends CstParser {
   /**
    * Chevrotain's grammar validations are design-time checks, costly at start-up: skipped
-   * unless `validate` (the grammar tests validate).
+   * unless `validate` (the grammar tests validate). A validated parser records its grammar
+   * from the rules below; otherwise it is built from the recording (grammar-recorded.ts).
    */
   constructor(validate = false) {
     super(T.allTokens, {
@@ -74,7 +93,28 @@ export class AegisParser extends CstParser {
       lookaheadStrategy: lazyLookahead(3),
       skipValidations: !validate,
     });
+    this.recorded = validate ? undefined : recordedRules();
     this.performSelfAnalysis();
+    this.recorded = undefined;
+  }
+
+  /** The recorded grammar's rules while the parser is being built from them. */
+  private recorded: Map<string, Rule> | undefined;
+
+  // Chevrotain's recorder, stood in for by the recorded rules when there are some.
+  enableRecording(): void {
+    if (!this.recorded) recorder.enableRecording.call(this);
+  }
+
+  disableRecording(): void {
+    if (!this.recorded) recorder.disableRecording.call(this);
+  }
+
+  topLevelRuleRecord(name: string, rule: () => void): Rule {
+    if (!this.recorded) return recorder.topLevelRuleRecord.call(this, name, rule);
+    const recorded = this.recorded.get(name);
+    if (!recorded) throw new Error(`grammar-recorded.ts has no rule ${name}: run npm run grammar`);
+    return recorded;
   }
 
   /** The error budget of the parse under way (see SAVE_ERROR). */

@@ -1,9 +1,10 @@
 // Reads a Handlebars template once and lists what it refers to, with file positions: the
 // scope, type and security checks all work from this list.
-import Handlebars from "handlebars";
+
 import type { Span } from "./ast.ts";
 import type { Code } from "./diagnostics.ts";
 import type { TemplateRef } from "./graph.ts";
+import { parseTemplate } from "./handlebars-parser.ts";
 import { templateOffset } from "./strings.ts";
 
 type HbsNode = hbs.AST.Node;
@@ -86,7 +87,7 @@ function analyze(template: TemplateRef): TemplateAnalysis {
   }
   let program: hbs.AST.Program;
   try {
-    program = Handlebars.parseWithoutProcessing(template.text);
+    program = parseTemplate(template.text);
   } catch (error) {
     const message = (error as Error).message;
     const index = handlebarsErrorIndex(

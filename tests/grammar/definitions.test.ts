@@ -1,8 +1,9 @@
 // Chevrotain checks token and grammar definitions (unreachable tokens, ambiguous
 // alternatives, left recursion…). Those design-time checks are skipped when the compiler
 // starts, to start faster; they run here instead.
-import { Lexer, type TokenType } from "chevrotain";
+import { Lexer, serializeGrammar, type TokenType } from "chevrotain";
 import { expect, it } from "vitest";
+import { recordNode } from "../../src/compiler/grammar-record.ts";
 import { aegisLexer, allTokens, createLexer } from "../../src/compiler/lexer.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
@@ -32,6 +33,22 @@ it("the grammar passes Chevrotain's validations, and parses as the compiler's pa
     return JSON.stringify(cst, (key, value) => (key === "tokenType" ? value.name : value));
   };
   expect(parse(validated)).toEqual(parse(getParser()));
+});
+
+it("the parser built from the recorded grammar has the grammar its rules record", () => {
+  // grammar-recorded.ts stands in for Chevrotain's recording phase (grammar-record.ts).
+  const recorded = Object.values(new AegisParser(true).getGAstProductions());
+  const replayed = Object.values(getParser().getGAstProductions());
+  expect(replayed.map((rule) => rule.name)).toEqual(recorded.map((rule) => rule.name));
+  expect(replayed.map(recordNode)).toEqual(recorded.map(recordNode));
+  expect(serializeGrammar(replayed)).toEqual(serializeGrammar(recorded));
+  // Every reference to another rule resolved to that rule of the same parser.
+  const rules = new Set(replayed);
+  const walk = (node: { definition?: unknown[]; referencedRule?: unknown }): void => {
+    if ("nonTerminalName" in node) expect(rules.has(node.referencedRule as never)).toBe(true);
+    else for (const child of node.definition ?? []) walk(child as never);
+  };
+  for (const rule of replayed) walk(rule);
 });
 
 it("the tokens' start characters and line breaks are what Chevrotain's own analysis finds", () => {

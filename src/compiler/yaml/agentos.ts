@@ -25,7 +25,7 @@
 //   (AEG104 otherwise); `timeoutMs: 0`, AgentOS's default, is no timeout.
 // Templates are rewritten to explicit names: `{{tech_spec}}` → `{{SPEC.output}}`,
 // `{{feature_description}}` → `{{input.feature_description}}` (declared as an input).
-import Handlebars from "handlebars";
+
 import type { Node } from "yaml";
 import type {
   AgentDecl,
@@ -44,6 +44,7 @@ import type {
 } from "../ast.ts";
 import { MAX_DURATION_MS } from "../cst-to-ast.ts";
 import { hintFor } from "../diagnostics.ts";
+import { parseTemplate } from "../handlebars-parser.ts";
 import { isName } from "../lexer.ts";
 import { parseExpression } from "../parse.ts";
 import { templateOffset } from "../strings.ts";
@@ -1193,7 +1194,7 @@ export function rewriteTemplate(
         else if (value && typeof value === "object" && key(value)) visit(value, relative);
       }
     };
-    visit(Handlebars.parseWithoutProcessing(text), false);
+    visit(parseTemplate(text), false);
   } catch {
     return afterFirst; // not valid Handlebars: the checker reports it where it is
   }

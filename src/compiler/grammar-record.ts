@@ -1,0 +1,79 @@
+// The grammar as Chevrotain records it, kept as data. Chevrotain learns a parser's grammar
+// by running every rule once in a "recording" mode when the parser is built: a third of
+// the cost of building it, paid by every process that compiles a file. The recording is a
+// pure function of the rules in parser.ts, so `npm run grammar` writes it to
+// grammar-recorded.ts, the parser is built from that, and tests/grammar/generated.test.ts
+// fails when the file no longer matches what recording the rules gives.
+import {
+  Alternation,
+  Alternative,
+  NonTerminal,
+  Option,
+  Repetition,
+  RepetitionMandatory,
+  RepetitionMandatoryWithSeparator,
+  RepetitionWithSeparator,
+  Rule,
+  Terminal,
+  type TokenType,
+} from "chevrotain";
+
+/** A production as data: its kind, its own fields, tokens by name, and its children. */
+export interface RecordedNode {
+  kind: string;
+  fields: Record<string, string | number | boolean>;
+  /** Fields that hold a token type, by the token's name. */
+  tokens?: Record<string, string>;
+  definition?: RecordedNode[];
+}
+
+// By kind name, not constructor name: a minified bundle renames classes.
+const kinds = [
+  ["Rule", Rule],
+  ["NonTerminal", NonTerminal],
+  ["Alternative", Alternative],
+  ["Alternation", Alternation],
+  ["Option", Option],
+  ["RepetitionMandatoryWithSeparator", RepetitionMandatoryWithSeparator],
+  ["RepetitionMandatory", RepetitionMandatory],
+  ["RepetitionWithSeparator", RepetitionWithSeparator],
+  ["Repetition", Repetition],
+  ["Terminal", Terminal],
+] as const;
+
+type Production = InstanceType<(typeof kinds)[number][1]>;
+
+/** Fields that are not data: the children (recorded apart) and links resolved when built. */
+const skipped = new Set(["_definition", "referencedRule"]);
+
+export function recordNode(node: Production): RecordedNode {
+  const kind = kinds.find(([, type]) => node instanceof type)?.[0];
+  if (!kind) throw new Error(`not a grammar production: ${String(node)}`);
+  const recorded: RecordedNode = { kind, fields: {} };
+  for (const [key, value] of Object.entries(node)) {
+    if (skipped.has(key) || value === undefined) continue;
+    if (typeof value === "object" && value !== null && "tokenTypeIdx" in value) {
+      recorded.tokens ??= {};
+      recorded.tokens[key] = (value as TokenType).name;
+    } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+      recorded.fields[key] = value;
+    else throw new Error(`${kind}.${key}: a field that cannot be recorded`);
+  }
+  if (!(node instanceof Terminal) && !(node instanceof NonTerminal))
+    recorded.definition = node.definition.map((child) => recordNode(child as Production));
+  return recorded;
+}
+
+/** Builds the productions back, with the token types of `tokens` (by name). */
+export function replayNode(node: RecordedNode, tokens: ReadonlyMap<string, TokenType>): Production {
+  const type = kinds.find(([name]) => name === node.kind)?.[1];
+  if (!type) throw new Error(`unknown grammar production kind ${node.kind}`);
+  const options: Record<string, unknown> = { ...node.fields };
+  for (const [key, name] of Object.entries(node.tokens ?? {})) {
+    const token = tokens.get(name);
+    if (!token) throw new Error(`the recorded grammar names an unknown token ${name}`);
+    options[key] = token;
+  }
+  if (node.definition) options.definition = node.definition.map((n) => replayNode(n, tokens));
+  return new type(options as never);
+}
