@@ -11,9 +11,9 @@
   const sources =
     process.env.AEGIS_CLI !== "bundle" &&
     existsSync(new URL("../src/cli/main.ts", import.meta.url));
-  const [needed, where] = sources ? ["22.18", " to run from its sources"] : ["22.12", ""];
+  const [needed, where] = sources ? ["22.18", " to run from its sources"] : ["22.13", ""];
   const old =
-    major < 22 || (major === 22 && minor < 12) || (sources && !process.features.typescript);
+    major < 22 || (major === 22 && minor < 13) || (sources && !process.features.typescript);
   if (old) {
     process.stderr.write(
       `aegis needs Node ${needed} or later${where}; this is Node ${process.versions.node}\n`,

@@ -21,17 +21,17 @@ function aegis(node: string, bin: string, ...args: string[]) {
 describe("aegis on Node 20", () => {
   it("declares the Node versions it supports", () => {
     const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-    expect(manifest.engines).toEqual({ node: ">=22.12" });
+    expect(manifest.engines).toEqual({ node: ">=22.13" });
   });
 
-  it("as installed (no sources beside it): says it needs Node 22.12, in one line, exit 2", () => {
+  it("as installed (no sources beside it): says it needs Node 22.13, in one line, exit 2", () => {
     // The package's layout without its sources: bin/aegis.js and nothing it could load.
     mkdirSync(join(dir, "package", "bin"), { recursive: true });
     const bin = join(dir, "package", "bin", "aegis.js");
     copyFileSync(join(root, "bin", "aegis.js"), bin);
     for (const args of [["--help"], ["compile", "--check", "x.aegis"], []]) {
       const r = aegis(old.node, bin, ...args);
-      expect(r.stderr).toBe(`aegis needs Node 22.12 or later; this is Node ${old.version}\n`);
+      expect(r.stderr).toBe(`aegis needs Node 22.13 or later; this is Node ${old.version}\n`);
       expect(r.stdout).toBe("");
       expect(r.status).toBe(2);
     }

@@ -1,5 +1,5 @@
 // Node binaries of a given version, for the tests that run aegis under the Node versions
-// it supports (the oldest its "engines" allow, 22.12; 24) and under one it does not (20). Found on PATH (the machine's
+// it supports (the oldest its "engines" allow, 22.13; 24) and under one it does not (20). Found on PATH (the machine's
 // own Node is 20; the project's, node_modules/.bin/node, is 24); else installed once from
 // the npm registry (the `node-<platform>-<arch>` package that the `node` package itself
 // installs) into node_modules/.cache/aegis-tests/, where later runs find it.
@@ -17,7 +17,7 @@ function versionOf(node: string): string | undefined {
 }
 
 /**
- * A Node binary whose version is `wanted` ("24": any 24.x; "22.12": any 22.12.x), and its
+ * A Node binary whose version is `wanted` ("24": any 24.x; "22.13": any 22.13.x), and its
  * full version.
  */
 export function nodeOf(wanted: string): { node: string; version: string } {

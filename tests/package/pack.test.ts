@@ -2,7 +2,7 @@
 // working tree (built by its prepack script, in the copy, so the checkout's lib/ is left
 // alone), installed with npm into an empty directory, then used there — `npx aegis compile
 // --check` of an example, and each entry point imported — on Node 24 and on the oldest Node
-// its "engines" allow (22.12); on Node 20 the installed `aegis` says in one line that it
+// its "engines" allow (22.13); on Node 20 the installed `aegis` says in one line that it
 // needs a newer Node.
 // Installing takes the package's dependencies from npm's cache or the npm registry.
 import { spawnSync } from "node:child_process";
@@ -47,7 +47,7 @@ function run(command: string, args: string[], cwd: string, node: string, timeout
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-// Node 24, and the oldest Node 22 that "engines" allows (">=22.12": 22.12.x).
+// Node 24, and the oldest Node 22 that "engines" allows (">=22.13": 22.13.x).
 const node24 = nodeOf("24");
 const oldest = /^>=(\d+\.\d+)$/.exec(manifest.engines.node)?.[1];
 if (!oldest?.startsWith("22.")) throw new Error(`engines: ${manifest.engines.node}`);
@@ -292,10 +292,10 @@ for (const { node, version } of [node24, node22]) {
 }
 
 describe("installed, on Node 20", () => {
-  it("aegis says in one line that it needs Node 22.12 or later, exit 2", () => {
+  it("aegis says in one line that it needs Node 22.13 or later, exit 2", () => {
     const dir = join(work, `install-${node24.version}`);
     const r = run("npx", ["--no", "aegis", "compile", "--check", hello], dir, node20.node);
-    expect(r.stderr).toBe(`aegis needs Node 22.12 or later; this is Node ${node20.version}\n`);
+    expect(r.stderr).toBe(`aegis needs Node 22.13 or later; this is Node ${node20.version}\n`);
     expect(r.stdout).toBe("");
     expect(r.status).toBe(2);
   });
