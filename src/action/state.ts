@@ -9,10 +9,15 @@
 // (maintainers), and binds it to its repository and conversation: a signed state copied
 // into another pull request's comment is refused.
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { gunzipSync, gzipSync } from "node:zlib";
 import type { GraphDocument } from "../compiler/graph.ts";
 import type { RunMeta } from "../runtime/store/types.ts";
 import type { RunEvent, RunRecord, StateResult } from "../runtime/types.ts";
+
+/**
+ * node:zlib, loaded when a state is first encoded or read (a progress comment), not at the
+ * action's start: a run with no conversation never needs it (~7 ms of Node's own modules).
+ */
+const zlib = () => process.getBuiltinModule("node:zlib");
 
 /** What the action keeps of one run. The graph is not kept: it is recompiled and its hash compared. */
 export interface ActionState {
@@ -115,7 +120,9 @@ function mac(secret: string, context: StateContext, data: string): string {
 
 /** The compressed text of a state; `redact` edits its JSON first (to cut secrets out of it). */
 export function packState(state: ActionState, redact: (json: string) => string = (j) => j): string {
-  return gzipSync(Buffer.from(redact(JSON.stringify(state))), { level: 9 }).toString("base64url");
+  return zlib()
+    .gzipSync(Buffer.from(redact(JSON.stringify(state))), { level: 9 })
+    .toString("base64url");
 }
 
 /** The marker of a packed state, kept inline or (blob) in the repository. */
@@ -200,7 +207,7 @@ export function openState(
   }
   let value: unknown;
   try {
-    value = JSON.parse(gunzipSync(Buffer.from(data, "base64url")).toString("utf8"));
+    value = JSON.parse(zlib().gunzipSync(Buffer.from(data, "base64url")).toString("utf8"));
   } catch {
     throw new StateError("the aegis state cannot be read");
   }
@@ -231,7 +238,7 @@ export function decodeState(body: string, secret?: string, context?: StateContex
   if (context) return openState(marker.data, marker, context, secret);
   let own: ActionState;
   try {
-    own = JSON.parse(gunzipSync(Buffer.from(marker.data, "base64url")).toString("utf8"));
+    own = JSON.parse(zlib().gunzipSync(Buffer.from(marker.data, "base64url")).toString("utf8"));
   } catch {
     throw new StateError("the aegis state cannot be read");
   }
