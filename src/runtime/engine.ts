@@ -26,7 +26,7 @@ import {
   supplyHint,
 } from "./agents.ts";
 import { copyValue } from "./copy.ts";
-import { ObservationStream, RunLog } from "./events.ts";
+import { type LoggedObservation, ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { settle } from "./executors/attempt.ts";
 import { checkInputs, InputError, inputsFromText } from "./inputs-check.ts";
@@ -41,6 +41,7 @@ import {
   type AgentOverride,
   type LoadedRun,
   RUN_ID,
+  type RunCaller,
   type RunLock,
   type RunMeta,
   type RunStore,
@@ -72,6 +73,27 @@ export type Executor = (ctx: ExecutionContext, services: ExecutorServices) => Pr
  * an engine per request.
  */
 const loadedGraphs = new WeakMap<GraphDocument, WorkflowGraph>();
+
+/**
+ * The same, by content hash, for documents read back from a store: a server answering
+ * thousands of gates of one workflow loads its graph once, not once per answer. The most
+ * recently used graphs are kept.
+ */
+const graphsByHash = new Map<string, WorkflowGraph>();
+const GRAPHS_KEPT = 256;
+
+function storedGraph(document: GraphDocument): WorkflowGraph {
+  const known = graphsByHash.get(document.hash);
+  if (known) {
+    graphsByHash.delete(document.hash);
+    graphsByHash.set(document.hash, known);
+    return known;
+  }
+  const { graph } = loadGraph(document);
+  graphsByHash.set(document.hash, graph);
+  if (graphsByHash.size > GRAPHS_KEPT) graphsByHash.delete(graphsByHash.keys().next().value!);
+  return graph;
+}
 
 /** Where the engine reads time and waits: replace it to control time in tests. */
 export interface Clock {
@@ -115,6 +137,11 @@ export interface EngineOptions {
   clock?: Clock;
   /** Every observation of every run this engine drives, subworkflows included. */
   onObservation?: (observation: RunObservation) => void;
+  /**
+   * The same once written to the run's log, with their places in it (LoggedObservation):
+   * what a host streams to clients that may reconnect and ask for what they missed.
+   */
+  onLogged?: (run: string, entries: readonly LoggedObservation[]) => void;
   /** How often a driven run looks for a cancellation asked by another process (ms). */
   cancelPollMs?: number;
   /** How long an aborted execution may take to stop (kill its processes) before the engine goes on (ms). */
@@ -143,6 +170,8 @@ export interface StartOptions {
   intent?: string;
   /** A subworkflow's run: who started it. */
   parent?: { run: string; state: string };
+  /** Who started it (kept with the run; a subworkflow's run has its parent's). */
+  caller?: RunCaller;
 }
 
 /** A human's answer to the gate a run waits at. */
@@ -182,7 +211,16 @@ export interface Engine {
     inputs?: Record<string, unknown>,
     options?: StartOptions,
   ): Promise<RunHandle>;
-  /** Continues a run that stopped (a crash, a timed-out gate); a finished run's handle resolves at once. */
+  /**
+   * Validates the inputs and stores the run without starting it (a host with a queue starts
+   * it later with `resume`). The record, `seq` 0.
+   */
+  enqueue(
+    workflow: CompileResult | GraphDocument,
+    inputs?: Record<string, unknown>,
+    options?: StartOptions,
+  ): Promise<RunRecord>;
+  /** Continues a run that stopped (a crash, a timed-out gate), or starts an enqueued one; a finished run's handle resolves at once. */
   resume(id: string): Promise<RunHandle>;
   /** Answers the human gate a run waits at, and drives it on. */
   signal(id: string, answer: SignalAnswer): Promise<RunHandle>;
@@ -314,6 +352,25 @@ class EngineImpl implements Engine {
     inputs: Record<string, unknown> = {},
     options: StartOptions = {},
   ): Promise<RunHandle> {
+    const { loaded, graph } = await this.create(workflow, inputs, options);
+    const lock = await this.store.lock(loaded.record.id);
+    return this.begin(loaded, lock, graph, { event: { type: "started", at: this.iso() } });
+  }
+
+  async enqueue(
+    workflow: CompileResult | GraphDocument,
+    inputs: Record<string, unknown> = {},
+    options: StartOptions = {},
+  ): Promise<RunRecord> {
+    return (await this.create(workflow, inputs, options)).loaded.record;
+  }
+
+  /** Validates the inputs and stores the run, not started (`seq` 0). */
+  private async create(
+    workflow: CompileResult | GraphDocument,
+    inputs: Record<string, unknown>,
+    options: StartOptions,
+  ): Promise<{ loaded: LoadedRun; graph: WorkflowGraph }> {
     const { document, graph } = this.workflowOf(workflow);
     const name = graph.getAttribute("name");
     const values = await checkInputs(graph.getAttribute("inputSchema"), inputs, name);
@@ -352,9 +409,9 @@ class EngineImpl implements Engine {
       ...(options.parent && { parent: options.parent }),
       ...(Object.keys(agents).length > 0 && { agents }),
       ...(options.workdir !== undefined && { workdir: options.workdir }),
+      ...(options.caller && { caller: options.caller }),
     };
     await this.store.create(record, document, meta);
-    const lock = await this.store.lock(id);
     const loaded: LoadedRun = {
       record,
       document,
@@ -368,7 +425,7 @@ class EngineImpl implements Engine {
         startedAt: record.startedAt,
       },
     };
-    return this.begin(loaded, lock, graph, { event: { type: "started", at: this.iso() } });
+    return { loaded, graph };
   }
 
   async resume(id: string): Promise<RunHandle> {
@@ -602,8 +659,7 @@ class EngineImpl implements Engine {
     const lock = await this.store.lock(id);
     try {
       const loaded = await this.store.load(id);
-      const { graph } = loadGraph(loaded.document);
-      return { loaded, lock, graph };
+      return { loaded, lock, graph: storedGraph(loaded.document) };
     } catch (error) {
       await lock.release();
       if (error instanceof RuntimeError) throw error;
@@ -659,7 +715,11 @@ class EngineImpl implements Engine {
       record: loaded.record,
       lock,
       stream: new ObservationStream(),
-      log: new RunLog(this.store, loaded.record.id),
+      log: new RunLog(
+        this.store,
+        loaded.record.id,
+        this.options.onLogged && ((entries) => this.options.onLogged?.(loaded.record.id, entries)),
+      ),
       providers: new Map(),
       overrides: { ...normalizeAgentOverrides(loaded.meta.agents), ...this.overrides },
       controller: new AbortController(),
@@ -863,6 +923,7 @@ class EngineImpl implements Engine {
     let calls = 0;
     return {
       ...(this.options.environment && { environment: this.options.environment }),
+      ...(active.meta.workdir !== undefined && { workdir: active.meta.workdir }),
       agent: (name) => this.agent(active, name),
       session: (name, agent, keepsMessages) => this.session(active, name, agent, keepsMessages),
       subworkflow: (alias, inputs, detached, signal) => {
@@ -1016,6 +1077,7 @@ class EngineImpl implements Engine {
           ...(parent.record.intent !== undefined && { intent: parent.record.intent }),
           agents: parent.overrides,
           ...(parent.meta.workdir !== undefined && { workdir: parent.meta.workdir }),
+          ...(parent.meta.caller && { caller: parent.meta.caller }),
         });
       }
     } catch (error) {

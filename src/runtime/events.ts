@@ -55,18 +55,34 @@ export class ObservationStream implements AsyncIterable<RunObservation> {
   }
 }
 
+/**
+ * An observation as written to its run's log, with its place there: the n-th observation
+ * of the log (from 1), the same as its index in `readLog` + 1. A host that streams a run's
+ * events names them by it (an SSE event id), and a reader that lost the stream asks for
+ * those after the last it saw.
+ */
+export interface LoggedObservation {
+  n: number;
+  observation: RunObservation;
+}
+
 /** Writes a run's observations to its store's log, one after the other. */
 export class RunLog {
   private pending: RunObservation[] = [];
   private writing: Promise<void> | undefined;
   private failure: Error | undefined;
+  /** Observations in the log before the next batch (learned before the first write). */
+  private written: number | undefined;
 
   private readonly store: RunStore;
   private readonly id: string;
+  private readonly onWritten: ((entries: LoggedObservation[]) => void) | undefined;
 
-  constructor(store: RunStore, id: string) {
+  /** `onWritten` is told of each batch once it is in the log, with its places (a run's log has one writer: whoever holds its lock). */
+  constructor(store: RunStore, id: string, onWritten?: (entries: LoggedObservation[]) => void) {
     this.store = store;
     this.id = id;
+    this.onWritten = onWritten;
   }
 
   append(observation: RunObservation): void {
@@ -81,10 +97,28 @@ export class RunLog {
     while (this.pending.length > 0) {
       const batch = this.pending;
       this.pending = [];
+      let before = this.written;
+      if (this.onWritten && before === undefined)
+        before = await this.store.readLog(this.id).then(
+          (log) => log.length,
+          () => undefined,
+        );
       try {
         await this.store.appendLog(this.id, batch);
       } catch (error) {
         this.failure ??= error as Error;
+        // What was written is unknown now: count again before the next batch.
+        this.written = undefined;
+        continue;
+      }
+      if (this.onWritten && before !== undefined) {
+        const first = before + 1;
+        this.written = before + batch.length;
+        try {
+          this.onWritten(batch.map((observation, i) => ({ n: first + i, observation })));
+        } catch {
+          // A listener's failure is its own.
+        }
       }
     }
     this.writing = undefined;

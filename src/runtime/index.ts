@@ -17,7 +17,7 @@ export {
   type StartOptions,
   systemClock,
 } from "./engine.ts";
-export { followLog, ObservationStream, RunLog } from "./events.ts";
+export { followLog, type LoggedObservation, ObservationStream, RunLog } from "./events.ts";
 export { executeState } from "./execute.ts";
 export { InputError, type InputProblem, parseParam, validateInputs } from "./inputs.ts";
 export { createAgentResolver, createProvider } from "./providers/index.ts";
@@ -30,6 +30,7 @@ export {
   MemoryStore,
   parseJournal,
   RUN_ID,
+  type RunCaller,
   type RunLock,
   type RunMeta,
   type RunStore,
@@ -55,3 +56,4 @@ export type {
   StateResult,
 } from "./types.ts";
 export { RuntimeError } from "./types.ts";
+export { wakeAt } from "./wake.ts";

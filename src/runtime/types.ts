@@ -323,6 +323,11 @@ export interface AgentInvocation {
   onOutput?: (text: string) => void;
   /** The environment the agent's process starts from (default: this process's own). */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * The run's working directory: where the agent's process starts (a relative `cwd`
+   * option is taken from here). Default: this process's current directory.
+   */
+  workdir?: string;
   /** A coordinator's router: the run's context (also in its prompt, as JSON). */
   context?: RouterContext;
   /** The conversation this call continues (`session`): see AgentSession. */
@@ -418,6 +423,12 @@ export interface ExecutorServices {
    * from; default: this process's own. Hosts that hold credentials pass an allowlist.
    */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * The run's working directory (its meta's workdir): where its commands, containers' bind
+   * mounts and agents start. Passed per run, so that one process can drive runs that work
+   * in different directories; default: this process's current directory.
+   */
+  workdir?: string;
   /** The provider of a declared agent (resolved from the workflow, an agents file, functions). */
   agent(name: string): AgentProvider;
   /**

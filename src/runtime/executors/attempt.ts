@@ -22,7 +22,10 @@ export interface ExecuteOptions {
   containerRuntime?: string;
   /** Between SIGTERM and SIGKILL when a state's processes are stopped (default 2000 ms). */
   killGraceMs?: number;
-  /** The run's working copy: where relative workdirs start, the `workspace` volume. Default: the current directory. */
+  /**
+   * The run's working copy: where relative workdirs start, the `workspace` volume. Default:
+   * the run's workdir (ExecutorServices.workdir), else the current directory.
+   */
   workspace?: string;
 }
 
@@ -186,6 +189,11 @@ export class Attempt {
   /** What a state's processes start from (see ExecutorServices.environment). */
   get environment(): Readonly<Record<string, string>> | undefined {
     return this.services.environment;
+  }
+
+  /** The run's working copy, if not this process's current directory (ExecuteOptions.workspace, else the run's workdir). */
+  get workdir(): string | undefined {
+    return this.options.workspace ?? this.services.workdir;
   }
 
   get killGraceMs(): number {
@@ -391,6 +399,7 @@ export class Attempt {
       signal,
       onOutput: (text) => this.emit("agent", text),
       ...(this.services.environment && { environment: this.services.environment }),
+      ...(this.workdir !== undefined && { workdir: this.workdir }),
       ...(request.context && { context: request.context }),
       ...(request.options && { options: request.options }),
       ...(lease && { session: lease.session }),

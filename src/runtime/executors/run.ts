@@ -18,7 +18,7 @@ export function renderEnv(
 }
 
 export function workspace(a: Attempt): string {
-  return a.options.workspace ?? process.cwd();
+  return a.workdir ?? process.cwd();
 }
 
 /** A process's result as a state's outcome. */
@@ -66,9 +66,7 @@ export async function executeRun(a: Attempt): Promise<Outcome> {
     "shell" in spec
       ? { shell: a.ctx.render(shellCommand(spec.shell)) }
       : { argv: spec.argv.map((t) => a.ctx.render(t)) };
-  const cwd = node.workdir
-    ? resolve(workspace(a), a.ctx.render(node.workdir))
-    : a.options.workspace;
+  const cwd = node.workdir ? resolve(workspace(a), a.ctx.render(node.workdir)) : a.workdir;
   const result = await runProcess({
     command,
     env: {

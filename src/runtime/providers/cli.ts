@@ -9,7 +9,7 @@
 import type { AgentSpec } from "../../compiler/graph.ts";
 import type { AgentInvocation, AgentProvider, AgentReply, AgentSession } from "../types.ts";
 import { RuntimeError } from "../types.ts";
-import { agentEnv, runAgent, withExit } from "./command.ts";
+import { agentCwd, agentEnv, runAgent, withExit } from "./command.ts";
 import { parseAgentOutput, parseJsonObject, trailingJsonObject } from "./output.ts";
 import { stringList, stringMap, stringOption } from "./values.ts";
 
@@ -432,8 +432,8 @@ function otherTurn(
 
 export function cliProvider(spec: AgentSpec, preset: CliPreset): AgentProvider {
   const options = spec.options;
-  const cwd = stringOption(options.cwd);
   const run = (invocation: AgentInvocation, turn?: CliTurn) => {
+    const cwd = agentCwd(invocation, stringOption(options.cwd));
     const { argv, stdin } = cliArgv(preset, options, invocation, turn);
     const named = preset.session.named;
     const session = invocation.session;

@@ -7,7 +7,7 @@
 // answer longer than the output limit (1 MiB) is a thrown RuntimeError.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { AgentSpec } from "../../compiler/graph.ts";
 import { type CommandLine, runProcess } from "../process.ts";
 import { shellQuote } from "../render.ts";
@@ -26,6 +26,12 @@ export interface Run {
   cwd?: string;
   /** Characters of standard output kept (default: the process runner's 1 MiB). */
   maxOutput?: number;
+}
+
+/** Where an agent's process starts: its `cwd` option, taken from the run's workdir if relative. */
+export function agentCwd(invocation: AgentInvocation, cwd: string | undefined): string | undefined {
+  if (invocation.workdir === undefined) return cwd;
+  return cwd === undefined ? invocation.workdir : resolve(invocation.workdir, cwd);
 }
 
 export function agentEnv(
@@ -111,7 +117,7 @@ export function commandProvider(spec: AgentSpec): AgentProvider {
     async call(invocation) {
       if (!line) throw new RuntimeError("agent-config", `agent '${spec.name}' has no command`);
       const env = agentEnv(invocation, stringMap(options.env));
-      const cwd = stringOption(options.cwd);
+      const cwd = agentCwd(invocation, stringOption(options.cwd));
       let command: CommandLine;
       let stdin: string | undefined;
       let tempDir: string | undefined;

@@ -6,6 +6,7 @@ export type {
   AgentOverride,
   LoadedRun,
   LockOwner,
+  RunCaller,
   RunLock,
   RunMeta,
   RunStore,

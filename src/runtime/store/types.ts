@@ -26,6 +26,20 @@ export interface RunMeta {
   agents?: Record<string, AgentOverride>;
   /** The directory the run's states work in (the command line's --workdir). */
   workdir?: string;
+  /** Who started the run: a user of a server, an agent's MCP session (the seeds' caller_handle). */
+  caller?: RunCaller;
+}
+
+/** Who started a run, as the host that started it knows them. */
+export interface RunCaller {
+  /** Through what: "cli", "http", "mcp" … */
+  via: string;
+  /** The authenticated user, if any. */
+  user?: string;
+  /** The client program (an MCP client's name and version). */
+  client?: string;
+  /** The agent's session (an MCP session id). */
+  session?: string;
 }
 
 export interface LoadedRun {
