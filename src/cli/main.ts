@@ -25,6 +25,9 @@ const commands: Record<string, () => Promise<Command>> = {
   status: async () => (await import("./commands/status.ts")).statusCommand,
   logs: async () => (await import("./commands/logs.ts")).logsCommand,
   list: async () => (await import("./commands/list.ts")).listCommand,
+  serve: async () => (await import("./commands/serve.ts")).serveCommand,
+  deploy: async () => (await import("./commands/deploy.ts")).deployCommand,
+  workflows: async () => (await import("./commands/workflows.ts")).workflowsCommand,
 };
 
 export async function main(

@@ -13,6 +13,11 @@ const driving = `  --agents FILE      providers for the workflow's agents (the r
   --verbose          print the states' output as it comes (when not on a terminal)
 ${store}`;
 
+const DEFAULT_PORT = 4680;
+const DEFAULT_DATA = ".aegis/server";
+const server = `  --server URL       the server (default: $AEGIS_SERVER, else http://127.0.0.1:${DEFAULT_PORT});
+                     a token is taken from $AEGIS_TOKEN`;
+
 /** Each command's usage: its synopsis, what it does, its options. */
 export const commandUsage: Record<string, string> = {
   compile: `Usage: aegis compile [--check] [--format F] [--out graph.json] [--strict]
@@ -188,6 +193,54 @@ Options:
 ${store}
 
 Exit status: 0 listed, 2 unreadable store.`,
+
+  serve: `Usage: aegis serve [--host HOST] [--port PORT] [--data DIR] [--config FILE]
+
+Runs the aegis server: an HTTP API (described by GET /v1/openapi.json) that keeps deployed
+workflows (\`aegis deploy\`, \`aegis workflows\`). Prints the URL it listens on, in one line,
+and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --host HOST        the address to listen on (default 127.0.0.1); an address that is not
+                     loopback is refused unless the config gives tokens
+  --port PORT        the port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --data DIR         where the server keeps everything (default: ${DEFAULT_DATA} under the
+                     current directory)
+  --config FILE      the server's config (JSON): bearer tokens ({"tokens": [{"user": "alice",
+                     "roles": ["reviewers"], "token": "…"} or "sha256": "<hex of the token>"]),
+                     who may answer each workflow's gates ({"gates": {"NAME" or "*":
+                     {"users": […], "roles": […]}}}), "maxBodyBytes" (default 4 MiB). Without
+                     tokens, a server on loopback accepts local requests without one.
+
+Exit status: 0 stopped by a signal, 2 usage error, or the server cannot start (its data
+cannot be opened, the port is taken, a public address without tokens).`,
+
+  deploy: `Usage: aegis deploy FILES… [--server URL] [--json]
+
+Compiles workflows here, printing their findings as \`aegis compile\` does, refuses those with
+errors, and deploys the others to the server: each becomes the current version of its
+name (its version is its content hash, shown with the \`version\` it declares). Deploying
+what is deployed already changes nothing ("unchanged").
+
+Options:
+${server}
+  --json             print what was deployed as JSON
+${color}
+
+Exit status: 0 deployed, 1 a file has errors (the others are deployed), 2 usage or I/O
+error, or the server refused (one line with its problem code) or cannot be reached.`,
+
+  workflows: `Usage: aegis workflows [NAME] [--server URL] [--format text|json]
+
+Lists the workflows deployed on the server, each at its current version; with NAME, that
+workflow's versions (newest first; * marks the current one, RUNS the runs that use it).
+
+Options:
+${server}
+  --format F         text (default) or json
+
+Exit status: 0 listed, 2 usage error, an unknown workflow, or the server refused or cannot
+be reached.`,
 };
 
 /** Other names of commands. */
@@ -211,6 +264,11 @@ Runs (kept in ${DEFAULT_STORE}, or --store DIR):
   status             where a run is and what it has done
   logs               what a run did, as it happened
   list, ls           the runs of the store
+
+Server:
+  serve              run the aegis server (HTTP API; keeps deployed workflows)
+  deploy             compile workflows and deploy them to the server
+  workflows          the workflows deployed on the server
 
 aegis help COMMAND (or aegis COMMAND --help) shows a command's usage; aegis --version
 its version.

@@ -1,0 +1,43 @@
+// aegis serve: the server's process. Starts it (src/server/, loaded only here), prints the
+// URL it listens on in one line, and stops cleanly on SIGINT or SIGTERM.
+import { DEFAULT_PORT } from "../../api/openapi.ts";
+import { parseCommandArgs } from "../args.ts";
+import { UsageError } from "../errors.ts";
+import type { Io } from "../io.ts";
+import { VERSION } from "../usage.ts";
+
+export async function serveCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs("serve", {
+    args,
+    allowPositionals: true,
+    options: {
+      host: { type: "string", default: "127.0.0.1" },
+      port: { type: "string", default: String(DEFAULT_PORT) },
+      data: { type: "string" },
+      config: { type: "string" },
+    },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port!) || port > 65535) {
+    throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+  }
+  const { start, DEFAULT_DATA_DIR } = await import("../../server/server.ts");
+  const data = values.data ?? DEFAULT_DATA_DIR;
+  const server = await start({
+    host: values.host!,
+    port,
+    data,
+    ...(values.config !== undefined && { config: values.config }),
+    version: VERSION,
+    log: (line) => io.stderr(`${line}\n`),
+  });
+  io.stdout(`aegis serve: listening on ${server.url} (data in ${data})\n`);
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once("SIGINT", done);
+    process.once("SIGTERM", done);
+  });
+  io.stderr(`aegis serve: ${signal}: stopping\n`);
+  await server.close();
+  return 0;
+}

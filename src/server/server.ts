@@ -1,0 +1,89 @@
+// `aegis serve`'s process: opens the data directory, builds the app, listens. 127.0.0.1 by
+// default; a host that is not loopback is refused unless tokens are configured.
+import { resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { DEFAULT_PORT } from "../api/openapi.ts";
+import { RuntimeError } from "../runtime/types.ts";
+import { createApp, isLoopback } from "./app.ts";
+import { parseConfig, readConfig, type ServerConfig } from "./config.ts";
+import { openRegistry } from "./registry.ts";
+
+export const DEFAULT_DATA_DIR = ".aegis/server";
+
+export interface StartOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 4680; 0 picks a free port. */
+  port?: number;
+  /** Where everything is kept (default .aegis/server under the working directory). */
+  data?: string;
+  /** A config file, or the config itself. */
+  config?: string | ServerConfig;
+  version: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** http://HOST:PORT, with the port actually bound. */
+  url: string;
+  port: number;
+  /** Stops taking requests, lets those in flight finish, closes the data. */
+  close(): Promise<void>;
+}
+
+export async function start(options: StartOptions): Promise<RunningServer> {
+  const host = options.host ?? "127.0.0.1";
+  const config =
+    typeof options.config === "string"
+      ? readConfig(options.config)
+      : (options.config ?? parseConfig({}));
+  const loopback = isLoopback(host);
+  if (!loopback && config.tokens.length === 0) {
+    throw new RuntimeError(
+      "server-config",
+      `refusing to listen on ${host} without tokens: anyone who can reach it could run workflows; configure tokens (--config FILE) or listen on 127.0.0.1`,
+    );
+  }
+  const data = resolve(options.data ?? DEFAULT_DATA_DIR);
+  const registry = await openRegistry(data);
+  const app = createApp({
+    registry,
+    config,
+    loopback,
+    version: options.version,
+    ...(options.log && { log: options.log }),
+  });
+  let server: ReturnType<typeof serve>;
+  const port = await new Promise<number>((done, fail) => {
+    server = serve(
+      { fetch: app.fetch, hostname: host, port: options.port ?? DEFAULT_PORT },
+      (info) => done(info.port),
+    );
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === "EADDRINUSE"
+          ? "the port is in use"
+          : error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND"
+            ? "no such address here"
+            : error.message;
+      fail(new RuntimeError("server-listen", `cannot listen on ${host}:${options.port}: ${why}`));
+    });
+  }).catch((error) => {
+    registry.close();
+    throw error;
+  });
+  const shown = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    close() {
+      closing ??= new Promise<void>((done) => {
+        server.close(() => done());
+        // Idle keep-alive connections would hold close() open.
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }).finally(() => registry.close());
+      return closing;
+    },
+  };
+}
