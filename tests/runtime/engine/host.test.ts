@@ -88,7 +88,7 @@ describe("a host's engine", () => {
     ]);
     expect(readFileSync(join(a, "where.txt"), "utf8").trim()).toBe(a);
     expect(readFileSync(join(b, "where.txt"), "utf8").trim()).toBe(b);
-    expect(String(agent!.history.at(-1)?.output ?? agent!.output).trim()).toContain(b);
+    expect(String(agent!.results.ASK?.output).trim()).toContain(b);
     expect(process.cwd()).not.toBe(a);
   });
 
