@@ -14,7 +14,11 @@ export interface DeployResponse {
   /** The `version` the workflow declares, if it declares one. */
   declaredVersion?: string;
   deployedAt: string;
+  /** Stored by this request (201); false: it was stored already (200). */
   created: boolean;
+  /** The version that was current before, when this request changed it (a redeploy of an
+   * older version makes it current again). */
+  previous?: string;
 }
 
 /** One deployed workflow, at its current version. */
@@ -89,6 +93,7 @@ export const workflowSchemas = {
       declaredVersion: { type: "string" },
       deployedAt: time,
       created: { type: "boolean" },
+      previous: hash,
     },
   },
   WorkflowSummary: {
@@ -145,7 +150,7 @@ export const workflowPaths = {
       },
       responses: {
         "200": json(
-          "Already deployed (the same content hash): nothing changed",
+          "Stored already (the same content hash); made current again if it was not",
           ref("DeployResponse"),
         ),
         "201": json("Deployed", ref("DeployResponse")),

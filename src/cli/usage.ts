@@ -220,7 +220,8 @@ cannot be opened, the port is taken, a public address without tokens).`,
 Compiles workflows here, printing their findings as \`aegis compile\` does, refuses those with
 errors, and deploys the others to the server: each becomes the current version of its
 name (its version is its content hash, shown with the \`version\` it declares). Deploying
-what is deployed already changes nothing ("unchanged").
+what is current already changes nothing ("unchanged"); deploying an older version makes it
+current again ("restored").
 
 Options:
 ${server}

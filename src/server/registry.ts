@@ -118,12 +118,13 @@ function registryOn(db: Database): Registry {
     remove: db.sql.prepare("DELETE FROM versions WHERE hash = ?"),
   };
 
-  const response = (row: VersionRow, created: boolean): DeployResponse => ({
+  const response = (row: VersionRow, created: boolean, previous?: string): DeployResponse => ({
     name: row.name,
     version: row.hash,
     ...(row.declared_version !== null && { declaredVersion: row.declared_version }),
     deployedAt: row.deployed_at,
     created,
+    ...(previous !== undefined && { previous }),
   });
 
   return {
@@ -134,11 +135,12 @@ function registryOn(db: Database): Registry {
       return db.tx(() => {
         const at = now.toISOString();
         const stored = q.versionByHash.get(doc.hash) as VersionRow | undefined;
+        const previous = (q.current.get(name) as { current: string } | undefined)?.current;
         if (stored) {
           // The same content again: nothing is stored; it becomes current again if it was not.
-          const current = q.current.get(name) as { current: string } | undefined;
-          if (current?.current !== doc.hash) q.setCurrent.run(name, doc.hash, at);
-          return response(stored, false);
+          if (previous === doc.hash) return response(stored, false);
+          q.setCurrent.run(name, doc.hash, at);
+          return response(stored, false, previous);
         }
         q.insertVersion.run(
           doc.hash,
@@ -151,7 +153,7 @@ function registryOn(db: Database): Registry {
           at,
         );
         q.setCurrent.run(name, doc.hash, at);
-        return response(q.versionByHash.get(doc.hash) as unknown as VersionRow, true);
+        return response(q.versionByHash.get(doc.hash) as unknown as VersionRow, true, previous);
       });
     },
 

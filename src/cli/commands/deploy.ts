@@ -48,7 +48,8 @@ export async function deployCommand(args: string[], io: Io): Promise<number> {
     deployed.push(body);
     if (values.json) continue;
     const declared = body.declaredVersion !== undefined ? ` (version ${body.declaredVersion})` : "";
-    const what = body.created ? "deployed" : "unchanged";
+    // An older version deployed again is made current again: "restored".
+    const what = body.created ? "deployed" : body.previous ? "restored" : "unchanged";
     io.stdout(
       terminalSafe(
         `${what} ${body.name} ${body.version.slice(0, 12)}${declared} from ${result.file}`,

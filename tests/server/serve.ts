@@ -1,0 +1,102 @@
+// `aegis serve` as a child process (bin/aegis.js under the project's Node), for the tests of
+// the server and of the CLI against it: started with --port 0, known by the URL it prints.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+export const bin = join(root, "bin", "aegis.js");
+const projectNode = join(root, "node_modules", ".bin", "node");
+export const node = existsSync(projectNode) ? projectNode : process.execPath;
+
+/** The environment of a child: no colour, and no server or token from the caller's. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const key of ["NO_COLOR", "FORCE_COLOR", "AEGIS_SERVER", "AEGIS_TOKEN"]) {
+    if (!(key in extra)) delete env[key];
+  }
+  return env;
+}
+
+export interface Served {
+  url: string;
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` and waits for the exit: its code and signal. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `aegis serve --port 0 ARGS…` in `cwd`; resolves with its URL once it prints it. */
+export function serve(cwd: string, args: string[] = []): Promise<Served> {
+  const child = spawn(node, [bin, "serve", "--port", "0", ...args], { cwd, env: childEnv() });
+  let out = "";
+  let err = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8");
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.once("exit", (code, signal) => done({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`aegis serve printed no URL in 120 s:\n${out}\n${err}`));
+    }, 120_000);
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      if (url) {
+        clearTimeout(deadline);
+        resolve({
+          url,
+          process: child,
+          stdout: () => out,
+          stderr: () => err,
+          stop: (signal = "SIGTERM") => {
+            child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+    child.stderr.on("data", (chunk: string) => {
+      err += chunk;
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(deadline);
+      reject(new Error(`aegis serve exited (${code}) before listening:\n${out}\n${err}`));
+    });
+  });
+}
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One `aegis` command, run to its end. */
+export function aegis(cwd: string, args: string[], env: Record<string, string> = {}): Run {
+  const r = spawnSync(node, [bin, ...args], {
+    cwd,
+    encoding: "utf8",
+    env: childEnv(env),
+    timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Asynchronous, so that a server in this process's event loop could answer it. */
+export function aegisAsync(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(node, [bin, ...args], { cwd, env: childEnv(env) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+    child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
