@@ -4,7 +4,8 @@
 // or anything the action writes. Each case asserts that the run did not change (or that
 // the credential is absent).
 //   npm run build:action && npx vitest run tests/action/trust.test.ts
-import { mkdtempSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -12,9 +13,11 @@ import { type ActionState, openState, readMarker } from "../../src/action/state.
 import { FakeGitHub, type StoredComment } from "./github-server.ts";
 import {
   type ActionResult,
+  checkout,
   commentPayload,
   HEAD,
   makeCheckout,
+  makeClone,
   payload,
   REPOSITORY,
   runAction,
@@ -196,6 +199,41 @@ describe("what runs after approval is what was approved", () => {
     // The gate is shown again, saying why; an approval from the right checkout goes on.
     expect(progress()[0]!.body).toContain("the commit this gate is for");
     const approved = await comment("/approve");
+    expect(approved.outputs.status).toBe("succeeded");
+    expect(state().record.results.SHIP?.status).toBe("succeeded");
+  });
+
+  it("reads the checkout's HEAD as git keeps it: detached, or a branch only in packed-refs", async () => {
+    const gitIn = (dir: string, ...args: string[]) =>
+      execFileSync("git", args, {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+      });
+    // As actions/checkout leaves a pull request's head: a clone, HEAD detached at the commit.
+    const detached = makeClone(checkout);
+    gitIn(detached.dir, "checkout", "-q", "--detach", HEAD);
+    expect(readFileSync(join(detached.dir, ".git/HEAD"), "utf8").trim()).toBe(HEAD);
+    // A clone whose branch is a line of packed-refs (no file of its own).
+    const packed = makeClone(checkout);
+    gitIn(packed.dir, "pack-refs", "--all");
+    expect(existsSync(join(packed.dir, ".git/refs/heads/main"))).toBe(false);
+    expect(readFileSync(join(packed.dir, ".git/packed-refs"), "utf8")).toContain(
+      `${HEAD} refs/heads/main`,
+    );
+    // The same, at another commit: the gate is not for it.
+    const moved = makeClone(checkout);
+    const other = moved.commit("not what was approved");
+    gitIn(moved.dir, "pack-refs", "--all");
+
+    await open({ workspace: packed.dir });
+    expect(state().gate?.headSha).toBe(HEAD);
+    const refused = await comment("/approve", "maintainer1", { workspace: moved.dir });
+    expect(refused.outputs.status).toBe("refused");
+    expect(refused.stdout).toContain(
+      `checked out \`${other.slice(0, 7)}\`, not \`${HEAD.slice(0, 7)}\``,
+    );
+    const approved = await comment("/approve", "maintainer1", { workspace: detached.dir });
     expect(approved.outputs.status).toBe("succeeded");
     expect(state().record.results.SHIP?.status).toBe("succeeded");
   });
