@@ -34,6 +34,9 @@ const commands = [
   "status",
   "logs",
   "list",
+  "serve",
+  "deploy",
+  "workflows",
 ];
 
 describe("a command's own help", () => {

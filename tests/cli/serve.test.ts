@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_PORT } from "../../src/api/openapi.ts";
 import type { WorkflowDetail, WorkflowSummary } from "../../src/api/workflows.ts";
+import { commandUsage } from "../../src/cli/usage.ts";
 import { aegis, root, type Served, serve } from "../server/serve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-cli-serve-"));
@@ -167,6 +169,11 @@ describe("aegis deploy and aegis workflows", () => {
 });
 
 describe("help", () => {
+  it("the default port in the help text is the server's", () => {
+    expect(commandUsage.serve).toContain(`default ${DEFAULT_PORT};`);
+    expect(commandUsage.deploy).toContain(`http://127.0.0.1:${DEFAULT_PORT}`);
+  });
+
   for (const command of ["serve", "deploy", "workflows"]) {
     it(`aegis help ${command} and aegis ${command} --help print its usage`, () => {
       const help = aegis(dir, ["help", command]);

@@ -89,7 +89,7 @@ describe("run-side output", () => {
       for (const name of cells[1]!.matchAll(/`([a-z-]+)`/g)) rows.set(name[1]!, codes);
     }
     const commands = ["compile", "graph", "fmt", "convert", "run", "signal", "resume"];
-    commands.push("cancel", "status", "logs", "list");
+    commands.push("cancel", "status", "logs", "list", "serve", "deploy", "workflows");
     const helped = (command: string): Set<string> => {
       const help = aegis(ROOT, ["help", command]);
       expect(help.status).toBe(0);
