@@ -5,7 +5,7 @@
 // its "engines" allow (22.13); on Node 20 the installed `aegis` says in one line that it
 // needs a newer Node.
 // Installing takes the package's dependencies from npm's cache or the npm registry.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   mkdirSync,
@@ -233,6 +233,38 @@ for (const { node, version } of [node24, node22]) {
       );
       expect(broken.status).not.toBe(0);
       expect(broken.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+
+    it("aegis serve starts without a warning (node:sqlite), deploy and workflows talk to it, SIGTERM stops it", async () => {
+      const server = spawn(
+        join(dir, "node_modules", ".bin", "aegis"),
+        ["serve", "--port", "0", "--data", "server-data"],
+        { cwd: dir, env: { ...process.env, PATH: pathWith(node), AEGIS_SERVER: "" } },
+      );
+      let out = "";
+      let err = "";
+      server.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+      server.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
+      const exited = new Promise<number | null>((done) => server.once("exit", done));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          server.stdout.on("data", () => {
+            const found = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+            if (found) resolve(found);
+          });
+          void exited.then((code) => reject(new Error(`aegis serve exited ${code}: ${err}`)));
+        });
+        const deploy = run("npx", ["--no", "aegis", "deploy", hello, "--server", url], dir, node);
+        expect(deploy.stderr).toBe("");
+        expect(deploy.stdout).toMatch(/^deployed hello [0-9a-f]{12} \(version 1\.0\.0\)/);
+        const list = run("npx", ["--no", "aegis", "workflows", "--server", url], dir, node);
+        expect(list.stdout).toMatch(/\nhello +[0-9a-f]{12} +1\.0\.0 /);
+        expect(list.status).toBe(0);
+      } finally {
+        server.kill("SIGTERM");
+      }
+      expect(await exited).toBe(0);
+      expect(err).toBe("aegis serve: SIGTERM: stopping\n");
     });
 
     it("aegis-workflows/compiler compiles, loading neither the runtime nor execa", () => {
