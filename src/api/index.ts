@@ -3,4 +3,5 @@
 // Neither side imports the other; both import this.
 export * from "./openapi.ts";
 export * from "./problem.ts";
+export * from "./runs.ts";
 export * from "./workflows.ts";

@@ -4,6 +4,7 @@
 // Each area adds its schemas and paths here (workflows now; runs next).
 import { json, problems, ref } from "./oas.ts";
 import { problemSchema } from "./problem.ts";
+import { runPaths, runSchemas } from "./runs.ts";
 import { workflowPaths, workflowSchemas } from "./workflows.ts";
 
 /** The port `aegis serve` listens on unless told otherwise (and the CLI's default server). */
@@ -52,7 +53,7 @@ export const openapi = {
   },
   jsonSchemaDialect: "https://spec.openapis.org/oas/3.1/dialect/base",
   security: [{ bearer: [] }],
-  paths: { ...serverPaths, ...workflowPaths },
+  paths: { ...serverPaths, ...workflowPaths, ...runPaths },
   components: {
     securitySchemes: {
       bearer: {
@@ -71,6 +72,7 @@ export const openapi = {
         properties: { status: { const: "ok" }, version: { type: "string" } },
       },
       ...workflowSchemas,
+      ...runSchemas,
     },
   },
 } as const;

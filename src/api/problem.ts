@@ -16,6 +16,14 @@ export const problemCodes = {
   "body-too-large": { status: 413, title: "The request body is too large" },
   "unsupported-media-type": { status: 415, title: "The request body must be application/json" },
   "invalid-workflow": { status: 422, title: "The workflow document cannot be deployed" },
+  "unknown-run": { status: 404, title: "No run of that id" },
+  "run-exists": { status: 409, title: "A run of that id exists already" },
+  "not-waiting": { status: 409, title: "The run is not waiting at that gate" },
+  "not-cancellable": { status: 409, title: "The run has finished: there is nothing to cancel" },
+  "not-resumable": { status: 409, title: "The run has finished: there is nothing to resume" },
+  "run-locked": { status: 409, title: "Another process drives the run" },
+  "invalid-inputs": { status: 422, title: "The workflow refuses the inputs" },
+  "invalid-answer": { status: 422, title: "The answer neither approves, rejects, nor responds" },
   internal: { status: 500, title: "Internal server error" },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -11,10 +11,14 @@ import { type ProblemCode, problem } from "../api/problem.ts";
 import { LOCAL_PRINCIPAL, principalOf, type ServerConfig } from "./config.ts";
 import { type Env, ProblemException, problemResponse } from "./http.ts";
 import type { Registry } from "./registry.ts";
+import { runRoutes } from "./routes/runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
+import type { RunService } from "./runs.ts";
 
 export interface AppDeps {
   registry: Registry;
+  /** The runs (without it, the app serves the registry only). */
+  runs?: RunService;
   config: ServerConfig;
   /** The server listens on a loopback address only (127.0.0.0/8, ::1, localhost). */
   loopback: boolean;
@@ -117,6 +121,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get("/v1/health", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/v1/openapi.json", (c) => c.json(openapi));
   workflowRoutes(app, deps);
+  if (deps.runs) runRoutes(app, { ...deps, runs: deps.runs });
 
   app.notFound((c) => {
     const allowed = methodsOf(app, c.req.path);

@@ -7,6 +7,7 @@ import { RuntimeError } from "../runtime/types.ts";
 import { createApp, isLoopback } from "./app.ts";
 import { parseConfig, readConfig, type ServerConfig } from "./config.ts";
 import { openRegistry } from "./registry.ts";
+import { RunService } from "./runs.ts";
 
 export const DEFAULT_DATA_DIR = ".aegis/server";
 
@@ -19,6 +20,10 @@ export interface StartOptions {
   data?: string;
   /** A config file, or the config itself. */
   config?: string | ServerConfig;
+  /** Runs driven at once; more wait in a queue (default 8). */
+  concurrency?: number;
+  /** Where runs' states work (default: the server's working directory). */
+  workdir?: string;
   version: string;
   log?: (line: string) => void;
 }
@@ -46,8 +51,22 @@ export async function start(options: StartOptions): Promise<RunningServer> {
   }
   const data = resolve(options.data ?? DEFAULT_DATA_DIR);
   const registry = await openRegistry(data);
+  let runs: RunService;
+  try {
+    runs = await RunService.open({
+      data,
+      registry,
+      ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
+      workdir: resolve(options.workdir ?? "."),
+      log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+    });
+  } catch (error) {
+    registry.close();
+    throw error;
+  }
   const app = createApp({
     registry,
+    runs,
     config,
     loopback,
     version: options.version,
@@ -68,7 +87,8 @@ export async function start(options: StartOptions): Promise<RunningServer> {
             : error.message;
       fail(new RuntimeError("server-listen", `cannot listen on ${host}:${options.port}: ${why}`));
     });
-  }).catch((error) => {
+  }).catch(async (error) => {
+    await runs.close();
     registry.close();
     throw error;
   });
@@ -82,7 +102,9 @@ export async function start(options: StartOptions): Promise<RunningServer> {
         server.close(() => done());
         // Idle keep-alive connections would hold close() open.
         (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      }).finally(() => registry.close());
+      })
+        .then(() => runs.close())
+        .finally(() => registry.close());
       return closing;
     },
   };

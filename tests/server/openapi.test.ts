@@ -12,18 +12,28 @@ import { compileFile } from "../../src/compiler/compile.ts";
 import { createApp } from "../../src/server/app.ts";
 import { parseConfig } from "../../src/server/config.ts";
 import { openRegistry, type Registry } from "../../src/server/registry.ts";
+import { RunService } from "../../src/server/runs.ts";
 import { root } from "./serve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-openapi-"));
 let registry: Registry;
+let runs: RunService;
 let app: ReturnType<typeof createApp>;
 const document = compileFile(join(root, "examples", "hello", "hello.aegis")).document;
 
 beforeAll(async () => {
   registry = await openRegistry(dir);
-  app = createApp({ registry, config: parseConfig({}), loopback: true, version: "0.0.0-test" });
+  runs = await RunService.open({ data: dir, registry });
+  app = createApp({
+    registry,
+    runs,
+    config: parseConfig({}),
+    loopback: true,
+    version: "0.0.0-test",
+  });
 });
-afterAll(() => {
+afterAll(async () => {
+  await runs.close();
   registry.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -1,0 +1,363 @@
+// Runs on a real `aegis serve` (a child process, real HTTP): deploy, start by name, watch
+// its events over SSE (and reconnect with Last-Event-ID), answer its gate, see it finish;
+// a gate's timeout that fires with nobody calling anything; who may answer a gate; and a
+// server killed with SIGKILL mid-run and mid-wait, restarted: no run lost, no completed
+// state repeated, the timer that fell due while it was down fired once.
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { aegis, type Served, serve } from "./serve.ts";
+
+const dirs: string[] = [];
+const servers: Served[] = [];
+afterAll(async () => {
+  for (const s of servers) if (s.process.exitCode === null && !s.process.killed) await s.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function workspace(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-serve-runs-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+async function started(dir: string, args: string[] = []): Promise<Served> {
+  const s = await serve(dir, args);
+  servers.push(s);
+  return s;
+}
+
+interface Sse {
+  id: number;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Reads a run's SSE stream until `until` holds for an event (or the stream ends). */
+async function watch(
+  url: string,
+  until: (e: Sse) => boolean,
+  headers: Record<string, string> = {},
+): Promise<Sse[]> {
+  const controller = new AbortController();
+  const response = await fetch(url, {
+    headers: { accept: "text/event-stream", ...headers },
+    signal: controller.signal,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toContain("text/event-stream");
+  const events: Sse[] = [];
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const reader = response.body!.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return events;
+      buffer += decoder.decode(value, { stream: true });
+      let end = buffer.indexOf("\n\n");
+      while (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf("\n\n");
+        const field = (name: string) =>
+          block
+            .split("\n")
+            .filter((l) => l.startsWith(`${name}:`))
+            .map((l) => l.slice(name.length + 1).trimStart())
+            .join("\n");
+        if (!field("data")) continue; // a keep-alive comment
+        const event = {
+          id: Number(field("id")),
+          event: field("event"),
+          data: JSON.parse(field("data")),
+        };
+        events.push(event);
+        if (until(event)) return events;
+      }
+    }
+  } finally {
+    controller.abort();
+  }
+}
+
+async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; json: Record<string, unknown>; type: string }> {
+  const response = await fetch(base + path, {
+    method,
+    headers: {
+      ...(body !== undefined && { "content-type": "application/json" }),
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    json: text ? JSON.parse(text) : {},
+    type: response.headers.get("content-type") ?? "",
+  };
+}
+
+const gate = (timeout: string, extra = "") => `workflow release {
+  input version: string
+  start PREPARE
+  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
+    on exit 0 -> APPROVE
+    otherwise -> FAILED
+  }
+  state APPROVE = human timeout ${timeout} {
+    prompt "Ship {{input.version}}?"
+    ${extra}
+    on approved -> SHIP
+    on rejected -> FAILED
+  }
+  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+
+const lines = (dir: string) => readFileSync(join(dir, "trace.txt"), "utf8").trim().split("\n");
+
+describe("runs on aegis serve", () => {
+  it("deploys, runs by name, streams events, takes an answer, and finishes", async () => {
+    const dir = workspace({ "release.aegis": gate("1h") });
+    const server = await started(dir);
+    const env = { AEGIS_SERVER: server.url };
+    expect(aegis(dir, ["deploy", "release.aegis"], env).status).toBe(0);
+
+    const run = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "1.2" },
+    });
+    expect(run.status).toBe(201);
+    const id = run.json.id as string;
+    expect(run.json).toMatchObject({ workflow: "release", caller: { via: "http", user: "local" } });
+
+    const events = `${server.url}/v1/runs/${id}/events`;
+    const first = await watch(events, (e) => e.event === "waiting-for-human");
+    expect(first.map((e) => e.id)).toEqual(first.map((_, i) => i + 1));
+    expect(first[0]!.event).toBe("run-started");
+    const listed = await api(server.url, "GET", "/v1/runs?workflow=release&status=waiting");
+    expect((listed.json.runs as { id: string }[]).map((r) => r.id)).toEqual([id]);
+
+    const answered = await api(server.url, "POST", `/v1/runs/${id}/signal`, { approve: true });
+    expect(answered.status).toBe(200);
+
+    // A client that saw the first part comes back for the rest: nothing twice, nothing lost.
+    const last = first.at(-1)!.id;
+    const rest = await watch(events, (e) => e.event === "run-finished", {
+      "last-event-id": String(last),
+    });
+    expect(rest[0]!.id).toBe(last + 1);
+    expect(rest.map((e) => e.id)).toEqual(rest.map((_, i) => last + 1 + i));
+    const human = rest.find((e) => e.event === "human-answered");
+    expect(human?.data).toMatchObject({ approver: "local" });
+    expect(rest.at(-1)!.data).toMatchObject({ status: "succeeded" });
+
+    const got = await api(server.url, "GET", `/v1/runs/${id}`);
+    expect(got.json).toMatchObject({
+      run: { status: "succeeded" },
+      record: { status: "succeeded" },
+    });
+    expect(lines(dir)).toEqual(["prepared 1.2", "shipped"]);
+    // The whole log again, in one piece, numbered the same.
+    const log = await api(server.url, "GET", `/v1/runs/${id}/log`);
+    const entries = log.json.entries as { n: number }[];
+    expect(entries.map((e) => e.n)).toEqual([...first, ...rest].map((e) => e.id));
+    // A finished run's stream ends after what it logged.
+    const replay = await watch(events, () => false);
+    expect(replay.map((e) => e.id)).toEqual(entries.map((e) => e.n));
+  });
+
+  it("says what is wrong with a request as a problem document", async () => {
+    const dir = workspace({ "release.aegis": gate("1h") });
+    const server = await started(dir);
+    expect(aegis(dir, ["deploy", "release.aegis"], { AEGIS_SERVER: server.url }).status).toBe(0);
+    const cases: [string, string, unknown, number, string][] = [
+      ["GET", "/v1/runs/nope", undefined, 404, "unknown-run"],
+      ["POST", "/v1/runs", { workflow: "nope" }, 404, "unknown-workflow"],
+      ["POST", "/v1/runs", { workflow: "release", inputs: {} }, 422, "invalid-inputs"],
+      [
+        "POST",
+        "/v1/runs",
+        { workflow: "release", inputs: { version: "1" }, id: "../x" },
+        400,
+        "invalid-request",
+      ],
+      ["GET", "/v1/runs?status=lost", undefined, 400, "invalid-request"],
+      ["POST", "/v1/runs/nope/signal", { approve: true }, 404, "unknown-run"],
+    ];
+    for (const [method, path, body, status, code] of cases) {
+      const r = await api(server.url, method, path, body);
+      expect({ path, status: r.status, code: r.json.code }).toEqual({ path, status, code });
+      expect(r.type).toContain("application/problem+json");
+      expect(JSON.stringify(r.json)).not.toContain("    at ");
+    }
+    const run = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "2" },
+    });
+    const id = run.json.id as string;
+    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human");
+    const wrongGate = await api(server.url, "POST", `/v1/runs/${id}/signal`, {
+      approve: true,
+      state: "SHIP",
+    });
+    expect([wrongGate.status, wrongGate.json.code]).toEqual([409, "not-waiting"]);
+    const cancelled = await api(server.url, "POST", `/v1/runs/${id}/cancel`, { reason: "testing" });
+    expect(cancelled.json).toMatchObject({ status: "cancelled" });
+    const again = await api(server.url, "POST", `/v1/runs/${id}/cancel`);
+    expect([again.status, again.json.code]).toEqual([409, "not-cancellable"]);
+  });
+
+  it("fires a gate's timeout with nobody calling anything", async () => {
+    const dir = workspace({ "release.aegis": gate("2s", "default rejected") });
+    const server = await started(dir);
+    expect(aegis(dir, ["deploy", "release.aegis"], { AEGIS_SERVER: server.url }).status).toBe(0);
+    const run = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "3" },
+    });
+    const events = await watch(
+      `${server.url}/v1/runs/${run.json.id}/events`,
+      (e) => e.event === "run-finished",
+    );
+    const answer = events.find((e) => e.event === "human-answered");
+    expect(answer?.data).toMatchObject({ timedOut: true, approved: false });
+    // Nobody approved in time: the default (rejected) took the run to FAILED.
+    expect(events.at(-1)!.data).toMatchObject({ status: "failed" });
+    expect(lines(dir)).toEqual(["prepared 3"]);
+  });
+
+  it("lets only the configured people answer a workflow's gates, and records who did", async () => {
+    const hash = (t: string) => createHash("sha256").update(t).digest("hex");
+    const config = {
+      tokens: [
+        { user: "alice", roles: ["release"], sha256: hash("alice-token") },
+        { user: "bob", roles: [], sha256: hash("bob-token") },
+      ],
+      gates: { release: { roles: ["release"] } },
+    };
+    const dir = workspace({ "release.aegis": gate("1h"), "config.json": JSON.stringify(config) });
+    const server = await started(dir, ["--config", "config.json"]);
+    const env = { AEGIS_SERVER: server.url, AEGIS_TOKEN: "bob-token" };
+    expect(aegis(dir, ["deploy", "release.aegis"], env).status).toBe(0);
+    const run = await api(
+      server.url,
+      "POST",
+      "/v1/runs",
+      { workflow: "release", inputs: { version: "4" } },
+      "bob-token",
+    );
+    expect(run.json).toMatchObject({ caller: { via: "http", user: "bob" } });
+    const id = run.json.id as string;
+    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", {
+      authorization: "Bearer bob-token",
+    });
+    const refused = await api(
+      server.url,
+      "POST",
+      `/v1/runs/${id}/signal`,
+      { approve: true },
+      "bob-token",
+    );
+    expect([refused.status, refused.json.code]).toEqual([403, "forbidden"]);
+    const noToken = await api(server.url, "POST", `/v1/runs/${id}/signal`, { approve: true });
+    expect(noToken.status).toBe(401);
+    const ok = await api(
+      server.url,
+      "POST",
+      `/v1/runs/${id}/signal`,
+      { approve: true },
+      "alice-token",
+    );
+    expect(ok.status).toBe(200);
+    const rest = await watch(
+      `${server.url}/v1/runs/${id}/events`,
+      (e) => e.event === "run-finished",
+      { authorization: "Bearer alice-token" },
+    );
+    const answered = rest.filter((e) => e.event === "human-answered");
+    expect(answered.map((e) => e.data.approver)).toEqual(["alice"]);
+  });
+
+  it("survives SIGKILL mid-state and mid-wait: nothing lost, nothing repeated, the due timer fired once", async () => {
+    const slow = `workflow slow {
+  start FIRST
+  state FIRST = run "echo first >> trace.txt" timeout 1m {
+    on exit 0 -> SECOND
+    otherwise -> FAILED
+  }
+  state SECOND = run "echo second-start >> trace.txt; while [ ! -f go ]; do sleep 0.1; done; echo second-end >> trace.txt" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+    const dir = workspace({ "slow.aegis": slow, "release.aegis": gate("3s", "default rejected") });
+    let server = await started(dir);
+    let env = { AEGIS_SERVER: server.url };
+    expect(aegis(dir, ["deploy", "slow.aegis", "release.aegis"], env).status).toBe(0);
+    const slowRun = await api(server.url, "POST", "/v1/runs", { workflow: "slow" });
+    const gated = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "5" },
+    });
+    await watch(
+      `${server.url}/v1/runs/${gated.json.id}/events`,
+      (e) => e.event === "waiting-for-human",
+    );
+    await watch(
+      `${server.url}/v1/runs/${slowRun.json.id}/events`,
+      (e) => e.event === "state-entered" && e.data.state === "SECOND",
+    );
+    // SECOND is running (its process waits for the file "go"); the gate waits 3 s.
+    const waiting = await api(server.url, "GET", `/v1/runs/${gated.json.id}`);
+    const due = Date.parse((waiting.json.run as { wakeAt: string }).wakeAt);
+    await server.stop("SIGKILL");
+    writeFileSync(join(dir, "go"), "");
+    // The gate falls due while no server runs (the test waits on the clock it reads).
+    while (Date.now() <= due) await new Promise((r) => setTimeout(r, 200));
+
+    server = await started(dir);
+    env = { AEGIS_SERVER: server.url };
+    const slowEvents = await watch(
+      `${server.url}/v1/runs/${slowRun.json.id}/events`,
+      (e) => e.event === "run-finished",
+    );
+    expect(slowEvents.at(-1)!.data, server.stderr()).toMatchObject({ status: "succeeded" });
+    const gatedEvents = await watch(
+      `${server.url}/v1/runs/${gated.json.id}/events`,
+      (e) => e.event === "run-finished",
+    );
+    expect(gatedEvents.at(-1)!.data).toMatchObject({ status: "failed" });
+    const answers = gatedEvents.filter((e) => e.event === "human-answered");
+    expect(answers.map((e) => e.data.timedOut)).toEqual([true]);
+    const trace = lines(dir);
+    // FIRST completed before the kill: not again. SECOND was in flight: run again.
+    expect(trace.filter((l) => l === "first")).toHaveLength(1);
+    expect(trace.filter((l) => l === "second-end").length).toBeGreaterThanOrEqual(1);
+    expect(trace.filter((l) => l === "prepared 5")).toHaveLength(1);
+    expect(trace.filter((l) => l === "shipped")).toHaveLength(0);
+    const journal = readFileSync(
+      join(dir, ".aegis", "server", "runs", gated.json.id as string, "journal.jsonl"),
+      "utf8",
+    );
+    expect(journal.match(/"timer-fired"/g)).toHaveLength(1);
+  });
+});
