@@ -428,11 +428,12 @@ export function cancelledText(message: string | undefined): string {
 /** How a run ended, for the last lines of `run`, `signal` and `resume`. */
 export function outcomeText(
   record: RunRecord,
-  options: { store?: string; color?: boolean } = {},
+  options: { store?: string; args?: string; color?: boolean } = {},
 ): string {
   const paint = (code: string, text: string) =>
     options.color ? `\x1b[${code}m${text}\x1b[0m` : text;
-  const store = options.store ? ` --store ${options.store}` : "";
+  // What the suggested commands need after the run id: the store, or the server.
+  const store = options.args ?? (options.store ? ` --store ${options.store}` : "");
   const took = formatElapsed(Date.parse(record.updatedAt) - Date.parse(record.startedAt));
   const states = Object.values(record.visits ?? {}).reduce((sum, n) => sum + n, 0);
   const stats = `${states} state${states === 1 ? "" : "s"}, ${record.agentCalls} agent call${record.agentCalls === 1 ? "" : "s"}${record.costUsd > 0 ? `, $${record.costUsd.toFixed(4)}` : ""}`;

@@ -18,7 +18,16 @@ export interface Remote {
   readonly url: string;
   /** A JSON request; a problem (or any non-2xx answer) throws a RuntimeError. */
   request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /**
+   * A text/event-stream, event by event (a comment line as `{ comment }`: a keep-alive).
+   * A connection that drops is made again with Last-Event-ID (the last id seen), a few
+   * times; the stream ends when the server ends it, or `signal` aborts.
+   */
+  events(path: string, options?: { after?: number; signal?: AbortSignal }): AsyncGenerator<SseItem>;
 }
+
+/** One Server-Sent Event, or a comment (what a server sends to keep a quiet stream open). */
+export type SseItem = { id?: string; event: string; data: string } | { comment: string };
 
 /**
  * The server configured by --server or $AEGIS_SERVER, or undefined. With `fallback`, the
@@ -45,11 +54,40 @@ export function remoteOf(
 }
 
 export function createRemote(url: string, token?: string): Remote {
+  const unreachable = (error: unknown) => {
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (error as Error).message;
+    return new RuntimeError(
+      "server-unreachable",
+      `cannot reach the aegis server at ${url} (${why}); start one with 'aegis serve', or give --server URL / AEGIS_SERVER`,
+    );
+  };
+  const headersFor = (accept: string): Record<string, string> => ({
+    accept,
+    ...(token !== undefined && { authorization: `Bearer ${token}` }),
+  });
+  /** A non-2xx answer as one RuntimeError: its problem's code, else its status. */
+  const refusal = (method: string, path: string, response: Response, parsed: unknown) => {
+    if (isProblem(parsed)) {
+      const detail = parsed.detail ? `: ${parsed.detail}` : "";
+      return new RuntimeError(parsed.code, `${parsed.title}${detail}`);
+    }
+    return new RuntimeError(
+      "server-error",
+      `the server at ${url} answered ${method} ${path} with ${response.status} ${response.statusText}`,
+    );
+  };
+  const parse = (text: string): unknown => {
+    try {
+      return text === "" ? undefined : JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
   return {
     url,
     async request<T>(method: string, path: string, body?: unknown) {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (token !== undefined) headers.authorization = `Bearer ${token}`;
+      const headers = headersFor("application/json");
       if (body !== undefined) headers["content-type"] = "application/json";
       let response: Response;
       try {
@@ -59,30 +97,11 @@ export function createRemote(url: string, token?: string): Remote {
           ...(body !== undefined && { body: JSON.stringify(body) }),
         });
       } catch (error) {
-        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        const why = cause?.code ?? cause?.message ?? (error as Error).message;
-        throw new RuntimeError(
-          "server-unreachable",
-          `cannot reach the aegis server at ${url} (${why}); start one with 'aegis serve', or give --server URL / AEGIS_SERVER`,
-        );
+        throw unreachable(error);
       }
       const text = await response.text();
-      let parsed: unknown;
-      try {
-        parsed = text === "" ? undefined : JSON.parse(text);
-      } catch {
-        parsed = undefined;
-      }
-      if (!response.ok) {
-        if (isProblem(parsed)) {
-          const detail = parsed.detail ? `: ${parsed.detail}` : "";
-          throw new RuntimeError(parsed.code, `${parsed.title}${detail}`);
-        }
-        throw new RuntimeError(
-          "server-error",
-          `the server at ${url} answered ${method} ${path} with ${response.status} ${response.statusText}`,
-        );
-      }
+      const parsed = parse(text);
+      if (!response.ok) throw refusal(method, path, response, parsed);
       if (parsed === undefined && text !== "") {
         throw new RuntimeError(
           "server-error",
@@ -91,5 +110,88 @@ export function createRemote(url: string, token?: string): Remote {
       }
       return { status: response.status, body: parsed as T };
     },
+
+    async *events(path: string, options: { after?: number; signal?: AbortSignal } = {}) {
+      let last = options.after !== undefined && options.after > 0 ? String(options.after) : "";
+      let retry = 500;
+      let failures = 0;
+      let connected = false;
+      for (;;) {
+        let response: Response;
+        try {
+          response = await fetch(`${url}${path}`, {
+            headers: {
+              ...headersFor("text/event-stream"),
+              ...(last !== "" && { "last-event-id": last }),
+            },
+            ...(options.signal && { signal: options.signal }),
+          });
+        } catch (error) {
+          if (options.signal?.aborted) return;
+          // The first connection says at once that the server is not there; a lost one is
+          // tried again a few times (a server restarting), then said the same way.
+          if (!connected || ++failures > 5) throw unreachable(error);
+          await pause(retry * failures, options.signal);
+          continue;
+        }
+        if (!response.ok) throw refusal("GET", path, response, parse(await response.text()));
+        connected = true;
+        failures = 0;
+        const decoder = new TextDecoder();
+        let buffer = "";
+        let fields: { id?: string; event?: string; data: string[] } = { data: [] };
+        try {
+          for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+            buffer += decoder.decode(chunk, { stream: true });
+            let end = buffer.search(/\r\n|\r|\n/);
+            while (end >= 0) {
+              const line = buffer.slice(0, end);
+              buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
+              end = buffer.search(/\r\n|\r|\n/);
+              if (line === "") {
+                // A blank line dispatches the event (one with no data is none).
+                if (fields.id !== undefined) last = fields.id;
+                if (fields.data.length > 0) {
+                  yield {
+                    ...(fields.id !== undefined && { id: fields.id }),
+                    event: fields.event ?? "message",
+                    data: fields.data.join("\n"),
+                  };
+                }
+                fields = { data: [] };
+                continue;
+              }
+              if (line.startsWith(":")) {
+                yield { comment: line.slice(1).trimStart() };
+                continue;
+              }
+              const colon = line.indexOf(":");
+              const name = colon < 0 ? line : line.slice(0, colon);
+              let value = colon < 0 ? "" : line.slice(colon + 1);
+              if (value.startsWith(" ")) value = value.slice(1);
+              if (name === "data") fields.data.push(value);
+              else if (name === "event") fields.event = value;
+              else if (name === "id" && !value.includes("\0")) fields.id = value;
+              else if (name === "retry" && /^\d+$/.test(value)) retry = Number(value);
+            }
+          }
+          return; // the server ended the stream
+        } catch (error) {
+          if (options.signal?.aborted) return;
+          if (++failures > 5) throw unreachable(error);
+          await pause(retry * failures, options.signal);
+        }
+      }
+    },
   };
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -16,6 +16,7 @@ import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { type Io, type RuntimeHooks, useColor } from "../io.ts";
 import { outcomeText, Progress, type ProgressMode } from "../progress.ts";
+import { remoteOf, serverOption } from "../remote.ts";
 import { type Common, driving, oneRun, storeOf, timeoutDue, userName } from "../run-store.ts";
 
 function enterWorkdir(dir: string | undefined): void {
@@ -191,6 +192,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     allowPositionals: true,
     options: {
       ...driving,
+      ...serverOption,
       input: { type: "string" },
       param: { type: "string", multiple: true },
       agent: { type: "string", multiple: true },
@@ -201,6 +203,14 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     },
   });
   if (positionals.length !== 1) throw new UsageError("run takes exactly one workflow file");
+  const remote = remoteOf(values, "run");
+  if (remote) {
+    // A server runs what is deployed to it, by name.
+    const { refuseLocal, remoteRun } = await import("../remote-runs.ts");
+    refuseLocal(values, "run", remote);
+    const inputs = await inputOf(values.input);
+    return remoteRun(remote, positionals[0]!, inputs, values.param ?? [], values, io);
+  }
   const color = useColor(values, io);
   const { workflow, exit, schema } = workflowOf(positionals[0]!, io, color);
   if (!workflow) return exit ?? 1;
@@ -243,6 +253,7 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
     allowPositionals: true,
     options: {
       ...driving,
+      ...serverOption,
       approve: { type: "boolean", default: false },
       reject: { type: "boolean", default: false },
       feedback: { type: "string" },
@@ -259,6 +270,18 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
     throw new UsageError("signal needs --approve, --reject or --response TEXT");
   }
   const approve = values.approve || values.reject ? values.approve : undefined;
+  const remote = remoteOf(values, "signal");
+  if (remote) {
+    const { refuseLocal, remoteSignal } = await import("../remote-runs.ts");
+    refuseLocal(values, "signal", remote);
+    const answer = {
+      ...(approve !== undefined && { approve }),
+      ...(values.feedback !== undefined && { feedback: values.feedback }),
+      ...(values.response !== undefined && { response: values.response }),
+      ...(values.state !== undefined && { state: values.state }),
+    };
+    return remoteSignal(remote, id, answer, values, io);
+  }
   const { store, hint } = storeOf(values);
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
   const { meta } = await store.load(id);
@@ -336,8 +359,14 @@ export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks)
   const { values, positionals } = parseCommandArgs("resume", {
     args,
     allowPositionals: true,
-    options: { ...driving, due: { type: "boolean", default: false } },
+    options: { ...driving, ...serverOption, due: { type: "boolean", default: false } },
   });
+  const remote = remoteOf(values, "resume");
+  if (remote) {
+    const { refuseLocal, remoteResume } = await import("../remote-runs.ts");
+    refuseLocal(values, "resume", remote);
+    return remoteResume(remote, oneRun(positionals, "resume"), values, io);
+  }
   if (values.due) {
     if (positionals.length > 0)
       throw new UsageError(

@@ -3,27 +3,57 @@ import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { jsonSafe, terminalSafe } from "../progress.ts";
+import { remoteOf, serverOption } from "../remote.ts";
 import { common, describeStatus, storeOf } from "../run-store.ts";
 
 export async function listCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("list", {
     args,
     allowPositionals: true,
-    options: common,
+    options: { ...common, ...serverOption, ...listFilters },
   });
   if (positionals.length > 0) throw new UsageError("list takes no arguments");
+  const status = statusFilter(values.status);
+  const remote = remoteOf(values, "list");
+  if (remote) {
+    const { refuseLocal, remoteList } = await import("../remote-runs.ts");
+    refuseLocal(values, "list", remote);
+    return remoteList(remote, values, io);
+  }
   const { store } = storeOf(values);
   // Read only: a due gate timeout is shown as due, and taken by `aegis resume --due`.
-  const runs = await store.list();
+  const runs = (await store.list()).filter(
+    (r) =>
+      (values.workflow === undefined || r.workflow === values.workflow) &&
+      (status === undefined || r.status === status),
+  );
   if (values.json) {
     io.stdout(`${jsonSafe(runs, 2)}\n`);
     return 0;
   }
   if (runs.length === 0) {
-    io.stdout(`no runs in ${store.location}\n`);
+    const filtered = values.workflow !== undefined || status !== undefined;
+    io.stdout(`no runs${filtered ? " of that kind" : ""} in ${store.location}\n`);
     return 0;
   }
-  const rows = runs.map((r) => [r.id, r.workflow, describeStatus(r), r.updatedAt]);
+  io.stdout(runTable(runs.map((r) => [r.id, r.workflow, describeStatus(r), r.updatedAt])));
+  return 0;
+}
+
+/** --workflow and --status, for the local store and a server alike. */
+const listFilters = { workflow: { type: "string" }, status: { type: "string" } } as const;
+
+const statuses = ["queued", "running", "waiting", "succeeded", "failed", "cancelled"];
+
+/** --status, checked. */
+export function statusFilter(status: string | undefined): string | undefined {
+  if (status !== undefined && !statuses.includes(status))
+    throw new UsageError(`unknown status '${status}' (${statuses.join(", ")})`, "list");
+  return status;
+}
+
+/** The runs' lines: RUN, WORKFLOW, STATUS, UPDATED. */
+export function runTable(rows: string[][]): string {
   const header = ["RUN", "WORKFLOW", "STATUS", "UPDATED"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -31,6 +61,5 @@ export async function listCommand(args: string[], io: Io): Promise<number> {
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
-  io.stdout(`${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`);
-  return 0;
+  return `${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`;
 }

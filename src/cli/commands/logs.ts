@@ -4,15 +4,26 @@ import type { RunObservation } from "../../runtime/types.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Io } from "../io.ts";
 import { Progress } from "../progress.ts";
+import { remoteOf, serverOption } from "../remote.ts";
 import { common, oneRun, storeOf } from "../run-store.ts";
 
 export async function logsCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("logs", {
     args,
     allowPositionals: true,
-    options: { ...common, follow: { type: "boolean", short: "f", default: false } },
+    options: {
+      ...common,
+      ...serverOption,
+      follow: { type: "boolean", short: "f", default: false },
+    },
   });
   const id = oneRun(positionals, "logs");
+  const remote = remoteOf(values, "logs");
+  if (remote) {
+    const { refuseLocal, remoteLogs } = await import("../remote-runs.ts");
+    refuseLocal(values, "logs", remote);
+    return remoteLogs(remote, id, values, io);
+  }
   const { store } = storeOf(values);
   const printer = new Progress({
     mode: values.json ? "json" : "plain",

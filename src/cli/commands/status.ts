@@ -1,25 +1,67 @@
 // aegis status RUN: where a run is, what it has done, and what it costs.
+import type { RunMeta } from "../../runtime/store/types.ts";
 import type { RunRecord } from "../../runtime/types.ts";
 import { parseCommandArgs } from "../args.ts";
 import { type Io, useColor } from "../io.ts";
 import { cancelledText, formatElapsed, jsonSafe, outcomeText, terminalSafe } from "../progress.ts";
+import { remoteOf, serverOption } from "../remote.ts";
 import { common, oneRun, storeOf } from "../run-store.ts";
 
 export async function statusCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("status", {
     args,
     allowPositionals: true,
-    options: common,
+    options: { ...common, ...serverOption },
   });
   const id = oneRun(positionals, "status");
+  const remote = remoteOf(values, "status");
+  if (remote) {
+    const { refuseLocal, remoteStatus } = await import("../remote-runs.ts");
+    refuseLocal(values, "status", remote);
+    return remoteStatus(remote, id, values, io);
+  }
   const { store, hint } = storeOf(values);
   const loaded = await store.load(id);
   const owner = await store.owner(id);
-  const record = loaded.record;
   if (values.json) {
-    io.stdout(`${jsonSafe({ ...record, ...(owner && { owner }) }, 2)}\n`);
+    io.stdout(`${jsonSafe({ ...loaded.record, ...(owner && { owner }) }, 2)}\n`);
     return 0;
   }
+  io.stdout(
+    statusText(loaded, values, io, {
+      ...(owner && { driver: `process ${owner.pid}` }),
+      due: (at) =>
+        `its timeout is due since ${at}: aegis resume --due${hint ? ` --store ${hint}` : ""} takes it`,
+      ...(hint && { args: ` --store ${hint}` }),
+    }),
+  );
+  return 0;
+}
+
+/** How a status reads where the run is kept (a local store, or a server). */
+export interface StatusWhere {
+  /** Who drives the run now ("process 123", "the server"), if anyone does. */
+  driver?: string;
+  /** The server has the run queued: nothing has driven it yet. */
+  queued?: boolean;
+  /** What is said of a gate timeout that is due. */
+  due: (at: string) => string;
+  /** What the suggested commands need after the run id (" --store DIR"). */
+  args?: string;
+}
+
+/** `aegis status`'s text for a run (local or on a server). */
+export function statusText(
+  loaded: {
+    record: RunRecord;
+    meta: RunMeta;
+    recovery?: { rebuilt?: string | undefined; truncatedLine?: number | undefined } | undefined;
+  },
+  values: { color?: boolean; "no-color"?: boolean },
+  io: Io,
+  how: StatusWhere,
+): string {
+  const record = loaded.record;
   const color = useColor(values, io);
   const now = Date.now();
   const ago = (iso: string) => `${iso} (${formatElapsed(now - Date.parse(iso))} ago)`;
@@ -30,13 +72,15 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     if (record.waiting.timeoutAt) {
       status +=
         Date.parse(record.waiting.timeoutAt) <= now
-          ? ` (its timeout is due since ${record.waiting.timeoutAt}: aegis resume --due${hint ? ` --store ${hint}` : ""} takes it)`
+          ? ` (${how.due(record.waiting.timeoutAt)})`
           : ` (times out at ${record.waiting.timeoutAt})`;
     }
+  } else if (how.queued) {
+    status = "queued (the server starts it when it has a free slot)";
   } else if (record.status === "running") {
-    status = owner
-      ? `running ${record.current ?? ""} (process ${owner.pid} drives it)`
-      : `interrupted at ${record.current ?? "?"}: continue it with aegis resume ${record.id}${hint ? ` --store ${hint}` : ""}`;
+    status = how.driver
+      ? `running ${record.current ?? ""} (${how.driver} drives it)`
+      : `interrupted at ${record.current ?? "?"}: continue it with aegis resume ${record.id}${how.args ?? ""}`;
   } else if (record.status === "cancelled") status = cancelledText(record.error?.message);
   else if (record.error) status += `: ${record.error.message} [${record.error.code}]`;
   lines.push(`  status    ${status}`);
@@ -65,13 +109,13 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     );
   }
   lines.push("", "  STATE            STATUS       TIME");
-  for (const row of stateRows(record, !!owner)) {
+  for (const row of stateRows(record, !!how.driver)) {
     lines.push(`  ${row.state.padEnd(16)} ${row.status.padEnd(12)} ${row.time}`);
   }
-  io.stdout(`${terminalSafe(lines.join("\n"))}\n\n`);
-  if (record.status !== "running")
-    io.stdout(outcomeText(record, { color, ...(hint && { store: hint }) }));
-  return 0;
+  let text = `${terminalSafe(lines.join("\n"))}\n\n`;
+  if (record.status !== "running" && !how.queued)
+    text += outcomeText(record, { color, ...(how.args && { args: how.args }) });
+  return text;
 }
 
 function stateRows(
