@@ -1,0 +1,240 @@
+// The run commands against a real `aegis serve` (a child process) through the real CLI with
+// AEGIS_SERVER: run by name to its gate, status, list, signal, logs (and --follow while the
+// run goes on), cancel, resume — each compared with the same command on a local store
+// (same lines, but for times, durations and who answered), with the same exit codes; the
+// options that name this machine's things refused; a server that is not there, one line.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { aegis, bin, childEnv, node, type Run, type Served, serve } from "../server/serve.ts";
+
+const release = `workflow release {
+  input version: string
+  start PREPARE
+  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
+    on exit 0 -> APPROVE
+    otherwise -> FAILED
+  }
+  state APPROVE = human timeout 1h {
+    prompt "Ship {{input.version}}?"
+    on approved -> SHIP
+    on rejected -> FAILED
+  }
+  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+
+const dirs: string[] = [];
+let server: Served;
+/** Where the server runs, and where the local store is: two workspaces with the same file. */
+let served: string;
+let local: string;
+let env: Record<string, string>;
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-remote-runs-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "release.aegis"), release);
+  return dir;
+}
+
+beforeAll(async () => {
+  served = workspace();
+  local = workspace();
+  server = await serve(served);
+  env = { AEGIS_SERVER: server.url };
+  const deployed = aegis(served, ["deploy", "release.aegis"], env);
+  expect(deployed.status, deployed.stderr).toBe(0);
+}, 180_000);
+
+afterAll(async () => {
+  if (server && server.process.exitCode === null) await server.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** The same command on the server (by name) and on the local store (from the file). */
+function both(args: (target: string) => string[]): { remote: Run; local: Run } {
+  return {
+    remote: aegis(served, args("release"), env),
+    local: aegis(local, args("release.aegis")),
+  };
+}
+
+/** Output with what differs between two runs of the same thing made alike. */
+function alike(text: string): string {
+  return text
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, "TIME")
+    .replace(/\b\d+(\.\d+)?(ms|s)\b/g, "DURATION")
+    .replace(/ by \S+/g, " by SOMEONE");
+}
+
+function expectSame(pair: { remote: Run; local: Run }): void {
+  expect(pair.remote.stderr).toBe(pair.local.stderr);
+  expect(pair.remote.status).toBe(pair.local.status);
+  expect(alike(pair.remote.stdout)).toBe(alike(pair.local.stdout));
+}
+
+/** Starts `aegis ARGS` and resolves once its stdout matches `ready`; `done` is its end. */
+function following(cwd: string, args: string[], ready: RegExp) {
+  const child = spawn(node, [bin, ...args], { cwd, env: childEnv(env) });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8");
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const done = new Promise<Run>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
+  const seen = new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (c: string) => {
+      stdout += c;
+      if (ready.test(stdout)) resolve();
+    });
+    void done.then((r) => reject(new Error(`exited before ${ready}: ${r.stdout}${r.stderr}`)));
+  });
+  return { seen, done };
+}
+
+describe("the run commands against aegis serve", () => {
+  it("run stops at the gate, status and list show it, signal finishes it, logs tell it, as locally", () => {
+    const input = ["--input", '{"version": "1.2"}', "--id", "rel-1"];
+    const started = both((w) => ["run", w, ...input]);
+    expectSame(started);
+    expect(started.remote.status).toBe(0);
+    expect(started.remote.stdout).toContain("⏸ run rel-1 is waiting for a human at APPROVE");
+    expect(started.remote.stdout).toContain("aegis signal rel-1 --approve");
+
+    expectSame(both(() => ["status", "rel-1"]));
+    const status = aegis(served, ["status", "rel-1"], env);
+    expect(status.stdout).toMatch(/status +waiting for a human at APPROVE/);
+
+    const listed = both(() => ["list", "--workflow", "release", "--status", "waiting"]);
+    expectSame(listed);
+    expect(listed.remote.stdout).toMatch(/^rel-1 +release +waiting at APPROVE/m);
+    const none = aegis(served, ["list", "--status", "succeeded"], env);
+    expect(none.stdout).toBe(`no runs of that kind at ${server.url}\n`);
+
+    const signalled = both(() => ["signal", "rel-1", "--approve"]);
+    expectSame(signalled);
+    expect(signalled.remote.status).toBe(0);
+    expect(signalled.remote.stdout).toContain("✓ run rel-1 succeeded");
+
+    const logs = both(() => ["logs", "rel-1"]);
+    expectSame(logs);
+    expect(logs.remote.stdout).toContain("APPROVE approved by local");
+    expectSame(both(() => ["status", "rel-1"]));
+
+    // A finished run: nothing to resume, nothing to cancel (exit 1 both ways).
+    const resumed = both(() => ["resume", "rel-1"]);
+    expect(resumed.remote.status).toBe(1);
+    expect(resumed.local.status).toBe(1);
+    expect(resumed.remote.stderr).toMatch(/^aegis: error\[not-resumable\]: .*\n$/);
+    const cancelled = both(() => ["cancel", "rel-1"]);
+    expect(cancelled.remote.status).toBe(1);
+    expect(cancelled.local.status).toBe(1);
+    expect(cancelled.remote.stderr).toMatch(/^aegis: error\[not-cancellable\]: .*\n$/);
+  });
+
+  it("cancel stops a waiting run (twice: exit 1, as locally); a rejected gate fails the run", () => {
+    const input = ["--input", '{"version": "2"}', "--id", "rel-2"];
+    expectSame(both((w) => ["run", w, ...input]));
+    const once = both(() => ["cancel", "rel-2", "--reason", "not today"]);
+    expectSame(once);
+    expect(once.remote.status).toBe(0);
+    expect(once.remote.stdout).toBe("run rel-2 cancelled: not today (it was at APPROVE)\n");
+    const twice = both(() => ["cancel", "rel-2"]);
+    expect(twice.remote.status).toBe(1);
+    expect(twice.local.status).toBe(1);
+
+    const rejected = ["--input", '{"version": "3"}', "--id", "rel-3"];
+    expectSame(both((w) => ["run", w, ...rejected]));
+    const no = both(() => ["signal", "rel-3", "--reject", "--feedback", "not yet"]);
+    expectSame(no);
+    expect(no.remote.status).toBe(1);
+    expect(no.remote.stdout).toContain("✗ run rel-3 failed at FAILED");
+    // Answering a gate that is no longer waited at: exit 1 both ways.
+    const again = both(() => ["signal", "rel-3", "--approve"]);
+    expect(again.remote.status).toBe(1);
+    expect(again.local.status).toBe(1);
+    expect(again.remote.stderr).toMatch(/^aegis: error\[not-waiting\]: .*\n$/);
+  });
+
+  it("logs --follow prints a run as it goes on, until it finishes", async () => {
+    const run = aegis(
+      served,
+      ["run", "release", "--input", '{"version": "4"}', "--id", "rel-4"],
+      env,
+    );
+    expect(run.status).toBe(0);
+    const follow = following(served, ["logs", "--follow", "rel-4"], /waits for a human/);
+    await follow.seen;
+    const answer = aegis(served, ["signal", "rel-4", "--approve"], env);
+    expect(answer.status).toBe(0);
+    const followed = await follow.done;
+    expect(followed.status).toBe(0);
+    expect(followed.stderr).toBe("");
+    expect(followed.stdout).toContain("run rel-4 succeeded");
+    // What it printed live is the log, line for line.
+    expect(followed.stdout).toBe(aegis(served, ["logs", "rel-4"], env).stdout);
+  });
+
+  it("the JSON forms: run's events, status's record, list's runs", () => {
+    const run = aegis(
+      served,
+      ["run", "release", "--json", "--input", '{"version": "5"}', "--id", "rel-5"],
+      env,
+    );
+    expect(run.status).toBe(0);
+    const types = run.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l).type);
+    expect(types[0]).toBe("run-started");
+    expect(types.at(-1)).toBe("waiting-for-human");
+    const status = JSON.parse(aegis(served, ["status", "rel-5", "--json"], env).stdout);
+    expect(status).toMatchObject({ id: "rel-5", status: "waiting", inputs: { version: "5" } });
+    const listed = JSON.parse(aegis(served, ["list", "--json", "--status", "waiting"], env).stdout);
+    expect(listed.map((r: { id: string }) => r.id)).toContain("rel-5");
+  });
+
+  it("refuses what names this machine's things, a file to run, and says a missing server in one line", () => {
+    const cases: [string[], RegExp][] = [
+      [["run", "release", "--agents", "agents.yaml"], /^aegis: --agents names an agents file/],
+      [["run", "release", "--agent", "x=claude"], /^aegis: --agent binds agents in this process/],
+      [["run", "release", "--workdir", "."], /^aegis: --workdir names a directory/],
+      [["status", "rel-1", "--store", "runs"], /^aegis: --store names a store of runs/],
+      [["signal", "rel-1", "--approve", "--approver", "bob"], /^aegis: --approver /],
+      [["resume", "--due"], /^aegis: --due takes due gate timeouts in a local store/],
+      [["run", "release.aegis"], /^aegis: 'release.aegis' is a file.*aegis deploy release.aegis/],
+    ];
+    for (const [args, message] of cases) {
+      const r = aegis(served, args, env);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr.trim().split("\n")).toHaveLength(2); // the line, and where help is
+      expect(r.stderr).toContain(`Run 'aegis ${args[0]} --help' for usage.`);
+    }
+    const unknown = aegis(served, ["run", "nope"], env);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^aegis: error\[unknown-workflow\]: [^\n]*\n$/);
+
+    const gone = { AEGIS_SERVER: "http://127.0.0.1:1" };
+    for (const args of [["run", "release"], ["status", "x"], ["logs", "-f", "x"], ["list"]]) {
+      const r = aegis(served, args, gone);
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^aegis: error\[server-unreachable\]: cannot reach [^\n]*\n$/);
+    }
+    // --server names it too, and wins over AEGIS_SERVER.
+    const flag = aegis(served, ["status", "rel-1", "--server", server.url], gone);
+    expect(flag.status).toBe(0);
+    expect(flag.stdout).toContain("run rel-1 (release)");
+  });
+});
