@@ -3,7 +3,8 @@
 // JSON in bench/results/latest.json. Settings (environment): BENCH_SAMPLES (15),
 // BENCH_LOOP_SAMPLES (3), BENCH_BUILD_SAMPLES (5), BENCH_IMPORT_SAMPLES (7),
 // BENCH_GROWTH_100K_TIMEOUT_S (240), BENCH_ONLY (comma-separated engines; "startup" runs only
-// the CLI start-up table), BENCH_STARTUP_ROUNDS (21).
+// the CLI start-up table, "server" only the aegis serve table), BENCH_STARTUP_ROUNDS (21),
+// BENCH_SERVER_RUNS (10000).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -11,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAction } from "../scripts/build-action.ts";
 import { chainSource } from "./lib/aegis-sources.ts";
+import { benchServer, type ServerBench } from "./lib/server.ts";
 import { BARE, measureStartup, type StartupResult, startupCases } from "./lib/startup.ts";
 import { type Stat, stat } from "./lib/stats.ts";
 
@@ -86,9 +88,11 @@ function child(args: string[], timeoutS = 900, nodeArgs: string[] = ["--expose-g
 const worker = (...args: string[]) => child(["lib/worker.ts", ...args]);
 
 const startupOnly = process.env.BENCH_ONLY === "startup";
-const engines = startupOnly
-  ? []
-  : (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
+const serverOnly = process.env.BENCH_ONLY === "server";
+const engines =
+  startupOnly || serverOnly
+    ? []
+    : (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
 const peers = engines.filter((e) => e !== "aegis");
 const results: Record<string, any> = {
   date: new Date().toISOString(),
@@ -270,6 +274,16 @@ if (engines.includes("aegis")) {
 // each next to a bare `node -e ''`: the CLI as the package ships it (lib/cli.js), the
 // Action (built from src/ into bench/.tmp, not dist/) to its first running state, and a
 // program importing the library and compiling once beside one importing XState.
+// ------------------------------------------------------------------ aegis serve (issue 14)
+// Through the real HTTP API of a server child process: runs started per second, memory with
+// BENCH_SERVER_RUNS runs waiting at gates and the time to answer one, and the latency of
+// events from a state's completion to an SSE client.
+if (serverOnly || engines.includes("aegis")) {
+  const runs = env("BENCH_SERVER_RUNS", 10_000);
+  log(`aegis serve: ${runs} runs started and left waiting at a gate`);
+  results.server = await benchServer(runs);
+}
+
 if (startupOnly || engines.includes("aegis")) {
   const dir = join(bench, ".tmp", "startup");
   log("start-up: building the Action from src/ into bench/.tmp/startup-action");
@@ -494,30 +508,70 @@ const startupTable = (): string => {
     table(["start-up target", "measured", "result"], goals),
   ].join("\n");
 };
+const serverTable = (): string => {
+  const S = results.server as ServerBench | undefined;
+  if (!S) return "";
+  const ms = (s: Stat) => `${s.median.toFixed(1)} [${s.min.toFixed(1)}–${s.max.toFixed(1)}]`;
+  return [
+    `aegis serve — through its HTTP API, a server child process (no peer server is measured here: Temporal and Restate need servers this machine cannot run in this bench; issue 16 adds a Restate cluster)`,
+    "",
+    table(
+      ["measure", "value"],
+      [
+        ["runs started per second (POST /v1/runs, 32 in flight)", S.startsPerSecond.toFixed(0)],
+        [
+          `server memory, idle → ${S.runs} runs waiting at a gate (RSS)`,
+          `${S.rssBeforeMiB.toFixed(0)} → ${S.rssWaitingMiB.toFixed(0)} MiB (${S.perRunKiB.toFixed(1)} KiB/run)`,
+        ],
+        [
+          "JS heap kept per waiting run (after a full GC)",
+          `${Math.max(0, S.heapPerRunKiB).toFixed(2)} KiB`,
+        ],
+        [`answering a gate with ${S.runs} runs waiting (ms, median [min–max])`, ms(S.answerMs)],
+        [
+          "event latency: state completed → SSE client (ms, median [min–max])",
+          ms(S.eventLatencyMs),
+        ],
+      ],
+    ),
+  ].join("\n");
+};
 const title = `aegis benchmark — ${results.date} — Node ${results.node} — ${results.machine.cpus}× ${results.machine.cpu}`;
 const text = startupOnly
   ? [title, "", startupTable()].join("\n")
-  : [
-      title,
-      `peers: ${Object.entries(results.versions ?? {})
-        .map(([k, v]) => `${k}@${v}`)
-        .join(", ")}`,
-      "",
-      table(header, rows),
-      "",
-      table(["aegis only", "value"], aegisRows),
-      "",
-      table(
-        ["target", "measured", "result"],
-        targets.map((t) => [t.target, t.value, t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL"]),
-      ),
-      "",
-      startupTable(),
-    ].join("\n");
+  : serverOnly
+    ? [title, "", serverTable()].join("\n")
+    : [
+        title,
+        `peers: ${Object.entries(results.versions ?? {})
+          .map(([k, v]) => `${k}@${v}`)
+          .join(", ")}`,
+        "",
+        table(header, rows),
+        "",
+        table(["aegis only", "value"], aegisRows),
+        "",
+        table(
+          ["target", "measured", "result"],
+          targets.map((t) => [
+            t.target,
+            t.value,
+            t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
+          ]),
+        ),
+        "",
+        startupTable(),
+        "",
+        serverTable(),
+      ].join("\n");
 console.log(text);
 mkdirSync(join(bench, "results"), { recursive: true });
 results.table = text;
 // BENCH_ONLY=startup writes its own file: latest.json keeps the last full run.
-const resultsFile = join("bench", "results", startupOnly ? "startup.json" : "latest.json");
+const resultsFile = join(
+  "bench",
+  "results",
+  startupOnly ? "startup.json" : serverOnly ? "server.json" : "latest.json",
+);
 writeFileSync(join(root, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nresults: ${resultsFile}`);

@@ -195,10 +195,14 @@ ${store}
 Exit status: 0 listed, 2 unreadable store.`,
 
   serve: `Usage: aegis serve [--host HOST] [--port PORT] [--data DIR] [--config FILE]
+                   [--concurrency N] [--workdir DIR]
 
 Runs the aegis server: an HTTP API (described by GET /v1/openapi.json) that keeps deployed
-workflows (\`aegis deploy\`, \`aegis workflows\`). Prints the URL it listens on, in one line,
-and stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+workflows (\`aegis deploy\`, \`aegis workflows\`) and runs them by name (\`aegis run NAME\`):
+it drives their runs, fires their gates' timeouts when nobody answers, and after a restart
+goes on with the runs it was driving. Prints the URL it listens on, in one line, and stops
+cleanly on Ctrl-C (SIGINT) or SIGTERM (the runs it drives stay where they are, to go on
+when it starts again).
 
 Options:
   --host HOST        the address to listen on (default 127.0.0.1); an address that is not
@@ -211,6 +215,8 @@ Options:
                      who may answer each workflow's gates ({"gates": {"NAME" or "*":
                      {"users": […], "roles": […]}}}), "maxBodyBytes" (default 4 MiB). Without
                      tokens, a server on loopback accepts local requests without one.
+  --concurrency N    how many runs it drives at once (default 8); more wait in a queue
+  --workdir DIR      where runs' commands and agents work (default: the current directory)
 
 Exit status: 0 stopped by a signal, 2 usage error, or the server cannot start (its data
 cannot be opened, the port is taken, a public address without tokens).`,
@@ -242,6 +248,21 @@ ${server}
 
 Exit status: 0 listed, 2 usage error, an unknown workflow, or the server refused or cannot
 be reached.`,
+
+  mcp: `Usage: aegis mcp [--server URL]
+
+An MCP server on stdio, for agents: claude mcp add aegis -- npx aegis mcp. It is a client
+of an aegis server (aegis serve), which runs the workflows. Tools: list_workflows,
+run_workflow (optionally waiting for the first human gate or the end), get_run,
+answer_gate, cancel_run, and run_NAME for each deployed workflow (its inputs as arguments).
+A run it starts records the MCP client and this session. stdout carries only the protocol;
+with no server running it says so on stderr, and each tool call answers server-unreachable.
+The server's own endpoint is streamable HTTP at URL/mcp.
+
+Options:
+${server}
+
+Exit status: 0 when the client closes stdin (or on SIGINT/SIGTERM), 2 usage error.`,
 };
 
 /** Other names of commands. */
@@ -270,6 +291,7 @@ Server:
   serve              run the aegis server (HTTP API; keeps deployed workflows)
   deploy             compile workflows and deploy them to the server
   workflows          the workflows deployed on the server
+  mcp                an MCP server on stdio for agents (a client of the server)
 
 aegis help COMMAND (or aegis COMMAND --help) shows a command's usage; aegis --version
 its version.

@@ -394,6 +394,8 @@ export class RunService {
       )
       .finally(() => {
         this.driving.delete(id);
+        // Nothing of a run that no one drives stays in memory (thousands wait at gates).
+        this.refreshed.delete(id);
         this.pump();
       });
     this.driving.set(id, done);

@@ -94,6 +94,7 @@ const runtimeValues = [
   "step",
   "systemClock",
   "validateInputs",
+  "wakeAt",
 ];
 const sorted = (names: string[]) => [...names].sort();
 

@@ -15,12 +15,20 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       port: { type: "string", default: String(DEFAULT_PORT) },
       data: { type: "string" },
       config: { type: "string" },
+      concurrency: { type: "string", default: "8" },
+      workdir: { type: "string" },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
   const port = Number(values.port);
   if (!/^\d+$/.test(values.port!) || port > 65535) {
     throw new UsageError(`--port must be a port number (0 picks a free one), not '${values.port}'`);
+  }
+  const concurrency = Number(values.concurrency);
+  if (!/^\d+$/.test(values.concurrency!) || concurrency < 1 || concurrency > 10_000) {
+    throw new UsageError(
+      `--concurrency must be how many runs to drive at once (1 or more), not '${values.concurrency}'`,
+    );
   }
   const { start, DEFAULT_DATA_DIR } = await import("../../server/server.ts");
   const data = values.data ?? DEFAULT_DATA_DIR;
@@ -29,6 +37,8 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     port,
     data,
     ...(values.config !== undefined && { config: values.config }),
+    concurrency,
+    ...(values.workdir !== undefined && { workdir: values.workdir }),
     version: VERSION,
     log: (line) => io.stderr(`${line}\n`),
   });
