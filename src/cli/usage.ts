@@ -17,6 +17,9 @@ const DEFAULT_PORT = 4680;
 const DEFAULT_DATA = ".aegis/server";
 const server = `  --server URL       the server (default: $AEGIS_SERVER, else http://127.0.0.1:${DEFAULT_PORT});
                      a token is taken from $AEGIS_TOKEN`;
+const onServer = `  --server URL       do it on that aegis server (default: $AEGIS_SERVER when set; a token
+                     is taken from $AEGIS_TOKEN); options that name this machine's files
+                     or processes (--store, --agents, --agent, --workdir) are refused`;
 
 /** Each command's usage: its synopsis, what it does, its options. */
 export const commandUsage: Record<string, string> = {
@@ -85,12 +88,15 @@ ${color}
 Exit status: 0 converted, 1 the YAML has errors (converted all the same, unless the YAML
 cannot be read as a workflow), 2 usage or I/O error, or the file is aegis source already.`,
 
-  run: `Usage: aegis run FILE|GRAPH.json [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
+  run: `Usage: aegis run FILE|GRAPH.json|NAME [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
                  [--agents FILE] [--agent NAME=INSTANCE …] [--id ID] [--replace] [--workdir DIR]
 
 Compiles the workflow (refusing it if it has errors), validates the inputs against its
 declared inputs, and runs it, showing progress until it finishes or waits for a human. A
 human gate holds no process: the run is saved, and \`aegis signal\` answers it later.
+With a server (--server, $AEGIS_SERVER), NAME is a workflow deployed to it (\`aegis
+deploy FILE\`): the server runs it, and this command follows it the same way (Ctrl-C stops
+following; the run goes on).
 
 Options:
   --input JSON|@FILE the inputs, as a JSON object (or a file holding one)
@@ -106,6 +112,7 @@ Options:
   --workdir DIR      where the states' commands and agents run (default: the current
                      directory, or the agents file's "workdir")
 ${driving}
+${onServer}
 ${color}
 
 The agents file: {"agents": {"coder": {"provider": "command", "command": "./coder.sh"}}};
@@ -130,6 +137,8 @@ Options:
   --approver NAME    who answers (default: $AEGIS_APPROVER, else the user's name)
   --state STATE      the gate being answered (refused if the run waits elsewhere)
 ${driving}
+${onServer}
+                     (and --approver: the server records its token's user)
 ${color}
 
 Exit status: as for run; 1 when the run does not wait for a human (not-waiting), 2 an
@@ -143,8 +152,9 @@ in flight runs again with the same idempotency key; nothing that finished runs t
 finished has nothing to resume: one line says so.
 
 Options:
-  --due              resume every run whose gate timeout is due
+  --due              resume every run whose gate timeout is due (a server takes its own)
 ${driving}
+${onServer}
 ${color}
 
 Exit status: as for run; 1 when the run has already finished (not-resumable), 2 an
@@ -158,6 +168,7 @@ Options:
   --reason TEXT      why (kept in the run's record)
   --json             print the run's record as JSON
 ${store}
+${onServer}
 
 Exit status: 0 cancelled, 1 the run has already finished (not-cancellable), 2 unknown run.`,
 
@@ -168,6 +179,7 @@ Shows where a run is, each state's status and time, and its usage.
 Options:
   --json             print the run's record as JSON
 ${store}
+${onServer}
 ${color}
 
 Exit status: 0 shown, 2 unknown or unreadable run.`,
@@ -181,16 +193,21 @@ Options:
   -f, --follow       keep printing while the run goes on, until it ends
   --json             print the events as JSON lines
 ${store}
+${onServer}
 
 Exit status: 0 printed, 2 unknown run.`,
 
-  list: `Usage: aegis list [--json]
+  list: `Usage: aegis list [--workflow NAME] [--status STATUS] [--json]
 
-Lists the runs of the store, one line each (\`aegis ls\` too).
+Lists the runs of the store (or of a server), one line each (\`aegis ls\` too).
 
 Options:
+  --workflow NAME    only that workflow's runs
+  --status STATUS    only the runs that are queued, running, waiting, succeeded, failed
+                     or cancelled
   --json             print them as JSON
 ${store}
+${onServer}
 
 Exit status: 0 listed, 2 unreadable store.`,
 
