@@ -98,13 +98,23 @@ export async function start(options: StartOptions): Promise<RunningServer> {
     url: `http://${shown}:${port}`,
     port,
     close() {
-      closing ??= new Promise<void>((done) => {
-        server.close(() => done());
+      const http = server as {
+        closeIdleConnections?: () => void;
+        closeAllConnections?: () => void;
+      };
+      closing ??= (async () => {
+        const closed = new Promise<void>((done) => server.close(() => done()));
         // Idle keep-alive connections would hold close() open.
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      })
-        .then(() => runs.close())
-        .finally(() => registry.close());
+        http.closeIdleConnections?.();
+        // The runs it drives stop where they are (to go on when a server starts again).
+        await runs.close();
+        // Event streams follow runs that will not move now: cut them after a grace for
+        // requests in flight (a client reconnects with Last-Event-ID to the next server).
+        const grace = setTimeout(() => http.closeAllConnections?.(), 2000);
+        grace.unref();
+        await closed;
+        clearTimeout(grace);
+      })().finally(() => registry.close());
       return closing;
     },
   };

@@ -294,6 +294,39 @@ describe("runs on aegis serve", () => {
     expect(answered.map((e) => e.data.approver)).toEqual(["alice"]);
   });
 
+  it("stops on SIGTERM while a client follows a waiting run, which goes on after a restart", async () => {
+    const dir = workspace({ "release.aegis": gate("1h") });
+    let server = await started(dir);
+    expect(aegis(dir, ["deploy", "release.aegis"], { AEGIS_SERVER: server.url }).status).toBe(0);
+    const run = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "6" },
+    });
+    const id = run.json.id as string;
+    const seen: Sse[] = [];
+    // Follows the run: stays open while it waits, until the server goes.
+    const following = watch(`${server.url}/v1/runs/${id}/events`, (e) => {
+      seen.push(e);
+      return false;
+    }).catch((error: Error) => error);
+    while (!seen.some((e) => e.event === "waiting-for-human"))
+      await new Promise((r) => setTimeout(r, 100));
+    expect(await server.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    await following;
+    server = await started(dir);
+    const answered = await api(server.url, "POST", `/v1/runs/${id}/signal`, { approve: true });
+    expect(answered.status).toBe(200);
+    const rest = await watch(
+      `${server.url}/v1/runs/${id}/events`,
+      (e) => e.event === "run-finished",
+      {
+        "last-event-id": String(seen.at(-1)!.id),
+      },
+    );
+    expect(rest[0]!.id).toBe(seen.at(-1)!.id + 1);
+    expect(rest.at(-1)!.data).toMatchObject({ status: "succeeded" });
+  });
+
   it("survives SIGKILL mid-state and mid-wait: nothing lost, nothing repeated, the due timer fired once", async () => {
     const slow = `workflow slow {
   start FIRST
