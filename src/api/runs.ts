@@ -13,6 +13,20 @@ export interface StartRunRequest {
   intent?: string;
   /** The run's id (default: `<workflow>-<date>-<time>-<random>`). */
   id?: string;
+  /**
+   * Who the request is made for, as the client tells it (an MCP client relaying an agent:
+   * `aegis mcp`). Recorded in the run's meta beside the user, which is always the request's
+   * principal.
+   */
+  caller?: StartRunCaller;
+}
+
+export interface StartRunCaller {
+  via: "mcp";
+  /** The MCP client's name/version. */
+  client?: string;
+  /** The agent's session. */
+  session?: string;
 }
 
 /** A run as the server's index has it. */
@@ -88,6 +102,16 @@ export const runSchemas = {
       inputs: { type: "object" },
       intent: { type: "string", maxLength: 10_000 },
       id: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$" },
+      caller: {
+        type: "object",
+        required: ["via"],
+        additionalProperties: false,
+        properties: {
+          via: { enum: ["mcp"] },
+          client: { type: "string", maxLength: 200 },
+          session: { type: "string", maxLength: 200 },
+        },
+      },
     },
   },
   RunSummary: {

@@ -28,6 +28,7 @@ const commands: Record<string, () => Promise<Command>> = {
   serve: async () => (await import("./commands/serve.ts")).serveCommand,
   deploy: async () => (await import("./commands/deploy.ts")).deployCommand,
   workflows: async () => (await import("./commands/workflows.ts")).workflowsCommand,
+  mcp: async () => (await import("./commands/mcp.ts")).mcpCommand,
 };
 
 export async function main(

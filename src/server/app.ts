@@ -10,6 +10,7 @@ import { openapi } from "../api/openapi.ts";
 import { type ProblemCode, problem } from "../api/problem.ts";
 import { LOCAL_PRINCIPAL, principalOf, type ServerConfig } from "./config.ts";
 import { type Env, ProblemException, problemResponse } from "./http.ts";
+import { mcpRoute } from "./mcp.ts";
 import type { Registry } from "./registry.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
@@ -121,7 +122,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get("/v1/health", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/v1/openapi.json", (c) => c.json(openapi));
   workflowRoutes(app, deps);
-  if (deps.runs) runRoutes(app, { ...deps, runs: deps.runs });
+  if (deps.runs) {
+    runRoutes(app, { ...deps, runs: deps.runs });
+    mcpRoute(app, { ...deps, runs: deps.runs });
+  }
 
   app.notFound((c) => {
     const allowed = methodsOf(app, c.req.path);

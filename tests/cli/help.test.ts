@@ -37,6 +37,7 @@ const commands = [
   "serve",
   "deploy",
   "workflows",
+  "mcp",
 ];
 
 describe("a command's own help", () => {

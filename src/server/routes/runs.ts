@@ -13,7 +13,7 @@ import { type Env, ProblemException, readJson } from "../http.ts";
 import type { RunService } from "../runs.ts";
 
 /** Runtime error codes that are the request's fault, as problem codes. */
-const problemOf: Record<string, ProblemCode> = {
+export const problemOf: Record<string, ProblemCode> = {
   "run-not-found": "unknown-run",
   "workflow-not-found": "unknown-workflow",
   "run-exists": "run-exists",
@@ -54,7 +54,11 @@ export function runRoutes(app: Hono<Env>, deps: AppDeps & { runs: RunService }):
   app.post("/v1/runs", async (c) => {
     const body = await readJson<StartRunRequest>(c, "StartRunRequest");
     const principal = c.get("principal");
-    const run = await refusing(() => runs.start(body, { via: "http", user: principal.user }));
+    // The caller a client relays (aegis mcp) is recorded as it says; the user is the principal.
+    const { caller, ...request } = body;
+    const run = await refusing(() =>
+      runs.start(request, { via: "http", ...caller, user: principal.user }),
+    );
     c.header("location", `/v1/runs/${encodeURIComponent(run.id)}`);
     return c.json(run, 201);
   });
