@@ -434,7 +434,10 @@ export class RunService {
       record.updatedAt,
       id,
     );
-    if (terminal(record.status)) this.registry.release(id);
+    if (terminal(record.status)) {
+      this.registry.release(id);
+      this.registry.prune();
+    }
     if (due !== undefined) this.timers.arm(due);
   }
 

@@ -223,6 +223,42 @@ describe("runs on aegis serve", () => {
     expect([again.status, again.json.code]).toEqual([409, "not-cancellable"]);
   });
 
+  it("keeps the version a run started with, and drops an old version when its last run ends", async () => {
+    const dir = workspace({ "release.aegis": gate("1h") });
+    const server = await started(dir);
+    const env = { AEGIS_SERVER: server.url };
+    expect(aegis(dir, ["deploy", "release.aegis"], env).status).toBe(0);
+    const first = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "7" },
+    });
+    await watch(
+      `${server.url}/v1/runs/${first.json.id}/events`,
+      (e) => e.event === "waiting-for-human",
+    );
+    writeFileSync(join(dir, "release.aegis"), gate("2h"));
+    expect(aegis(dir, ["deploy", "release.aegis"], env).status).toBe(0);
+    const second = await api(server.url, "POST", "/v1/runs", {
+      workflow: "release",
+      inputs: { version: "8" },
+    });
+    expect(second.json.version).not.toBe(first.json.version);
+    const versions = async () =>
+      (
+        (await api(server.url, "GET", "/v1/workflows/release")).json.versions as {
+          version: string;
+        }[]
+      ).map((v) => v.version);
+    expect((await versions()).sort()).toEqual([first.json.version, second.json.version].sort());
+    // The first run goes on with its own version, and that version goes when it ends.
+    await api(server.url, "POST", `/v1/runs/${first.json.id}/signal`, { approve: true });
+    await watch(`${server.url}/v1/runs/${first.json.id}/events`, (e) => e.event === "run-finished");
+    const done = await api(server.url, "GET", `/v1/runs/${first.json.id}`);
+    expect(done.json).toMatchObject({ run: { version: first.json.version, status: "succeeded" } });
+    expect(done.json.record).toMatchObject({ graphHash: first.json.version });
+    expect(await versions()).toEqual([second.json.version]);
+  });
+
   it("fires a gate's timeout with nobody calling anything", async () => {
     const dir = workspace({ "release.aegis": gate("2s", "default rejected") });
     const server = await started(dir);

@@ -18,6 +18,9 @@ export function workflowRoutes(app: Hono<Env>, deps: AppDeps): void {
     let deployed: ReturnType<typeof registry.deploy>;
     try {
       deployed = registry.deploy(document);
+      // The version it replaces stays while runs hold it (they keep the version they
+      // started with), and goes when the last of them ends (RunService).
+      registry.prune();
     } catch (error) {
       if (error instanceof RuntimeError && error.code === "invalid-workflow") {
         throw new ProblemException("invalid-workflow", error.message);
