@@ -80,6 +80,8 @@ async function follow(
   io: Io,
   values: Shown,
   notice?: string,
+  /** Whether the run may be settled already (a resumed run that waits at its gate). */
+  settledAlready = false,
 ): Promise<number> {
   const mode: ProgressMode = values.json ? "json" : io.isTTY ? "tty" : "plain";
   const progress = new Progress({
@@ -108,6 +110,7 @@ async function follow(
   let record: RunRecord | undefined;
   let last = after;
   try {
+    if (settledAlready) record = await settled();
     while (record === undefined && !interrupted) {
       for await (const item of remote.events(runPath(id, "/events"), {
         after: last,
@@ -222,7 +225,7 @@ export async function remoteResume(
   const { body: log } = await remote.request<RunLogResponse>("GET", runPath(id, "/log"));
   const after = log.entries.at(-1)?.n ?? 0;
   await remote.request<RunSummary>("POST", runPath(id, "/resume"));
-  return follow(remote, id, after, io, values);
+  return follow(remote, id, after, io, values, undefined, true);
 }
 
 /** `aegis cancel RUN` on a server. */

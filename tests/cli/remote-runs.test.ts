@@ -121,6 +121,11 @@ describe("the run commands against aegis serve", () => {
     const none = aegis(served, ["list", "--status", "succeeded"], env);
     expect(none.stdout).toBe(`no runs of that kind at ${server.url}\n`);
 
+    // Resuming a run that waits at its gate: it waits there still, said the same way.
+    const waiting = both(() => ["resume", "rel-1"]);
+    expectSame(waiting);
+    expect(waiting.remote.stdout).toContain("⏸ run rel-1 is waiting for a human at APPROVE");
+
     const signalled = both(() => ["signal", "rel-1", "--approve"]);
     expectSame(signalled);
     expect(signalled.remote.status).toBe(0);
