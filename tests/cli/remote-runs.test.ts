@@ -5,10 +5,21 @@
 // options that name this machine's things refused; a server that is not there, one line.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aegis, bin, childEnv, node, type Run, type Served, serve } from "../server/serve.ts";
+import {
+  aegis,
+  aegisAsync,
+  bin,
+  childEnv,
+  node,
+  type Run,
+  type Served,
+  serve,
+} from "../server/serve.ts";
 
 const release = `workflow release {
   input version: string
@@ -241,5 +252,58 @@ describe("the run commands against aegis serve", () => {
     const flag = aegis(served, ["status", "rel-1", "--server", server.url], gone);
     expect(flag.status).toBe(0);
     expect(flag.stdout).toContain("run rel-1 (release)");
+  });
+});
+
+describe("the CLI's event stream reader", () => {
+  it("makes a dropped stream again with Last-Event-ID: nothing twice, nothing lost", async () => {
+    const at = "2026-12-02T06:00:00.000Z";
+    const observations = [
+      { type: "run-started", run: "x", workflow: "w", at },
+      { type: "state-entered", run: "x", state: "A", visit: 1, at },
+      { type: "run-finished", run: "x", status: "succeeded", at },
+    ];
+    const event = (n: number, eol: string) =>
+      [
+        `id: ${n}`,
+        `event: ${observations[n - 1]!.type}`,
+        `data: ${JSON.stringify(observations[n - 1])}`,
+        "",
+        "",
+      ].join(eol);
+    const asked: (string | undefined)[] = [];
+    // A stand-in for the server: the first stream is cut after two events; the second
+    // (CRLF line ends, a comment) must start after the last id the client saw.
+    const fake = createServer((req, res) => {
+      if (req.url === "/v1/runs/x") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ run: { status: "running" }, record: {}, meta: {} }));
+        return;
+      }
+      if (req.url !== "/v1/runs/x/events") {
+        res.writeHead(404).end();
+        return;
+      }
+      asked.push(req.headers["last-event-id"] as string | undefined);
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      if (asked.length === 1) {
+        res.write(event(1, "\n") + event(2, "\n"), () => res.destroy());
+        return;
+      }
+      res.end(`: keep-alive\r\n\r\n${event(3, "\r\n")}`);
+    });
+    await new Promise<void>((done) => fake.listen(0, "127.0.0.1", done));
+    try {
+      const url = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+      const r = await aegisAsync(local, ["logs", "--follow", "x", "--server", url]);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(asked).toEqual([undefined, "2"]);
+      expect(r.stdout).toBe(
+        [`${at}  run x (w) started`, `${at}  A started`, `${at}  run x succeeded`, ""].join("\n"),
+      );
+    } finally {
+      fake.close();
+    }
   });
 });
