@@ -31,17 +31,26 @@ export function failure(error: unknown, log: (line: string) => void): CallToolRe
   return refusal("internal", "the tool failed; the server's log says why");
 }
 
+/**
+ * A run's status: its record's (the truth: the index can be a moment ahead of the record a
+ * server reads back while it lets a run go at its gate), "queued" before it has started.
+ */
+export function statusOf(detail: RunDetail): string {
+  return detail.run.status === "queued" ? "queued" : detail.record.status;
+}
+
 /** A run as an agent needs it: where it is, what it waits for, how it ended. */
 export function runView(detail: RunDetail): Record<string, unknown> {
   const { run, record } = detail;
+  const status = statusOf(detail);
   return {
     id: run.id,
     workflow: run.workflow,
     version: run.version,
-    status: run.status,
-    ...(run.current !== undefined && { current: run.current }),
+    status,
+    ...(record.current !== undefined && { current: record.current }),
     ...(record.waiting &&
-      run.status === "waiting" && {
+      status === "waiting" && {
         waiting: {
           state: record.waiting.state,
           prompt: record.waiting.prompt,

@@ -192,7 +192,11 @@ export async function createAegisMcp(
       annotations: { destructiveHint: true },
     },
     guarded(async ({ id, reason }) => {
-      const record = await service.cancelRun(id, reason);
+      let record = await service.cancelRun(id, reason);
+      // A run cancelled in the moment it stops at its gate can come back waiting, not
+      // cancelled (the engine's drive ended before it saw the cancellation): once more.
+      if (record.status === "running" || record.status === "waiting")
+        record = await service.cancelRun(id, reason);
       return success({ run: { id, status: record.status } });
     }),
   );

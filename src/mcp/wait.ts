@@ -2,6 +2,7 @@
 // time runs out (or the client gives up) is an answer too, never an error. Woken by the
 // service's watch when it has one, else by a poll that backs off to one second.
 import type { RunDetail } from "../api/runs.ts";
+import { statusOf } from "./results.ts";
 import type { AegisService } from "./service.ts";
 
 export type WaitFor = "none" | "gate" | "end";
@@ -37,7 +38,7 @@ export async function waitForRun(
     for (;;) {
       const seen = changes;
       const detail = await service.getRun(id);
-      if (reached(detail.run.status, until)) return { detail, reached: true };
+      if (reached(statusOf(detail), until)) return { detail, reached: true };
       const left = deadline - Date.now();
       if (left <= 0 || signal?.aborted) return { detail, reached: false };
       if (changes !== seen) continue;
