@@ -1,11 +1,13 @@
 // The crash soak (issue 7): `npm run soak -- [--runs N] [--seed S] [--kills K] [--jobs J]
-// [--keep DIR]`. Runs of a workflow with every state kind, each killed with SIGKILL at
+// [--keep DIR] [--server]`; with --server, the runs are driven through `aegis serve`, which
+// is killed and started again (tests/soak/server.ts). Runs of a workflow with every state kind, each killed with SIGKILL at
 // random moments (1..K times) and resumed until it ends, compared with uninterrupted runs.
 // Prints the counts and exits 1 on any lost or repeated state, unreadable journal or
 // differing result (see tests/soak/soak.ts for what each means). A run takes 10 to 20 s of
 // a job's time (each process start loads the sources): the default 200 runs, 2 at a time,
 // take about half an hour on a two-core machine.
 import { parseArgs } from "node:util";
+import { serverSoak } from "../tests/soak/server.ts";
 import { soak } from "../tests/soak/soak.ts";
 
 const { values } = parseArgs({
@@ -15,6 +17,7 @@ const { values } = parseArgs({
     kills: { type: "string", default: "3" },
     jobs: { type: "string", default: "2" },
     keep: { type: "string" },
+    server: { type: "boolean", default: false },
   },
 });
 const number = (name: keyof typeof values, min: number) => {
@@ -32,10 +35,10 @@ const options = {
   jobs: number("jobs", 1),
 };
 console.log(
-  `soak: ${options.runs} runs, seed ${options.seed}, 1..${options.kills} kills each, ${options.jobs} at a time`,
+  `soak${values.server ? " (aegis serve)" : ""}: ${options.runs} runs, seed ${options.seed}, 1..${options.kills} kills each, ${options.jobs} at a time`,
 );
 const started = Date.now();
-const report = await soak({
+const report = await (values.server ? serverSoak : soak)({
   ...options,
   ...(values.keep !== undefined && { dir: values.keep, keep: true }),
   progress: (line) => console.log(`  ${line}`),
@@ -52,6 +55,7 @@ console.log(
     `repeated states ${report.repeated}`,
     `unreadable journals ${report.unreadable}`,
     `differing results ${report.mismatched}`,
+    `timers ${report.timers} (unfired ${report.unfired}, fired twice ${report.refired})`,
     `(${((Date.now() - started) / 1000).toFixed(0)} s, seed ${options.seed})`,
   ].join(", "),
 );

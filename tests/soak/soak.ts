@@ -32,7 +32,7 @@ export const FIXTURES = join(here, "fixtures");
 export const WORKFLOW = join(FIXTURES, "everything.aegis");
 export const FAKE_DOCKER = join(ROOT, "tests/fixtures/agents/bin/docker");
 /** Every soak run has its own store, and in it the run "s". */
-const ID = "s";
+export const ID = "s";
 
 /** What must not depend on interruptions: the path, the results, the counts, the output. */
 export function essence(record: RunRecord) {
@@ -191,11 +191,13 @@ export interface SoakInputs {
   route: "wide" | "narrow";
 }
 
-interface Outcome {
+export interface Outcome {
   /** Final records by run id. */
   records: Map<string, RunRecord>;
   completions: Map<string, number>;
   answers: number;
+  /** Gate timeouts fired (timer-fired in the journals). */
+  timers: number;
   keys: Map<string, number>;
 }
 
@@ -210,6 +212,12 @@ export interface SoakReport {
   repeated: number;
   unreadable: number;
   mismatched: number;
+  /** Gate timeouts the uninterrupted runs fired, summed over the runs. */
+  timers: number;
+  /** Of those, not fired (the run stayed at its gate past its timeout). */
+  unfired: number;
+  /** Timer firings beyond those (a gate timed out twice). */
+  refired: number;
   violations: string[];
 }
 
@@ -224,45 +232,132 @@ export interface SoakOptions {
   maxKillDelayMs?: number;
   /** The inputs of every run (default: drawn for each run, from a few variants). */
   inputs?: SoakInputs;
+  /** The workflow variant of every run (default: the driver's own choice for each run). */
+  variant?: string;
   /** Where the runs are kept (removed at the end unless `keep`). */
   dir?: string;
   keep?: boolean;
   progress?: (line: string) => void;
 }
 
-/** Drives one run to its end: killed `kills` times at random, resumed each time. */
-async function drive(
-  dir: string,
-  inputs: SoakInputs,
-  rng: () => number,
-  kills: number,
-  maxKillDelayMs: number,
-  report: SoakReport,
-  note: (violation: string) => void,
-): Promise<Outcome | undefined> {
+/**
+ * What the checks know of one soak run, process after process (a process is an `aegis`
+ * command for the CLI soak, an `aegis serve` for the server's): the state attempts the
+ * journals showed completed before each one started, and what each one executed.
+ */
+export class Ledger {
+  /** State attempts completed before process `attempt` started, by process. */
+  private readonly completedBefore: Set<string>[] = [];
+  private completed = new Set<string>();
+
+  /** Where the processes' execution logs are (calls.N.log, docker.N.log). */
+  readonly dir: string;
+  /** The run store the processes share. */
+  readonly store: string;
+  private readonly report: SoakReport;
+  private readonly note: (violation: string) => void;
+
+  constructor(dir: string, store: string, report: SoakReport, note: (violation: string) => void) {
+    this.dir = dir;
+    this.store = store;
+    this.report = report;
+    this.note = note;
+  }
+
+  /** Before process `attempt` starts. */
+  begin(attempt: number): void {
+    this.completedBefore[attempt] = this.completed;
+  }
+
+  /**
+   * After process `attempt` ended (killed or not): every run of the store, as the next
+   * process will find it (undefined when one cannot be read); what the process executed
+   * must be completed or still in flight in the journals, or it was lost.
+   */
+  async after(attempt: number): Promise<Map<string, LoadedRun> | undefined> {
+    const runs = await runsOf(this.store);
+    for (const [id, run] of runs) {
+      if (typeof run === "string") {
+        this.report.unreadable += 1;
+        this.note(`run ${id} cannot be read after process ${attempt}: ${run}`);
+        return undefined;
+      }
+    }
+    const loaded = runs as Map<string, LoadedRun>;
+    this.completed = new Set(this.completedBefore[attempt]);
+    for (const [id, run] of loaded) {
+      for (const p of completedAttempts(run, journalOf(this.store, id))) this.completed.add(p);
+    }
+    const inFlight = new Set<string>();
+    for (const [id, { record: r }] of loaded) {
+      if (r.status === "running" && r.current !== undefined)
+        inFlight.add(`${id}:${r.current}:${r.visits[r.current] ?? 0}:${r.attempt}`);
+    }
+    for (const e of executions(this.dir, attempt)) {
+      if (!this.completed.has(e.prefix) && !inFlight.has(e.prefix)) {
+        this.report.lost += 1;
+        this.note(
+          `${e.key} was executed by process ${attempt}, yet no journal shows it completed or in flight`,
+        );
+      }
+    }
+    return loaded;
+  }
+
+  /** The runs ended after `attempts` processes: what they executed, and when, and their ends. */
+  outcome(attempts: number, runs: Map<string, LoadedRun>): Outcome {
+    const keys = new Map<string, number>();
+    for (let a = 1; a <= attempts; a++) {
+      const seen = new Set<string>();
+      for (const e of executions(this.dir, a)) {
+        keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
+        if (this.completedBefore[a]!.has(e.prefix)) {
+          this.report.repeated += 1;
+          this.note(`${e.key} was executed by process ${a}, after its state had completed`);
+        }
+        if (seen.has(e.key)) {
+          this.report.repeated += 1;
+          this.note(`${e.key} was executed twice by process ${a}`);
+        }
+        seen.add(e.key);
+      }
+    }
+    const completions = new Map<string, number>();
+    let answers = 0;
+    let timers = 0;
+    const records = new Map<string, RunRecord>();
+    for (const [id, run] of runs) {
+      records.set(id, run.record);
+      for (const e of journalOf(this.store, id)) {
+        if (e.type === "state-completed") {
+          const k = `${id}:${e.state}`;
+          completions.set(k, (completions.get(k) ?? 0) + 1);
+        }
+        if (e.type === "human-answered") answers += 1;
+        if (e.type === "timer-fired") timers += 1;
+      }
+    }
+    return { records, completions, answers, timers, keys };
+  }
+}
+
+/** Drives one run to its end through the CLI: killed `kills` times at random, resumed each time. */
+async function drive(job: Job): Promise<Outcome | undefined> {
+  const { dir, inputs, rng, kills, maxKillDelayMs, report, note } = job;
   mkdirSync(dir, { recursive: true });
   const store = join(dir, "runs");
+  const ledger = new Ledger(dir, store, report, note);
   const runArgs = ["run", WORKFLOW, "--workdir", FIXTURES, "--input", JSON.stringify(inputs)];
   const common = ["--store", "runs"];
   let left = kills;
   let next: string[] = [...runArgs, "--id", ID, ...common];
-  /** State attempts completed before process `attempt` started, by process. */
-  const completedBefore: Set<string>[] = [];
-  let completed = new Set<string>();
   for (let attempt = 1; ; attempt++) {
     if (attempt > 40) {
       note("the run did not end after 40 processes");
       return undefined;
     }
-    completedBefore[attempt] = completed;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NO_COLOR: "1",
-      AEGIS_AGENT_LOG: join(dir, `calls.${attempt}.log`),
-      AEGIS_AGENT_DELAY_MS: String(Math.floor(rng() * 40)),
-      AEGIS_CONTAINER_RUNTIME: FAKE_DOCKER,
-      FAKE_DOCKER_LOG: join(dir, `docker.${attempt}.log`),
-    };
+    ledger.begin(attempt);
+    const env = processEnv(dir, attempt, rng);
     // The first kill of a run is sure to come early (no run reaches its gate in 300 ms);
     // later ones come while the run is under way, or while a process starts (loading the
     // run, taking its lock, creating it).
@@ -289,38 +384,11 @@ async function drive(
       next = [...runArgs, "--id", ID, ...common];
       continue;
     }
-    const runs = await runsOf(store);
-    for (const [id, run] of runs) {
-      if (typeof run === "string") {
-        report.unreadable += 1;
-        note(`run ${id} cannot be read after process ${attempt}: ${run}`);
-        return undefined;
-      }
-    }
-    const main = runs.get(ID) as LoadedRun;
-    completed = new Set(completedBefore[attempt]);
-    for (const [id, run] of runs) {
-      for (const p of completedAttempts(run as LoadedRun, journalOf(store, id))) completed.add(p);
-    }
-    // What this process executed, the journals must show completed or still in flight:
-    // otherwise the run went past a state whose completion was then lost.
-    const inFlight = new Set<string>();
-    for (const [id, run] of runs) {
-      const r = (run as LoadedRun).record;
-      if (r.status === "running" && r.current !== undefined)
-        inFlight.add(`${id}:${r.current}:${r.visits[r.current] ?? 0}:${r.attempt}`);
-    }
-    for (const e of executions(dir, attempt)) {
-      if (!completed.has(e.prefix) && !inFlight.has(e.prefix)) {
-        report.lost += 1;
-        note(
-          `${e.key} was executed by process ${attempt}, yet no journal shows it completed or in flight`,
-        );
-      }
-    }
-    const record = main.record;
+    const runs = await ledger.after(attempt);
+    if (!runs) return undefined;
+    const record = runs.get(ID)!.record;
     const unfinished = [...runs.entries()].find(
-      ([id, run]) => id !== ID && (run as LoadedRun).record.status === "running",
+      ([id, run]) => id !== ID && run.record.status === "running",
     );
     if (record.status === "waiting") {
       report.signals += 1;
@@ -333,39 +401,23 @@ async function drive(
       report.resumes += 1;
       next = ["resume", unfinished[0], ...common];
     } else {
-      // Ended: what did it execute, and when?
-      const keys = new Map<string, number>();
-      for (let a = 1; a <= attempt; a++) {
-        const seen = new Set<string>();
-        for (const e of executions(dir, a)) {
-          keys.set(e.key, (keys.get(e.key) ?? 0) + 1);
-          if (completedBefore[a]!.has(e.prefix)) {
-            report.repeated += 1;
-            note(`${e.key} was executed by process ${a}, after its state had completed`);
-          }
-          if (seen.has(e.key)) {
-            report.repeated += 1;
-            note(`${e.key} was executed twice by process ${a}`);
-          }
-          seen.add(e.key);
-        }
-      }
-      const completions = new Map<string, number>();
-      let answers = 0;
-      const records = new Map<string, RunRecord>();
-      for (const [id, run] of runs) {
-        records.set(id, (run as LoadedRun).record);
-        for (const e of journalOf(store, id)) {
-          if (e.type === "state-completed") {
-            const k = `${id}:${e.state}`;
-            completions.set(k, (completions.get(k) ?? 0) + 1);
-          }
-          if (e.type === "human-answered") answers += 1;
-        }
-      }
-      return { records, completions, answers, keys };
+      return ledger.outcome(attempt, runs);
     }
   }
+}
+
+/** The environment of process `attempt` of a soak run: where its executions are logged. */
+export function processEnv(dir: string, attempt: number, rng: () => number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    AEGIS_AGENT_LOG: join(dir, `calls.${attempt}.log`),
+    AEGIS_AGENT_DELAY_MS: String(Math.floor(rng() * 40)),
+    AEGIS_CONTAINER_RUNTIME: FAKE_DOCKER,
+    FAKE_DOCKER_LOG: join(dir, `docker.${attempt}.log`),
+  };
+  for (const key of ["FORCE_COLOR", "AEGIS_SERVER", "AEGIS_TOKEN"]) delete env[key];
+  return env;
 }
 
 function compare(reference: Outcome, got: Outcome, report: SoakReport, note: (v: string) => void) {
@@ -395,6 +447,14 @@ function compare(reference: Outcome, got: Outcome, report: SoakReport, note: (v:
       note(`${k} completed ${m} times, uninterrupted ${n}`);
     }
   }
+  report.timers += reference.timers;
+  if (got.timers < reference.timers) {
+    report.unfired += reference.timers - got.timers;
+    note(`a gate's timer fired ${got.timers} times, uninterrupted ${reference.timers}`);
+  } else if (got.timers > reference.timers) {
+    report.refired += got.timers - reference.timers;
+    note(`a gate's timer fired ${got.timers} times, uninterrupted ${reference.timers}`);
+  }
   if (got.answers !== reference.answers) {
     report[got.answers < reference.answers ? "lost" : "repeated"] += 1;
     note(`the gate was answered ${got.answers} times, uninterrupted ${reference.answers}`);
@@ -419,7 +479,29 @@ export function inputsOf(rng: () => number): SoakInputs {
   return { topic: `t${Math.floor(rng() * 2)}`, items, route: rng() < 0.5 ? "wide" : "narrow" };
 }
 
-export async function soak(options: SoakOptions): Promise<SoakReport> {
+/** One soak run to drive to its end (kills 0: the uninterrupted run). */
+export interface Job {
+  dir: string;
+  inputs: SoakInputs;
+  /** The driver's workflow variant ("" when it has none). */
+  variant: string;
+  rng: () => number;
+  kills: number;
+  maxKillDelayMs: number;
+  report: SoakReport;
+  note: (violation: string) => void;
+}
+
+/** How soak runs are driven: through the CLI (this file) or a server (server.ts). */
+export interface Driver {
+  /** The variant of a run (drawn from its generator); the uninterrupted run shares it. */
+  variant?: (rng: () => number) => string;
+  drive: (job: Job) => Promise<Outcome | undefined>;
+}
+
+export const cliDriver: Driver = { drive };
+
+export async function soak(options: SoakOptions, driver: Driver = cliDriver): Promise<SoakReport> {
   const base = options.dir ?? join(tmpdir(), `aegis-soak-${process.pid}-${Date.now()}`);
   const maxDelay = options.maxKillDelayMs ?? 2500;
   const report: SoakReport = {
@@ -432,17 +514,26 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
     repeated: 0,
     unreadable: 0,
     mismatched: 0,
+    timers: 0,
+    unfired: 0,
+    refired: 0,
     violations: [],
   };
   const references = new Map<string, Promise<Outcome | undefined>>();
-  const reference = (inputs: SoakInputs) => {
-    const key = JSON.stringify(inputs);
+  const reference = (inputs: SoakInputs, variant: string) => {
+    const key = JSON.stringify(inputs) + (variant && ` ${variant}`);
     let found = references.get(key);
     if (!found) {
-      const dir = join(base, `reference-${references.size}`);
-      found = drive(dir, inputs, random(0), 0, 0, { ...report, violations: [] }, (v) =>
-        report.violations.push(`uninterrupted run ${key}: ${v}`),
-      );
+      found = driver.drive({
+        dir: join(base, `reference-${references.size}`),
+        inputs,
+        variant,
+        rng: random(0),
+        kills: 0,
+        maxKillDelayMs: 0,
+        report: { ...report, violations: [] },
+        note: (v) => report.violations.push(`uninterrupted run ${key}: ${v}`),
+      });
       references.set(key, found);
     }
     return found;
@@ -453,17 +544,29 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       const i = index++;
       const rng = random(options.seed * 1_000_003 + i);
       const inputs = options.inputs ?? inputsOf(rng);
+      const variant = options.variant ?? driver.variant?.(rng) ?? "";
       const kills = 1 + Math.floor(rng() * options.kills);
       const note = (v: string) =>
-        report.violations.push(`run ${i} (${JSON.stringify(inputs)}): ${v}`);
+        report.violations.push(
+          `run ${i} (${JSON.stringify(inputs)}${variant && ` ${variant}`}): ${v}`,
+        );
       const [expected, got] = await Promise.all([
-        reference(inputs),
-        drive(join(base, `run-${i}`), inputs, rng, kills, maxDelay, report, note),
+        reference(inputs, variant),
+        driver.drive({
+          dir: join(base, `run-${i}`),
+          inputs,
+          variant,
+          rng,
+          kills,
+          maxKillDelayMs: maxDelay,
+          report,
+          note,
+        }),
       ]);
       report.runs += 1;
       if (expected && got) compare(expected, got, report, note);
       options.progress?.(
-        `run ${i + 1}/${options.runs}: ${got ? "ended" : "FAILED"} (kills so far ${report.kills}, violations ${report.violations.length})`,
+        `run ${i + 1}/${options.runs}${variant && ` (${variant})`}: ${got ? "ended" : "FAILED"} (kills so far ${report.kills}, violations ${report.violations.length})`,
       );
     }
   };
