@@ -43,6 +43,9 @@ const migrations = [
 ];
 
 /** A version as the registry hands it to whoever starts a run. */
+/** Versions of a workflow kept besides those runs hold: the latest deployed, to go back to. */
+export const KEEP_VERSIONS = 10;
+
 export interface StoredVersion {
   name: string;
   version: string;
@@ -62,8 +65,11 @@ export interface Registry {
   retain(version: string, holder: string): void;
   /** `holder` holds nothing any more; idempotent. */
   release(holder: string): void;
-  /** Removes the versions that are not current and that nothing holds; says which. */
-  prune(): { name: string; version: string }[];
+  /**
+   * Removes the versions that are not current, that nothing holds, and that are not among
+   * the `keep` latest deployed of their workflow (default: none kept); says which.
+   */
+  prune(keep?: number): { name: string; version: string }[];
   close(): void;
 }
 
@@ -113,7 +119,8 @@ function registryOn(db: Database): Registry {
     prunable: db.sql.prepare(
       `SELECT v.name, v.hash FROM versions v
        WHERE v.hash NOT IN (SELECT current FROM workflows)
-         AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.hash = v.hash)`,
+         AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.hash = v.hash)
+         AND (SELECT count(*) FROM versions n WHERE n.name = v.name AND n.seq > v.seq) >= ?`,
     ),
     remove: db.sql.prepare("DELETE FROM versions WHERE hash = ?"),
   };
@@ -214,9 +221,9 @@ function registryOn(db: Database): Registry {
       q.release.run(holder);
     },
 
-    prune() {
+    prune(keep = 0) {
       return db.tx(() => {
-        const rows = q.prunable.all() as unknown as { name: string; hash: string }[];
+        const rows = q.prunable.all(keep) as unknown as { name: string; hash: string }[];
         for (const row of rows) q.remove.run(row.hash);
         return rows.map((row) => ({ name: row.name, version: row.hash }));
       });

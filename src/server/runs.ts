@@ -19,7 +19,7 @@ import type { RunObservation, RunRecord, RunStatus } from "../runtime/types.ts";
 import { RuntimeError } from "../runtime/types.ts";
 import { wakeAt } from "../runtime/wake.ts";
 import { type Database, openDatabase } from "./db.ts";
-import type { Registry } from "./registry.ts";
+import { KEEP_VERSIONS, type Registry } from "./registry.ts";
 import { Timers } from "./timers.ts";
 
 export const RUNS_INDEX_FILE = "runs.db";
@@ -436,7 +436,7 @@ export class RunService {
     );
     if (terminal(record.status)) {
       this.registry.release(id);
-      this.registry.prune();
+      this.registry.prune(KEEP_VERSIONS);
     }
     if (due !== undefined) this.timers.arm(due);
   }

@@ -5,6 +5,7 @@ import type { DeployRequest } from "../../api/workflows.ts";
 import { RuntimeError } from "../../runtime/types.ts";
 import type { AppDeps } from "../app.ts";
 import { type Env, ProblemException, readJson } from "../http.ts";
+import { KEEP_VERSIONS } from "../registry.ts";
 
 export function workflowRoutes(app: Hono<Env>, deps: AppDeps): void {
   const { registry } = deps;
@@ -18,9 +19,9 @@ export function workflowRoutes(app: Hono<Env>, deps: AppDeps): void {
     let deployed: ReturnType<typeof registry.deploy>;
     try {
       deployed = registry.deploy(document);
-      // The version it replaces stays while runs hold it (they keep the version they
-      // started with), and goes when the last of them ends (RunService).
-      registry.prune();
+      // A version it replaces stays while runs hold it (they keep the version they started
+      // with), and while it is among the latest deployed (to go back to).
+      registry.prune(KEEP_VERSIONS);
     } catch (error) {
       if (error instanceof RuntimeError && error.code === "invalid-workflow") {
         throw new ProblemException("invalid-workflow", error.message);
