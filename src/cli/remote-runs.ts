@@ -60,6 +60,15 @@ function argsOf(values: Shown): string {
   return values.server !== undefined ? ` --server ${values.server}` : "";
 }
 
+/** What `fn` gives, or undefined if it fails (a server that is stopping). */
+async function quietly<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch {
+    return undefined;
+  }
+}
+
 function observationOf(data: string): RunObservation | undefined {
   try {
     return JSON.parse(data) as RunObservation;
@@ -108,6 +117,7 @@ async function follow(
       : body.record;
   };
   let record: RunRecord | undefined;
+  let finished = false;
   let last = after;
   try {
     if (settledAlready) record = await settled();
@@ -115,6 +125,11 @@ async function follow(
       for await (const item of remote.events(runPath(id, "/events"), {
         after: last,
         signal: controller.signal,
+        // A stream that ends early (a server stopping) is followed again, unless the run is done.
+        complete: async () => {
+          if (!finished && record === undefined) record = await quietly(settled);
+          return finished || record !== undefined;
+        },
       })) {
         if ("comment" in item) {
           // A quiet stream: a run that waits at a gate in a branch says so in its record.
@@ -126,6 +141,7 @@ async function follow(
         if (item.id !== undefined) last = Number(item.id);
         if (!o) continue;
         progress.observe(o);
+        if (o.type === "run-finished" && o.run === id) finished = true;
         const own = o.run === id || o.run.startsWith(`${id}.`);
         if (own && (o.type === "waiting-for-human" || o.type === "run-finished")) {
           record = await settled();
@@ -286,10 +302,19 @@ export async function remoteLogs(
   }
   await remote.request<RunDetail>("GET", runPath(id)); // a clear error for an unknown run
   // The server ends the stream when the run has finished (a waiting run is followed on).
-  for await (const item of remote.events(runPath(id, "/events"))) {
+  let finished = false;
+  const over = async () => {
+    const { body } = await remote.request<RunDetail>("GET", runPath(id));
+    return ["succeeded", "failed", "cancelled"].includes(body.record.status);
+  };
+  for await (const item of remote.events(runPath(id, "/events"), {
+    complete: async () => finished || ((await quietly(over)) ?? false),
+  })) {
     if ("comment" in item) continue;
     const o = observationOf(item.data);
-    if (o) printer.observe(o);
+    if (!o) continue;
+    printer.observe(o);
+    if (o.type === "run-finished" && o.run === id) finished = true;
   }
   return 0;
 }

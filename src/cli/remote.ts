@@ -20,10 +20,20 @@ export interface Remote {
   request<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /**
    * A text/event-stream, event by event (a comment line as `{ comment }`: a keep-alive).
-   * A connection that drops is made again with Last-Event-ID (the last id seen), a few
-   * times; the stream ends when the server ends it, or `signal` aborts.
+   * A connection that drops is made again with Last-Event-ID (the last id seen) for a while
+   * (a server restarting); the stream ends when the server ends it and `complete()` (by
+   * default) agrees — else it is made again as a dropped one is — or when `signal` aborts.
    */
-  events(path: string, options?: { after?: number; signal?: AbortSignal }): AsyncGenerator<SseItem>;
+  events(path: string, options?: EventsOptions): AsyncGenerator<SseItem>;
+}
+
+export interface EventsOptions {
+  /** The id of the last event already seen. */
+  after?: number;
+  signal?: AbortSignal;
+  /** Whether all there is has come when the server ends the stream (a server that stops
+   * ends its streams early). */
+  complete?: () => boolean | Promise<boolean>;
 }
 
 /** One Server-Sent Event, or a comment (what a server sends to keep a quiet stream open). */
@@ -111,7 +121,7 @@ export function createRemote(url: string, token?: string): Remote {
       return { status: response.status, body: parsed as T };
     },
 
-    async *events(path: string, options: { after?: number; signal?: AbortSignal } = {}) {
+    async *events(path: string, options: EventsOptions = {}) {
       let last = options.after !== undefined && options.after > 0 ? String(options.after) : "";
       let retry = 500;
       let failures = 0;
@@ -130,13 +140,12 @@ export function createRemote(url: string, token?: string): Remote {
           if (options.signal?.aborted) return;
           // The first connection says at once that the server is not there; a lost one is
           // tried again a few times (a server restarting), then said the same way.
-          if (!connected || ++failures > 5) throw unreachable(error);
-          await pause(retry * failures, options.signal);
+          if (!connected || ++failures > RECONNECTS) throw unreachable(error);
+          await pause(Math.min(retry * failures, 5000), options.signal);
           continue;
         }
         if (!response.ok) throw refusal("GET", path, response, parse(await response.text()));
         connected = true;
-        failures = 0;
         const decoder = new TextDecoder();
         let buffer = "";
         let fields: { id?: string; event?: string; data: string[] } = { data: [] };
@@ -152,6 +161,7 @@ export function createRemote(url: string, token?: string): Remote {
                 // A blank line dispatches the event (one with no data is none).
                 if (fields.id !== undefined) last = fields.id;
                 if (fields.data.length > 0) {
+                  failures = 0; // it makes progress
                   yield {
                     ...(fields.id !== undefined && { id: fields.id }),
                     event: fields.event ?? "message",
@@ -175,16 +185,21 @@ export function createRemote(url: string, token?: string): Remote {
               else if (name === "retry" && /^\d+$/.test(value)) retry = Number(value);
             }
           }
-          return; // the server ended the stream
+          // The server ended the stream: the end, unless more is to come (it is stopping).
+          if ((await options.complete?.()) ?? true) return;
+          throw new Error("the stream ended early");
         } catch (error) {
           if (options.signal?.aborted) return;
-          if (++failures > 5) throw unreachable(error);
-          await pause(retry * failures, options.signal);
+          if (++failures > RECONNECTS) throw unreachable(error);
+          await pause(Math.min(retry * failures, 5000), options.signal);
         }
       }
     },
   };
 }
+
+/** How many times in a row a lost stream is made again (waiting up to 5 s between). */
+const RECONNECTS = 10;
 
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {

@@ -256,7 +256,7 @@ describe("the run commands against aegis serve", () => {
 });
 
 describe("the CLI's event stream reader", () => {
-  it("makes a dropped stream again with Last-Event-ID: nothing twice, nothing lost", async () => {
+  it("makes a dropped (or early ended) stream again with Last-Event-ID: nothing twice, nothing lost", async () => {
     const at = "2026-12-02T06:00:00.000Z";
     const observations = [
       { type: "run-started", run: "x", workflow: "w", at },
@@ -272,12 +272,14 @@ describe("the CLI's event stream reader", () => {
         "",
       ].join(eol);
     const asked: (string | undefined)[] = [];
-    // A stand-in for the server: the first stream is cut after two events; the second
-    // (CRLF line ends, a comment) must start after the last id the client saw.
+    // A stand-in for the server: the first stream is cut after one event; the second ends
+    // after the next while the run still waits (a server stopping); the third (CRLF line
+    // ends, a comment) must start after the last id the client saw.
     const fake = createServer((req, res) => {
       if (req.url === "/v1/runs/x") {
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ run: { status: "running" }, record: {}, meta: {} }));
+        const status = asked.length < 3 ? "waiting" : "succeeded";
+        res.end(JSON.stringify({ run: { status }, record: { status }, meta: {} }));
         return;
       }
       if (req.url !== "/v1/runs/x/events") {
@@ -287,7 +289,11 @@ describe("the CLI's event stream reader", () => {
       asked.push(req.headers["last-event-id"] as string | undefined);
       res.writeHead(200, { "content-type": "text/event-stream" });
       if (asked.length === 1) {
-        res.write(event(1, "\n") + event(2, "\n"), () => res.destroy());
+        res.write(event(1, "\n"), () => res.destroy());
+        return;
+      }
+      if (asked.length === 2) {
+        res.end(event(2, "\n"));
         return;
       }
       res.end(`: keep-alive\r\n\r\n${event(3, "\r\n")}`);
@@ -298,7 +304,7 @@ describe("the CLI's event stream reader", () => {
       const r = await aegisAsync(local, ["logs", "--follow", "x", "--server", url]);
       expect(r.stderr).toBe("");
       expect(r.status).toBe(0);
-      expect(asked).toEqual([undefined, "2"]);
+      expect(asked).toEqual([undefined, "1", "2"]);
       expect(r.stdout).toBe(
         [`${at}  run x (w) started`, `${at}  A started`, `${at}  run x succeeded`, ""].join("\n"),
       );
