@@ -96,6 +96,10 @@ async function httpClient(url: string, token?: string): Promise<Client> {
   return client;
 }
 
+/** JSON read back from a tool or the API, looked into by the assertions. */
+// biome-ignore lint/suspicious/noExplicitAny: the assertions check its shape
+type Json = Record<string, any>;
+
 interface ToolResult {
   isError?: boolean;
   content: { type: string; text?: string }[];
@@ -111,7 +115,7 @@ async function ok(client: Client, name: string, args: Record<string, unknown>) {
   const result = await call(client, name, args);
   expect(result.isError ?? false, JSON.stringify(result.content)).toBe(false);
   expect(JSON.parse(result.content[0]!.text!)).toEqual(result.structuredContent);
-  return result.structuredContent as Record<string, any>;
+  return result.structuredContent as Json;
 }
 
 /** A tool call that must be refused: its code (text and structuredContent agree). */
@@ -125,7 +129,7 @@ async function refused(client: Client, name: string, args: Record<string, unknow
 }
 
 /** get_run until the run has ended (each call waits for the end, boundedly). */
-async function ended(client: Client, id: string): Promise<Record<string, any>> {
+async function ended(client: Client, id: string): Promise<Json> {
   for (;;) {
     const { run } = await ok(client, "get_run", { id, wait: "end", waitSeconds: 30 });
     if (["succeeded", "failed", "cancelled"].includes(run.status)) return run;
@@ -136,7 +140,7 @@ async function api(url: string, path: string, token?: string) {
   const response = await fetch(url + path, {
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return { status: response.status, json: (await response.json()) as Record<string, any> };
+  return { status: response.status, json: (await response.json()) as Json };
 }
 
 for (const transport of ["stdio", "http"] as const) {
