@@ -520,7 +520,11 @@ class EngineImpl implements Engine {
     if (running) {
       running.cancelReason ??= reason;
       running.controller.abort();
-      return running.done;
+      const record = await running.done;
+      // It stopped without seeing the request (it had just reached a gate, or was let go):
+      // no one drives it now, so it is cancelled here.
+      if (!terminal(record.status) && !this.active.has(id)) return this.cancel(id, reason);
+      return record;
     }
     let opened: Awaited<ReturnType<EngineImpl["open"]>>;
     try {

@@ -126,3 +126,38 @@ describe("a host's engine", () => {
     expect(wakeAt(answered)).toBeUndefined();
   });
 });
+
+describe("cancelling a run as it stops at its gate", () => {
+  it("cancels it all the same", async () => {
+    const gateFirst = compileSource(`
+workflow gate_first {
+  start APPROVE
+  state APPROVE = human timeout 1h {
+    prompt "Ship?"
+    on approved -> DONE
+    on rejected -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}`);
+    // The run's log is written only when the test lets it: the run has reached its gate
+    // (its loop is over) but is still being let go when the cancel comes.
+    const store = new MemoryStore();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const append = store.appendLog.bind(store);
+    store.appendLog = async (id, observations) => {
+      await held;
+      return append(id, observations);
+    };
+    const engine = createEngine({ store, executor: scripted().executor });
+    const handle = await engine.start(gateFirst);
+    while ((await engine.get(handle.id)).status !== "waiting")
+      await new Promise((r) => setTimeout(r, 10));
+    const cancelling = engine.cancel(handle.id, "changed my mind");
+    release();
+    const cancelled = await cancelling;
+    expect(cancelled.status).toBe("cancelled");
+    expect((await engine.get(handle.id)).status).toBe("cancelled");
+  });
+});
