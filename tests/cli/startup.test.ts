@@ -85,12 +85,17 @@ describe("in a checkout, each command loads only what it uses", () => {
     expect(ours.filter((u) => u.startsWith("src/cli/commands/"))).toEqual([]);
   });
 
-  it("compile --check loads the compiler, never the runtime engine or execa", () => {
+  it("compile --check loads the compiler, never the runtime engine, execa, or YAML for an aegis file", () => {
     const r = aegis(checkout, "compile", "--check", hello);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const ours = r.loaded.map(inCheckout);
-    expect(ours).toContain("src/compiler/compile.ts");
+    expect(ours).toContain("src/compiler/compile-core.ts");
+    // hello imports nothing: the YAML front end and its parser stay out.
+    expect(
+      ours.filter((u) => u.startsWith("src/compiler/yaml/") && !u.endsWith("/files.ts")),
+    ).toEqual([]);
+    expect(ours.filter((u) => u.includes("node_modules/yaml/"))).toEqual([]);
     expect(ours.some((u) => u.includes("node_modules/chevrotain/"))).toBe(true);
     expect(ours.filter((u) => u.startsWith("src/runtime/") && !u.endsWith("/types.ts"))).toEqual(
       [],
@@ -98,6 +103,36 @@ describe("in a checkout, each command loads only what it uses", () => {
     expect(ours.filter((u) => u.includes("node_modules/execa/"))).toEqual([]);
     // A file named is no glob: the globbing library (and its matcher) stays out.
     expect(ours.filter((u) => /node_modules\/(tinyglobby|fdir|picomatch)\//.test(u))).toEqual([]);
+  });
+
+  it("compile --check loads the YAML front end for a YAML file, and for an aegis file that imports one", () => {
+    // An AgentOS workflow (tests/yaml/fixtures/agentos/ts-chain.yaml, shortened).
+    const yamlFile = join(dir, "chain.yaml");
+    writeFileSync(
+      yamlFile,
+      [
+        "id: chain-wf",
+        "name: Chain",
+        "steps:",
+        "  - name: step1",
+        "    functionId: echo::fn",
+        "    mode: sequential",
+        "    timeoutMs: 5000",
+        "    errorMode: fail",
+        "",
+      ].join("\n"),
+    );
+    const importer = join(dir, "importer.aegis");
+    writeFileSync(
+      importer,
+      `// imports a YAML workflow\nimport "chain.yaml" as child\n\nworkflow importer {\n  start CALL\n  state CALL = subworkflow child timeout 1m {\n    on success -> DONE\n    otherwise -> FAILED\n  }\n  final DONE\n  final FAILED failure\n}\n`,
+    );
+    for (const file of [yamlFile, importer]) {
+      const r = aegis(checkout, "compile", "--check", file);
+      const ours = r.loaded.map(inCheckout);
+      expect(ours, r.stdout + r.stderr).toContain("src/compiler/yaml/index.ts");
+      expect(r.stdout, r.stderr).toContain("1 file checked: 0 errors");
+    }
   });
 
   it("status reads the store, never the engine, the core, execa or the compiler's parser", () => {

@@ -1,13 +1,19 @@
 // aegis compile (and aegis check): compile workflows, print their findings, and write
 // the compiled graph.
 import { writeFileSync } from "node:fs";
-import { type CompileResult, compile } from "../../compiler/compile.ts";
+import {
+  type CompileResult,
+  compile,
+  mayImport,
+  type YamlFrontEnd,
+} from "../../compiler/compile-core.ts";
 import { type Diagnostic, toDiagnostic } from "../../compiler/diagnostics.ts";
 import { formatDuration } from "../../compiler/expression.ts";
 import { formatGithub } from "../../compiler/report/github.ts";
 import { formatJson } from "../../compiler/report/json.ts";
 import { formatSarif } from "../../compiler/report/sarif.ts";
 import { formatText, summaryLine } from "../../compiler/report/text.ts";
+import { isYamlFile } from "../../compiler/yaml/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -56,6 +62,7 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
   const results: CompileResult[] = [];
   const unreadable: Diagnostic[] = [];
   const unreadableLines: string[] = [];
+  let yaml: YamlFrontEnd | undefined;
   for (const file of files) {
     const name = file === STDIN ? (stdinName ?? "<stdin>") : file;
     const read = tryRead(file);
@@ -70,7 +77,10 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
       unreadableLines.push(cannotRead(file, read.error));
       continue;
     }
-    const result = compile(read.text, { filename: name, cache });
+    // The YAML front end (and its parser) only for a file that is YAML or may import one.
+    if (!yaml && (isYamlFile(name) || mayImport(read.text)))
+      yaml = (await import("../../compiler/yaml/index.ts")).parseYamlWorkflow;
+    const result = compile(read.text, { filename: name, cache, ...(yaml && { yaml }) });
     if (ignored.size > 0) {
       result.diagnostics = withoutIgnored(result.diagnostics, ignored);
       result.ok = !result.diagnostics.some((d) => d.severity === "error");

@@ -80,7 +80,9 @@ function checkState(ctx: CheckContext, state: StateDecl): void {
   const alias = state.workflowRef;
   if (!alias) return;
   const child = ctx.imports.get(alias.name)?.graph;
-  if (!child) return; // not compiled here (looked up at run time, or reported elsewhere)
+  // Not compiled here (looked up at run time, or reported elsewhere), or an import that
+  // holds no workflow (a file that did not read: AEG507 says so).
+  if (!child || child.getAttribute("inputSchema") === undefined) return;
   const input = state.statements.find((s) => s.kind === "input")?.value;
   const given = givenBy(input);
   if (!given) return;

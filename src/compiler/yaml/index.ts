@@ -11,9 +11,7 @@ import { Context, isMap, MAX_DEPTH, YamlReader, YamlTooComplex } from "./reader.
 
 export type YamlDialect = "aegis-manifest" | "agentos";
 
-export function isYamlFile(file: string): boolean {
-  return /\.ya?ml$/i.test(file);
-}
+export { isYamlFile } from "./files.ts";
 
 export function parseYamlWorkflow(
   text: string,
