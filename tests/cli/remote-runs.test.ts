@@ -110,7 +110,7 @@ function following(cwd: string, args: string[], ready: RegExp) {
     });
     void done.then((r) => reject(new Error(`exited before ${ready}: ${r.stdout}${r.stderr}`)));
   });
-  return { seen, done };
+  return { seen, done, child };
 }
 
 describe("the run commands against aegis serve", () => {
@@ -199,6 +199,37 @@ describe("the run commands against aegis serve", () => {
     expect(followed.stdout).toContain("run rel-4 succeeded");
     // What it printed live is the log, line for line.
     expect(followed.stdout).toBe(aegis(served, ["logs", "rel-4"], env).stdout);
+  });
+
+  it("Ctrl-C stops following a run, not the run: exit 130, and the server goes on with it", async () => {
+    writeFileSync(
+      join(served, "slow.aegis"),
+      `workflow slow {
+  start WORK
+  state WORK = run "while [ ! -f go ]; do sleep 0.1; done" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+    );
+    expect(aegis(served, ["deploy", "slow.aegis"], env).status).toBe(0);
+    const run = following(served, ["run", "slow", "--id", "slow-1"], /WORK started/);
+    await run.seen;
+    run.child.kill("SIGINT");
+    const stopped = await run.done;
+    expect(stopped.status).toBe(130);
+    expect(stopped.stderr).toBe(
+      "\naegis: stopped following run slow-1; the server goes on with it: aegis logs --follow slow-1\n",
+    );
+    // The run waits for the file \`go\` in the server's directory: it was still at WORK.
+    expect(aegis(served, ["status", "slow-1"], env).stdout).toMatch(/status +running WORK/);
+    writeFileSync(join(served, "go"), "");
+    const rest = aegis(served, ["logs", "--follow", "slow-1"], env);
+    expect(rest.status).toBe(0);
+    expect(rest.stdout).toContain("run slow-1 succeeded");
   });
 
   it("the JSON forms: run's events, status's record, list's runs", () => {
