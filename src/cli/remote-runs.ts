@@ -150,6 +150,9 @@ async function follow(
       }
       // The server ended the stream: the run has finished (else it is followed again).
       if (record === undefined && !interrupted) record = await settled();
+      if (record === undefined && finished) {
+        record = (await remote.request<RunDetail>("GET", runPath(id))).body.record;
+      }
     }
   } finally {
     process.off("SIGINT", onSignal);
