@@ -55,7 +55,14 @@ console.log(
     `repeated states ${report.repeated}`,
     `unreadable journals ${report.unreadable}`,
     `differing results ${report.mismatched}`,
-    `timers ${report.timers} (unfired ${report.unfired}, fired twice ${report.refired})`,
+    `timers ${report.timers} (unfired ${report.unfired}, fired twice ${report.refired}${report.dueWhileDown !== undefined ? `, ${report.dueWhileDown} fell due while no server ran` : ""})`,
+    ...(report.moments
+      ? [
+          `kills at ${Object.entries(report.moments)
+            .map(([at, n]) => `${at} ${n}`)
+            .join(" / ")}`,
+        ]
+      : []),
     `(${((Date.now() - started) / 1000).toFixed(0)} s, seed ${options.seed})`,
   ].join(", "),
 );

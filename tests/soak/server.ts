@@ -171,7 +171,9 @@ type Plan =
   | { at: "startup"; afterMs: number }
   | { at: "running"; afterMs: number }
   | { at: "gate"; afterMs: number }
-  | { at: "signal"; afterMs: number };
+  | { at: "signal"; afterMs: number }
+  /** When the run has ended while a detached child run it started still runs. */
+  | { at: "detached" };
 
 function plan(job: Job, left: number, gateKilled: boolean): Plan | undefined {
   const { rng, kills, maxKillDelayMs } = job;
@@ -191,6 +193,7 @@ function plan(job: Job, left: number, gateKilled: boolean): Plan | undefined {
   if (r < 0.65) return { at: "gate", afterMs: Math.floor(rng() * 300) };
   if (r < 0.85 && job.variant !== "timeout")
     return { at: "signal", afterMs: Math.floor(rng() * 40) };
+  if (r < 0.95) return { at: "detached" };
   return undefined;
 }
 
@@ -316,6 +319,11 @@ async function driveServer(job: Job): Promise<Outcome | undefined> {
             break;
           }
           // A detached child still running: the server must drive it to its end.
+          if (kill?.at === "detached") {
+            killAfter(0);
+            await server.exited;
+            break;
+          }
           stuckSince ??= Date.now();
           if (Date.now() - stuckSince > 30_000) {
             failure = `run ${open.map(([id, s]) => `${id} (${s})`).join(", ")} did not move for 30 s after ${ID} ended`;
@@ -332,6 +340,8 @@ async function driveServer(job: Job): Promise<Outcome | undefined> {
     if (server.killed) {
       report.kills += 1;
       left -= 1;
+      report.moments ??= {};
+      report.moments[kill!.at] = (report.moments[kill!.at] ?? 0) + 1;
     } else {
       // Ended (or given up on): stopped cleanly, then checked.
       server.child.kill("SIGTERM");
@@ -349,7 +359,9 @@ async function driveServer(job: Job): Promise<Outcome | undefined> {
     report.resumes += 1;
     // The gate falls due while no server runs: the next one must fire it.
     if (timeout && due !== undefined && runs.get(ID)?.record.status === "waiting") {
-      while (Date.now() <= due + Math.floor(rng() * 500)) await sleep(100);
+      const until = due + Math.floor(rng() * 500);
+      if (Date.now() <= until) report.dueWhileDown = (report.dueWhileDown ?? 0) + 1;
+      while (Date.now() <= until) await sleep(100);
     }
   }
 }

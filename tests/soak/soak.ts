@@ -218,6 +218,10 @@ export interface SoakReport {
   unfired: number;
   /** Timer firings beyond those (a gate timed out twice). */
   refired: number;
+  /** Kills by moment (the server's soak: startup, running, gate, signal, detached). */
+  moments?: Record<string, number>;
+  /** Gates that fell due while no server ran (the server's soak). */
+  dueWhileDown?: number;
   violations: string[];
 }
 
