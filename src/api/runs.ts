@@ -42,6 +42,8 @@ export interface RunSummary {
   /** When that gate times out. */
   wakeAt?: string;
   caller?: RunCaller;
+  /** A subworkflow's run: the run and state that started it. */
+  parent?: { run: string; state: string };
   startedAt: string;
   updatedAt: string;
 }
@@ -128,6 +130,11 @@ export const runSchemas = {
       waitingAt: { type: "string" },
       wakeAt: { type: "string", format: "date-time" },
       caller,
+      parent: {
+        type: "object",
+        required: ["run", "state"],
+        properties: { run: { type: "string" }, state: { type: "string" } },
+      },
       startedAt: { type: "string", format: "date-time" },
       updatedAt: { type: "string", format: "date-time" },
     },

@@ -41,6 +41,8 @@ const migrations = [
    CREATE INDEX runs_by_workflow ON runs (workflow, started_at);
    CREATE INDEX runs_by_status ON runs (status, started_at);
    CREATE INDEX runs_by_wake ON runs (wake_at) WHERE wake_at IS NOT NULL;`,
+  // Subworkflows' runs: indexed as they start, with the run and state that started them.
+  "ALTER TABLE runs ADD COLUMN parent TEXT;",
 ];
 
 /** A run as the index has it (what `GET /v1/runs` lists). */
@@ -55,6 +57,8 @@ export interface IndexedRun {
   /** When its gate times out (ISO). */
   wakeAt?: string;
   caller?: RunCaller;
+  /** A subworkflow's run: the run and state that started it. */
+  parent?: { run: string; state: string };
   startedAt: string;
   updatedAt: string;
 }
@@ -69,6 +73,7 @@ interface IndexRow {
   waiting_state: string | null;
   wake_at: number | null;
   caller: string | null;
+  parent: string | null;
   started_at: string;
   updated_at: string;
 }
@@ -166,6 +171,10 @@ export class RunService {
       insert: db.sql.prepare(
         `INSERT INTO runs (id, workflow, version, status, queued, caller, started_at, updated_at)
          VALUES (?, ?, ?, 'queued', 1, ?, ?, ?)`,
+      ),
+      insertChild: db.sql.prepare(
+        `INSERT INTO runs (id, workflow, version, status, queued, caller, parent, started_at, updated_at)
+         VALUES (?, ?, ?, 'running', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       ),
       update: db.sql.prepare(
         `UPDATE runs SET status = ?, queued = ?, current = ?, waiting_state = ?, wake_at = ?, updated_at = ?
@@ -402,9 +411,15 @@ export class RunService {
   }
 
   private logged(id: string, entries: readonly LoggedObservation[]): void {
-    if (entries.some((e) => moves.has(e.observation.type))) {
+    // A run the engine started itself (a subworkflow's) is indexed when it is first seen,
+    // so that it is listed, answered, timed and resumed after a restart like the others.
+    const unknown = !this.indexed(id);
+    if (unknown || entries.some((e) => moves.has(e.observation.type))) {
       this.engine.get(id).then(
-        (record) => this.refresh(id, record),
+        async (record) => {
+          if (unknown && !this.indexed(id)) await this.indexChild(id, record);
+          this.refresh(id, record);
+        },
         () => undefined,
       );
     }
@@ -439,6 +454,20 @@ export class RunService {
       this.registry.prune(KEEP_VERSIONS);
     }
     if (due !== undefined) this.timers.arm(due);
+  }
+
+  private async indexChild(id: string, record: RunRecord): Promise<void> {
+    const { meta } = await this.store.load(id);
+    if (this.closed) return;
+    this.q.insertChild.run(
+      id,
+      record.workflow,
+      record.graphHash,
+      meta.caller ? JSON.stringify(meta.caller) : null,
+      meta.parent ? JSON.stringify(meta.parent) : null,
+      record.startedAt,
+      record.updatedAt,
+    );
   }
 
   /** At start: the index repaired from the store, the queue and the timers as they were. */
@@ -493,6 +522,7 @@ function fromRow(row: IndexRow): IndexedRun {
     ...(row.waiting_state !== null && { waitingAt: row.waiting_state }),
     ...(row.wake_at !== null && { wakeAt: new Date(row.wake_at).toISOString() }),
     ...(row.caller !== null && { caller: JSON.parse(row.caller) as RunCaller }),
+    ...(row.parent !== null && { parent: JSON.parse(row.parent) as IndexedRun["parent"] }),
     startedAt: row.started_at,
     updatedAt: row.updated_at,
   };

@@ -380,6 +380,57 @@ describe("runs on aegis serve", () => {
     expect(rest.at(-1)!.data).toMatchObject({ status: "succeeded" });
   });
 
+  it("indexes a subworkflow's run, and takes a detached one up again after SIGKILL once its parent ended", async () => {
+    const kid = `workflow kid {
+  start WORK
+  state WORK = run "while [ ! -f go ]; do sleep 0.1; done; echo kid-done >> trace.txt" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+    const parent = `import "kid.aegis" as kid
+
+workflow parent {
+  start SPAWN
+  state SPAWN = subworkflow kid detached timeout 1m {
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+    const dir = workspace({ "kid.aegis": kid, "parent.aegis": parent });
+    let server = await started(dir);
+    expect(
+      (await aegisAsync(dir, ["deploy", "parent.aegis"], { AEGIS_SERVER: server.url })).status,
+    ).toBe(0);
+    const run = await api(server.url, "POST", "/v1/runs", { workflow: "parent", id: "p" });
+    expect(run.status).toBe(201);
+    const events = await watch(`${server.url}/v1/runs/p/events`, (e) => e.event === "run-finished");
+    expect(events.at(-1)!.data).toMatchObject({ status: "succeeded" });
+    // The child, still running (it waits for the file "go"), is a run of the server's.
+    let child: { id: string; status: string; parent?: unknown } | undefined;
+    while (!child) {
+      const listed = await api(server.url, "GET", "/v1/runs?workflow=kid");
+      child = (listed.json.runs as (typeof child)[])[0];
+      if (!child) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(child).toMatchObject({ status: "running", parent: { run: "p", state: "SPAWN" } });
+    await server.stop("SIGKILL");
+    writeFileSync(join(dir, "go"), "");
+    server = await started(dir);
+    const rest = await watch(
+      `${server.url}/v1/runs/${child.id}/events`,
+      (e) => e.event === "run-finished",
+    );
+    expect(rest.at(-1)!.data).toMatchObject({ status: "succeeded" });
+    expect(lines(dir)).toContain("kid-done");
+  });
+
   it("survives SIGKILL mid-state and mid-wait: nothing lost, nothing repeated, the due timer fired once", async () => {
     const slow = `workflow slow {
   start FIRST
