@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { compile } from "../../src/compiler/compile.ts";
 import { openRegistry } from "../../src/server/registry.ts";
 import { RunService } from "../../src/server/runs.ts";
+import { gate } from "./server.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
@@ -19,18 +20,7 @@ const heap = () => {
 };
 try {
   const registry = await openRegistry(dir);
-  const source = `workflow gate {
-  start APPROVE
-  state APPROVE = human timeout 7d {
-    prompt "Ship?"
-    on approved -> DONE
-    on rejected -> FAILED
-  }
-  final DONE
-  final FAILED failure
-}
-`;
-  registry.deploy(compile(source, { filename: "gate.aegis" }).document);
+  registry.deploy(compile(gate, { filename: "gate.aegis" }).document);
   const service = await RunService.open({ data: dir, registry, concurrency: 32 });
   // One run first, so that what every run shares (the graph, compiled code) is counted before.
   await service.start({ workflow: "gate" }, { via: "bench" });

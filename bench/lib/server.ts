@@ -30,7 +30,8 @@ export interface ServerBench {
   eventLatencyMs: Stat;
 }
 
-const gate = `workflow gate {
+/** A run of it waits at its gate at once: no process, no state run before. */
+export const gate = `workflow gate {
   start APPROVE
   state APPROVE = human timeout 7d {
     prompt "Ship?"

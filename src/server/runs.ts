@@ -10,12 +10,13 @@
 // ignores a timer whose gate was answered or that is not due).
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import type { RunSummary } from "../api/runs.ts";
 import { createEngine, type Engine } from "../runtime/engine.ts";
 import type { LoggedObservation } from "../runtime/events.ts";
 import { FileStore } from "../runtime/store/file.ts";
 import type { RunCaller, RunMeta } from "../runtime/store/types.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
-import type { RunObservation, RunRecord, RunStatus } from "../runtime/types.ts";
+import type { RunObservation, RunRecord } from "../runtime/types.ts";
 import { RuntimeError } from "../runtime/types.ts";
 import { wakeAt } from "../runtime/wake.ts";
 import { type Database, openDatabase } from "./db.ts";
@@ -45,23 +46,8 @@ const migrations = [
   "ALTER TABLE runs ADD COLUMN parent TEXT;",
 ];
 
-/** A run as the index has it (what `GET /v1/runs` lists). */
-export interface IndexedRun {
-  id: string;
-  workflow: string;
-  version: string;
-  /** "queued" until a slot starts it; then the record's status. */
-  status: RunStatus | "queued";
-  current?: string;
-  waitingAt?: string;
-  /** When its gate times out (ISO). */
-  wakeAt?: string;
-  caller?: RunCaller;
-  /** A subworkflow's run: the run and state that started it. */
-  parent?: { run: string; state: string };
-  startedAt: string;
-  updatedAt: string;
-}
+/** A run as the index has it: what `GET /v1/runs` lists (the wire contract's RunSummary). */
+export type IndexedRun = RunSummary;
 
 interface IndexRow {
   id: string;
