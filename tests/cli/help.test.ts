@@ -49,16 +49,19 @@ describe("a command's own help", () => {
     }
   });
 
-  it.each(commands)("aegis help %s and aegis %s --help print the same usage, exit 0", (name) => {
-    const viaHelp = aegis("help", name);
-    const viaFlag = aegis(name, "--help");
-    const viaShort = aegis(name, "-h");
-    for (const r of [viaHelp, viaFlag, viaShort]) {
-      expect(r.status).toBe(0);
-      expect(r.stderr).toBe("");
-      expect(r.stdout).toBe(`${commandUsage[name]}\n`);
-    }
-  });
+  it.each(commands)(
+    "aegis help %s, and the command with --help or -h, print the same usage, exit 0",
+    (name) => {
+      const viaHelp = aegis("help", name);
+      const viaFlag = aegis(name, "--help");
+      const viaShort = aegis(name, "-h");
+      for (const r of [viaHelp, viaFlag, viaShort]) {
+        expect(r.status).toBe(0);
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe(`${commandUsage[name]}\n`);
+      }
+    },
+  );
 
   it("--help wins over other arguments, even wrong ones; after -- it is an argument", () => {
     const r = aegis("run", "missing.aegis", "--frobnicate", "--help");
