@@ -133,6 +133,42 @@ describe("with tokens configured", () => {
     expect(r.headers.get("www-authenticate")).toBe('Bearer realm="aegis"');
   });
 
+  it("the MCP endpoint and every /v1 route ask for the same token", async () => {
+    const initialize = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "t", version: "0" },
+      },
+    });
+    const mcp = (headers: Record<string, string> = {}) =>
+      fetch(`${locked.url}/mcp`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          ...headers,
+        },
+        body: initialize,
+      });
+    await expectProblem(await mcp(), 401, "unauthorized");
+    await expectProblem(
+      await mcp({ authorization: "Bearer not-the-token-at-all" }),
+      401,
+      "unauthorized",
+    );
+    // With the token, the endpoint answers MCP (an initialize result), not a problem.
+    const ok = await mcp({ authorization: `Bearer ${TOKEN}` });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("serverInfo");
+    for (const path of ["/v1/runs", "/v1/workflows", "/v1/runs/x", "/v1/runs/x/events"]) {
+      await expectProblem(await fetch(`${locked.url}${path}`), 401, "unauthorized");
+    }
+  });
+
   it("401 with a wrong token", async () => {
     const r = await fetch(`${locked.url}/v1/workflows`, {
       headers: { authorization: "Bearer not-the-token-at-all" },
