@@ -488,3 +488,25 @@ function stateError(record: RunRecord, state: string): string {
 function indent(text: string): string {
   return text.replace(/\n/g, "\n  ").replace(/ +$/gm, "");
 }
+
+/** How `aegis logs` prints a run's log (from a store or a server): every line, timed. */
+export function logPrinter(run: string, json: boolean | undefined, write: (text: string) => void) {
+  return new Progress({
+    mode: json ? "json" : "plain",
+    write,
+    run,
+    verbose: true,
+    timestamps: true,
+  });
+}
+
+/** Rows under a header, in columns two spaces apart, run data made safe for the terminal. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return `${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`;
+}

@@ -17,7 +17,14 @@ import { runTable } from "./commands/list.ts";
 import { statusText } from "./commands/status.ts";
 import { UsageError } from "./errors.ts";
 import { type Io, useColor } from "./io.ts";
-import { jsonSafe, outcomeText, Progress, type ProgressMode, terminalSafe } from "./progress.ts";
+import {
+  jsonSafe,
+  logPrinter,
+  outcomeText,
+  Progress,
+  type ProgressMode,
+  terminalSafe,
+} from "./progress.ts";
 import type { Remote } from "./remote.ts";
 
 interface Shown {
@@ -291,13 +298,7 @@ export async function remoteLogs(
   values: Shown & { follow?: boolean },
   io: Io,
 ): Promise<number> {
-  const printer = new Progress({
-    mode: values.json ? "json" : "plain",
-    write: io.stdout,
-    run: id,
-    verbose: true,
-    timestamps: true,
-  });
+  const printer = logPrinter(id, values.json, io.stdout);
   if (!values.follow) {
     const { body } = await remote.request<RunLogResponse>("GET", runPath(id, "/log"));
     for (const entry of body.entries) printer.observe(entry.observation);

@@ -17,30 +17,12 @@ import {
   childEnv,
   node,
   type Run,
+  releaseWorkflow,
   type Served,
   serve,
 } from "../server/serve.ts";
 
-const release = `workflow release {
-  input version: string
-  start PREPARE
-  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
-    on exit 0 -> APPROVE
-    otherwise -> FAILED
-  }
-  state APPROVE = human timeout 1h {
-    prompt "Ship {{input.version}}?"
-    on approved -> SHIP
-    on rejected -> FAILED
-  }
-  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
-    on exit 0 -> DONE
-    otherwise -> FAILED
-  }
-  final DONE
-  final FAILED failure
-}
-`;
+const release = releaseWorkflow();
 
 const dirs: string[] = [];
 let server: Served;

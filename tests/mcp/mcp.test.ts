@@ -11,7 +11,15 @@ import { join } from "node:path";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { aegis, bin, childEnv, node, type Served, serve } from "../server/serve.ts";
+import {
+  aegis,
+  bin,
+  childEnv,
+  node,
+  releaseWorkflow,
+  type Served,
+  serve,
+} from "../server/serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -22,27 +30,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const release = `workflow release {
-  input version: string
-  input notes: string = "none"
-  start PREPARE
-  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
-    on exit 0 -> APPROVE
-    otherwise -> FAILED
-  }
-  state APPROVE = human timeout 1h {
-    prompt "Ship {{input.version}}?"
-    on approved -> SHIP
-    on rejected -> FAILED
-  }
-  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
-    on exit 0 -> DONE
-    otherwise -> FAILED
-  }
-  final DONE
-  final FAILED failure
-}
-`;
+const release = releaseWorkflow({ inputs: ['notes: string = "none"'] });
 
 const sha = (t: string) => createHash("sha256").update(t).digest("hex");
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { aegisAsync, type Served, serve } from "./serve.ts";
+import { aegisAsync, releaseWorkflow, type Served, serve } from "./serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -107,27 +107,7 @@ async function api(
   };
 }
 
-const gate = (timeout: string, extra = "") => `workflow release {
-  input version: string
-  start PREPARE
-  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
-    on exit 0 -> APPROVE
-    otherwise -> FAILED
-  }
-  state APPROVE = human timeout ${timeout} {
-    prompt "Ship {{input.version}}?"
-    ${extra}
-    on approved -> SHIP
-    on rejected -> FAILED
-  }
-  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
-    on exit 0 -> DONE
-    otherwise -> FAILED
-  }
-  final DONE
-  final FAILED failure
-}
-`;
+const gate = (timeout: string, extra = "") => releaseWorkflow({ timeout, gate: extra });
 
 const lines = (dir: string) => readFileSync(join(dir, "trace.txt"), "utf8").trim().split("\n");
 

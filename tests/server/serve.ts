@@ -100,3 +100,33 @@ export function aegisAsync(cwd: string, args: string[], env: Record<string, stri
     child.once("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * The server tests' workflow: a release behind a human gate, its shell steps appending to
+ * trace.txt in the server's working directory. `gate` adds lines to the gate (a default),
+ * `inputs` declarations after `version`.
+ */
+export function releaseWorkflow(
+  options: { timeout?: string; gate?: string; inputs?: string[] } = {},
+): string {
+  const inputs = ["version: string", ...(options.inputs ?? [])].map((i) => `  input ${i}\n`);
+  return `workflow release {
+${inputs.join("")}  start PREPARE
+  state PREPARE = run "echo prepared {{quote input.version}} >> trace.txt" timeout 1m {
+    on exit 0 -> APPROVE
+    otherwise -> FAILED
+  }
+  state APPROVE = human timeout ${options.timeout ?? "1h"} {
+    prompt "Ship {{input.version}}?"
+${options.gate ? `    ${options.gate}\n` : ""}    on approved -> SHIP
+    on rejected -> FAILED
+  }
+  state SHIP = run "echo shipped >> trace.txt" timeout 1m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+}

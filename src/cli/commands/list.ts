@@ -2,7 +2,7 @@
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
-import { jsonSafe, terminalSafe } from "../progress.ts";
+import { jsonSafe, textTable } from "../progress.ts";
 import { remoteOf, serverOption } from "../remote.ts";
 import { common, describeStatus, storeOf } from "../run-store.ts";
 
@@ -54,12 +54,5 @@ export function statusFilter(status: string | undefined): string | undefined {
 
 /** The runs' lines: RUN, WORKFLOW, STATUS, UPDATED. */
 export function runTable(rows: string[][]): string {
-  const header = ["RUN", "WORKFLOW", "STATUS", "UPDATED"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return `${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`;
+  return textTable(["RUN", "WORKFLOW", "STATUS", "UPDATED"], rows);
 }

@@ -3,7 +3,7 @@ import { followLog } from "../../runtime/events.ts";
 import type { RunObservation } from "../../runtime/types.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Io } from "../io.ts";
-import { Progress } from "../progress.ts";
+import { logPrinter } from "../progress.ts";
 import { remoteOf, serverOption } from "../remote.ts";
 import { common, oneRun, storeOf } from "../run-store.ts";
 
@@ -25,13 +25,7 @@ export async function logsCommand(args: string[], io: Io): Promise<number> {
     return remoteLogs(remote, id, values, io);
   }
   const { store } = storeOf(values);
-  const printer = new Progress({
-    mode: values.json ? "json" : "plain",
-    write: io.stdout,
-    run: id,
-    verbose: true,
-    timestamps: true,
-  });
+  const printer = logPrinter(id, values.json, io.stdout);
   if (!values.follow) {
     for (const o of await store.readLog(id)) printer.observe(o);
     return 0;

@@ -3,7 +3,7 @@ import type { WorkflowDetail, WorkflowList } from "../../api/workflows.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
-import { jsonSafe, terminalSafe } from "../progress.ts";
+import { jsonSafe, textTable } from "../progress.ts";
 import { remoteOf, serverOption } from "../remote.ts";
 
 const formats = ["text", "json"];
@@ -36,7 +36,7 @@ export async function workflowsCommand(args: string[], io: Io): Promise<number> 
       String(v.runs),
       v.deployedAt,
     ]);
-    io.stdout(table(["  VERSION", "DECLARED", "RUNS", "DEPLOYED"], rows));
+    io.stdout(textTable(["  VERSION", "DECLARED", "RUNS", "DEPLOYED"], rows));
     return 0;
   }
   const { body } = await remote.request<WorkflowList>("GET", "/v1/workflows");
@@ -55,16 +55,6 @@ export async function workflowsCommand(args: string[], io: Io): Promise<number> 
     String(w.versions),
     w.deployedAt,
   ]);
-  io.stdout(table(["NAME", "VERSION", "DECLARED", "VERSIONS", "DEPLOYED"], rows));
+  io.stdout(textTable(["NAME", "VERSION", "DECLARED", "VERSIONS", "DEPLOYED"], rows));
   return 0;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return `${terminalSafe([line(header), ...rows.map(line)].join("\n"))}\n`;
 }
