@@ -10,7 +10,9 @@
   // A checkout runs the TypeScript sources, whose types Node strips from 22.18 on.
   const sources =
     process.env.AEGIS_CLI !== "bundle" &&
-    existsSync(new URL("../src/cli/main.ts", import.meta.url));
+    process
+      .getBuiltinModule?.("node:fs")
+      .existsSync(new URL("../src/cli/main.ts", import.meta.url));
   const [needed, where] = sources ? ["22.18", " to run from its sources"] : ["22.13", ""];
   const old =
     major < 22 || (major === 22 && minor < 13) || (sources && !process.features.typescript);
@@ -22,12 +24,11 @@
   }
 }
 
-import { existsSync } from "node:fs";
-import module from "node:module";
-
-// Node's compile cache (Node >= 22.1; a default import, so older Nodes still load this file):
-// later starts reuse the compiled code of every module.
-module.enableCompileCache?.();
+// Node's own modules through getBuiltinModule, not an ESM import: an import would read every
+// export of node:fs, loading fs/promises and the stream classes (scripts/builtins-plugin.ts).
+const { existsSync } = process.getBuiltinModule("node:fs");
+// Node's compile cache: later starts reuse the compiled code of every module.
+process.getBuiltinModule("node:module").enableCompileCache();
 const at = (path) => new URL(path, import.meta.url);
 const source = at("../src/cli/main.ts");
 const bundle = at("../lib/cli.js");

@@ -6,6 +6,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
+import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -47,11 +48,9 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [withoutOidc],
+    plugins: [withoutOidc, builtinsByGetter],
     // CommonJS dependencies bundled into ESM still call require() for Node's modules.
-    banner: {
-      js: 'import{createRequire as __aegisCreateRequire}from"node:module";const require=__aegisCreateRequire(import.meta.url);',
-    },
+    banner: { js: requireBanner },
   });
   // dist/ is its own package: ESM wherever the action is checked out.
   writeFileSync(join(outdir, "package.json"), `${JSON.stringify({ type: "module" }, null, 2)}\n`);

@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -26,11 +27,10 @@ export async function buildCli(outdir = join(root, "lib")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
+    plugins: [builtinsByGetter],
     // CommonJS dependencies (Handlebars…) bundled into ESM still call require() for Node's
     // own modules: each chunk gets a require of its own.
-    banner: {
-      js: 'import{createRequire as __aegisCreateRequire}from"node:module";const require=__aegisCreateRequire(import.meta.url);',
-    },
+    banner: { js: requireBanner },
   });
 }
 

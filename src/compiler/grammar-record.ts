@@ -3,7 +3,9 @@
 // the cost of building it, paid by every process that compiles a file. The recording is a
 // pure function of the rules in parser.ts, so `npm run grammar` writes it to
 // grammar-recorded.ts, the parser is built from that, and tests/grammar/generated.test.ts
-// fails when the file no longer matches what recording the rules gives.
+// fails when the file no longer matches what recording the rules gives. The follow sets
+// Chevrotain's error recovery uses, computed from the recorded grammar when the parser is
+// built, are kept there too.
 import {
   Alternation,
   Alternative,
@@ -76,4 +78,35 @@ export function replayNode(node: RecordedNode, tokens: ReadonlyMap<string, Token
   }
   if (node.definition) options.definition = node.definition.map((n) => replayNode(n, tokens));
   return new type(options as never);
+}
+
+/** The tokens that may follow each production (Chevrotain's `resyncFollows`), by key. */
+export type FollowSets = Record<string, TokenType[]>;
+
+/** Chevrotain's follow sets of a built parser (not in its typings). */
+export const resyncFollowsOf = (parser: object): FollowSets =>
+  (parser as { resyncFollows: FollowSets }).resyncFollows;
+
+/** Follow sets as data: token names by key. */
+export function recordFollows(follows: FollowSets): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(follows).map(([key, tokens]) => [key, tokens.map((token) => token.name)]),
+  );
+}
+
+/** Builds follow sets back, with the token types of `tokens` (by name). */
+export function replayFollows(
+  recorded: Record<string, string[]>,
+  tokens: ReadonlyMap<string, TokenType>,
+): FollowSets {
+  return Object.fromEntries(
+    Object.entries(recorded).map(([key, names]) => [
+      key,
+      names.map((name) => {
+        const token = tokens.get(name);
+        if (!token) throw new Error(`the recorded follow sets name an unknown token ${name}`);
+        return token;
+      }),
+    ]),
+  );
 }

@@ -1,7 +1,6 @@
 // The compiled form of a workflow: a graphology directed multigraph whose nodes are states
 // and whose edges are transitions (ordered per source state). This is what the checks
 // analyse, what the runtime executes, and what is exported as JSON with a content hash.
-import { createHash } from "node:crypto";
 import { MultiDirectedGraph } from "graphology";
 import type { SerializedGraph } from "graphology-types";
 import type { Expr, Span, StateKind } from "./ast.ts";
@@ -369,6 +368,9 @@ function hashSerialized(
     edges: [...(exported.edges ?? [])].sort((a, b) => (String(a.key) < String(b.key) ? -1 : 1)),
     subworkflows: Object.fromEntries(Object.entries(subworkflows).map(([k, v]) => [k, v.hash])),
   };
+  // node:crypto loads all of Node's cryptography: only once a hash is asked for (never by
+  // `aegis compile --check`), not when the compiler is imported.
+  const { createHash } = process.getBuiltinModule("node:crypto");
   return createHash("sha256").update(canonicalJson(content)).digest("hex");
 }
 

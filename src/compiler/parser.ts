@@ -9,8 +9,8 @@ import {
   LLkLookaheadStrategy,
   type Rule,
 } from "chevrotain";
-import { type RecordedNode, replayNode } from "./grammar-record.ts";
-import { recordedGrammar } from "./grammar-recorded.ts";
+import { type FollowSets, type RecordedNode, replayFollows, replayNode } from "./grammar-record.ts";
+import { recordedFollows, recordedGrammar } from "./grammar-recorded.ts";
 import * as T from "./lexer.ts";
 
 /** What parsing a whole file gives: the tree, the syntax errors, and where it stopped. */
@@ -46,11 +46,22 @@ interface Recorder {
 }
 const recorder = CstParser.prototype as unknown as Recorder;
 
-/** The recorded grammar (grammar-recorded.ts), its rules by name. */
-function recordedRules(): Map<string, Rule> {
+/** The recorded grammar (grammar-recorded.ts): its rules by name, and its follow sets. */
+function recorded(): { rules: Map<string, Rule>; follows: FollowSets } {
   const tokens = new Map(T.allTokens.map((token) => [token.name, token]));
   const rules = JSON.parse(recordedGrammar) as RecordedNode[];
-  return new Map(rules.map((rule) => [String(rule.fields.name), replayNode(rule, tokens) as Rule]));
+  return {
+    rules: new Map(
+      rules.map((rule) => [String(rule.fields.name), replayNode(rule, tokens) as Rule]),
+    ),
+    follows: replayFollows(JSON.parse(recordedFollows) as Record<string, string[]>, tokens),
+  };
+}
+
+/** Chevrotain's parser state set here (not in its typings). */
+interface Recovery {
+  recoveryEnabled: boolean;
+  resyncFollows: FollowSets;
 }
 
 /**
@@ -93,8 +104,19 @@ export class AegisParser extends CstParser {
       lookaheadStrategy: lazyLookahead(3),
       skipValidations: !validate,
     });
-    this.recorded = validate ? undefined : recordedRules();
+    if (validate) {
+      this.performSelfAnalysis();
+      return;
+    }
+    const { rules, follows } = recorded();
+    this.recorded = rules;
+    // Chevrotain computes the follow sets in performSelfAnalysis when recovery is on: here
+    // they come recorded instead.
+    const recovery = this as unknown as Recovery;
+    recovery.recoveryEnabled = false;
     this.performSelfAnalysis();
+    recovery.recoveryEnabled = true;
+    recovery.resyncFollows = follows;
     this.recorded = undefined;
   }
 

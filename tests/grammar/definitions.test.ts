@@ -3,7 +3,7 @@
 // starts, to start faster; they run here instead.
 import { Lexer, serializeGrammar, type TokenType } from "chevrotain";
 import { expect, it } from "vitest";
-import { recordNode } from "../../src/compiler/grammar-record.ts";
+import { recordNode, resyncFollowsOf } from "../../src/compiler/grammar-record.ts";
 import { aegisLexer, allTokens, createLexer } from "../../src/compiler/lexer.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
@@ -49,6 +49,10 @@ it("the parser built from the recorded grammar has the grammar its rules record"
     else for (const child of node.definition ?? []) walk(child as never);
   };
   for (const rule of replayed) walk(rule);
+  // The follow sets error recovery uses are the ones Chevrotain computes, token for token.
+  const follows = resyncFollowsOf(getParser());
+  expect(Object.keys(follows).length).toBeGreaterThan(50);
+  expect(follows).toEqual(resyncFollowsOf(new AegisParser(true)));
 });
 
 it("the tokens' start characters and line breaks are what Chevrotain's own analysis finds", () => {
