@@ -3,7 +3,10 @@
 // export of it once, which loads the lazy parts: `import { readFileSync } from "node:fs"`
 // also loads fs/promises and the stream classes, `node:crypto` all of WebCrypto. A third
 // of the modules Node loads for `aegis compile --check` came in that way. The bundle asks
-// for the module object instead and reads only what it uses, when it uses it.
+// for the module object instead and reads only what it uses, when it uses it: the module
+// it imports is an object of getters, one per export (by the names the building Node
+// gives), since the bundle's import helper reads every property's descriptor, and a
+// descriptor is enough to load a lazy part (node:util's TextDecoder loads worker_threads).
 import { isBuiltin } from "node:module";
 import type { Plugin } from "esbuild";
 
@@ -15,10 +18,20 @@ export const builtinsByGetter: Plugin = {
       const name = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
       return { path: name, namespace: "node-builtin" };
     });
-    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
+    b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => {
+      const names = Object.keys(process.getBuiltinModule(args.path) as object);
+      const getters = names.map(
+        (name) => `get ${JSON.stringify(name)}() { return m()[${JSON.stringify(name)}]; }`,
+      );
+      return {
+        contents: [
+          `let module_;`,
+          `const m = () => (module_ ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`,
+          `module.exports = { ${getters.join(", ")} };`,
+        ].join("\n"),
+        loader: "js",
+      };
+    });
   },
 };
 
