@@ -10,6 +10,13 @@
 import { isBuiltin } from "node:module";
 import type { Plugin } from "esbuild";
 
+/**
+ * The modules read through getters: namespaces of functions with lazy parts. Not a module
+ * that is a function (node:events is EventEmitter) or whose methods need it as `this`
+ * (node:process), nor one that a dependency may patch.
+ */
+const namespaces = new Set(["node:fs", "node:util", "node:crypto", "node:os", "node:path"]);
+
 export const builtinsByGetter: Plugin = {
   name: "builtins-by-getter",
   setup(b) {
@@ -19,14 +26,16 @@ export const builtinsByGetter: Plugin = {
       return { path: name, namespace: "node-builtin" };
     });
     b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => {
-      const names = Object.keys(process.getBuiltinModule(args.path) as object);
-      const getters = names.map(
-        (name) => `get ${JSON.stringify(name)}() { return m()[${JSON.stringify(name)}]; }`,
+      const name = JSON.stringify(args.path);
+      if (!namespaces.has(args.path))
+        return { contents: `module.exports = process.getBuiltinModule(${name});`, loader: "js" };
+      const getters = Object.keys(process.getBuiltinModule(args.path) as object).map(
+        (key) => `get ${JSON.stringify(key)}() { return m()[${JSON.stringify(key)}]; }`,
       );
       return {
         contents: [
-          `let module_;`,
-          `const m = () => (module_ ??= process.getBuiltinModule(${JSON.stringify(args.path)}));`,
+          "let module_;",
+          `const m = () => (module_ ??= process.getBuiltinModule(${name}));`,
           `module.exports = { ${getters.join(", ")} };`,
         ].join("\n"),
         loader: "js",
