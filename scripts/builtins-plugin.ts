@@ -22,6 +22,9 @@ export const builtinsByGetter: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
       if (!isBuiltin(args.path)) return undefined;
+      // import() of a built-in stays Node's own: it is loaded late anyway, and its names
+      // would not survive the bundler's CommonJS interop (only `default` would).
+      if (args.kind === "dynamic-import") return { path: args.path, external: true };
       const name = args.path.startsWith("node:") ? args.path : `node:${args.path}`;
       return { path: name, namespace: "node-builtin" };
     });
