@@ -25,6 +25,7 @@ export const problemCodes = {
   "invalid-inputs": { status: 422, title: "The workflow refuses the inputs" },
   "invalid-answer": { status: 422, title: "The answer neither approves, rejects, nor responds" },
   internal: { status: 500, title: "Internal server error" },
+  "web-unavailable": { status: 503, title: "The web viewer is not available" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCodes;

@@ -58,6 +58,25 @@ export interface RunDetail {
   run: RunSummary;
   record: RunRecord;
   meta: RunMeta;
+  /** The gate the run waits at, as the one asking sees it. */
+  gate?: GateView;
+}
+
+/** A human gate a run waits at. */
+export interface GateView {
+  state: string;
+  /** The gate's prompt, rendered. */
+  prompt: string;
+  since: string;
+  timeoutAt?: string;
+  /** The response a timeout gives. */
+  default?: string;
+  /** An approval (approve / reject) or a response (text its transitions read). */
+  asks: "approval" | "response";
+  /** Who may answer the workflow's gates (the server's config); null: anyone it lets in. */
+  who: { users?: string[]; roles?: string[] } | null;
+  /** Whether the principal of the request may answer. */
+  mayAnswer: boolean;
 }
 
 export interface SignalRequest {
@@ -154,6 +173,32 @@ export const runSchemas = {
       run: ref("RunSummary"),
       record: { type: "object", description: "The run's record (src/runtime/types.ts RunRecord)" },
       meta: { type: "object", description: "What was fixed at its start (RunMeta)" },
+      gate: ref("GateView"),
+    },
+  },
+  GateView: {
+    type: "object",
+    required: ["state", "prompt", "since", "asks", "who", "mayAnswer"],
+    properties: {
+      state: { type: "string" },
+      prompt: { type: "string" },
+      since: { type: "string", format: "date-time" },
+      timeoutAt: { type: "string", format: "date-time" },
+      default: { type: "string" },
+      asks: { enum: ["approval", "response"] },
+      who: {
+        oneOf: [
+          { type: "null" },
+          {
+            type: "object",
+            properties: {
+              users: { type: "array", items: { type: "string" } },
+              roles: { type: "array", items: { type: "string" } },
+            },
+          },
+        ],
+      },
+      mayAnswer: { type: "boolean" },
     },
   },
   SignalRequest: {
@@ -335,6 +380,22 @@ export const runPaths = {
           content: { "text/event-stream": { schema: { type: "string" } } },
         },
         ...problems(...common, "unknown-run", "invalid-request"),
+      },
+    },
+  },
+  "/v1/events": {
+    get: {
+      operationId: "runChanges",
+      summary:
+        "Every run's changes as Server-Sent Events, from now on: a `run` event with the run's summary each time one is started, moves, waits or finishes",
+      parameters: [query("workflow", "Only this workflow's runs")],
+      responses: {
+        "200": {
+          description:
+            "text/event-stream: `event` is `run`, `data` the RunSummary as JSON; nothing is replayed (a client that reconnects lists the runs again)",
+          content: { "text/event-stream": { schema: { type: "string" } } },
+        },
+        ...problems(...common),
       },
     },
   },

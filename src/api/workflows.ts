@@ -60,6 +60,31 @@ const hash = { type: "string", pattern: "^[0-9a-f]{64}$" } as const;
 const time = { type: "string", format: "date-time" } as const;
 
 export const workflowSchemas = {
+  Figures: {
+    type: "object",
+    required: ["states", "worstCase", "visits"],
+    properties: {
+      states: { type: "integer", minimum: 0 },
+      worstCase: {
+        type: "object",
+        required: ["reasons"],
+        properties: {
+          agentCalls: { type: "integer", minimum: 0, description: "Absent: unbounded or unknown" },
+          wallTimeMs: { type: "number", minimum: 0, description: "Absent: unbounded or unknown" },
+          reasons: {
+            type: "array",
+            items: { type: "string" },
+            description: "Why a figure is unknown",
+          },
+        },
+      },
+      visits: {
+        type: "object",
+        description: "Each reachable state's most visits in one run (null: unbounded)",
+        additionalProperties: { oneOf: [{ type: "integer", minimum: 0 }, { type: "null" }] },
+      },
+    },
+  },
   GraphDocument: {
     description: "A compiled workflow (aegis compile --out), with its content hash.",
     type: "object",
@@ -181,6 +206,17 @@ export const workflowPaths = {
       parameters: [name, pathParameter("version", "The version (content hash)")],
       responses: {
         "200": json("The compiled workflow", ref("GraphDocument")),
+        ...problems(...common, "unknown-workflow", "unknown-version"),
+      },
+    },
+  },
+  "/v1/workflows/{name}/versions/{version}/figures": {
+    get: {
+      operationId: "getWorkflowFigures",
+      summary: "What the checker proves of one version: its worst case and each state's visits",
+      parameters: [name, pathParameter("version", "The version (content hash)")],
+      responses: {
+        "200": json("The figures", ref("Figures")),
         ...problems(...common, "unknown-workflow", "unknown-version"),
       },
     },

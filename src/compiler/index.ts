@@ -19,6 +19,7 @@ export {
 } from "./diagnostics.ts";
 export { toDot } from "./emit/dot.ts";
 export { type MermaidOptions, toMermaid } from "./emit/mermaid.ts";
+export { type Figures, figuresOf } from "./figures.ts";
 export {
   type AgentSpec,
   exportGraph,

@@ -1,8 +1,8 @@
 // The HTTP API of `aegis serve`, as a Hono app (no socket: server.ts listens, tests may call
 // app.request()). In order, every request meets: the Host/Origin guard (on loopback, against
 // DNS rebinding), authentication (bearer tokens; none needed on loopback when no tokens are
-// configured), the body limit, then its route. Every failure is a problem document
-// (RFC 9457) with a code; no stack trace leaves the process.
+// configured; the web viewer's page needs none), the body limit, then its route. Every
+// failure is a problem document (RFC 9457) with a code; no stack trace leaves the process.
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
@@ -15,6 +15,7 @@ import type { Registry } from "./registry.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { workflowRoutes } from "./routes/workflows.ts";
 import type { RunService } from "./runs.ts";
+import { isWebPath, type WebAsset, webAssetsOnce, webRoutes } from "./web.ts";
 
 export interface AppDeps {
   registry: Registry;
@@ -27,6 +28,8 @@ export interface AppDeps {
   version: string;
   /** Where the server says what went wrong inside it (default: stderr). */
   log?: (line: string) => void;
+  /** The web viewer's files (default: loaded when first asked for; see web.ts). */
+  web?: () => Promise<Map<string, WebAsset>>;
 }
 
 /** Paths answered without a token (still behind the Host guard). */
@@ -86,7 +89,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
       c.set("principal", LOCAL_PRINCIPAL);
       return next();
     }
-    if (PUBLIC.has(c.req.path) && header === undefined) return next();
+    if ((PUBLIC.has(c.req.path) || isWebPath(c.req.path)) && header === undefined) return next();
     const token = /^Bearer +(\S+) *$/i.exec(header ?? "")?.[1];
     if (token === undefined) {
       refuse(
@@ -122,6 +125,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get("/v1/health", (c) => c.json({ status: "ok", version: deps.version }));
   app.get("/v1/openapi.json", (c) => c.json(openapi));
   workflowRoutes(app, deps);
+  webRoutes(app, deps.web ?? webAssetsOnce());
   if (deps.runs) {
     runRoutes(app, { ...deps, runs: deps.runs });
     mcpRoute(app, { ...deps, runs: deps.runs });

@@ -155,15 +155,26 @@ export function principalOf(config: ServerConfig, token: string): Principal | un
   return found && { user: found.user, roles: [...found.roles] };
 }
 
+/**
+ * Who may answer `workflow`'s gates: its own entry of "gates", else "*"; undefined: no one;
+ * null: the config has no "gates" (anyone the server lets in).
+ */
+export function gateRule(
+  config: Pick<ServerConfig, "gates">,
+  workflow: string,
+): GateRule | null | undefined {
+  if (!config.gates) return null;
+  return Object.hasOwn(config.gates, workflow) ? config.gates[workflow] : config.gates["*"];
+}
+
 /** Whether `principal` may answer the gates of `workflow`, and why not. */
 export function authorize(
   config: Pick<ServerConfig, "gates">,
   principal: Principal,
   workflow: string,
 ): { allowed: true } | { allowed: false; reason: string } {
-  if (!config.gates) return { allowed: true };
-  const own = Object.hasOwn(config.gates, workflow);
-  const rule = own ? config.gates[workflow] : config.gates["*"];
+  const rule = gateRule(config, workflow);
+  if (rule === null) return { allowed: true };
   if (!rule) {
     return { allowed: false, reason: `no one may answer the gates of '${workflow}'` };
   }

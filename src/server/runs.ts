@@ -104,6 +104,8 @@ export interface RunServiceOptions {
 }
 
 type Listener = (entries: readonly LoggedObservation[]) => void;
+/** Told of a run's row in the index each time it is written. */
+type Watcher = (run: IndexedRun) => void;
 
 const terminal = (status: string) =>
   status === "succeeded" || status === "failed" || status === "cancelled";
@@ -125,6 +127,7 @@ export class RunService {
   private readonly options: RunServiceOptions;
   private readonly timers: Timers;
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly watchers = new Set<Watcher>();
   /** Runs to start or resume, in order; each at most once. */
   private readonly queue: string[] = [];
   private readonly driving = new Map<string, Promise<void>>();
@@ -228,7 +231,9 @@ export class RunService {
       throw error;
     }
     this.enqueue(id);
-    return this.indexed(id)!;
+    const run = this.indexed(id)!;
+    this.told(run);
+    return run;
   }
 
   list(filter: RunFilter = {}): IndexedRun[] {
@@ -324,6 +329,12 @@ export class RunService {
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id);
     };
+  }
+
+  /** Tells `watcher` of every run started, moving, waiting or finishing from now on. */
+  watch(watcher: Watcher): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
   }
 
   /**
@@ -440,6 +451,18 @@ export class RunService {
       this.registry.prune(KEEP_VERSIONS);
     }
     if (due !== undefined) this.timers.arm(due);
+    const run = this.indexed(id);
+    if (run) this.told(run);
+  }
+
+  private told(run: IndexedRun): void {
+    for (const watcher of this.watchers) {
+      try {
+        watcher(run);
+      } catch {
+        // A watcher's failure is its own.
+      }
+    }
   }
 
   private async indexChild(id: string, record: RunRecord): Promise<void> {

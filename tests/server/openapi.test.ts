@@ -13,6 +13,7 @@ import { createApp } from "../../src/server/app.ts";
 import { parseConfig } from "../../src/server/config.ts";
 import { openRegistry, type Registry } from "../../src/server/registry.ts";
 import { RunService } from "../../src/server/runs.ts";
+import { isWebPath } from "../../src/server/web.ts";
 import { root } from "./serve.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-openapi-"));
@@ -101,7 +102,8 @@ describe("the OpenAPI document", () => {
       app.routes
         // /mcp is left out on purpose: it speaks MCP (JSON-RPC over streamable HTTP), which
         // the MCP specification describes, not this document (tests/mcp/ cover it).
-        .filter((r) => r.method !== "ALL" && r.path !== "/mcp")
+        // So are the web viewer's pages (/ and /ui/…): a page, not the API.
+        .filter((r) => r.method !== "ALL" && r.path !== "/mcp" && !isWebPath(r.path))
         .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
     );
     const documented = new Set(

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { aegisAsync, releaseWorkflow, type Served, serve } from "./serve.ts";
+import { aegisAsync, api, releaseWorkflow, type Served, type Sse, serve, watch } from "./serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -28,83 +28,6 @@ async function started(dir: string, args: string[] = []): Promise<Served> {
   const s = await serve(dir, args);
   servers.push(s);
   return s;
-}
-
-interface Sse {
-  id: number;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads a run's SSE stream until `until` holds for an event (or the stream ends). */
-async function watch(
-  url: string,
-  until: (e: Sse) => boolean,
-  headers: Record<string, string> = {},
-): Promise<Sse[]> {
-  const controller = new AbortController();
-  const response = await fetch(url, {
-    headers: { accept: "text/event-stream", ...headers },
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  expect(response.headers.get("content-type")).toContain("text/event-stream");
-  const events: Sse[] = [];
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const reader = response.body!.getReader();
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return events;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf("\n\n");
-      while (end >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf("\n\n");
-        const field = (name: string) =>
-          block
-            .split("\n")
-            .filter((l) => l.startsWith(`${name}:`))
-            .map((l) => l.slice(name.length + 1).trimStart())
-            .join("\n");
-        if (!field("data")) continue; // a keep-alive comment
-        const event = {
-          id: Number(field("id")),
-          event: field("event"),
-          data: JSON.parse(field("data")),
-        };
-        events.push(event);
-        if (until(event)) return events;
-      }
-    }
-  } finally {
-    controller.abort();
-  }
-}
-
-async function api(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; json: Record<string, unknown>; type: string }> {
-  const response = await fetch(base + path, {
-    method,
-    headers: {
-      ...(body !== undefined && { "content-type": "application/json" }),
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    json: text ? JSON.parse(text) : {},
-    type: response.headers.get("content-type") ?? "",
-  };
 }
 
 const gate = (timeout: string, extra = "") => releaseWorkflow({ timeout, gate: extra });

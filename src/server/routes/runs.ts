@@ -4,11 +4,19 @@
 import type { Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { ProblemCode } from "../../api/problem.ts";
-import type { CancelRequest, RunList, SignalRequest, StartRunRequest } from "../../api/runs.ts";
+import type {
+  CancelRequest,
+  RunDetail,
+  RunList,
+  RunSummary,
+  SignalRequest,
+  StartRunRequest,
+} from "../../api/runs.ts";
 import type { LoggedObservation } from "../../runtime/events.ts";
 import { RuntimeError } from "../../runtime/types.ts";
 import type { AppDeps } from "../app.ts";
 import { authorize } from "../config.ts";
+import { gateView } from "../gate-view.ts";
 import { type Env, ProblemException, readJson } from "../http.ts";
 import type { RunService } from "../runs.ts";
 
@@ -86,7 +94,17 @@ export function runRoutes(app: Hono<Env>, deps: AppDeps & { runs: RunService }):
     return c.json(body);
   });
 
-  app.get("/v1/runs/:id", async (c) => c.json(await refusing(() => runs.get(c.req.param("id")))));
+  app.get("/v1/runs/:id", async (c) => {
+    const detail: RunDetail = await refusing(() => runs.get(c.req.param("id")));
+    const gate = gateView(
+      detail.record,
+      detail.run.version,
+      deps.registry,
+      deps.config,
+      c.get("principal"),
+    );
+    return c.json(gate ? { ...detail, gate } : detail);
+  });
 
   app.post("/v1/runs/:id/signal", async (c) => {
     const id = c.req.param("id");
@@ -127,6 +145,44 @@ export function runRoutes(app: Hono<Env>, deps: AppDeps & { runs: RunService }):
   });
 
   app.get("/v1/runs/:id/events", (c) => events(c, runs));
+  app.get("/v1/events", (c) => runChanges(c, runs));
+}
+
+/**
+ * Every run's changes as Server-Sent Events (`run`: its summary, each time it is started,
+ * moves, waits or finishes), optionally of one workflow: what a list of runs needs to stay
+ * current without asking for the whole list again. Nothing is replayed: a client that
+ * reconnects reads the list, then follows.
+ */
+function runChanges(c: Context<Env>, runs: RunService): Response {
+  const workflow = c.req.query("workflow");
+  return streamSSE(c, async (stream) => {
+    const pending: RunSummary[] = [];
+    let wake: (() => void) | undefined;
+    const unwatch = runs.watch((run) => {
+      if (workflow !== undefined && run.workflow !== workflow) return;
+      pending.push(run);
+      wake?.();
+    });
+    stream.onAbort(() => wake?.());
+    try {
+      // Says the stream is open: changes from here on are sent.
+      await stream.write(": watching\n\n");
+      while (!stream.aborted) {
+        while (pending.length > 0 && !stream.aborted)
+          await stream.writeSSE({ event: "run", data: JSON.stringify(pending.shift()) });
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          const timer = setTimeout(resolve, 15_000);
+          timer.unref?.();
+        });
+        wake = undefined;
+        if (pending.length === 0 && !stream.aborted) await stream.write(": keep-alive\n\n");
+      }
+    } finally {
+      unwatch();
+    }
+  });
 }
 
 /**

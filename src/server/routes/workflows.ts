@@ -1,11 +1,12 @@
 // The registry's routes: deploy a compiled workflow, list the deployed ones, a workflow's
-// versions, and one version's document.
+// versions, one version's document, and what the checker proves of it.
 import type { Hono } from "hono";
 import type { DeployRequest } from "../../api/workflows.ts";
+import { figuresOf } from "../../compiler/figures.ts";
 import { RuntimeError } from "../../runtime/types.ts";
 import type { AppDeps } from "../app.ts";
 import { type Env, ProblemException, readJson } from "../http.ts";
-import { KEEP_VERSIONS } from "../registry.ts";
+import { KEEP_VERSIONS, type Registry } from "../registry.ts";
 
 export function workflowRoutes(app: Hono<Env>, deps: AppDeps): void {
   const { registry } = deps;
@@ -43,16 +44,26 @@ export function workflowRoutes(app: Hono<Env>, deps: AppDeps): void {
     return c.json(detail);
   });
 
-  app.get("/v1/workflows/:name/versions/:version", (c) => {
-    const name = c.req.param("name");
-    const version = c.req.param("version");
-    if (!registry.get(name)) {
-      throw new ProblemException("unknown-workflow", `no workflow '${name}' is deployed`);
-    }
-    const stored = registry.version(name, version);
-    if (!stored) {
-      throw new ProblemException("unknown-version", `'${name}' has no version ${version}`);
-    }
-    return c.json(stored.document);
-  });
+  app.get("/v1/workflows/:name/versions/:version", (c) =>
+    c.json(storedVersion(registry, c.req.param("name"), c.req.param("version")).document),
+  );
+
+  // What the checker proves of the version: its worst case and each state's visits.
+  app.get("/v1/workflows/:name/versions/:version/figures", (c) =>
+    c.json(
+      figuresOf(storedVersion(registry, c.req.param("name"), c.req.param("version")).document),
+    ),
+  );
+}
+
+/** A stored version, or the problem that says which of its name and version is unknown. */
+function storedVersion(registry: Registry, name: string, version: string) {
+  if (!registry.get(name)) {
+    throw new ProblemException("unknown-workflow", `no workflow '${name}' is deployed`);
+  }
+  const stored = registry.version(name, version);
+  if (!stored) {
+    throw new ProblemException("unknown-version", `'${name}' has no version ${version}`);
+  }
+  return stored;
 }

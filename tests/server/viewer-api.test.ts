@@ -1,0 +1,248 @@
+// What the web viewer reads from a real `aegis serve` besides the runs API: every run's
+// changes as one event stream, the gate a run waits at as the one asking sees it (who may
+// answer, and whether they may), what the checker proves of a deployed version, and the
+// viewer's page itself (no token needed for the page, a strict Content-Security-Policy).
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compile } from "../../src/compiler/compile.ts";
+import { aegisAsync, api, releaseWorkflow, type Served, serve, watch } from "./serve.ts";
+
+const dirs: string[] = [];
+const servers: Served[] = [];
+afterAll(async () => {
+  for (const s of servers) if (s.process.exitCode === null && !s.process.killed) await s.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const hash = (t: string) => createHash("sha256").update(t).digest("hex");
+const config = {
+  tokens: [
+    { user: "alice", roles: ["release"], sha256: hash("alice-token") },
+    { user: "bob", roles: [], sha256: hash("bob-token") },
+  ],
+  gates: { release: { roles: ["release"] } },
+};
+
+const otherWorkflow = `workflow other {
+  start A
+  state A = run "true" timeout 1m {
+    on exit 0 -> DONE
+    otherwise -> DONE
+  }
+  final DONE
+}
+`;
+
+/** A server with tokens and gate rules, the release and other workflows deployed. */
+async function served(): Promise<{ server: Served; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "aegis-viewer-api-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "release.aegis"), releaseWorkflow());
+  writeFileSync(join(dir, "other.aegis"), otherWorkflow);
+  writeFileSync(join(dir, "config.json"), JSON.stringify(config));
+  const server = await serve(dir, ["--config", "config.json"]);
+  servers.push(server);
+  const env = { AEGIS_SERVER: server.url, AEGIS_TOKEN: "alice-token" };
+  const deployed = await aegisAsync(dir, ["deploy", "release.aegis", "other.aegis"], env);
+  expect(deployed.stderr).toBe("");
+  expect(deployed.status).toBe(0);
+  return { server, dir };
+}
+
+describe("what the web viewer reads", () => {
+  it("GET /v1/events tells every run's start, gate and end, for one workflow or all", async () => {
+    const { server } = await served();
+    const auth = { authorization: "Bearer bob-token" };
+    let open!: () => void;
+    const isOpen = new Promise<void>((resolve) => (open = resolve));
+    const finished = (id: string) => (e: { data: Record<string, unknown> }) =>
+      e.data.id === id && e.data.status === "succeeded";
+    let id = "";
+    const seen = watch(
+      `${server.url}/v1/events?workflow=release`,
+      (e) => finished(id)(e),
+      auth,
+      open,
+    );
+    await isOpen;
+    const run = await api(
+      server.url,
+      "POST",
+      "/v1/runs",
+      {
+        workflow: "release",
+        inputs: { version: "7" },
+      },
+      "bob-token",
+    );
+    expect(run.status).toBe(201);
+    id = run.json.id as string;
+    // Waits for the gate (through the run's own stream), then alice approves.
+    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", auth);
+    const ok = await api(
+      server.url,
+      "POST",
+      `/v1/runs/${id}/signal`,
+      { approve: true },
+      "alice-token",
+    );
+    expect(ok.status).toBe(200);
+    const events = await seen;
+    expect(new Set(events.map((e) => e.event))).toEqual(new Set(["run"]));
+    const mine = events.filter((e) => e.data.id === id);
+    const statuses = mine.map((e) => e.data.status);
+    // Started (queued or running), at the gate, then on to the end, in that order.
+    expect(statuses[0]).toMatch(/^(queued|running)$/);
+    expect(statuses).toContain("waiting");
+    expect(statuses.indexOf("waiting")).toBeLessThan(statuses.indexOf("succeeded"));
+    expect(mine.find((e) => e.data.status === "waiting")!.data).toMatchObject({
+      workflow: "release",
+      waitingAt: "APPROVE",
+      current: "APPROVE",
+    });
+    // Each is the summary GET /v1/runs gives.
+    const listed = await api(
+      server.url,
+      "GET",
+      "/v1/runs?workflow=release",
+      undefined,
+      "bob-token",
+    );
+    expect((listed.json.runs as unknown[])[0]).toEqual(mine.at(-1)!.data);
+
+    // Another workflow's stream says nothing of this one's runs: the first it tells of is
+    // its own, started after one of release's.
+    let openOther!: () => void;
+    const otherOpen = new Promise<void>((resolve) => (openOther = resolve));
+    const other = watch(`${server.url}/v1/events?workflow=other`, () => true, auth, openOther);
+    await otherOpen;
+    const again = await api(
+      server.url,
+      "POST",
+      "/v1/runs",
+      {
+        workflow: "release",
+        inputs: { version: "8" },
+      },
+      "bob-token",
+    );
+    expect(again.status).toBe(201);
+    const cancelled = await api(
+      server.url,
+      "POST",
+      `/v1/runs/${again.json.id}/cancel`,
+      {},
+      "bob-token",
+    );
+    expect(cancelled.status).toBe(200);
+    const otherRun = await api(server.url, "POST", "/v1/runs", { workflow: "other" }, "bob-token");
+    expect(otherRun.status).toBe(201);
+    const told = await other;
+    expect(told.map((e) => [e.data.workflow, e.data.id])).toEqual([["other", otherRun.json.id]]);
+  });
+
+  it("GET /v1/events needs a token like the rest of the API", async () => {
+    const { server } = await served();
+    const response = await fetch(`${server.url}/v1/events`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ code: "unauthorized" });
+  });
+
+  it("GET /v1/runs/:id shows the gate: its prompt, who may answer, and whether the asker may", async () => {
+    const { server } = await served();
+    const run = await api(
+      server.url,
+      "POST",
+      "/v1/runs",
+      {
+        workflow: "release",
+        inputs: { version: "9" },
+      },
+      "bob-token",
+    );
+    const id = run.json.id as string;
+    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", {
+      authorization: "Bearer bob-token",
+    });
+    const asBob = await api(server.url, "GET", `/v1/runs/${id}`, undefined, "bob-token");
+    expect(asBob.json.gate).toMatchObject({
+      state: "APPROVE",
+      prompt: "Ship 9?",
+      asks: "approval",
+      who: { users: [], roles: ["release"] },
+      mayAnswer: false,
+    });
+    expect(Date.parse((asBob.json.gate as { since: string }).since)).not.toBeNaN();
+    const asAlice = await api(server.url, "GET", `/v1/runs/${id}`, undefined, "alice-token");
+    expect(asAlice.json.gate).toMatchObject({ state: "APPROVE", mayAnswer: true });
+    await api(server.url, "POST", `/v1/runs/${id}/signal`, { approve: true }, "alice-token");
+    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "run-finished", {
+      authorization: "Bearer alice-token",
+    });
+    const after = await api(server.url, "GET", `/v1/runs/${id}`, undefined, "alice-token");
+    expect(after.json.gate).toBeUndefined();
+    expect((after.json.record as { status: string }).status).toBe("succeeded");
+  });
+
+  it("GET …/versions/:version/figures gives the checker's worst case and each state's visits", async () => {
+    const { server } = await served();
+    const listed = await api(server.url, "GET", "/v1/workflows", undefined, "bob-token");
+    const version = (listed.json.workflows as { name: string; version: string }[]).find(
+      (w) => w.name === "release",
+    )!.version;
+    const figures = await api(
+      server.url,
+      "GET",
+      `/v1/workflows/release/versions/${version}/figures`,
+      undefined,
+      "bob-token",
+    );
+    expect(figures.status).toBe(200);
+    const compiled = compile(releaseWorkflow());
+    expect(figures.json).toEqual({
+      states: 5,
+      // What `aegis compile --check` says of the same source: 1m + 1h + 1m.
+      worstCase: { agentCalls: 0, wallTimeMs: 3_720_000, reasons: [] },
+      visits: { PREPARE: 1, APPROVE: 1, SHIP: 1, DONE: 1, FAILED: 1 },
+    });
+    expect(figures.json.worstCase).toEqual(compiled.worstCase);
+    const unknown = await api(
+      server.url,
+      "GET",
+      `/v1/workflows/release/versions/${"0".repeat(64)}/figures`,
+      undefined,
+      "bob-token",
+    );
+    expect([unknown.status, unknown.json.code]).toEqual([404, "unknown-version"]);
+  });
+
+  it("serves the viewer's page without a token, under a strict Content-Security-Policy", async () => {
+    const { server } = await served();
+    const root = await fetch(`${server.url}/`, { redirect: "manual" });
+    expect(root.status).toBe(302);
+    expect(root.headers.get("location")).toBe("/ui/");
+    const page = await fetch(`${server.url}/ui/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const csp = page.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("unsafe-inline");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    const html = await page.text();
+    const script = /<script[^>]*src="([^"]+)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    expect(html).not.toMatch(/<script(?![^>]*src=)[^>]*>/); // no inline script
+    const js = await fetch(new URL(script!, `${server.url}/ui/`));
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    const missing = await fetch(`${server.url}/ui/nothing.js`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ code: "not-found" });
+    // The page is public; what it reads is not.
+    expect((await fetch(`${server.url}/v1/runs`)).status).toBe(401);
+  });
+});
