@@ -1,7 +1,7 @@
 // Runs the bundled action (dist/index.js) as the runner does: a child process with the
 // runner's environment, the event payload in a file, inputs as INPUT_* variables.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -242,14 +242,19 @@ export async function runAction(options: {
   });
   child.stderr.on("data", (d) => (stderr += d));
   const code = await new Promise<number | null>((res) => child.on("close", res));
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputs(readFileSync(outputPath, "utf8")),
-    summary: readFileSync(summaryPath, "utf8"),
-    ...(firstStateMs !== undefined && { firstStateMs }),
-  };
+  try {
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseOutputs(readFileSync(outputPath, "utf8")),
+      summary: readFileSync(summaryPath, "utf8"),
+      ...(firstStateMs !== undefined && { firstStateMs }),
+    };
+  } finally {
+    // The runner's temp directory of this one step (thousands over a day of test runs).
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** GITHUB_OUTPUT's `name<<DELIMITER\nvalue\nDELIMITER` entries. */
