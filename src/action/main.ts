@@ -5,7 +5,7 @@
 // someone allowed to answer, and on exactly the commit the gate was bound to.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { type CompileResult, compileFile } from "../compiler/compile.ts";
+import { type CompileResult, compileFile, yamlFrontEndFor } from "../compiler/compile-core.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { createEngine, type Engine, type RunHandle } from "../runtime/engine.ts";
 import type { RunObservation, RunRecord } from "../runtime/types.ts";
@@ -137,8 +137,16 @@ export async function run(): Promise<void> {
   // The checkout's commit, read before any state runs: git answers while the workflow compiles.
   const reading = headCommit(process.env.GITHUB_WORKSPACE || process.cwd());
 
-  // Compile: every finding is an annotation on its file and line.
-  const compiled = compileFile(workflowFile);
+  // Compile: every finding is an annotation on its file and line. The YAML front end is
+  // loaded only for a YAML workflow (or one that may import one).
+  let source: string | undefined;
+  try {
+    source = readFileSync(workflowFile, "utf8");
+  } catch {
+    // compileFile says why, as a finding.
+  }
+  const yaml = await yamlFrontEndFor(workflowFile, source);
+  const compiled = compileFile(workflowFile, yaml ? { yaml } : {});
   const annotations = formatGithub(compiled.diagnostics);
   if (annotations) write(`${annotations}\n`);
   if (!compiled.ok) {

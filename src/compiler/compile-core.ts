@@ -72,6 +72,19 @@ export function mayImport(source: string): boolean {
   return /(^|\n)[ \t]*import\b/.test(source);
 }
 
+/**
+ * The YAML front end for compiling `file` (its text, if it could be read): loaded only when
+ * the file is YAML or may import one, so that a process compiling `.aegis` never loads the
+ * YAML parser.
+ */
+export async function yamlFrontEndFor(
+  file: string,
+  source: string | undefined,
+): Promise<YamlFrontEnd | undefined> {
+  if (!isYamlFile(file) && !(source !== undefined && mayImport(source))) return undefined;
+  return (await import("./yaml/index.ts")).parseYamlWorkflow;
+}
+
 export interface CompileResult {
   file: string;
   graph: WorkflowGraph;

@@ -145,6 +145,26 @@ describe("the full flow", () => {
     expect(result.outputs.status).toBe("checked");
     expect(gh.comments).toHaveLength(0);
   });
+
+  it("check-only compiles a YAML workflow (its front end loaded for it), annotating its lines", async () => {
+    const check = (workflow: string) =>
+      runAction({
+        api: gh.url,
+        event: "pull_request",
+        payload: payload("pull_request.opened"),
+        inputs: { "check-only": "true", workflow },
+      });
+    const good = await check("tests/fixtures/yaml/seeds/feature-build-short.yaml");
+    expect(good.outputs.status).toBe("checked");
+    expect(good.code).toBe(0);
+    const broken = await check("tests/fixtures/yaml/broken/aegis-duplicate-state.yaml");
+    expect(broken.outputs.status).toBe("invalid");
+    expect(broken.stdout).toContain(
+      "::error file=tests/fixtures/yaml/broken/aegis-duplicate-state.yaml,line=15,col=5,",
+    );
+    expect(broken.code).toBe(1);
+    expect(gh.comments).toHaveLength(0);
+  });
 });
 
 describe("who may answer", () => {

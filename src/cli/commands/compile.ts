@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import {
   type CompileResult,
   compile,
-  mayImport,
   type YamlFrontEnd,
+  yamlFrontEndFor,
 } from "../../compiler/compile-core.ts";
 import { type Diagnostic, toDiagnostic } from "../../compiler/diagnostics.ts";
 import { formatDuration } from "../../compiler/expression.ts";
@@ -13,7 +13,6 @@ import { formatGithub } from "../../compiler/report/github.ts";
 import { formatJson } from "../../compiler/report/json.ts";
 import { formatSarif } from "../../compiler/report/sarif.ts";
 import { formatText, summaryLine } from "../../compiler/report/text.ts";
-import { isYamlFile } from "../../compiler/yaml/files.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import {
@@ -77,9 +76,7 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
       unreadableLines.push(cannotRead(file, read.error));
       continue;
     }
-    // The YAML front end (and its parser) only for a file that is YAML or may import one.
-    if (!yaml && (isYamlFile(name) || mayImport(read.text)))
-      yaml = (await import("../../compiler/yaml/index.ts")).parseYamlWorkflow;
+    yaml ??= await yamlFrontEndFor(name, read.text);
     const result = compile(read.text, { filename: name, cache, ...(yaml && { yaml }) });
     if (ignored.size > 0) {
       result.diagnostics = withoutIgnored(result.diagnostics, ignored);
