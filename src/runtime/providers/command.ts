@@ -121,25 +121,26 @@ export function commandProvider(spec: AgentSpec): AgentProvider {
       let command: CommandLine;
       let stdin: string | undefined;
       let tempDir: string | undefined;
-      if (input === "arg") {
-        // The prompt is "$1" of the shell: no quoting, whatever it holds.
-        command = { argv: ["sh", "-c", `${line} "$@"`, "sh", invocation.prompt] };
-      } else if (input === "file") {
-        tempDir = await mkdtemp(join(tmpdir(), "aegis-prompt-"));
-        const file = join(tempDir, "prompt.txt");
-        await writeFile(file, invocation.prompt, "utf8");
-        const quoted = shellQuote(file);
-        command = {
-          shell: line.includes("{prompt_file}")
-            ? line.split("{prompt_file}").join(quoted)
-            : `${line} ${quoted}`,
-        };
-        env.AEGIS_PROMPT_FILE = file;
-      } else {
-        command = { shell: line };
-        stdin = invocation.prompt;
-      }
       try {
+        if (input === "arg") {
+          // The prompt is "$1" of the shell: no quoting, whatever it holds.
+          command = { argv: ["sh", "-c", `${line} "$@"`, "sh", invocation.prompt] };
+        } else if (input === "file") {
+          // Removed in the finally below, however the call ends (also when the write fails).
+          tempDir = await mkdtemp(join(tmpdir(), "aegis-prompt-"));
+          const file = join(tempDir, "prompt.txt");
+          await writeFile(file, invocation.prompt, "utf8");
+          const quoted = shellQuote(file);
+          command = {
+            shell: line.includes("{prompt_file}")
+              ? line.split("{prompt_file}").join(quoted)
+              : `${line} ${quoted}`,
+          };
+          env.AEGIS_PROMPT_FILE = file;
+        } else {
+          command = { shell: line };
+          stdin = invocation.prompt;
+        }
         const { stdout, stderr, exitCode } = await runAgent(invocation, {
           command,
           ...(stdin !== undefined && { input: stdin }),

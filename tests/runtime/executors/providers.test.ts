@@ -1,8 +1,10 @@
 // Providers: reading answers, command agents (stdin, arg, file; env), an OpenAI-compatible
 // server (node:http), and function agents. The coding-agent CLIs: cli-agents.test.ts.
 import { once } from "node:events";
+import { existsSync, readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AgentSpec, ProviderName } from "../../../src/compiler/graph.ts";
 import {
@@ -11,7 +13,7 @@ import {
   parseAgentOutput,
 } from "../../../src/runtime/providers/index.ts";
 import { type AgentInvocation, RuntimeError } from "../../../src/runtime/types.ts";
-import { agentPath, harness, q, tempDir } from "./helpers.ts";
+import { agentPath, eventually, harness, q, tempDir } from "./helpers.ts";
 
 const span = { file: "/virtual/x.aegis", start: 0, end: 0 };
 
@@ -121,6 +123,45 @@ describe("command agents", () => {
       {},
     );
     expect((await appended.call(invocation("appended file"))).output).toBe("echo: appended file");
+  });
+
+  it("input: file removes the prompt's temporary directory after the call: answered, failed or cancelled", async () => {
+    // The command prints where its prompt file is; after the call that directory is gone.
+    const printing = (tail = "") =>
+      createProvider(
+        spec("command", { command: `printf %s {prompt_file}${tail}`, input: "file" }),
+        {},
+      );
+    const answered = (await printing().call(invocation("p"))).output as string;
+    expect(answered).toMatch(/aegis-prompt-[^/]+\/prompt\.txt$/);
+    expect(existsSync(dirname(answered))).toBe(false);
+    const failed = await printing("; exit 3").call(invocation("p"));
+    expect(failed.exit_code).toBe(3);
+    expect(failed.output as string).toMatch(/aegis-prompt-[^/]+\/prompt\.txt$/);
+    expect(existsSync(dirname(failed.output as string))).toBe(false);
+    // Cancelled while the command runs: it has written where its file is, then waits.
+    const where = join(tempDir(), "where");
+    const controller = new AbortController();
+    const waiting = createProvider(
+      spec("command", {
+        command: `printf %s {prompt_file} > "$WHERE"; sleep 60`,
+        input: "file",
+        env: { WHERE: where },
+      }),
+      {},
+    ).call(invocation("p", { signal: controller.signal }));
+    const settled = waiting.then(
+      () => "answered",
+      () => "rejected",
+    );
+    expect(
+      await eventually(() => existsSync(where) && readFileSync(where, "utf8").endsWith(".txt")),
+    ).toBe(true);
+    const file = readFileSync(where, "utf8");
+    expect(existsSync(file)).toBe(true);
+    controller.abort();
+    expect(await settled).toBe("rejected");
+    expect(existsSync(dirname(file))).toBe(false);
   });
 
   it("runs in cwd", async () => {
