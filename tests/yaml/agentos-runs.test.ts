@@ -3,8 +3,7 @@
 // call.options, a program agent's $AEGIS_OPTIONS), templates rendered for each call, and
 // `sandbox: docker` runs a tool::shell_exec command in a container (a fake docker client,
 // tests/fixtures/agents/bin/docker, records what it was asked to run).
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CompileResult } from "../../src/compiler/compile.ts";
@@ -12,7 +11,7 @@ import { createEngine, type EngineOptions } from "../../src/runtime/engine.ts";
 import { MemoryStore } from "../../src/runtime/store/memory.ts";
 import type { AgentFunction, AgentInvocation, RunRecord } from "../../src/runtime/types.ts";
 import { agentos, compileYaml, errors } from "../helpers/yaml.ts";
-import { AGENTS, FAKE_BIN } from "../runtime/executors/helpers.ts";
+import { AGENTS, FAKE_BIN, tempDir } from "../runtime/executors/helpers.ts";
 
 function compiled(text: string): CompileResult {
   const result = compileYaml(text);
@@ -202,7 +201,8 @@ describe("sandbox: docker", () => {
   });
 
   it("runs a tool::shell_exec command in a container, behind its approval gate", async () => {
-    const log = join(mkdtempSync(join(tmpdir(), "aegis-sandbox-")), "docker.log");
+    // tempDir: removed after the test (these were left in /tmp).
+    const log = join(tempDir(), "docker.log");
     process.env.AEGIS_CONTAINER_RUNTIME = join(FAKE_BIN, "docker");
     process.env.FAKE_DOCKER_LOG = log;
     const text = agentos(

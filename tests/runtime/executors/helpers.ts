@@ -1,10 +1,11 @@
 // Builds what an executor needs from a small workflow: compile it, create a run record
 // (with the results of states that "already ran"), and an ExecutionContext whose render
 // spreads its extra names over runScope — as an engine would.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 import { compile } from "../../../src/compiler/compile.ts";
 import type { WorkflowGraph } from "../../../src/compiler/graph.ts";
 import { type ExecuteOptions, executeState } from "../../../src/runtime/execute.ts";
@@ -105,10 +106,18 @@ export function harness(source: string, state: string, options: HarnessOptions =
   return { graph, ctx, services, observations, run: (opts) => executeState(ctx, services, opts) };
 }
 
-/** A fresh temporary directory. */
+const dirs: string[] = [];
+/** A fresh temporary directory, removed after the test that made it. */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "aegis-exec-test-"));
+  const dir = mkdtempSync(join(tmpdir(), "aegis-exec-test-"));
+  dirs.push(dir);
+  return dir;
 }
+// Thousands of these were left in /tmp after a day of test runs. maxRetries: a process a
+// test left behind (killed, not yet gone) may still be writing its pid file.
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+});
 
 /** The lines of a counter file (one JSON-encoded prompt per call). */
 export function counted(file: string): string[] {
