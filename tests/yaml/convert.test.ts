@@ -1,10 +1,17 @@
 // `aegis convert`: every YAML example (the seeds' and the real corpus files) converts to
 // .aegis source whose compiled graph has the same content hash as the YAML's own.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/compile.ts";
 import { printAegis } from "../../src/compiler/emit/aegis.ts";
 import { parseYamlWorkflow } from "../../src/compiler/yaml/index.ts";
@@ -21,9 +28,15 @@ function yamlIn(dir: string): string[] {
     .sort();
 }
 
-/** Copies a folder's YAML files to a temporary one, so converted files sit beside them. */
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Copies a folder's YAML files to a temporary one (removed after the test), so converted files sit beside them. */
 function workspace(files: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), "aegis-convert-"));
+  dirs.push(dir);
   for (const f of files) copyFileSync(f, join(dir, basename(f)));
   return dir;
 }
