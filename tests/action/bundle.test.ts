@@ -1,13 +1,17 @@
 // dist/ is committed: it must be what `npm run build:action` makes of the sources now.
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { afterAll, expect, it, onTestFinished } from "vitest";
 import { buildAction } from "../../scripts/build-action.ts";
-import { root } from "./run-action.ts";
+import { checkout, root } from "./run-action.ts";
+
+// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
+afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 it("dist/ is up to date (run `npm run build:action`)", async () => {
   const out = mkdtempSync(join(tmpdir(), "aegis-dist-"));
+  onTestFinished(() => rmSync(out, { recursive: true, force: true }));
   await buildAction(out);
   // index.js, package.json, and the chunks index.js loads when it needs them.
   const files = (dir: string) =>

@@ -1,12 +1,13 @@
 // End to end: the bundled action, run as the runner runs it, against a local GitHub API.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, decodeState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
 import {
+  checkout,
   commentPayload,
   HEAD,
   makeCheckout,
@@ -29,6 +30,8 @@ beforeEach(async () => {
   };
 });
 afterEach(() => gh.stop());
+// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
+afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 /** The pull request is opened: the run goes to its gate and waits there. */
 async function open(inputs: Record<string, string> = {}) {
@@ -293,6 +296,7 @@ describe("exactly once, and bound to what was shown", () => {
     await open();
     // A push: the pull request's head is a new commit (checked out by the next job).
     const work = makeCheckout();
+    onTestFinished(() => rmSync(work.dir, { recursive: true, force: true }));
     expect(work.head).toBe(HEAD);
     const NEW = work.commit("a second commit");
     gh.pulls[2] = { headSha: NEW, author: "Codertocat" };
@@ -369,7 +373,9 @@ describe("/status, /cancel and /retry", () => {
   });
 
   it("/retry starts a failed run again, from the start, with the same inputs", async () => {
-    const counter = join(mkdtempSync(join(tmpdir(), "aegis-flaky-")), "count");
+    const flaky = mkdtempSync(join(tmpdir(), "aegis-flaky-"));
+    onTestFinished(() => rmSync(flaky, { recursive: true, force: true }));
+    const counter = join(flaky, "count");
     const inputs = {
       workflow: "tests/action/fixtures/flaky.aegis",
       inputs: JSON.stringify({ counter }),

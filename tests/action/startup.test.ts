@@ -3,9 +3,13 @@
 // here with GitHub's API unreachable (a port nothing listens on): the first state is reached
 // and told as the engine enters it, the run goes on to its gate, and the bundle loads what it
 // loads only when needed (its chunks) as it needs it. How fast is the benchmark's to say.
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
-import { payload, runAction } from "./run-action.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { checkout, payload, runAction } from "./run-action.ts";
+
+// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
+afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 /** A local port that nothing listens on (bound, then closed). */
 async function closedPort(): Promise<string> {

@@ -4,12 +4,20 @@
 // checkout is the default branch). Run against the bundle and the fake GitHub.
 //   npm run build:action && npx vitest run tests/action/sweep.test.ts
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
-import { checkout, HEAD, makeClone, payload, REPOSITORY, runAction } from "./run-action.ts";
+import {
+  type Checkout,
+  checkout,
+  HEAD,
+  makeClone,
+  payload,
+  REPOSITORY,
+  runAction,
+} from "./run-action.ts";
 
 const workflow = { workflow: "tests/action/fixtures/timeout.aegis", inputs: "{}" };
 const sweeping = { ...workflow, "sweep-timeouts": "true" };
@@ -21,6 +29,15 @@ beforeEach(async () => {
   gh.roles = { Codertocat: "admin", maintainer1: "write" };
 });
 afterEach(() => gh.stop());
+// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
+afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
+
+/** A clone of `checkout` (the job's checkout of the default branch), removed after the test. */
+function clone(): Checkout {
+  const copy = makeClone(checkout);
+  onTestFinished(() => rmSync(copy.dir, { recursive: true, force: true }));
+  return copy;
+}
 
 function state(issue = 2): ActionState {
   const [c] = gh.comments.filter((c) => c.issue === issue && c.body.includes("<!-- aegis-state:"));
@@ -64,7 +81,7 @@ function completions(s: ActionState, name: string): number {
 describe("the scheduled sweep of gate timeouts", () => {
   it("takes a due timeout once, on the commit the gate was bound to", async () => {
     const before = await openAndWaitForTimeout();
-    const main = makeClone(checkout);
+    const main = clone();
     const moved = main.commit("the default branch moved on");
     expect(moved).not.toBe(HEAD);
 
@@ -87,7 +104,7 @@ describe("the scheduled sweep of gate timeouts", () => {
 
   it("runs no hook or fsmonitor command an earlier run's states planted in the checkout", async () => {
     await openAndWaitForTimeout();
-    const main = makeClone(checkout);
+    const main = clone();
     main.commit("the default branch moved on");
     const marker = join(main.dir, "..", `planted-${Date.now()}`);
     const script = `#!/bin/sh\nenv > "${marker}"\n`;
@@ -110,10 +127,7 @@ describe("the scheduled sweep of gate timeouts", () => {
     await openAndWaitForTimeout();
     // Both claims reach GitHub before either is answered.
     gh.refBarrier = 2;
-    const [a, b] = await Promise.all([
-      sweep(makeClone(checkout).dir),
-      sweep(makeClone(checkout).dir),
-    ]);
+    const [a, b] = await Promise.all([sweep(clone().dir), sweep(clone().dir)]);
     const taken = [a, b].map((r) => /(\d+) gate timeout\(s\) taken/.exec(r.stdout)?.[1]);
     expect(taken.sort()).toEqual(["0", "1"]);
     const after = state();

@@ -5,14 +5,15 @@
 // the credential is absent).
 //   npm run build:action && npx vitest run tests/action/trust.test.ts
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub, type StoredComment } from "./github-server.ts";
 import {
   type ActionResult,
+  type Checkout,
   checkout,
   commentPayload,
   HEAD,
@@ -31,6 +32,16 @@ beforeEach(async () => {
   gh.roles = { Codertocat: "admin", maintainer1: "write" };
 });
 afterEach(() => gh.stop());
+// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
+afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
+
+/** A working copy or directory of the test's own, removed when the test is done. */
+function own<T extends Checkout | string>(made: T): T {
+  onTestFinished(() =>
+    rmSync(typeof made === "string" ? made : made.dir, { recursive: true, force: true }),
+  );
+  return made;
+}
 
 interface Options {
   inputs?: Record<string, string>;
@@ -190,7 +201,7 @@ describe("what runs after approval is what was approved", () => {
     const before = state();
     expect(before.gate?.headSha).toBe(HEAD);
     // The job checks out a commit that is not the one the gate is for.
-    const other = makeCheckout();
+    const other = own(makeCheckout());
     other.commit("not what was approved");
     const refused = await comment("/approve", "maintainer1", { workspace: other.dir });
     expect(refused.outputs.status).toBe("refused");
@@ -211,18 +222,18 @@ describe("what runs after approval is what was approved", () => {
         env: { PATH: process.env.PATH ?? "", HOME: dir },
       });
     // As actions/checkout leaves a pull request's head: a clone, HEAD detached at the commit.
-    const detached = makeClone(checkout);
+    const detached = own(makeClone(checkout));
     gitIn(detached.dir, "checkout", "-q", "--detach", HEAD);
     expect(readFileSync(join(detached.dir, ".git/HEAD"), "utf8").trim()).toBe(HEAD);
     // A clone whose branch is a line of packed-refs (no file of its own).
-    const packed = makeClone(checkout);
+    const packed = own(makeClone(checkout));
     gitIn(packed.dir, "pack-refs", "--all");
     expect(existsSync(join(packed.dir, ".git/refs/heads/main"))).toBe(false);
     expect(readFileSync(join(packed.dir, ".git/packed-refs"), "utf8")).toContain(
       `${HEAD} refs/heads/main`,
     );
     // The same, at another commit: the gate is not for it.
-    const moved = makeClone(checkout);
+    const moved = own(makeClone(checkout));
     const other = moved.commit("not what was approved");
     gitIn(moved.dir, "pack-refs", "--all");
 
@@ -241,7 +252,7 @@ describe("what runs after approval is what was approved", () => {
   it("a job without a checkout (no git working copy) cannot resume it", async () => {
     await open();
     const before = state();
-    const empty = mkdtempSync(join(tmpdir(), "aegis-no-checkout-"));
+    const empty = own(mkdtempSync(join(tmpdir(), "aegis-no-checkout-")));
     const refused = await comment("/approve", "maintainer1", { workspace: empty });
     expect(refused.outputs.status).toBe("refused");
     expect(refused.stdout).toContain("checked out no commit");
@@ -251,7 +262,7 @@ describe("what runs after approval is what was approved", () => {
   it("a /reject also runs states, so it is held to the same commit", async () => {
     await open();
     const before = state();
-    const other = makeCheckout();
+    const other = own(makeCheckout());
     other.commit("elsewhere");
     const refused = await comment("/reject no", "maintainer1", { workspace: other.dir });
     expect(refused.outputs.status).toBe("refused");
