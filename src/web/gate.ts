@@ -99,7 +99,7 @@ export function gatePanel(
         "p",
         { id: "gate-feedback-hint", class: "hint" },
         gate.asks === "approval"
-          ? "Sent with your answer; a rejection carries it to the state the run goes back to."
+          ? "Recorded with your answer; the workflow may pass it on (a rejection usually does)."
           : "Sent with your response.",
       ),
     ),

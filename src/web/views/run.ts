@@ -307,7 +307,12 @@ function drawResult(slot: HTMLElement, record: RunRecord): void {
         ),
       ),
     );
-  } else if (record.status === "succeeded" && record.output !== undefined) {
+  } else if (
+    record.status === "succeeded" &&
+    record.output !== undefined &&
+    record.output !== null &&
+    record.output !== ""
+  ) {
     replace(
       slot,
       h(
@@ -325,6 +330,15 @@ function drawHistory(tbody: HTMLElement, record: RunRecord): void {
   const entered = new Map<string, number>();
   const rows: HTMLElement[] = [];
   entries.forEach((entry: HistoryEntry, i) => {
+    // A state's completion followed by the transition it took: one row (the transition's).
+    const next = entries[i + 1];
+    if (
+      entry.to === undefined &&
+      next?.to !== undefined &&
+      next.state === entry.state &&
+      next.status === entry.status
+    )
+      return;
     let took = "";
     const at = Date.parse(entry.at);
     if (entry.status === "entered") entered.set(entry.state, at);
@@ -346,10 +360,14 @@ function drawHistory(tbody: HTMLElement, record: RunRecord): void {
       h(
         "tr",
         { "data-state": entry.state, "data-entry": entry.status },
-        h("td", { "data-label": "Time" }, time(entry.at, new Date(entry.at).toLocaleTimeString())),
+        h(
+          "td",
+          { "data-label": "Time", class: "nowrap" },
+          time(entry.at, new Date(entry.at).toLocaleTimeString()),
+        ),
         h("td", { "data-label": "State" }, entry.state),
         h("td", { "data-label": "What" }, what),
-        h("td", { "data-label": "Took" }, took || "—"),
+        h("td", { "data-label": "Took", class: "nowrap" }, took || "—"),
       ),
     );
   });
