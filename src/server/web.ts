@@ -35,7 +35,6 @@ const TYPES: Record<string, string> = {
   ".css": "text/css; charset=utf-8",
   ".svg": "image/svg+xml",
   ".png": "image/png",
-  ".map": "application/json",
 };
 
 /** The viewer's files, by path: built from the sources in a checkout, else lib/web/. */
@@ -51,11 +50,14 @@ export async function loadWebAssets(
     };
     assets = await buildWeb();
   } else if (existsSync(dir)) {
-    assets = readdirSync(dir).map((name) => ({
-      path: name,
-      contentType: TYPES[extname(name)] ?? "application/octet-stream",
-      body: readFileSync(new URL(name, dir)),
-    }));
+    // The files the build writes there; nothing else in the directory is served.
+    assets = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && Object.hasOwn(TYPES, extname(entry.name)))
+      .map((entry) => ({
+        path: entry.name,
+        contentType: TYPES[extname(entry.name)]!,
+        body: readFileSync(new URL(entry.name, dir)),
+      }));
   } else assets = [];
   return new Map(assets.map((asset) => [asset.path, asset]));
 }

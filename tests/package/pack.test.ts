@@ -235,7 +235,7 @@ for (const { node, version } of [node24, node22]) {
       expect(broken.stderr).not.toMatch(/\n\s+at /); // no stack trace
     });
 
-    it("aegis serve starts without a warning (node:sqlite), deploy and workflows talk to it, SIGTERM stops it", async () => {
+    it("aegis serve starts without a warning (node:sqlite), deploy and workflows talk to it, it serves the web viewer, SIGTERM stops it", async () => {
       const server = spawn(
         join(dir, "node_modules", ".bin", "aegis"),
         ["serve", "--port", "0", "--data", "server-data"],
@@ -260,6 +260,16 @@ for (const { node, version } of [node24, node22]) {
         const list = run("npx", ["--no", "aegis", "workflows", "--server", url], dir, node);
         expect(list.stdout).toMatch(/\nhello +[0-9a-f]{12} +1\.0\.0 /);
         expect(list.status).toBe(0);
+        // The web viewer, as `npm run build` put it in lib/web/.
+        const page = await fetch(`${url}/ui/`);
+        expect(page.status).toBe(200);
+        const html = await page.text();
+        expect(html).toContain('src="./app.js"');
+        const script = await fetch(`${url}/ui/app.js`);
+        expect([script.status, script.headers.get("content-type")]).toEqual([
+          200,
+          "text/javascript; charset=utf-8",
+        ]);
       } finally {
         server.kill("SIGTERM");
       }
