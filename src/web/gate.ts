@@ -11,7 +11,9 @@ function whoText(who: GateView["who"]): string {
   const parts: string[] = [];
   if (who.users?.length) parts.push(`users ${who.users.join(", ")}`);
   if (who.roles?.length) parts.push(`anyone with the role ${who.roles.join(" or ")}`);
-  return parts.length > 0 ? parts.join("; or ") : "no one (the server's gate rule names nobody)";
+  return parts.length > 0
+    ? parts.join("; or ")
+    : "no one (the server's configuration names no one for this workflow's gates)";
 }
 
 export function gatePanel(
