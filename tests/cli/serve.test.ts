@@ -31,9 +31,9 @@ function noStackTrace(r: { stdout: string; stderr: string }): void {
 }
 
 describe("aegis serve", () => {
-  it("prints one line with the URL it listens on (127.0.0.1 by default)", () => {
+  it("prints the URL it listens on (127.0.0.1 by default) and the web viewer's", () => {
     expect(server.stdout()).toMatch(
-      /^aegis serve: listening on http:\/\/127\.0\.0\.1:\d+ \(data in \.aegis\/server\)\n$/,
+      /^aegis serve: listening on (http:\/\/127\.0\.0\.1:\d+) \(data in \.aegis\/server\)\naegis serve: the web viewer is at \1\/ui\/\n$/,
     );
   });
 });

@@ -42,7 +42,11 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     version: VERSION,
     log: (line) => io.stderr(`${line}\n`),
   });
-  io.stdout(`aegis serve: listening on ${server.url} (data in ${data})\n`);
+  // One write: whoever waits for the first line has the second too.
+  io.stdout(
+    `aegis serve: listening on ${server.url} (data in ${data})\n` +
+      `aegis serve: the web viewer is at ${server.url}/ui/\n`,
+  );
   const signal = await new Promise<NodeJS.Signals>((done) => {
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
