@@ -2,12 +2,9 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it, onTestFinished } from "vitest";
+import { expect, it, onTestFinished } from "vitest";
 import { buildAction } from "../../scripts/build-action.ts";
-import { checkout, root } from "./run-action.ts";
-
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
+import { root } from "./run-action.ts";
 
 it("dist/ is up to date (run `npm run build:action`)", async () => {
   const out = mkdtempSync(join(tmpdir(), "aegis-dist-"));

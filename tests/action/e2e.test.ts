@@ -3,11 +3,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, decodeState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
 import {
-  checkout,
   commentPayload,
   HEAD,
   makeCheckout,
@@ -30,8 +29,6 @@ beforeEach(async () => {
   };
 });
 afterEach(() => gh.stop());
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 /** The pull request is opened: the run goes to its gate and waits there. */
 async function open(inputs: Record<string, string> = {}) {

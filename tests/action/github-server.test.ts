@@ -1,10 +1,7 @@
-// The fake GitHub itself: it holds requests (and its own answers) to GitHub's REST
-// description, and behaves as GitHub does where the action relies on it.
-import { rmSync } from "node:fs";
 import { getOctokit } from "@actions/github";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeGitHub, GITHUB_ACTIONS_APP } from "./github-server.ts";
-import { checkout, GITHUB_SHA } from "./run-action.ts";
+import { GITHUB_SHA } from "./run-action.ts";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const HEAD = "ec26c3e57ca3a959ca5aad62de7213c562f8c821";
@@ -15,8 +12,6 @@ beforeEach(async () => {
   gh.pulls[2] = { headSha: HEAD, author: "Codertocat" };
 });
 afterEach(() => gh.stop());
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${gh.url}${path}`, {

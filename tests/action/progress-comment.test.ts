@@ -1,8 +1,4 @@
-// The progress comment as two jobs see it: before each write it is read again, and a job
-// that finds it written by someone else since stops (the newer writer holds the run). Runs
-// in-process against the fake GitHub (held to GitHub's OpenAPI description).
-import { rmSync } from "node:fs";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitHub } from "../../src/action/github.ts";
 import {
   findProgress,
@@ -14,7 +10,7 @@ import {
 import type { ActionState } from "../../src/action/state.ts";
 import { compile } from "../../src/compiler/compile.ts";
 import { FakeGitHub } from "./github-server.ts";
-import { checkout, HEAD, REPOSITORY } from "./run-action.ts";
+import { HEAD, REPOSITORY } from "./run-action.ts";
 
 let gh: FakeGitHub;
 let target: ProgressTarget;
@@ -66,8 +62,6 @@ afterEach(async () => {
   delete process.env.GITHUB_API_URL;
   await gh.stop();
 });
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 describe("ProgressComment", () => {
   it("writes, reads back, and goes on writing while nobody else does", async () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 
 export const root = resolve(import.meta.dirname, "../..");
 
@@ -61,8 +62,15 @@ function workingCopy(dir: string): Checkout {
 }
 
 /** A new working copy with one commit. */
+/** Every working copy made here, removed when the test file that made it is done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 export function makeCheckout(): Checkout {
   const dir = mkdtempSync(join(tmpdir(), "aegis-checkout-"));
+  made.push(dir);
   git(dir, "init", "-q", "-b", "main");
   writeFileSync(join(dir, "README.md"), "the pull request's head\n");
   git(dir, "add", "README.md");
@@ -73,6 +81,7 @@ export function makeCheckout(): Checkout {
 /** A clone of `origin` (its remote `origin`), as a job's checkout of that repository. */
 export function makeClone(origin: Checkout): Checkout {
   const dir = mkdtempSync(join(tmpdir(), "aegis-clone-"));
+  made.push(dir);
   git(dir, "clone", "-q", origin.dir, ".");
   return workingCopy(dir);
 }

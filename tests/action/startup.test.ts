@@ -1,15 +1,6 @@
-// The path to the first state (issue 13, item 1): on a workflow_dispatch event there is no
-// conversation, so the action needs GitHub for nothing before (or after) its run starts. Run
-// here with GitHub's API unreachable (a port nothing listens on): the first state is reached
-// and told as the engine enters it, the run goes on to its gate, and the bundle loads what it
-// loads only when needed (its chunks) as it needs it. How fast is the benchmark's to say.
-import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { afterAll, describe, expect, it } from "vitest";
-import { checkout, payload, runAction } from "./run-action.ts";
-
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
+import { describe, expect, it } from "vitest";
+import { payload, runAction } from "./run-action.ts";
 
 /** A local port that nothing listens on (bound, then closed). */
 async function closedPort(): Promise<string> {

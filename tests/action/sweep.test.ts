@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub } from "./github-server.ts";
 import {
@@ -29,8 +29,6 @@ beforeEach(async () => {
   gh.roles = { Codertocat: "admin", maintainer1: "write" };
 });
 afterEach(() => gh.stop());
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 /** A clone of `checkout` (the job's checkout of the default branch), removed after the test. */
 function clone(): Checkout {

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type ActionState, openState, readMarker } from "../../src/action/state.ts";
 import { FakeGitHub, type StoredComment } from "./github-server.ts";
 import {
@@ -32,8 +32,6 @@ beforeEach(async () => {
   gh.roles = { Codertocat: "admin", maintainer1: "write" };
 });
 afterEach(() => gh.stop());
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 /** A working copy or directory of the test's own, removed when the test is done. */
 function own<T extends Checkout | string>(made: T): T {

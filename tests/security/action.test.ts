@@ -3,13 +3,13 @@
 // replayed comments, pull requests from forks, the token kept out of everything written,
 // and the documented permissions — enough, and each one needed.
 //   npm run build:action && npx vitest run tests/security/action.test.ts
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { decodeState, encodeState } from "../../src/action/state.ts";
 import { FakeGitHub, type StoredComment } from "../action/github-server.ts";
-import { checkout, commentPayload, HEAD, payload, root, runAction } from "../action/run-action.ts";
+import { commentPayload, HEAD, payload, root, runAction } from "../action/run-action.ts";
 import { type Permissions, ScopedGitHub } from "./scoped-github.ts";
 
 const TOKEN = "ghs_securityTestToken0123456789abcdef";
@@ -35,8 +35,6 @@ afterEach(async () => {
   await api.stop();
   await gh.stop();
 });
-// run-action.ts makes a working copy (`checkout`) as this file loads it: remove it when done.
-afterAll(() => rmSync(checkout.dir, { recursive: true, force: true }));
 
 const tokenInput = { "github-token": TOKEN };
 
