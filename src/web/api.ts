@@ -132,8 +132,10 @@ const q = (params: Record<string, string | undefined>): string => {
 const enc = encodeURIComponent;
 
 export const api = {
-  runs: (filter: { workflow?: string; status?: string; limit?: string }, signal?: AbortSignal) =>
-    request<RunList>("GET", `/v1/runs${q(filter)}`, undefined, signal),
+  runs: (
+    filter: { workflow?: string; status?: string; limit?: string; before?: string },
+    signal?: AbortSignal,
+  ) => request<RunList>("GET", `/v1/runs${q(filter)}`, undefined, signal),
   run: (id: string, signal?: AbortSignal) =>
     request<RunDetail>("GET", `/v1/runs/${enc(id)}`, undefined, signal),
   signal: (id: string, body: SignalRequest) =>

@@ -55,6 +55,19 @@ export const reviewWorkflow = `workflow review {
 }
 `;
 
+/** A gate that asks for a response (its transitions read the answer's text). */
+export const pickWorkflow = `workflow pick {
+  start ASK
+  state ASK = human timeout 1h {
+    prompt "Where to? Answer *staging* or *production*."
+    on response == "staging" -> STAGING
+    otherwise -> OTHER
+  }
+  final STAGING
+  final OTHER
+}
+`;
+
 export interface Viewer {
   server: Served;
   dir: string;
@@ -64,13 +77,14 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-/** A server with release and review deployed; `config`: its --config file. */
+/** A server with release, review and pick deployed; `config`: its --config file. */
 export async function startViewer(
   options: { config?: object; token?: string } = {},
 ): Promise<Viewer> {
   const dir = mkdtempSync(join(tmpdir(), "aegis-web-"));
   writeFileSync(join(dir, "release.aegis"), releaseWorkflow());
   writeFileSync(join(dir, "review.aegis"), reviewWorkflow);
+  writeFileSync(join(dir, "pick.aegis"), pickWorkflow);
   const args: string[] = [];
   if (options.config) {
     writeFileSync(join(dir, "config.json"), JSON.stringify(options.config));
@@ -79,7 +93,11 @@ export async function startViewer(
   const server = await serve(dir, args);
   const env: Record<string, string> = { AEGIS_SERVER: server.url };
   if (options.token) env.AEGIS_TOKEN = options.token;
-  const deployed = await aegisAsync(dir, ["deploy", "release.aegis", "review.aegis"], env);
+  const deployed = await aegisAsync(
+    dir,
+    ["deploy", "release.aegis", "review.aegis", "pick.aegis"],
+    env,
+  );
   expect(deployed.stderr).toBe("");
   expect(deployed.status).toBe(0);
   return {

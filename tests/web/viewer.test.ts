@@ -235,6 +235,72 @@ describe("the web viewer", () => {
     expect(watched.problems).toEqual([]);
   });
 
+  it("answers a gate that asks for a response with a text", async () => {
+    const id = await startRun(viewer, "pick", {});
+    await runReaches(viewer, id, "waiting");
+    const { page, watched } = await open(`#/runs/${id}`);
+    const gate = page.getByTestId("gate");
+    await gate.waitFor({ timeout: PATIENCE });
+    await expect(gate.getByTestId("approve").count()).resolves.toBe(0);
+    await expect(gate.getByTestId("gate-prompt").locator("em").count()).resolves.toBe(2);
+    await gate.getByTestId("respond").click();
+    await expect(gate.getByTestId("gate-error").textContent()).resolves.toContain("response");
+    await expect(gate.getByTestId("gate-response").getAttribute("aria-invalid")).resolves.toBe(
+      "true",
+    );
+    await gate.getByTestId("gate-response").fill("staging");
+    await gate.getByTestId("respond").click();
+    await node(page, "STAGING", "done").waitFor({ timeout: PATIENCE });
+    await expect(node(page, "OTHER").getAttribute("data-status")).resolves.toBe("not-reached");
+    const run = await getRun(viewer, id);
+    expect(run.record.status).toBe("succeeded");
+    expect(run.record.results.ASK).toMatchObject({ approver: "local" });
+    expect(watched.problems).toEqual([]);
+  });
+
+  it("shows the server's refusal of an answer (a gate answered meanwhile elsewhere)", async () => {
+    const id = await startRun(viewer, "release", { version: "5.0.0" });
+    await runReaches(viewer, id, "waiting");
+    const { page, watched } = await open(`#/runs/${id}`);
+    const gate = page.getByTestId("gate");
+    await gate.waitFor({ timeout: PATIENCE });
+    // The page loses its connection (its stream and reads fail; its answer still goes out)…
+    await page.route("**/v1/**", (route) =>
+      route.request().method() === "GET" ? route.abort() : route.continue(),
+    );
+    // …while someone else answers the gate.
+    const answered = await api(viewer.url, "POST", `/v1/runs/${id}/signal`, { approve: false });
+    expect(answered.status).toBe(200);
+    await runReaches(viewer, id, "failed");
+    await gate.getByTestId("approve").click();
+    await expect
+      .poll(() => gate.getByTestId("gate-error").textContent(), { timeout: PATIENCE })
+      .toContain("not waiting");
+    await expect(gate.getByTestId("approve").isEnabled()).resolves.toBe(true);
+    await page.getByTestId("offline").waitFor({ timeout: PATIENCE });
+    // Back online: the page catches up (the run went to FAILED), the gate is gone.
+    await page.unroute("**/v1/**");
+    await node(page, "FAILED", "failed").waitFor({ timeout: PATIENCE });
+    await expect.poll(() => page.getByTestId("gate").count(), { timeout: PATIENCE }).toBe(0);
+    await expect(page.getByTestId("offline").isHidden()).resolves.toBe(true);
+    expect(watched.problems).toEqual([]);
+  });
+
+  it("pages through older runs (#/runs?limit=N)", async () => {
+    const { page, watched } = await open("#/runs?limit=2");
+    await expect.poll(() => page.locator("tr[data-run]").count(), { timeout: PATIENCE }).toBe(2);
+    const listed = await api(viewer.url, "GET", "/v1/runs?limit=1000");
+    const all = (listed.json.runs as { id: string }[]).map((r) => r.id);
+    expect(all.length).toBeGreaterThan(4);
+    await page.getByTestId("more").click();
+    await expect.poll(() => page.locator("tr[data-run]").count(), { timeout: PATIENCE }).toBe(4);
+    const shown = await page
+      .locator("tr[data-run]")
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run")));
+    expect(shown).toEqual(all.slice(0, 4));
+    expect(watched.problems).toEqual([]);
+  });
+
   it("renders a hostile gate prompt inert: no markup, no script, no javascript: links", async () => {
     const hostile =
       '<img src=x onerror="alert(1)"> <script>alert(2)</script> [click](javascript:alert(3)) [ok](https://example.com/ok)';

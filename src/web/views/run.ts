@@ -37,6 +37,11 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
   }
 
   const header = h("div", { class: "run-header" });
+  const offline = h(
+    "p",
+    { class: "note", role: "status", hidden: true, "data-testid": "offline" },
+    "The server cannot be read just now: this page may be behind. Trying again…",
+  );
   const gateSlot = h("div", { "data-testid": "gate-slot" });
   const graphSlot = h("figure", { class: "graph-wrap card", "data-testid": "graph-slot" });
   const resultSlot = h("div", {});
@@ -56,6 +61,7 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
       "article",
       { class: "run", "aria-labelledby": "run-title", "data-testid": "run", "data-run": id },
       header,
+      offline,
       gateSlot,
       resultSlot,
       h(
@@ -159,14 +165,26 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
           detail = await api.run(id, ctx.signal);
           draw();
         } while (again && !ctx.signal.aborted);
+        failures = 0;
+        offline.hidden = true;
       } catch (error) {
         if ((error as ApiError)?.unauthorized) ctx.fail(error);
+        else if (!ctx.signal.aborted) {
+          // The server could not be read: try again (ever less often), and say so.
+          failures++;
+          offline.hidden = false;
+          clearTimeout(retry);
+          retry = setTimeout(() => void refresh(), Math.min(500 * 2 ** failures, 10_000));
+        }
       } finally {
         refreshing = undefined;
       }
     })();
     return refreshing;
   };
+  let failures = 0;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  ctx.signal.addEventListener("abort", () => clearTimeout(retry));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const soon = () => {
     clearTimeout(timer);

@@ -2,7 +2,7 @@
 // query), kept current by the server's stream of run changes (GET /v1/events): a run that
 // starts, moves, waits or finishes is merged in by its id, without reading the list again
 // (except after a reconnect, when changes may have been missed).
-import { api, follow, type RunSummary } from "../api.ts";
+import { type ApiError, api, follow, type RunSummary } from "../api.ts";
 import { age, announce, h, replace, short } from "../dom.ts";
 import type { ViewContext } from "../main.ts";
 import { href, type Route } from "../router.ts";
@@ -11,6 +11,9 @@ import { callerText, RUN_STATUSES, statusBadge } from "./common.ts";
 export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): void {
   const workflow = route.query.get("workflow") ?? "";
   const status = route.query.get("status") ?? "";
+  // Runs read at a time (#/runs?limit=N; default 50).
+  const asked = Number(route.query.get("limit"));
+  const PAGE = String(Number.isInteger(asked) && asked >= 1 && asked <= 1000 ? asked : 50);
   const runs = new Map<string, RunSummary>();
   let loaded = false;
 
@@ -30,12 +33,37 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
     location.hash = href("runs", {
       workflow: workflowSelect.value || undefined,
       status: statusSelect.value || undefined,
+      limit: route.query.get("limit") ?? undefined,
     });
   };
   workflowSelect.addEventListener("change", apply);
   statusSelect.addEventListener("change", apply);
   const live = h("span", { class: "live", "data-testid": "live" }, "connecting…");
   const tbody = h("tbody", {});
+  let next: string | undefined;
+  const more = h(
+    "button",
+    { type: "button", class: "more", hidden: true, "data-testid": "more" },
+    "Show older runs",
+  );
+  more.addEventListener("click", async () => {
+    if (!next) return;
+    more.disabled = true;
+    try {
+      const page = await api.runs(
+        { workflow: workflow || undefined, status: status || undefined, limit: PAGE, before: next },
+        ctx.signal,
+      );
+      for (const run of page.runs) if (!runs.has(run.id) && matches(run)) runs.set(run.id, run);
+      next = page.next;
+      more.hidden = next === undefined;
+      draw();
+    } catch (error) {
+      ctx.fail(error);
+    } finally {
+      more.disabled = false;
+    }
+  });
   const table = h(
     "table",
     { class: "runs", "data-testid": "runs-table" },
@@ -79,6 +107,7 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
         h("div", { class: "field" }, h("label", { for: "filter-status" }, "Status"), statusSelect),
       ),
       h("div", { class: "table-wrap" }, table),
+      more,
     ),
   );
 
@@ -149,9 +178,12 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
 
   const load = async () => {
     const list = await api.runs(
-      { workflow: workflow || undefined, status: status || undefined, limit: "200" },
+      { workflow: workflow || undefined, status: status || undefined, limit: PAGE },
       ctx.signal,
     );
+    // Older pages already shown stay; `next` is where the first page ends until one is shown.
+    if (next === undefined || runs.size === 0) next = list.next;
+    more.hidden = next === undefined;
     const fresh = new Map(list.runs.map((r) => [r.id, r]));
     for (const [id, run] of runs) {
       const listed = fresh.get(id);
@@ -160,6 +192,8 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
     runs.clear();
     for (const [id, run] of fresh) if (matches(run)) runs.set(id, run);
     loaded = true;
+    live.textContent = "● live";
+    live.dataset.state = "live";
     draw();
   };
 
@@ -191,7 +225,16 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
       opened: () => {
         live.textContent = "● live";
         live.dataset.state = "live";
-        load().catch(ctx.fail);
+        const attempt = (pause: number) =>
+          load().catch((error: unknown) => {
+            if (!loaded || (error as ApiError)?.unauthorized) return ctx.fail(error);
+            if (ctx.signal.aborted) return;
+            // Read again later; the stream's changes are merged meanwhile.
+            live.textContent = "behind, retrying…";
+            live.dataset.state = "down";
+            setTimeout(() => void attempt(Math.min(pause * 2, 10_000)), pause);
+          });
+        void attempt(500);
       },
       onError: (error) => {
         live.textContent = "reconnecting…";
