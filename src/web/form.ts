@@ -32,7 +32,13 @@ function field(name: string, schema: Schema, required: boolean, idPrefix: string
   const error = h("p", { id: errorId, class: "field-error", "data-testid": `error-${name}` });
   const hintText =
     schema.description ??
-    (type === "array" ? "One item a line." : type === "object" || !type ? "JSON." : "");
+    (schema.enum
+      ? ""
+      : type === "array"
+        ? "One item a line."
+        : type === "object" || !type
+          ? "JSON."
+          : "");
   const hint = hintText ? h("p", { id: hintId, class: "hint" }, hintText) : null;
   const described = [hint ? hintId : "", errorId].filter(Boolean).join(" ");
   const common = {

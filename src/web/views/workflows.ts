@@ -48,6 +48,7 @@ export async function workflowsView(main: HTMLElement, _route: Route, ctx: ViewC
             ),
           ),
         ),
+        h("div", { class: "thumb", "data-graph": w.name }),
         h(
           "p",
           { class: "actions" },
@@ -81,6 +82,22 @@ export async function workflowsView(main: HTMLElement, _route: Route, ctx: ViewC
           ),
     ),
   );
+  thumbnails(main, workflows, ctx);
+}
+
+/** Each card's graph, drawn as its document arrives (one that does not is left out). */
+function thumbnails(main: HTMLElement, workflows: WorkflowSummary[], ctx: ViewContext): void {
+  for (const w of workflows) {
+    api
+      .version(w.name, w.version, ctx.signal)
+      .then((doc) => {
+        const slot = [...main.querySelectorAll<HTMLElement>("[data-graph]")].find(
+          (el) => el.dataset.graph === w.name,
+        );
+        slot?.append(drawGraph(doc, layout(doc), undefined, `Graph of ${w.name}`));
+      })
+      .catch(() => {});
+  }
 }
 
 export async function workflowView(main: HTMLElement, route: Route, ctx: ViewContext) {
