@@ -174,7 +174,7 @@ export interface ServerEvent {
 /**
  * Reads a Server-Sent Events stream until it ends (resolves) or fails (rejects; an abort
  * through `signal` resolves). `lastEventId` is sent as Last-Event-ID; `opened` is called
- * once the response's headers have arrived.
+ * once the first bytes have arrived.
  */
 export async function readEvents(
   path: string,
@@ -196,7 +196,7 @@ export async function readEvents(
     throw new ApiError(0, "unreachable", "The server cannot be reached", String(error));
   }
   if (!response.ok || !response.body) throw await problemOf(response);
-  options.opened?.();
+  let opened = false;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let event: ServerEvent = { event: "message", data: "" };
@@ -205,6 +205,12 @@ export async function readEvents(
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
+      // The first bytes (the server's ": watching" comment, or an event) say that the
+      // stream is open: what happens from here on is sent.
+      if (!opened) {
+        opened = true;
+        options.opened?.();
+      }
       buffer += value;
       let newline = buffer.search(/\r\n|\r|\n/);
       while (newline >= 0) {

@@ -237,8 +237,14 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
         void attempt(500);
       },
       onError: (error) => {
-        live.textContent = "reconnecting…";
         live.dataset.state = "down";
+        if ((error as ApiError)?.status === 404) {
+          // A server without the changes' stream: the list, read once.
+          live.textContent = "not live (reload to update)";
+          if (!loaded) load().catch(ctx.fail);
+          return;
+        }
+        live.textContent = "reconnecting…";
         if (!loaded) ctx.fail(error);
       },
     },
