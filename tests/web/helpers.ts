@@ -68,6 +68,18 @@ export const pickWorkflow = `workflow pick {
 }
 `;
 
+/** A state that runs until it is cancelled (a minute's sleep). */
+export const slowWorkflow = `workflow slow {
+  start WORK
+  state WORK = run "sleep 60" timeout 5m {
+    on exit 0 -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`;
+
 export interface Viewer {
   server: Served;
   dir: string;
@@ -77,7 +89,7 @@ export interface Viewer {
   close(): Promise<void>;
 }
 
-/** A server with release, review and pick deployed; `config`: its --config file. */
+/** A server with release, review, pick and slow deployed; `config`: its --config file. */
 export async function startViewer(
   options: { config?: object; token?: string } = {},
 ): Promise<Viewer> {
@@ -85,6 +97,7 @@ export async function startViewer(
   writeFileSync(join(dir, "release.aegis"), releaseWorkflow());
   writeFileSync(join(dir, "review.aegis"), reviewWorkflow);
   writeFileSync(join(dir, "pick.aegis"), pickWorkflow);
+  writeFileSync(join(dir, "slow.aegis"), slowWorkflow);
   const args: string[] = [];
   if (options.config) {
     writeFileSync(join(dir, "config.json"), JSON.stringify(options.config));
@@ -95,7 +108,7 @@ export async function startViewer(
   if (options.token) env.AEGIS_TOKEN = options.token;
   const deployed = await aegisAsync(
     dir,
-    ["deploy", "release.aegis", "review.aegis", "pick.aegis"],
+    ["deploy", "release.aegis", "review.aegis", "pick.aegis", "slow.aegis"],
     env,
   );
   expect(deployed.stderr).toBe("");

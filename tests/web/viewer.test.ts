@@ -286,6 +286,27 @@ describe("the web viewer", () => {
     expect(watched.problems).toEqual([]);
   });
 
+  it("shows a state running, and cancels the run from its page", async () => {
+    const id = await startRun(viewer, "slow", {});
+    await runReaches(viewer, id, "running");
+    const { page, watched } = await open(`#/runs/${id}`);
+    await node(page, "WORK", "running").waitFor({ timeout: PATIENCE });
+    await expect(node(page, "WORK").textContent()).resolves.toContain("running");
+    const cancel = page.getByTestId("cancel");
+    await cancel.click();
+    // Asked first: nothing is cancelled by one click.
+    await expect(cancel.textContent()).resolves.toContain("Really");
+    expect((await getRun(viewer, id)).record.status).toBe("running");
+    await cancel.click();
+    await expect
+      .poll(() => page.getByTestId("run-status").getAttribute("data-status"), { timeout: PATIENCE })
+      .toBe("cancelled");
+    await node(page, "WORK", "cancelled").waitFor({ timeout: PATIENCE });
+    await expect(page.getByTestId("cancel").count()).resolves.toBe(0);
+    expect((await getRun(viewer, id)).record.status).toBe("cancelled");
+    expect(watched.problems).toEqual([]);
+  });
+
   it("pages through older runs (#/runs?limit=N)", async () => {
     const { page, watched } = await open("#/runs?limit=2");
     await expect.poll(() => page.locator("tr[data-run]").count(), { timeout: PATIENCE }).toBe(2);

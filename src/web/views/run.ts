@@ -117,11 +117,12 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
     ),
   );
 
+  const headerParts = makeHeader(header, id, ctx);
   let gateKey = "";
   let lastStatus = "";
   const draw = () => {
     const { run, record } = detail;
-    drawHeader(header, detail, ctx);
+    drawHeader(headerParts, detail);
     const key = detail.gate
       ? `${detail.gate.state}|${detail.gate.since}|${detail.gate.mayAnswer}`
       : "";
@@ -235,45 +236,61 @@ function legend(): HTMLElement {
   );
 }
 
-function drawHeader(header: HTMLElement, detail: RunDetail, ctx: ViewContext): void {
-  const { run, record, meta } = detail;
-  const end = FINISHED.has(record.status) ? Date.parse(record.updatedAt) : Date.now();
-  const cancel = FINISHED.has(record.status)
-    ? null
-    : h(
-        "button",
-        {
-          type: "button",
-          class: "danger subtle",
-          "data-testid": "cancel",
-          onclick: async (event: Event) => {
-            const button = event.currentTarget as HTMLButtonElement;
-            if (button.dataset.confirm !== "yes") {
-              button.dataset.confirm = "yes";
-              button.textContent = "Really cancel the run?";
-              return;
-            }
-            button.disabled = true;
-            try {
-              await api.cancel(run.id, "cancelled in the web viewer");
-            } catch (error) {
-              if ((error as ApiError)?.unauthorized) return ctx.fail(error);
-              button.disabled = false;
-              button.textContent = `Not cancelled: ${(error as Error).message}`;
-            }
-          },
-        },
-        "Cancel run",
-      );
+/**
+ * The run's header: its title and Cancel button made once (a redraw keeps the button's
+ * focus and its "really?" step), its status and facts redrawn.
+ */
+function makeHeader(header: HTMLElement, id: string, ctx: ViewContext) {
+  const badge = h("span", {});
+  const cancel = h(
+    "button",
+    {
+      type: "button",
+      class: "danger subtle",
+      "data-testid": "cancel",
+      onclick: async (event: Event) => {
+        const button = event.currentTarget as HTMLButtonElement;
+        if (button.dataset.confirm !== "yes") {
+          button.dataset.confirm = "yes";
+          button.textContent = "Really cancel the run?";
+          return;
+        }
+        button.disabled = true;
+        try {
+          await api.cancel(id, "cancelled in the web viewer");
+        } catch (error) {
+          if ((error as ApiError)?.unauthorized) return ctx.fail(error);
+          button.disabled = false;
+          button.textContent = `Not cancelled: ${(error as Error).message}`;
+        }
+      },
+    },
+    "Cancel run",
+  );
+  const facts = h("div", {});
+  const inputs = h("div", {});
   replace(
     header,
     h(
       "div",
       { class: "title-row" },
-      h("h1", { id: "run-title" }, "Run ", h("span", { class: "mono" }, run.id)),
-      statusBadge(record.status, "run-status"),
+      h("h1", { id: "run-title" }, "Run ", h("span", { class: "mono" }, id)),
+      badge,
       cancel,
     ),
+    facts,
+    inputs,
+  );
+  return { badge, cancel, facts, inputs };
+}
+
+function drawHeader(parts: ReturnType<typeof makeHeader>, detail: RunDetail): void {
+  const { run, record, meta } = detail;
+  const end = FINISHED.has(record.status) ? Date.parse(record.updatedAt) : Date.now();
+  replace(parts.badge, statusBadge(record.status, "run-status"));
+  if (FINISHED.has(record.status)) parts.cancel.remove();
+  replace(
+    parts.facts,
     h(
       "dl",
       { class: "facts" },
@@ -293,15 +310,18 @@ function drawHeader(header: HTMLElement, detail: RunDetail, ctx: ViewContext): v
         ? fact("Parent", h("a", { href: href("runs", meta.parent.run) }, meta.parent.run))
         : null,
     ),
-    Object.keys(record.inputs ?? {}).length > 0
-      ? h(
-          "details",
-          { class: "inputs" },
-          h("summary", {}, "Inputs"),
-          h("pre", {}, show(record.inputs)),
-        )
-      : null,
   );
+  // The inputs never change: drawn once (an open <details> stays open).
+  if (!parts.inputs.firstChild && Object.keys(record.inputs ?? {}).length > 0)
+    replace(
+      parts.inputs,
+      h(
+        "details",
+        { class: "inputs" },
+        h("summary", {}, "Inputs"),
+        h("pre", {}, show(record.inputs)),
+      ),
+    );
 }
 
 function fact(term: string, ...value: (Node | string)[]): HTMLElement {
