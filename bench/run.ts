@@ -44,7 +44,7 @@ const newestSource = Math.max(
     (f) => statSync(join(root, "src", f)).mtimeMs,
   ),
 );
-const libCli = join(root, "lib", "cli.js"); // the bundled command line (scripts/build-cli.ts)
+const libCli = join(root, "lib", "bundle", "commands.json"); // the bundled command line (scripts/build-cli.ts)
 if (
   !existsSync(libEntry) ||
   statSync(libEntry).mtimeMs < newestSource ||

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly (Node >= 22.18 strips types) in a checkout, and the
-// bundled command line (lib/cli.js, `npm run build`) when installed as a package (Node won't
+// bundled command line (lib/bundle/, `npm run build`) when installed as a package (Node won't
 // strip types there). AEGIS_CLI=bundle runs the bundle in a checkout too (tests, benchmarks).
 // On a Node older than the package supports (package.json "engines"), say so in one line,
 // exit 2, and load nothing: its first import would fail with an error that does not say
@@ -26,22 +26,34 @@
 
 // Node's own modules through getBuiltinModule, not an ESM import: an import would read every
 // export of node:fs, loading fs/promises and the stream classes (scripts/builtins-plugin.ts).
-const { existsSync } = process.getBuiltinModule("node:fs");
-// Node's compile cache: later starts reuse the compiled code of every module.
-process.getBuiltinModule("node:module").enableCompileCache();
+const { existsSync, readFileSync } = process.getBuiltinModule("node:fs");
+const { fileURLToPath } = process.getBuiltinModule("node:url");
 const at = (path) => new URL(path, import.meta.url);
 const source = at("../src/cli/main.ts");
-const bundle = at("../lib/cli.js");
-const entry =
-  process.env.AEGIS_CLI !== "bundle" && existsSync(source)
-    ? source
-    : existsSync(bundle)
-      ? bundle
-      : at("../lib/cli/main.js");
-const { main } = await import(entry.href);
+const bundles = at("../lib/bundle/");
 // `aegis … | head` closes the pipe early: stop quietly, as other command-line tools do.
 process.stdout.on("error", (error) => {
   if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw error;
 });
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (process.env.AEGIS_CLI !== "bundle" && existsSync(source)) {
+  // A checkout: the TypeScript sources, through Node's module compile cache.
+  process.getBuiltinModule("node:module").enableCompileCache();
+  const { main } = await import(source.href);
+  process.exitCode = await main(argv);
+} else if (existsSync(new URL("commands.json", bundles))) {
+  // The package: the script of the command's module (scripts/build-cli.ts), its code cache
+  // kept once the command has run (bin/bundle-loader.js).
+  const { loadBundle } = await import("./bundle-loader.js");
+  const words = JSON.parse(readFileSync(new URL("commands.json", bundles), "utf8"));
+  const name = Object.hasOwn(words, argv[0]) ? words[argv[0]] : "main";
+  const bundle = loadBundle(fileURLToPath(new URL(`${name}.cjs`, bundles)));
+  process.exitCode = await bundle.exports.main(argv);
+  bundle.done();
+} else {
+  // Built by tsc only (lib/cli/main.js).
+  process.getBuiltinModule("node:module").enableCompileCache();
+  const { main } = await import(at("../lib/cli/main.js").href);
+  process.exitCode = await main(argv);
+}

@@ -44,7 +44,9 @@ async function sqlite(): Promise<typeof import("node:sqlite")> {
     return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    loaded = await import("node:sqlite");
+    // Not import(): the packaged command line is a script run by vm (bin/bundle-loader.js),
+    // where import() is still experimental and warns.
+    loaded = process.getBuiltinModule("node:sqlite");
   } finally {
     process.emitWarning = emit;
   }

@@ -1,7 +1,8 @@
 // Start-up (issue 13, item 1), through the real command line: each command loads only what
 // it uses (`compile` never the runtime engine or execa, `status` not the compiler, `--help`
 // nothing but the help text), in a checkout (the TypeScript sources) and as the package
-// ships it (lib/cli.js, bundled by scripts/build-cli.ts, each command its own chunk). How
+// ships it (lib/bundle/, by scripts/build-cli.ts: one script per command module, run with a
+// code cache kept after it ran, bin/bundle-loader.js). How
 // fast that is, is the benchmark's to say (npm run bench), not a test's.
 import { spawnSync } from "node:child_process";
 import {
@@ -19,7 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCli } from "../../scripts/build-cli.ts";
+import { type BundleInputs, buildCli } from "../../scripts/build-cli.ts";
+import { aliases, commandUsage } from "../../src/cli/usage.ts";
 import { compile } from "../../src/compiler/compile.ts";
 import { createEngine } from "../../src/runtime/engine.ts";
 import { FileStore } from "../../src/runtime/store/file.ts";
@@ -31,8 +33,10 @@ const recorder = pathToFileURL(join(root, "tests", "helpers", "record-modules.ts
 const hello = join(root, "examples", "hello", "hello.aegis");
 const dir = mkdtempSync(join(tmpdir(), "aegis-startup-"));
 const store = join(dir, "store");
-/** The package's layout, as installed: bin/aegis.js beside lib/cli.js, no src/. */
+/** The package's layout, as installed: bin/ beside lib/bundle/, no src/. */
 const installed = join(dir, "installed");
+/** Each of lib/bundle/'s scripts: its source files and packages (from the build). */
+let inputs: BundleInputs = {};
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
@@ -50,8 +54,11 @@ beforeAll(async () => {
   expect(record.status).toBe("succeeded");
   // The bundle, built as `npm run build` builds it, in a copy of the package's layout.
   mkdirSync(join(installed, "bin"), { recursive: true });
-  copyFileSync(join(root, "bin", "aegis.js"), join(installed, "bin", "aegis.js"));
-  await buildCli(join(installed, "lib"));
+  for (const file of ["aegis.js", "bundle-loader.js"])
+    copyFileSync(join(root, "bin", file), join(installed, "bin", file));
+  // bin/ is ESM as in the package (its package.json says "type": "module").
+  writeFileSync(join(installed, "package.json"), '{ "type": "module" }\n');
+  inputs = await buildCli(join(installed, "lib"));
 }, 300_000); // a deadline for a hang only: esbuild on a loaded machine is slow
 
 /** Runs bin/aegis.js (the checkout's, or the installed layout's) and records what it loads. */
@@ -150,50 +157,116 @@ describe("in a checkout, each command loads only what it uses", () => {
   });
 });
 
-describe("as the package ships it: lib/cli.js, one chunk per command", () => {
+describe("as the package ships it: lib/bundle/, one script per command module", () => {
   const bin = join(installed, "bin", "aegis.js");
-  const chunks = () => readdirSync(join(installed, "lib", "chunks"));
-  const loadedFiles = (loaded: string[]) =>
-    loaded
-      .filter((u) => u.startsWith("file:"))
-      .map((u) => fileURLToPath(u).slice(installed.length + 1));
+  const cache = join(dir, "cache");
+  /** bin/aegis.js of the installed layout, its code caches in `cache`. */
+  const shipped = (args: string[], env: Record<string, string> = {}) => {
+    const r = spawnSync(node, [bin, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 170_000, // catches a hang only
+      env: { ...process.env, NO_COLOR: "1", AEGIS_CACHE_DIR: cache, ...env },
+    });
+    if (r.error) throw r.error;
+    return r;
+  };
+  const script = (name: string) => `lib/bundle/${name}.cjs`;
 
-  it("is built, and --help loads no command's chunk and no dependency", () => {
-    expect(existsSync(join(installed, "lib", "cli.js"))).toBe(true);
-    expect(chunks().some((f) => f.startsWith("execa-"))).toBe(true);
-    const r = aegis(bin, "--help");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain("Usage: aegis COMMAND");
-    const files = loadedFiles(r.loaded);
-    expect(files.slice(0, 2)).toEqual(["bin/aegis.js", "lib/cli.js"]);
-    // Only the small modules shared with the commands (the help text, errors, io): no
-    // command's chunk, no dependency (Chevrotain's chunk alone is over 100 kB).
-    const commands =
-      /^lib\/chunks\/(compile|graph|fmt|convert|drive|cancel|status|logs|list|execa)-/;
-    expect(files.filter((f) => commands.test(f))).toEqual([]);
-    const bytes = files.reduce((sum, f) => sum + statSync(join(installed, f)).size, 0);
-    expect(bytes).toBeLessThan(64_000);
+  it("is built: each command's word names the script of its module, aliases too", () => {
+    const words = JSON.parse(
+      readFileSync(join(installed, "lib", "bundle", "commands.json"), "utf8"),
+    );
+    expect(words).toMatchObject({ compile: "compile", check: "compile", run: "drive", ls: "list" });
+    // Every command the help lists, and every alias: none falls through to the help script.
+    expect(Object.keys(words).sort()).toEqual(
+      [...Object.keys(commandUsage), ...Object.keys(aliases)].sort(),
+    );
+    for (const name of new Set(Object.values(words) as string[]))
+      expect(existsSync(join(installed, script(name)))).toBe(true);
+    expect(existsSync(join(installed, script("main")))).toBe(true);
   });
 
-  it("compile --check works through it, without loading execa's chunk", () => {
-    const r = aegis(bin, "compile", "--check", hello);
+  it("each script carries its own command only: help carries none and no dependency, compile neither the engine nor execa", () => {
+    const main = inputs.main!;
+    expect(main.filter((f) => f.startsWith("src/cli/commands/"))).toEqual([]);
+    expect(main.filter((f) => f.includes("node_modules/"))).toEqual([]);
+    const compile = inputs.compile!;
+    expect(compile).toContain("src/cli/commands/compile.ts");
+    expect(
+      compile.filter((f) => f.startsWith("src/cli/commands/") && !f.endsWith("/compile.ts")),
+    ).toEqual([]);
+    expect(compile).not.toContain("src/runtime/engine.ts");
+    expect(compile.filter((f) => f.includes("node_modules/execa/"))).toEqual([]);
+    const status = inputs.status!;
+    expect(status).not.toContain("src/runtime/engine.ts");
+    expect(status.filter((f) => /node_modules\/(execa|chevrotain)\//.test(f))).toEqual([]);
+    // Only the commands that drive runs carry execa (run, signal, resume; serve; cancel,
+    // which stops a run through the engine); it runs only when a state starts a process.
+    const withExeca = Object.entries(inputs)
+      .filter(([, files]) => files.some((f) => f.includes("node_modules/execa/")))
+      .map(([name]) => name)
+      .sort();
+    expect(withExeca).toEqual(["cancel", "drive", "serve"]);
+  });
+
+  it("every command answers --help through its script as from the sources", () => {
+    const words = JSON.parse(
+      readFileSync(join(installed, "lib", "bundle", "commands.json"), "utf8"),
+    );
+    for (const word of Object.keys(words)) {
+      const r = shipped([word, "--help"]);
+      expect([r.status, r.stderr], word).toEqual([0, ""]);
+      expect(r.stdout, word).toBe(aegis(checkout, word, "--help").stdout);
+    }
+    const unknown = shipped(["compil"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("did you mean 'compile'?");
+  });
+
+  it("compile --check works through it, and a workflow with errors is reported as from the sources", () => {
+    const r = shipped(["compile", "--check", hello]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("1 file checked: 0 errors");
-    const files = loadedFiles(r.loaded);
-    expect(files.some((f) => f.startsWith("lib/chunks/compile-"))).toBe(true);
-    expect(files.filter((f) => !f.startsWith("lib/") && f !== "bin/aegis.js")).toEqual([]);
-    expect(files.filter((f) => /chunks\/(execa|drive)-/.test(f))).toEqual([]);
+    const broken = join(dir, "broken.aegis");
+    writeFileSync(broken, `workflow broken {\n  start NOWHERE\n  final DONE\n}\n`);
+    const fromScript = shipped(["compile", "--check", broken]);
+    const fromSources = aegis(checkout, "compile", "--check", broken);
+    expect(fromScript.status).toBe(1);
+    expect(fromScript.stdout).toBe(fromSources.stdout);
   });
 
-  it("a workflow with errors is reported through it as from the sources", () => {
-    const broken = join(dir, "broken.aegis");
-    const source = `workflow broken {\n  start NOWHERE\n  final DONE\n}\n`;
-    writeFileSync(broken, source);
-    const shipped = aegis(bin, "compile", "--check", broken);
-    const sources = aegis(checkout, "compile", "--check", broken);
-    expect(shipped.status).toBe(1);
-    expect(shipped.stdout).toBe(sources.stdout);
-    expect(shipped.status).toBe(sources.status);
+  it("keeps a command's code cache once it has run, uses it, and makes it again when V8 refuses it", () => {
+    rmSync(cache, { recursive: true, force: true });
+    const caches = () =>
+      existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith("status-")) : [];
+    expect(shipped(["status", "startup-run", "--store", store]).status).toBe(0);
+    expect(caches()).toHaveLength(1);
+    const file = join(cache, caches()[0]!);
+    expect(caches()[0]).toMatch(
+      new RegExp(`-${process.version.replace(/\./g, "\\.")}-${process.arch}\\.v8$`),
+    );
+    const made = statSync(file);
+    expect(made.size).toBeGreaterThan(10_000);
+    // Used as it is: not written again.
+    expect(shipped(["status", "startup-run", "--store", store]).stdout).toContain("succeeded");
+    expect(statSync(file).mtimeMs).toBe(made.mtimeMs);
+    // Garbage (another V8's cache, a torn write): refused by V8, the command runs, made again.
+    writeFileSync(file, "not a code cache");
+    const again = shipped(["status", "startup-run", "--store", store]);
+    expect([again.status, again.stderr]).toEqual([0, ""]);
+    expect(statSync(file).size).toBeGreaterThan(10_000);
+    // Turned off, or nowhere to write: the command runs all the same, and nothing is kept.
+    rmSync(cache, { recursive: true, force: true });
+    const off = shipped(["status", "startup-run", "--store", store], {
+      NODE_DISABLE_COMPILE_CACHE: "1",
+    });
+    expect([off.status, off.stderr]).toEqual([0, ""]);
+    expect(existsSync(cache)).toBe(false);
+    writeFileSync(cache, "a file where the directory would be");
+    const nowhere = shipped(["status", "startup-run", "--store", store]);
+    expect([nowhere.status, nowhere.stderr]).toEqual([0, ""]);
+    rmSync(cache, { force: true });
   });
 });
