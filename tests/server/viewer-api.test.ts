@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/compile.ts";
-import { aegisAsync, api, releaseWorkflow, type Served, serve, watch } from "./serve.ts";
+import { aegisAsync, api, releaseWorkflow, type Served, type Sse, serve, watch } from "./serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -52,36 +52,46 @@ async function served(): Promise<{ server: Served; dir: string }> {
   return { server, dir };
 }
 
+/** Starts a release run as the token's user; its id. */
+async function startRelease(url: string, version: string, token = "bob-token"): Promise<string> {
+  const run = await api(
+    url,
+    "POST",
+    "/v1/runs",
+    { workflow: "release", inputs: { version } },
+    token,
+  );
+  expect(run.status).toBe(201);
+  return run.json.id as string;
+}
+
+/** Follows `url`'s events (as bob) until `until`; `open` resolves once the stream is open. */
+function follow(
+  url: string,
+  until: (e: Sse) => boolean,
+): { events: Promise<Sse[]>; open: Promise<void> } {
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  return { events: watch(url, until, { authorization: "Bearer bob-token" }, opened), open };
+}
+
+/** Waits for the run to stop at its gate (through its own stream). */
+const atGate = (url: string, id: string) =>
+  watch(`${url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", {
+    authorization: "Bearer bob-token",
+  });
+
 describe("what the web viewer reads", () => {
   it("GET /v1/events tells every run's start, gate and end, for one workflow or all", async () => {
     const { server } = await served();
-    const auth = { authorization: "Bearer bob-token" };
-    let open!: () => void;
-    const isOpen = new Promise<void>((resolve) => (open = resolve));
-    const finished = (id: string) => (e: { data: Record<string, unknown> }) =>
-      e.data.id === id && e.data.status === "succeeded";
     let id = "";
-    const seen = watch(
+    const seen = follow(
       `${server.url}/v1/events?workflow=release`,
-      (e) => finished(id)(e),
-      auth,
-      open,
+      (e) => e.data.id === id && e.data.status === "succeeded",
     );
-    await isOpen;
-    const run = await api(
-      server.url,
-      "POST",
-      "/v1/runs",
-      {
-        workflow: "release",
-        inputs: { version: "7" },
-      },
-      "bob-token",
-    );
-    expect(run.status).toBe(201);
-    id = run.json.id as string;
-    // Waits for the gate (through the run's own stream), then alice approves.
-    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", auth);
+    await seen.open;
+    id = await startRelease(server.url, "7");
+    await atGate(server.url, id);
     const ok = await api(
       server.url,
       "POST",
@@ -90,7 +100,7 @@ describe("what the web viewer reads", () => {
       "alice-token",
     );
     expect(ok.status).toBe(200);
-    const events = await seen;
+    const events = await seen.events;
     expect(new Set(events.map((e) => e.event))).toEqual(new Set(["run"]));
     const mine = events.filter((e) => e.data.id === id);
     const statuses = mine.map((e) => e.data.status);
@@ -115,32 +125,14 @@ describe("what the web viewer reads", () => {
 
     // Another workflow's stream says nothing of this one's runs: the first it tells of is
     // its own, started after one of release's.
-    let openOther!: () => void;
-    const otherOpen = new Promise<void>((resolve) => (openOther = resolve));
-    const other = watch(`${server.url}/v1/events?workflow=other`, () => true, auth, openOther);
-    await otherOpen;
-    const again = await api(
-      server.url,
-      "POST",
-      "/v1/runs",
-      {
-        workflow: "release",
-        inputs: { version: "8" },
-      },
-      "bob-token",
-    );
-    expect(again.status).toBe(201);
-    const cancelled = await api(
-      server.url,
-      "POST",
-      `/v1/runs/${again.json.id}/cancel`,
-      {},
-      "bob-token",
-    );
+    const other = follow(`${server.url}/v1/events?workflow=other`, () => true);
+    await other.open;
+    const again = await startRelease(server.url, "8");
+    const cancelled = await api(server.url, "POST", `/v1/runs/${again}/cancel`, {}, "bob-token");
     expect(cancelled.status).toBe(200);
     const otherRun = await api(server.url, "POST", "/v1/runs", { workflow: "other" }, "bob-token");
     expect(otherRun.status).toBe(201);
-    const told = await other;
+    const told = await other.events;
     expect(told.map((e) => [e.data.workflow, e.data.id])).toEqual([["other", otherRun.json.id]]);
   });
 
@@ -153,20 +145,8 @@ describe("what the web viewer reads", () => {
 
   it("GET /v1/runs/:id shows the gate: its prompt, who may answer, and whether the asker may", async () => {
     const { server } = await served();
-    const run = await api(
-      server.url,
-      "POST",
-      "/v1/runs",
-      {
-        workflow: "release",
-        inputs: { version: "9" },
-      },
-      "bob-token",
-    );
-    const id = run.json.id as string;
-    await watch(`${server.url}/v1/runs/${id}/events`, (e) => e.event === "waiting-for-human", {
-      authorization: "Bearer bob-token",
-    });
+    const id = await startRelease(server.url, "9");
+    await atGate(server.url, id);
     const asBob = await api(server.url, "GET", `/v1/runs/${id}`, undefined, "bob-token");
     expect(asBob.json.gate).toMatchObject({
       state: "APPROVE",
