@@ -70,6 +70,11 @@ describe("the web viewer", () => {
     await expect(gate.getByTestId("gate-prompt").textContent()).resolves.toContain("Ship 1.4.0?");
     await expect(gate.getByTestId("gate-who").textContent()).resolves.toContain("anyone");
     await page.screenshot({ path: screenshotPath("run.png"), fullPage: true });
+    // A state's details opened now stay open while the page follows the run.
+    await page.locator('details.state[data-state="PREPARE"] summary').click();
+    await expect(
+      page.locator('details.state[data-state="PREPARE"] pre').first().textContent(),
+    ).resolves.toContain("echo prepared");
 
     await gate.getByTestId("approve").click();
     // The run goes on and finishes; the page follows its stream.
@@ -88,6 +93,9 @@ describe("the web viewer", () => {
       .poll(() => page.getByTestId("log").textContent(), { timeout: PATIENCE })
       .toContain("run succeeded");
     await expect(page.getByTestId("history").textContent()).resolves.toContain("SHIP");
+    await expect(
+      page.locator('details.state[data-state="PREPARE"]').getAttribute("open"),
+    ).resolves.toBe("");
     // Never reloaded: the same window, no navigation since.
     expect(await stillMarked(page)).toBe("same page");
     expect(watched.navigations()).toBe(loads);

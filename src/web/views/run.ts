@@ -53,7 +53,7 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
     { class: "log", role: "log", "aria-label": "The run's log", tabindex: 0, "aria-live": "off" },
     logList,
   );
-  const openStates = new Set<string>();
+  const stateItems: StateItems = new Map();
 
   replace(
     main,
@@ -143,7 +143,7 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
     } else replace(graphSlot, h("p", {}, "The workflow's graph is not available."));
     drawResult(resultSlot, record);
     drawHistory(historyBody, record);
-    drawStates(statesSlot, doc, record, openStates);
+    drawStates(statesSlot, doc, record, stateItems);
     if (lastStatus && lastStatus !== record.status)
       announce(
         `Run ${id} is ${record.status}${record.waiting ? ` at ${record.waiting.state}` : ""}`,
@@ -413,56 +413,77 @@ function drawHistory(tbody: HTMLElement, record: RunRecord): void {
   replace(tbody, ...rows);
 }
 
+/** Each state's details, kept across redraws (an open one stays open, a focused one focused). */
+type StateItems = Map<
+  string,
+  { details: HTMLDetailsElement; summary: HTMLElement; body: HTMLElement }
+>;
+
 function drawStates(
   slot: HTMLElement,
   doc: GraphDocument | undefined,
   record: RunRecord,
-  open: Set<string>,
+  items: StateItems,
 ): void {
   const names = new Set<string>();
   for (const node of doc?.graph.nodes ?? []) names.add(node.key);
   for (const name of Object.keys(record.results ?? {})) names.add(name);
   for (const name of Object.keys(record.visits ?? {})) names.add(name);
   const overlay = doc ? overlayOf(doc, record) : undefined;
-  const items: HTMLElement[] = [];
+  let previous: Element | undefined;
   for (const name of names) {
     const visits = record.visits?.[name] ?? 0;
     const result = record.results?.[name];
     const feedback = record.feedback?.[name];
     if (visits === 0 && !result && !feedback) continue;
     const node = doc?.graph.nodes?.find((n) => n.key === name)?.attributes as
-      | { prompt?: { text: string }; kind?: string; agent?: string }
+      | StateAttrs
       | undefined;
     const st = overlay?.status.get(name);
-    const details = h(
-      "details",
-      { class: "state", "data-state": name, ...(open.has(name) && { open: true }) },
-      h(
-        "summary",
-        {},
-        h("span", { class: "state-name" }, name),
-        st ? h("span", { class: `badge status-${st}` }, STATUS_TEXT[st]) : null,
-        visits > 1 ? h("span", { class: "pill" }, `×${visits}`) : null,
-        result ? h("span", { class: "muted" }, duration(result.duration)) : null,
-      ),
-      stateBody(node, result, feedback, record),
+    let item = items.get(name);
+    if (!item) {
+      const summary = h("summary", {});
+      const body = h("div", { class: "state-body" });
+      const details = h("details", { class: "state", "data-state": name }, summary, body);
+      item = { details, summary, body };
+      items.set(name, item);
+      if (previous) previous.after(details);
+      else slot.prepend(details);
+    }
+    replace(
+      item.summary,
+      h("span", { class: "state-name" }, name),
+      st ? h("span", { class: `badge status-${st}` }, STATUS_TEXT[st]) : null,
+      visits > 1 ? h("span", { class: "pill" }, `×${visits}`) : null,
+      result ? h("span", { class: "muted" }, duration(result.duration)) : null,
     );
-    details.addEventListener("toggle", () => {
-      if (details.open) open.add(name);
-      else open.delete(name);
-    });
-    items.push(details);
+    replace(item.body, ...stateBody(node, result, feedback));
+    previous = item.details;
   }
-  if (items.length === 0) items.push(h("p", { class: "muted" }, "No state has run yet."));
-  replace(slot, ...items);
+  const empty = slot.querySelector(":scope > p.muted");
+  if (items.size === 0 && !empty) slot.append(h("p", { class: "muted" }, "No state has run yet."));
+  else if (items.size > 0) empty?.remove();
+}
+
+/** What a state's details show of its declaration. */
+interface StateAttrs {
+  kind?: string;
+  agent?: string;
+  prompt?: { text: string };
+  command?: { shell: { text: string } } | { argv: { text: string }[] };
+}
+
+function commandText(command: StateAttrs["command"]): string | undefined {
+  if (!command) return undefined;
+  if ("shell" in command) return command.shell.text;
+  return command.argv.map((a) => JSON.stringify(a.text)).join(" ");
 }
 
 function stateBody(
-  node: { prompt?: { text: string }; kind?: string; agent?: string } | undefined,
+  node: StateAttrs | undefined,
   result: StateResult | undefined,
   feedback: string | undefined,
-  record: RunRecord,
-): HTMLElement {
+): (HTMLElement | null)[] {
   const facts: HTMLElement[] = [];
   const add = (term: string, value: unknown) => {
     if (value === undefined || value === null || value === "") return;
@@ -489,7 +510,6 @@ function stateBody(
     }
     if (result.error) add("Error", `${result.error.code}: ${result.error.message}`);
   }
-  void record;
   const blocks: (HTMLElement | null)[] = [
     node?.agent ? h("p", { class: "muted" }, `Agent: ${node.agent}`) : null,
     facts.length > 0 ? h("dl", { class: "facts" }, ...facts) : null,
@@ -512,7 +532,10 @@ function stateBody(
     node?.prompt
       ? h("div", {}, h("h4", {}, "Prompt (template)"), h("pre", {}, node.prompt.text))
       : null,
-    result?.output !== undefined
+    commandText(node?.command)
+      ? h("div", {}, h("h4", {}, "Command (template)"), h("pre", {}, commandText(node?.command)!))
+      : null,
+    result?.output !== undefined && result.output !== null && result.output !== ""
       ? h("div", {}, h("h4", {}, "Output"), h("pre", { class: "output" }, show(result.output)))
       : null,
     result?.reasoning
@@ -523,7 +546,7 @@ function stateBody(
       ? h("div", {}, h("h4", {}, "stderr"), h("pre", { class: "stderr" }, result.stderr))
       : null,
   ];
-  return h("div", { class: "state-body" }, ...blocks);
+  return blocks;
 }
 
 function describe(o: RunObservation): string {
