@@ -532,6 +532,14 @@ function stateBody(
     node?.prompt
       ? h("div", {}, h("h4", {}, "Prompt (template)"), h("pre", {}, node.prompt.text))
       : null,
+    result?.child_execution_id
+      ? h(
+          "p",
+          {},
+          "Its run: ",
+          h("a", { href: href("runs", result.child_execution_id) }, result.child_execution_id),
+        )
+      : null,
     commandText(node?.command)
       ? h("div", {}, h("h4", {}, "Command (template)"), h("pre", {}, commandText(node?.command)!))
       : null,

@@ -117,7 +117,21 @@ export function runsView(main: HTMLElement, route: Route, ctx: ViewContext): voi
     h(
       "tr",
       { "data-run": run.id, "data-status": run.status },
-      cell("Run", h("a", { href: href("runs", run.id), class: "run-link" }, run.id)),
+      cell(
+        "Run",
+        h("a", { href: href("runs", run.id), class: "run-link" }, run.id),
+        ...(run.parent
+          ? [
+              h(
+                "span",
+                { class: "muted parent" },
+                " ↳ from ",
+                h("a", { href: href("runs", run.parent.run) }, run.parent.run),
+                ` (${run.parent.state})`,
+              ),
+            ]
+          : []),
+      ),
       cell("Workflow", run.workflow),
       cell("Version", h("code", { title: run.version }, short(run.version))),
       cell("Status", statusBadge(run.status)),
