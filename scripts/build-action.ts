@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
+import { withoutSourceMap } from "./without-source-map.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -48,7 +49,7 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [withoutOidc, builtinsByGetter],
+    plugins: [withoutOidc, withoutSourceMap, builtinsByGetter],
     // CommonJS dependencies bundled into ESM still call require() for Node's modules.
     banner: { js: requireBanner },
   });
