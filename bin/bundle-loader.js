@@ -67,10 +67,14 @@ export function loadBundle(file) {
       const temporary = `${cacheFile}.${process.pid}.tmp`;
       writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
       renameSync(temporary, cacheFile);
-      // The caches of this script before it was installed again, or of another Node.
+      // The caches of this script before it was installed again, or of another Node; and
+      // any cache unused for 30 days (an installation since removed).
+      const stale = Date.now() - 30 * 24 * 3600 * 1000;
       for (const other of readdirSync(dir)) {
-        if (other.startsWith(prefix) && other.endsWith(".v8") && join(dir, other) !== cacheFile)
-          rmSync(join(dir, other), { force: true });
+        const path = join(dir, other);
+        if (!other.endsWith(".v8") || path === cacheFile) continue;
+        if (other.startsWith(prefix) || statSync(path).atimeMs < stale)
+          rmSync(path, { force: true });
       }
     } catch {
       // Not kept: the next start compiles again.

@@ -14,6 +14,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -239,6 +240,14 @@ describe("as the package ships it: lib/bundle/, one script per command module", 
 
   it("keeps a command's code cache once it has run, uses it, and makes it again when V8 refuses it", () => {
     rmSync(cache, { recursive: true, force: true });
+    // Another installation's caches: one unused for 40 days, one used today.
+    mkdirSync(cache, { recursive: true });
+    const old = join(cache, "compile-gone-1-2-v0-x64.v8");
+    const recent = join(cache, "compile-other-1-2-v0-x64.v8");
+    writeFileSync(old, "x");
+    writeFileSync(recent, "x");
+    const days40 = (Date.now() - 40 * 24 * 3600 * 1000) / 1000;
+    utimesSync(old, days40, days40);
     const caches = () =>
       existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith("status-")) : [];
     expect(shipped(["status", "startup-run", "--store", store]).status).toBe(0);
@@ -249,6 +258,8 @@ describe("as the package ships it: lib/bundle/, one script per command module", 
     );
     const made = statSync(file);
     expect(made.size).toBeGreaterThan(10_000);
+    // Writing it removed the cache unused for 40 days, not the other.
+    expect([existsSync(old), existsSync(recent)]).toEqual([false, true]);
     // Used as it is: not written again.
     expect(shipped(["status", "startup-run", "--store", store]).stdout).toContain("succeeded");
     expect(statSync(file).mtimeMs).toBe(made.mtimeMs);

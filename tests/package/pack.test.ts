@@ -41,7 +41,13 @@ function run(command: string, args: string[], cwd: string, node: string, timeout
     cwd,
     encoding: "utf8",
     timeout,
-    env: { ...process.env, PATH: pathWith(node), npm_config_update_notifier: "false" },
+    env: {
+      ...process.env,
+      PATH: pathWith(node),
+      npm_config_update_notifier: "false",
+      // The installed command line's code caches (bin/bundle-loader.js), kept with the rest.
+      AEGIS_CACHE_DIR: join(work, "cache"),
+    },
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -239,7 +245,15 @@ for (const { node, version } of [node24, node22]) {
       const server = spawn(
         join(dir, "node_modules", ".bin", "aegis"),
         ["serve", "--port", "0", "--data", "server-data"],
-        { cwd: dir, env: { ...process.env, PATH: pathWith(node), AEGIS_SERVER: "" } },
+        {
+          cwd: dir,
+          env: {
+            ...process.env,
+            PATH: pathWith(node),
+            AEGIS_SERVER: "",
+            AEGIS_CACHE_DIR: join(work, "cache"),
+          },
+        },
       );
       let out = "";
       let err = "";
