@@ -85,6 +85,8 @@ function failure(main: HTMLElement, error: unknown): void {
 }
 
 async function render(): Promise<void> {
+  // A control that had the focus (a filter changed with the keyboard) has it again after.
+  const focusedId = (document.activeElement as HTMLElement | null)?.id;
   current?.abort();
   const controller = new AbortController();
   current = controller;
@@ -109,6 +111,7 @@ async function render(): Promise<void> {
   } catch (error) {
     ctx.fail(error);
   }
+  if (focusedId && focusedId !== "main") document.getElementById(focusedId)?.focus();
 }
 
 let lastPath = "";
