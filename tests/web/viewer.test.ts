@@ -222,6 +222,16 @@ describe("the web viewer", () => {
       .evaluateAll((rows) => rows.map((r) => r.getAttribute("data-status")));
     expect(new Set(statuses)).toEqual(new Set(["succeeded", "cancelled", "waiting"]));
     await page.screenshot({ path: screenshotPath("runs.png"), fullPage: true });
+    // A filter changed with the keyboard keeps the focus while the list is read again.
+    await page.getByTestId("filter-status").focus();
+    await page.keyboard.press("ArrowDown");
+    await expect.poll(() => page.url(), { timeout: PATIENCE }).toContain("status=queued");
+    await page.locator("tr.empty").waitFor({ timeout: PATIENCE });
+    expect(await page.evaluate("document.activeElement.id")).toBe("filter-status");
+    await page.keyboard.press("ArrowUp");
+    await expect.poll(() => page.url(), { timeout: PATIENCE }).not.toContain("status=");
+    await page.locator("tr[data-run]").first().waitFor({ timeout: PATIENCE });
+    expect(await page.evaluate("document.activeElement.id")).toBe("filter-status");
     await page.getByTestId("filter-workflow").selectOption("review");
     await expect.poll(() => page.url(), { timeout: PATIENCE }).toContain("workflow=review");
     await expect
