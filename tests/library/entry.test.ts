@@ -58,6 +58,7 @@ const compilerValues = [
   "compileFile",
   "compileFiles",
   "exportGraph",
+  "figuresOf",
   "formatGithub",
   "formatJson",
   "formatSarif",
