@@ -2,6 +2,7 @@
 // a bearer token from $AEGIS_TOKEN. A problem document becomes one line with its code
 // (exit 2, through main's RuntimeError handling); a server that cannot be reached, one line
 // naming its URL. Imports the wire contract (src/api/), never the server.
+import { createParser } from "eventsource-parser";
 import { DEFAULT_PORT } from "../api/openapi.ts";
 import { isProblem } from "../api/problem.ts";
 import { RuntimeError } from "../runtime/types.ts";
@@ -146,43 +147,30 @@ export function createRemote(url: string, token?: string): Remote {
         }
         if (!response.ok) throw refusal("GET", path, response, parse(await response.text()));
         connected = true;
+        // What each chunk completes, in order: events (one with no data is none) and comments.
+        const ready: SseItem[] = [];
+        const parser = createParser({
+          onEvent: (event) => {
+            if (event.id !== undefined) last = event.id;
+            if (event.data === "") return;
+            ready.push({
+              ...(event.id !== undefined && { id: event.id }),
+              event: event.event ?? "message",
+              data: event.data,
+            });
+          },
+          onComment: (comment) => ready.push({ comment: comment.trimStart() }),
+          onRetry: (ms) => {
+            retry = ms;
+          },
+        });
         const decoder = new TextDecoder();
-        let buffer = "";
-        let fields: { id?: string; event?: string; data: string[] } = { data: [] };
         try {
           for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-            buffer += decoder.decode(chunk, { stream: true });
-            let end = buffer.search(/\r\n|\r|\n/);
-            while (end >= 0) {
-              const line = buffer.slice(0, end);
-              buffer = buffer.slice(end + (buffer.startsWith("\r\n", end) ? 2 : 1));
-              end = buffer.search(/\r\n|\r|\n/);
-              if (line === "") {
-                // A blank line dispatches the event (one with no data is none).
-                if (fields.id !== undefined) last = fields.id;
-                if (fields.data.length > 0) {
-                  failures = 0; // it makes progress
-                  yield {
-                    ...(fields.id !== undefined && { id: fields.id }),
-                    event: fields.event ?? "message",
-                    data: fields.data.join("\n"),
-                  };
-                }
-                fields = { data: [] };
-                continue;
-              }
-              if (line.startsWith(":")) {
-                yield { comment: line.slice(1).trimStart() };
-                continue;
-              }
-              const colon = line.indexOf(":");
-              const name = colon < 0 ? line : line.slice(0, colon);
-              let value = colon < 0 ? "" : line.slice(colon + 1);
-              if (value.startsWith(" ")) value = value.slice(1);
-              if (name === "data") fields.data.push(value);
-              else if (name === "event") fields.event = value;
-              else if (name === "id" && !value.includes("\0")) fields.id = value;
-              else if (name === "retry" && /^\d+$/.test(value)) retry = Number(value);
+            parser.feed(decoder.decode(chunk, { stream: true }));
+            for (const item of ready.splice(0)) {
+              if ("data" in item) failures = 0; // it makes progress
+              yield item;
             }
           }
           // The server ended the stream: the end, unless more is to come (it is stopping).

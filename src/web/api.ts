@@ -3,6 +3,7 @@
 // Events read with fetch() so that the Authorization header goes along (EventSource cannot
 // send it).
 
+import { createParser } from "eventsource-parser";
 import type {
   RunDetail,
   RunList,
@@ -198,9 +199,14 @@ export async function readEvents(
   if (!response.ok || !response.body) throw await problemOf(response);
   let opened = false;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  let event: ServerEvent = { event: "message", data: "" };
-  let hasData = false;
+  const parser = createParser({
+    onEvent: (event) =>
+      onEvent({
+        event: event.event ?? "message",
+        data: event.data,
+        ...(event.id !== undefined && { id: event.id }),
+      }),
+  });
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -211,29 +217,7 @@ export async function readEvents(
         opened = true;
         options.opened?.();
       }
-      buffer += value;
-      let newline = buffer.search(/\r\n|\r|\n/);
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + (buffer.startsWith("\r\n", newline) ? 2 : 1));
-        newline = buffer.search(/\r\n|\r|\n/);
-        if (line === "") {
-          if (hasData) onEvent(event);
-          event = { event: "message", data: "" };
-          hasData = false;
-          continue;
-        }
-        if (line.startsWith(":")) continue;
-        const colon = line.indexOf(":");
-        const field = colon < 0 ? line : line.slice(0, colon);
-        let value = colon < 0 ? "" : line.slice(colon + 1);
-        if (value.startsWith(" ")) value = value.slice(1);
-        if (field === "data") {
-          event.data = hasData ? `${event.data}\n${value}` : value;
-          hasData = true;
-        } else if (field === "event") event.event = value;
-        else if (field === "id") event.id = value;
-      }
+      parser.feed(value);
     }
   } catch (error) {
     if (options.signal.aborted) return;
