@@ -2,12 +2,14 @@
 // answers gates as its user — who may not is told so), with the keyboard alone, on a
 // phone-width screen, and with no serious accessibility violations (axe-core).
 import { createHash } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   axeViolations,
   getRun,
+  graphNode,
   launch,
+  openPage,
   overflow,
   PATIENCE,
   runReaches,
@@ -15,7 +17,6 @@ import {
   startRun,
   startViewer,
   type Viewer,
-  watchPage,
 } from "./helpers.ts";
 
 const hash = (t: string) => createHash("sha256").update(t).digest("hex");
@@ -40,27 +41,10 @@ afterAll(async () => {
   await viewer?.close();
 });
 
-/** A page signed in as `token`'s user (the token the page keeps for its tab). */
-async function open(
-  hash: string,
-  options: { token?: string; width?: number } = {},
-): Promise<{ page: Page; watched: ReturnType<typeof watchPage> }> {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: 900 },
-  });
-  contexts.push(context);
-  if (options.token)
-    await context.addInitScript(
-      `sessionStorage.setItem("aegis-token", ${JSON.stringify(options.token)})`,
-    );
-  const page = await context.newPage();
-  const watched = watchPage(page);
-  await page.goto(`${viewer.url}/ui/${hash}`);
-  return { page, watched };
-}
-
-const node = (page: Page, state: string, status?: string) =>
-  page.locator(`svg.graph g[data-state="${state}"]${status ? `[data-status="${status}"]` : ""}`);
+/** A page (signed in as `options.token`'s user, kept for its tab). */
+const open = (hash: string, options: { token?: string; width?: number } = {}) =>
+  openPage(browser, contexts, viewer, hash, options);
+const node = graphNode;
 
 describe("the web viewer's access", () => {
   it("asks for a token, says when it is refused, and then shows the runs", async () => {

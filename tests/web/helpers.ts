@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { aegisAsync, api, releaseWorkflow, root, type Served, serve } from "../server/serve.ts";
 
@@ -229,3 +229,29 @@ export async function overflow(page: Page): Promise<{ scroll: number; client: nu
     "({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })",
   )) as { scroll: number; client: number };
 }
+
+/** Opens the viewer at `hash` in a new context of `browser` (recorded in `contexts`, to close). */
+export async function openPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  viewer: Viewer,
+  hash: string,
+  options: { token?: string; width?: number } = {},
+): Promise<{ page: Page; watched: ReturnType<typeof watchPage> }> {
+  const context = await browser.newContext({
+    viewport: { width: options.width ?? 1280, height: 900 },
+  });
+  contexts.push(context);
+  if (options.token)
+    await context.addInitScript(
+      `sessionStorage.setItem("aegis-token", ${JSON.stringify(options.token)})`,
+    );
+  const page = await context.newPage();
+  const watched = watchPage(page);
+  await page.goto(`${viewer.url}/ui/${hash}`);
+  return { page, watched };
+}
+
+/** A state of the run's graph, with that status if one is given. */
+export const graphNode = (page: Page, state: string, status?: string) =>
+  page.locator(`svg.graph g[data-state="${state}"]${status ? `[data-status="${status}"]` : ""}`);

@@ -5,13 +5,15 @@
 // hostile gate prompt that stays text.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   api,
   getRun,
+  graphNode,
   launch,
   mark,
+  openPage,
   PATIENCE,
   runReaches,
   screenshotPath,
@@ -19,7 +21,6 @@ import {
   startViewer,
   stillMarked,
   type Viewer,
-  watchPage,
 } from "./helpers.ts";
 
 let browser: Browser;
@@ -35,17 +36,8 @@ afterAll(async () => {
   await viewer?.close();
 });
 
-async function open(hash: string): Promise<{ page: Page; watched: ReturnType<typeof watchPage> }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  const watched = watchPage(page);
-  await page.goto(`${viewer.url}/ui/${hash}`);
-  return { page, watched };
-}
-
-const node = (page: Page, state: string, status?: string) =>
-  page.locator(`svg.graph g[data-state="${state}"]${status ? `[data-status="${status}"]` : ""}`);
+const open = (hash: string) => openPage(browser, contexts, viewer, hash);
+const node = graphNode;
 
 describe("the web viewer", () => {
   it("shows a run waiting at its gate, approves it in the page, and follows the run to its end without reloading", async () => {
