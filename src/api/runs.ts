@@ -346,6 +346,18 @@ export const runPaths = {
       },
     },
   },
+  "/v1/runs/{id}/graph": {
+    get: {
+      operationId: "runGraph",
+      summary:
+        "The compiled document the run runs (a subworkflow's run: its own, embedded in its parent's)",
+      parameters: [id],
+      responses: {
+        "200": json("The compiled workflow", ref("GraphDocument")),
+        ...problems(...common, "unknown-run"),
+      },
+    },
+  },
   "/v1/runs/{id}/log": {
     get: {
       operationId: "runLog",

@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { RunSummary } from "../api/runs.ts";
+import type { GraphDocument } from "../compiler/graph.ts";
 import { createEngine, type Engine } from "../runtime/engine.ts";
 import type { LoggedObservation } from "../runtime/events.ts";
 import { FileStore } from "../runtime/store/file.ts";
@@ -266,6 +267,12 @@ export class RunService {
     const record = await this.engine.get(id);
     const { meta } = await this.store.load(id);
     return { run: this.indexed(id) ?? run, record, meta };
+  }
+
+  /** The graph document a run runs (a subworkflow's too, which the registry does not hold). */
+  async graph(id: string): Promise<GraphDocument> {
+    if (!this.indexed(id)) throw notFound(id);
+    return (await this.store.load(id)).document;
   }
 
   /** The workflow a run runs (for authorizing answers to its gates). */

@@ -162,6 +162,8 @@ export const api = {
       undefined,
       signal,
     ),
+  runGraph: (id: string, signal?: AbortSignal) =>
+    request<GraphDocument>("GET", `/v1/runs/${enc(id)}/graph`, undefined, signal),
   runEventsPath: (id: string) => `/v1/runs/${enc(id)}/events`,
   changesPath: (workflow?: string) => `/v1/events${q({ workflow })}`,
 };

@@ -199,6 +199,48 @@ describe("what the web viewer reads", () => {
     expect([unknown.status, unknown.json.code]).toEqual([404, "unknown-version"]);
   });
 
+  it("GET /v1/runs/:id/graph gives the document a run runs, a subworkflow's run its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "aegis-viewer-api-"));
+    dirs.push(dir);
+    writeFileSync(
+      join(dir, "kid.aegis"),
+      `workflow kid {\n  start WORK\n  state WORK = run "true" timeout 1m {\n    on exit 0 -> DONE\n    otherwise -> DONE\n  }\n  final DONE\n}\n`,
+    );
+    writeFileSync(
+      join(dir, "parent.aegis"),
+      `import "kid.aegis" as kid\n\nworkflow parent {\n  start CALL\n  state CALL = subworkflow kid timeout 1m {\n    on success -> DONE\n    otherwise -> DONE\n  }\n  final DONE\n}\n`,
+    );
+    const server = await serve(dir);
+    servers.push(server);
+    expect(
+      (await aegisAsync(dir, ["deploy", "parent.aegis"], { AEGIS_SERVER: server.url })).status,
+    ).toBe(0);
+    const run = await api(server.url, "POST", "/v1/runs", { workflow: "parent", id: "p" });
+    expect(run.status).toBe(201);
+    await watch(`${server.url}/v1/runs/p/events`, (e) => e.event === "run-finished");
+    const deployed = await api(
+      server.url,
+      "GET",
+      `/v1/workflows/parent/versions/${run.json.version}`,
+    );
+    const own = await api(server.url, "GET", "/v1/runs/p/graph");
+    expect(own.status).toBe(200);
+    expect(own.json).toEqual(deployed.json);
+    const kid = (await api(server.url, "GET", "/v1/runs?workflow=kid")).json.runs as {
+      id: string;
+    }[];
+    expect(kid).toHaveLength(1);
+    const child = await api(server.url, "GET", `/v1/runs/${kid[0]!.id}/graph`);
+    expect(child.status).toBe(200);
+    const embedded = (deployed.json.subworkflows as Record<string, { hash: string }>).kid!;
+    expect(child.json.hash).toBe(embedded.hash);
+    // The registry holds the parent's versions only: the child's graph is the run's.
+    const inRegistry = await api(server.url, "GET", `/v1/workflows/kid/versions/${embedded.hash}`);
+    expect(inRegistry.status).toBe(404);
+    const unknown = await api(server.url, "GET", "/v1/runs/nope/graph");
+    expect([unknown.status, unknown.json.code]).toEqual([404, "unknown-run"]);
+  });
+
   it("serves the viewer's page without a token, under a strict Content-Security-Policy", async () => {
     const { server } = await served();
     const root = await fetch(`${server.url}/`, { redirect: "manual" });

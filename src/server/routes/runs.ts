@@ -139,6 +139,10 @@ export function runRoutes(app: Hono<Env>, deps: AppDeps & { runs: RunService }):
     c.json(await refusing(() => runs.resume(c.req.param("id"))), 202),
   );
 
+  app.get("/v1/runs/:id/graph", async (c) =>
+    c.json(await refusing(() => runs.graph(c.req.param("id")))),
+  );
+
   app.get("/v1/runs/:id/log", async (c) => {
     const after = position(c.req.query("after"), "after") ?? 0;
     return c.json({ entries: await refusing(() => runs.log(c.req.param("id"), after)) });

@@ -29,7 +29,7 @@ export async function runView(main: HTMLElement, route: Route, ctx: ViewContext)
   let doc: GraphDocument | undefined;
   let laid: Layout | undefined;
   try {
-    doc = await api.version(detail.run.workflow, detail.run.version, ctx.signal);
+    doc = await api.runGraph(id, ctx.signal);
     laid = layout(doc);
   } catch (error) {
     if ((error as ApiError)?.unauthorized) throw error;
