@@ -2,7 +2,6 @@
 // rendered prompt, whether it asks for an approval or a response, who may answer it, and
 // whether the one asking may. Answers are still authorized on every signal (routes/runs.ts).
 import type { GateView } from "../api/runs.ts";
-import { loadGraph } from "../compiler/graph.ts";
 import type { RunRecord } from "../runtime/types.ts";
 import { authorize, gateRule, type Principal, type ServerConfig } from "./config.ts";
 import type { Registry } from "./registry.ts";
@@ -43,9 +42,12 @@ function asks(
 ): GateView["asks"] {
   const stored = registry.version(workflow, version);
   if (!stored) return "approval";
-  const { graph } = loadGraph(stored.document);
-  if (!graph.hasNode(state)) return "approval";
-  const labels = graph.mapOutEdges(state, (_key, edge) => edge.label);
+  // The stored document's edges as they are (a deployed document's hash was checked when
+  // it was deployed): no graph is loaded for a GET.
+  const labels = (stored.document.graph.edges ?? [])
+    .filter((edge) => edge.source === state)
+    .map((edge) => String((edge.attributes as { label?: unknown } | undefined)?.label ?? ""));
+  if (labels.length === 0) return "approval";
   const approval = labels.some((label) => /\b(approved|rejected)\b/.test(label));
   return approval || labels.every((label) => label === "") ? "approval" : "response";
 }

@@ -458,6 +458,7 @@ export class RunService {
       this.registry.prune(KEEP_VERSIONS);
     }
     if (due !== undefined) this.timers.arm(due);
+    if (this.watchers.size === 0) return;
     const run = this.indexed(id);
     if (run) this.told(run);
   }

@@ -1,14 +1,17 @@
-// Runs on a real `aegis serve` (a child process, real HTTP): deploy, start by name, watch
-// its events over SSE (and reconnect with Last-Event-ID), answer its gate, see it finish;
-// a gate's timeout that fires with nobody calling anything; who may answer a gate; and a
-// server killed with SIGKILL mid-run and mid-wait, restarted: no run lost, no completed
-// state repeated, the timer that fell due while it was down fired once.
-import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { aegisAsync, api, releaseWorkflow, type Served, type Sse, serve, watch } from "./serve.ts";
+import {
+  aegisAsync,
+  api,
+  releaseTeamConfig,
+  releaseWorkflow,
+  type Served,
+  type Sse,
+  serve,
+  watch,
+} from "./serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -197,14 +200,7 @@ describe("runs on aegis serve", () => {
   });
 
   it("lets only the configured people answer a workflow's gates, and records who did", async () => {
-    const hash = (t: string) => createHash("sha256").update(t).digest("hex");
-    const config = {
-      tokens: [
-        { user: "alice", roles: ["release"], sha256: hash("alice-token") },
-        { user: "bob", roles: [], sha256: hash("bob-token") },
-      ],
-      gates: { release: { roles: ["release"] } },
-    };
+    const config = releaseTeamConfig;
     const dir = workspace({ "release.aegis": gate("1h"), "config.json": JSON.stringify(config) });
     const server = await started(dir, ["--config", "config.json"]);
     const env = { AEGIS_SERVER: server.url, AEGIS_TOKEN: "bob-token" };

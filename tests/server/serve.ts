@@ -1,6 +1,7 @@
 // `aegis serve` as a child process (bin/aegis.js under the project's Node), for the tests of
 // the server and of the CLI against it: started with --port 0, known by the URL it prints.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -211,3 +212,17 @@ export async function api(
     type: response.headers.get("content-type") ?? "",
   };
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * A server config (--config) with two tokens: alice (role "release"), who may answer the
+ * release workflow's gates, and bob, who may not.
+ */
+export const releaseTeamConfig = {
+  tokens: [
+    { user: "alice", roles: ["release"], sha256: sha256("alice-token") },
+    { user: "bob", roles: [], sha256: sha256("bob-token") },
+  ],
+  gates: { release: { roles: ["release"] } },
+};

@@ -2,13 +2,21 @@
 // changes as one event stream, the gate a run waits at as the one asking sees it (who may
 // answer, and whether they may), what the checker proves of a deployed version, and the
 // viewer's page itself (no token needed for the page, a strict Content-Security-Policy).
-import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/compile.ts";
-import { aegisAsync, api, releaseWorkflow, type Served, type Sse, serve, watch } from "./serve.ts";
+import {
+  aegisAsync,
+  api,
+  releaseTeamConfig,
+  releaseWorkflow,
+  type Served,
+  type Sse,
+  serve,
+  watch,
+} from "./serve.ts";
 
 const dirs: string[] = [];
 const servers: Served[] = [];
@@ -17,14 +25,7 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const hash = (t: string) => createHash("sha256").update(t).digest("hex");
-const config = {
-  tokens: [
-    { user: "alice", roles: ["release"], sha256: hash("alice-token") },
-    { user: "bob", roles: [], sha256: hash("bob-token") },
-  ],
-  gates: { release: { roles: ["release"] } },
-};
+const config = releaseTeamConfig;
 
 const otherWorkflow = `workflow other {
   start A
