@@ -12,7 +12,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSyntaxDiagramsCode, type ISerializedGast, Lexer, type TokenType } from "chevrotain";
 import { type CatalogueEntry, type Code, catalogue } from "../src/compiler/diagnostics.ts";
-import { recordFollows, recordNode, resyncFollowsOf } from "../src/compiler/grammar-record.ts";
+import {
+  recordFollows,
+  recordLookahead,
+  recordNode,
+  resyncFollowsOf,
+} from "../src/compiler/grammar-record.ts";
 import { allTokens, keywords } from "../src/compiler/lexer.ts";
 import { AegisParser, getParser } from "../src/compiler/parser.ts";
 
@@ -1024,6 +1029,10 @@ export function recordedGrammarModule(): string {
     "// The tokens that may follow each production, for error recovery.",
     "export const recordedFollows =",
     quoted(recordFollows(resyncFollowsOf(parser))),
+    "",
+    "// The paths that decide each alternation and optional production (lookahead.ts).",
+    "export const recordedLookahead =",
+    quoted(recordLookahead(parser.lookaheadPaths!)),
     "",
   ].join("\n");
 }

@@ -66,15 +66,20 @@ export function recordNode(node: Production): RecordedNode {
   return recorded;
 }
 
+function tokenNamed(tokens: ReadonlyMap<string, TokenType>, name: string): TokenType {
+  const token = tokens.get(name);
+  if (!token)
+    throw new Error(`grammar-recorded.ts names an unknown token ${name}: run npm run grammar`);
+  return token;
+}
+
 /** Builds the productions back, with the token types of `tokens` (by name). */
 export function replayNode(node: RecordedNode, tokens: ReadonlyMap<string, TokenType>): Production {
   const type = kinds.find(([name]) => name === node.kind)?.[1];
   if (!type) throw new Error(`unknown grammar production kind ${node.kind}`);
   const options: Record<string, unknown> = { ...node.fields };
   for (const [key, name] of Object.entries(node.tokens ?? {})) {
-    const token = tokens.get(name);
-    if (!token) throw new Error(`the recorded grammar names an unknown token ${name}`);
-    options[key] = token;
+    options[key] = tokenNamed(tokens, name);
   }
   if (node.definition) options.definition = node.definition.map((n) => replayNode(n, tokens));
   return new type(options as never);
@@ -102,11 +107,37 @@ export function replayFollows(
   return Object.fromEntries(
     Object.entries(recorded).map(([key, names]) => [
       key,
-      names.map((name) => {
-        const token = tokens.get(name);
-        if (!token) throw new Error(`the recorded follow sets name an unknown token ${name}`);
-        return token;
-      }),
+      names.map((name) => tokenNamed(tokens, name)),
     ]),
   );
+}
+
+/**
+ * Chevrotain's lookahead paths (`getLookaheadPaths`) of every decision of the grammar, by
+ * `rule:production:occurrence`: for an alternation, each alternative's paths; for an
+ * optional production, the paths into it. Computing them is most of what building a
+ * decision's lookahead costs, paid on the first parse of every process.
+ */
+export type LookaheadPaths = Record<string, TokenType[][][]>;
+
+/** The key of a decision: its rule, its production kind, and its occurrence in the rule. */
+export const decisionKey = (rule: string, production: string, occurrence: number): string =>
+  `${rule}:${production}:${occurrence}`;
+
+/** Lookahead paths as data: token names. */
+export function recordLookahead(paths: LookaheadPaths): Record<string, string[][][]> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([key, alts]) => [
+      key,
+      alts.map((alt) => alt.map((path) => path.map((token) => token.name))),
+    ]),
+  );
+}
+
+/** Builds one decision's lookahead paths back, with the token types of `tokens` (by name). */
+export function replayLookahead(
+  recorded: string[][][],
+  tokens: ReadonlyMap<string, TokenType>,
+): TokenType[][][] {
+  return recorded.map((alt) => alt.map((path) => path.map((name) => tokenNamed(tokens, name))));
 }

@@ -6,12 +6,19 @@ import {
   type ILookaheadStrategy,
   type IRecognitionException,
   type IToken,
-  LLkLookaheadStrategy,
   type Rule,
 } from "chevrotain";
-import { type FollowSets, type RecordedNode, replayFollows, replayNode } from "./grammar-record.ts";
-import { recordedFollows, recordedGrammar } from "./grammar-recorded.ts";
+import {
+  type FollowSets,
+  type LookaheadPaths,
+  type RecordedNode,
+  replayFollows,
+  replayLookahead,
+  replayNode,
+} from "./grammar-record.ts";
+import { recordedFollows, recordedGrammar, recordedLookahead } from "./grammar-recorded.ts";
 import * as T from "./lexer.ts";
+import { lookaheadFromRecording, recordingLookahead } from "./lookahead.ts";
 
 /** What parsing a whole file gives: the tree, the syntax errors, and where it stopped. */
 export interface FileParse {
@@ -36,8 +43,6 @@ interface Cursor {
   _errors: IRecognitionException[];
 }
 
-type Lookahead = (this: unknown, ...args: unknown[]) => unknown;
-
 /** Chevrotain's grammar recorder (not in its typings): see grammar-record.ts. */
 interface Recorder {
   enableRecording(this: CstParser): void;
@@ -46,15 +51,24 @@ interface Recorder {
 }
 const recorder = CstParser.prototype as unknown as Recorder;
 
-/** The recorded grammar (grammar-recorded.ts): its rules by name, and its follow sets. */
-function recorded(): { rules: Map<string, Rule>; follows: FollowSets } {
+/** The recorded grammar (grammar-recorded.ts): its rules by name, follow sets and decisions. */
+function recorded(): {
+  rules: Map<string, Rule>;
+  follows: FollowSets;
+  lookahead: ILookaheadStrategy;
+} {
   const tokens = new Map(T.allTokens.map((token) => [token.name, token]));
   const rules = JSON.parse(recordedGrammar) as RecordedNode[];
+  const decisions = JSON.parse(recordedLookahead) as Record<string, string[][][]>;
   return {
     rules: new Map(
       rules.map((rule) => [String(rule.fields.name), replayNode(rule, tokens) as Rule]),
     ),
     follows: replayFollows(JSON.parse(recordedFollows) as Record<string, string[]>, tokens),
+    lookahead: lookaheadFromRecording((key) => {
+      const paths = decisions[key];
+      return paths && replayLookahead(paths, tokens);
+    }),
   };
 }
 
@@ -64,31 +78,7 @@ interface Recovery {
   resyncFollows: FollowSets;
 }
 
-/**
- * Chevrotain's LL(k) lookahead, each decision's function built when the parser first reaches
- * that decision rather than all of them when the parser is built: a process that compiles
- * one small file (`aegis compile --check` in a pre-commit hook) builds only those it uses.
- */
-function lazyLookahead(maxLookahead: number): ILookaheadStrategy {
-  const llk = new LLkLookaheadStrategy({ maxLookahead });
-  const lazy = (build: () => Lookahead): Lookahead =>
-    function (this: unknown, ...args: unknown[]) {
-      const built = build();
-      return built.apply(this, args);
-    };
-  const once = (build: () => Lookahead) => {
-    let built: Lookahead | undefined;
-    return lazy(() => (built ??= build()));
-  };
-  return {
-    validate: (options) => llk.validate(options),
-    initialize: (options) => llk.initialize?.(options),
-    buildLookaheadForAlternation: (options) =>
-      once(() => llk.buildLookaheadForAlternation(options) as Lookahead) as never,
-    buildLookaheadForOptional: (options) =>
-      once(() => llk.buildLookaheadForOptional(options) as Lookahead) as never,
-  };
-}
+const maxLookahead = 3;
 
 export class AegisParser extends CstParser {
   /**
@@ -97,18 +87,21 @@ export class AegisParser extends CstParser {
    * from the rules below; otherwise it is built from the recording (grammar-recorded.ts).
    */
   constructor(validate = false) {
+    const recording = validate ? undefined : recorded();
+    const lookahead = recording?.lookahead ?? recordingLookahead(maxLookahead);
     super(T.allTokens, {
       recoveryEnabled: true,
       nodeLocationTracking: "full",
-      maxLookahead: 3,
-      lookaheadStrategy: lazyLookahead(3),
+      maxLookahead,
+      lookaheadStrategy: lookahead,
       skipValidations: !validate,
     });
-    if (validate) {
+    if (!recording) {
       this.performSelfAnalysis();
+      this.lookaheadPaths = (lookahead as ReturnType<typeof recordingLookahead>).paths;
       return;
     }
-    const { rules, follows } = recorded();
+    const { rules, follows } = recording;
     this.recorded = rules;
     // Chevrotain computes the follow sets in performSelfAnalysis when recovery is on: here
     // they come recorded instead.
@@ -119,6 +112,9 @@ export class AegisParser extends CstParser {
     recovery.resyncFollows = follows;
     this.recorded = undefined;
   }
+
+  /** A validating parser's decisions' lookahead paths, for grammar-recorded.ts. */
+  lookaheadPaths: LookaheadPaths | undefined;
 
   /** The recorded grammar's rules while the parser is being built from them. */
   private recorded: Map<string, Rule> | undefined;

@@ -1,10 +1,20 @@
 // Chevrotain checks token and grammar definitions (unreachable tokens, ambiguous
 // alternatives, left recursion…). Those design-time checks are skipped when the compiler
 // starts, to start faster; they run here instead.
-import { Lexer, serializeGrammar, type TokenType } from "chevrotain";
+import {
+  createTokenInstance,
+  EOF,
+  Lexer,
+  LLkLookaheadStrategy,
+  type Rule,
+  serializeGrammar,
+  type TokenType,
+} from "chevrotain";
 import { expect, it } from "vitest";
-import { recordNode, resyncFollowsOf } from "../../src/compiler/grammar-record.ts";
+import { recordNode, replayLookahead, resyncFollowsOf } from "../../src/compiler/grammar-record.ts";
+import { recordedLookahead } from "../../src/compiler/grammar-recorded.ts";
 import { aegisLexer, allTokens, createLexer } from "../../src/compiler/lexer.ts";
+import { alternationLookahead, optionalLookahead } from "../../src/compiler/lookahead.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
 const sample = `workflow w "t" {
@@ -100,4 +110,71 @@ it("the tokens' start characters and line breaks are what Chevrotain's own analy
   const mine = view(aegisLexer);
   expect(mine.optimized).toBe(true);
   expect(mine).toEqual(view(analysed));
+});
+
+it("the decisions built from the recorded lookahead paths choose as Chevrotain's own LL(k)", () => {
+  // The compiler's parser builds each decision's lookahead from grammar-recorded.ts
+  // (lookahead.ts); Chevrotain's LLkLookaheadStrategy builds it from the grammar. Both are
+  // asked about every path into every decision, those paths cut short, and random tokens.
+  const llk = new LLkLookaheadStrategy({ maxLookahead: 3 });
+  const recorded = JSON.parse(recordedLookahead) as Record<string, string[][][]>;
+  const byName = new Map(allTokens.map((token) => [token.name, token]));
+  const concrete = allTokens.filter((token) => token.PATTERN !== Lexer.NA);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return concrete[seed % concrete.length]!;
+  };
+  const reader = (types: readonly TokenType[]) => {
+    const tokens = types.map((type) => createTokenInstance(type, "x", 0, 0, 1, 1, 1, 1));
+    const la = (n: number) => tokens[n - 1] ?? createTokenInstance(EOF, "", 0, 0, 1, 1, 1, 1);
+    return { LA: la, LA_FAST: la };
+  };
+  const decisions: string[] = [];
+  const visit = (rule: Rule, node: { definition?: unknown[]; idx?: number }): void => {
+    const kind = node.constructor.name;
+    const optional = [
+      "Option",
+      "Repetition",
+      "RepetitionMandatory",
+      "RepetitionMandatoryWithSeparator",
+      "RepetitionWithSeparator",
+    ];
+    if (kind === "Alternation" || optional.includes(kind)) {
+      const key = `${rule.name}:${kind}:${node.idx}`;
+      decisions.push(key);
+      expect(recorded[key], key).toBeDefined();
+      const paths = replayLookahead(recorded[key]!, byName);
+      const options = {
+        prodOccurrence: node.idx!,
+        rule,
+        maxLookahead: 3,
+        dynamicTokensEnabled: false,
+      };
+      const [theirs, mine] =
+        kind === "Alternation"
+          ? [
+              llk.buildLookaheadForAlternation({ ...options, hasPredicates: false }),
+              alternationLookahead(paths, false),
+            ]
+          : [
+              llk.buildLookaheadForOptional({ ...options, prodType: kind as never }),
+              optionalLookahead(paths[0]!),
+            ];
+      const inputs = paths.flat().flatMap((path) => [path, path.slice(0, -1), path.slice(1)]);
+      for (let i = 0; i < 100; i++) inputs.push([random(), random(), random()]);
+      for (const input of inputs) {
+        const at = reader(input);
+        expect(mine.call(at as never), `${key} on ${input.map((t) => t.name)}`).toBe(
+          theirs.call(at as never),
+        );
+      }
+    }
+    // A NonTerminal's definition is its rule's: visited as that rule.
+    if (kind !== "NonTerminal")
+      for (const child of node.definition ?? []) visit(rule, child as never);
+  };
+  for (const rule of Object.values(new AegisParser(true).getGAstProductions())) visit(rule, rule);
+  expect(decisions.length).toBeGreaterThan(50);
+  expect(Object.keys(recorded).sort()).toEqual([...decisions].sort());
 });
