@@ -31,11 +31,6 @@ const { fileURLToPath } = process.getBuiltinModule("node:url");
 const at = (path) => new URL(path, import.meta.url);
 const source = at("../src/cli/main.ts");
 const bundles = at("../lib/bundle/");
-// `aegis … | head` closes the pipe early: stop quietly, as other command-line tools do.
-process.stdout.on("error", (error) => {
-  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw error;
-});
 const argv = process.argv.slice(2);
 if (process.env.AEGIS_CLI !== "bundle" && existsSync(source)) {
   // A checkout: the TypeScript sources, through Node's module compile cache.

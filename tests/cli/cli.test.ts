@@ -385,6 +385,33 @@ describe("aegis graph", () => {
   });
 });
 
+describe("aegis output into a closed pipe", () => {
+  it("stops quietly when the reader goes away (`aegis graph … | head -c 1`)", () => {
+    // A graph far larger than a pipe's buffer: head reads a byte and exits, and aegis's
+    // next write finds the pipe closed.
+    const states = Array.from(
+      { length: 1500 },
+      (_, i) => `  state S${i} = run "true" { on success -> S${i + 1} otherwise -> FAILED }`,
+    );
+    write(
+      "long.aegis",
+      `workflow long {\n  start S0\n${states.join("\n")}\n  final S1500\n  final FAILED failure\n}\n`,
+    );
+    const r = spawnSync(
+      "bash",
+      ["-c", `"$NODE" "$BIN" graph long.aegis --format dot | head -c 1; echo " \${PIPESTATUS[0]}"`],
+      {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, NODE: node, BIN: bin },
+        timeout: 60_000,
+      },
+    );
+    expect(r.stdout).toBe("d 0\n");
+    expect(r.stderr).toBe("");
+  });
+});
+
 describe("aegis --help / --version", () => {
   it("--help and -h print the usage and exit 0", () => {
     for (const flag of ["--help", "-h", "help"]) {
