@@ -151,7 +151,8 @@ it("the decisions built from the recorded lookahead paths choose as Chevrotain's
         maxLookahead: 3,
         dynamicTokensEnabled: false,
       };
-      const [theirs, mine] =
+      type Decide = (this: unknown) => unknown;
+      const [theirs, mine] = (
         kind === "Alternation"
           ? [
               llk.buildLookaheadForAlternation({ ...options, hasPredicates: false }),
@@ -160,14 +161,13 @@ it("the decisions built from the recorded lookahead paths choose as Chevrotain's
           : [
               llk.buildLookaheadForOptional({ ...options, prodType: kind as never }),
               optionalLookahead(paths[0]!),
-            ];
+            ]
+      ) as [Decide, Decide];
       const inputs = paths.flat().flatMap((path) => [path, path.slice(0, -1), path.slice(1)]);
       for (let i = 0; i < 100; i++) inputs.push([random(), random(), random()]);
       for (const input of inputs) {
         const at = reader(input);
-        expect(mine.call(at as never), `${key} on ${input.map((t) => t.name)}`).toBe(
-          theirs.call(at as never),
-        );
+        expect(mine.call(at), `${key} on ${input.map((t) => t.name)}`).toBe(theirs.call(at));
       }
     }
     // A NonTerminal's definition is its rule's: visited as that rule.
