@@ -11,12 +11,7 @@
 // idempotency key; a completed one never is.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CompileResult } from "../compiler/compile.ts";
-import {
-  type GraphDocument,
-  loadGraph,
-  type StateNode,
-  type WorkflowGraph,
-} from "../compiler/graph.ts";
+import { type GraphDocument, loadGraph, type WorkflowGraph } from "../compiler/graph.ts";
 import { onAbort, untilAborted } from "./abort.ts";
 import {
   type AgentOverrideInput,
@@ -25,15 +20,15 @@ import {
   resolveAgent,
   supplyHint,
 } from "./agents.ts";
+import { executionContext, normalizeResult, thrownResult } from "./attempt-context.ts";
 import { copyValue } from "./copy.ts";
 import { type LoggedObservation, ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { settle } from "./executors/attempt.ts";
 import { checkInputs, InputError, inputsFromText } from "./inputs-check.ts";
 import { createProvider } from "./providers/index.ts";
-import { render } from "./render.ts";
-import { readResponse } from "./response.ts";
-import { type Locals, runScope } from "./scope.ts";
+import { answerEvent, type SignalAnswer } from "./response.ts";
+import { openSession } from "./session-lease.ts";
 import { attemptKey, createRun, step } from "./step.ts";
 import { MemoryStore } from "./store/memory.ts";
 import { summarize } from "./store/replay.ts";
@@ -59,7 +54,6 @@ import {
   type RunRecord,
   type RunStatus,
   RuntimeError,
-  type SessionEvent,
   type SessionLease,
   type StateResult,
 } from "./types.ts";
@@ -174,20 +168,7 @@ export interface StartOptions {
   caller?: RunCaller;
 }
 
-/** A human's answer to the gate a run waits at. */
-export interface SignalAnswer {
-  /**
-   * Whether it approves. Without it the response says: "approved", "yes" … approve;
-   * "rejected: why", "no" … reject (with that feedback); other text does neither.
-   */
-  approve?: boolean;
-  feedback?: string;
-  /** The answer's text (default: "approved", or the feedback / "rejected"). */
-  response?: string;
-  approver?: string;
-  /** The gate answered; the run must be waiting there (default: wherever it waits). */
-  state?: string;
-}
+export type { SignalAnswer } from "./response.ts";
 
 export interface RunHandle {
   readonly id: string;
@@ -242,51 +223,6 @@ function runId(workflow: string, at: number): string {
   const time = new Date(at).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   // 6 random bytes: thousands of runs started in the same second must not collide.
   return `${slug}-${time}-${randomBytes(6).toString("hex")}`;
-}
-
-/** The scope of ExecutionContext.render: locals (iteration, item …) and any extra names. */
-const localNames = new Set(["human", "iteration", "max_iterations", "previous", "index", "output"]);
-function scopeWith(
-  graph: WorkflowGraph,
-  run: RunRecord,
-  state: string,
-  extra: Record<string, unknown> = {},
-): Record<string, unknown> {
-  const locals: Locals = {};
-  const names: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(extra)) {
-    if (localNames.has(key)) (locals as Record<string, unknown>)[key] = value;
-    else if (
-      key === "item" &&
-      value &&
-      typeof value === "object" &&
-      "name" in value &&
-      "value" in value
-    )
-      locals.item = value as Locals["item"];
-    else names[key] = value;
-  }
-  return Object.assign(runScope(graph, run, state, locals), names);
-}
-
-const resultStatuses = new Set(["succeeded", "failed", "timed_out", "skipped"]);
-function normalizeResult(value: unknown, attempt: number, duration: number): StateResult {
-  if (!value || typeof value !== "object" || !resultStatuses.has((value as StateResult).status)) {
-    return {
-      status: "failed",
-      error: { code: "executor-error", message: "the executor returned no valid result" },
-      attempts: attempt,
-      duration,
-      agentCalls: 0,
-    };
-  }
-  const result = value as StateResult;
-  return {
-    ...result,
-    attempts: typeof result.attempts === "number" ? result.attempts : attempt,
-    duration: typeof result.duration === "number" ? result.duration : duration,
-    agentCalls: typeof result.agentCalls === "number" ? result.agentCalls : 0,
-  };
 }
 
 interface Active {
@@ -500,18 +436,7 @@ class EngineImpl implements Engine {
       const notice = `the gate '${waiting.state}' timed out at ${waiting.timeoutAt}, before this answer; the run went on as its timeout prescribes`;
       return this.begin(loaded, lock, graph, { event: this.timerEvent(r) }, undefined, notice);
     }
-    const verdict = answer.approve === undefined ? readResponse(answer.response ?? "") : undefined;
-    const feedback = answer.feedback ?? verdict?.feedback;
-    const event: RunEvent = {
-      type: "human-answered",
-      state: waiting.state,
-      response: answer.response ?? (answer.approve ? "approved" : (answer.feedback ?? "rejected")),
-      approved: answer.approve ?? verdict!.approved,
-      ...(verdict && { rejected: verdict.rejected }),
-      ...(feedback !== undefined && { feedback }),
-      ...(answer.approver !== undefined && { approver: answer.approver }),
-      at: this.iso(),
-    };
+    const event = answerEvent(waiting.state, answer, this.iso());
     return this.begin(loaded, lock, graph, { event });
   }
 
@@ -869,22 +794,10 @@ class EngineImpl implements Engine {
     const controller = active.controller;
     if (effect.delayMs > 0) await this.clock.sleep(effect.delayMs, controller.signal);
     if (controller.signal.aborted) return undefined;
-    const node: StateNode = active.graph.getNodeAttributes(effect.state);
     // The record is a value the core never mutates (step copies on write): executors read it.
-    const run = active.record;
-    const ctx: ExecutionContext = {
-      run,
-      graph: active.graph,
-      state: node,
-      attempt: effect.attempt,
-      idempotencyKey: effect.key,
-      render: (template, extra) =>
-        template.text.includes("{{")
-          ? render(template.text, scopeWith(active.graph, run, effect.state, extra))
-          : template.text,
-      signal: controller.signal,
-      emit: (observation) => this.observe(active, observation),
-    };
+    const ctx = executionContext(active.graph, active.record, effect, controller.signal, (o) =>
+      this.observe(active, o),
+    );
     const started = this.clock.now();
     let result: StateResult;
     try {
@@ -898,18 +811,7 @@ class EngineImpl implements Engine {
       result = normalizeResult(value, effect.attempt, this.clock.now() - started);
     } catch (error) {
       if (controller.signal.aborted) return undefined;
-      const code = error instanceof RuntimeError ? error.code : "executor-error";
-      const message = (error as Error)?.message ?? String(error);
-      result = {
-        status: "failed",
-        error: {
-          code,
-          message: code === "executor-error" ? `the executor failed: ${message}` : message,
-        },
-        attempts: effect.attempt,
-        duration: this.clock.now() - started,
-        agentCalls: 0,
-      };
+      result = thrownResult(error, effect.attempt, this.clock.now() - started);
     }
     return { type: "state-completed", state: effect.state, result, at: this.iso() };
   }
@@ -939,74 +841,27 @@ class EngineImpl implements Engine {
     };
   }
 
-  /**
-   * A call's hold on a session (grammar/README.md#sessions): it waits for the session's
-   * previous call to end, then journals its start — a new conversation gets its id here —
-   * so that whatever stops the run, the conversation is found again when it continues.
-   */
-  private async session(
+  /** A call's hold on a session, journaled as the run's events (session-lease.ts). */
+  private session(
     active: Active,
     name: string,
     agent: string,
     keepsMessages: boolean,
   ): Promise<SessionLease> {
-    const previous = active.sessionTurns.get(name) ?? Promise.resolve();
-    let release!: () => void;
-    const turn = previous.then(() => new Promise<void>((resolve) => (release = resolve)));
-    active.sessionTurns.set(name, turn);
-    await previous;
-    const journal = async (event: Omit<SessionEvent, "type" | "session" | "agent" | "at">) => {
-      if (active.ended) return;
-      await this.apply(active, { type: "session", session: name, agent, ...event, at: this.iso() });
-    };
-    try {
-      const sessions = active.record.sessions;
-      const known = sessions && Object.hasOwn(sessions, name) ? sessions[name] : undefined;
-      if (known && known.agent !== agent)
-        throw new RuntimeError(
-          "session-agent",
-          `session '${name}' is agent '${known.agent}''s conversation; a call to '${agent}' cannot continue it`,
-        );
-      const id = known?.id ?? randomUUID();
-      await journal({ call: "started", ...(!known && { id }) });
-      let providerId = known?.providerId;
-      let ended = false;
-      return {
-        session: {
-          name,
-          id,
-          ...(providerId !== undefined && { providerId }),
-          turns: known?.turns ?? 0,
-          unsettled: known?.unsettled ?? false,
-          messages: keepsMessages ? (known?.messages ?? []) : [],
-          identify: (said) => {
-            if (ended || said === providerId) return;
-            providerId = said;
-            journal({ call: "identified", providerId: said }).catch(() => undefined);
-          },
+    return openSession(
+      {
+        turns: active.sessionTurns,
+        sessions: () => active.record.sessions,
+        journal: async (event) => {
+          if (active.ended) return;
+          await this.apply(active, { ...event, at: this.iso() });
         },
-        end: async (outcome) => {
-          if (ended) return;
-          ended = true;
-          try {
-            await journal({
-              call: "ended",
-              answered: outcome.answered,
-              ...(outcome.providerId !== undefined &&
-                outcome.providerId !== providerId && { providerId: outcome.providerId }),
-              ...(outcome.messages && { messages: outcome.messages }),
-            });
-          } finally {
-            release();
-            if (active.sessionTurns.get(name) === turn) active.sessionTurns.delete(name);
-          }
-        },
-      };
-    } catch (error) {
-      release();
-      if (active.sessionTurns.get(name) === turn) active.sessionTurns.delete(name);
-      throw error;
-    }
+        newId: randomUUID,
+      },
+      name,
+      agent,
+      keepsMessages,
+    );
   }
 
   private agent(active: Active, name: string): AgentProvider {
