@@ -3,9 +3,14 @@
 // made a StateResult. Shared by the local engine (engine.ts) and the Restate host
 // (src/restate/), so that the same state runs the same way on either.
 import type { StateNode, WorkflowGraph } from "../compiler/graph.ts";
+import { resolveAgent, supplyHint } from "./agents.ts";
+import { createProvider } from "./providers/index.ts";
 import { render } from "./render.ts";
 import { type Locals, runScope } from "./scope.ts";
+import type { AgentOverride } from "./store/types.ts";
 import {
+  type AgentFunction,
+  type AgentProvider,
   type Effect,
   type ExecutionContext,
   type RunObservation,
@@ -99,4 +104,29 @@ export function thrownResult(error: unknown, attempt: number, duration: number):
     duration,
     agentCalls: 0,
   };
+}
+
+/**
+ * The provider of the run's agent `name`: a function supplied under the name, else the
+ * declared agent with its override. A run that lacks one was refused at its start; a name
+ * rendered at run time, or functions gone when it is continued, can still come here: such
+ * an agent fails the call that reaches it ("agent-missing"), saying how to supply it.
+ */
+export function agentProvider(
+  graph: WorkflowGraph,
+  name: string,
+  overrides: Record<string, AgentOverride>,
+  functions: Record<string, AgentFunction>,
+): AgentProvider {
+  const agents = graph.getAttribute("agents");
+  const resolved = resolveAgent(
+    name,
+    Object.hasOwn(agents, name) ? agents[name] : undefined,
+    overrides[name],
+    functions,
+    graph.getAttribute("name"),
+  );
+  if ("spec" in resolved) return createProvider(resolved.spec, functions);
+  const message = `${resolved.missing}: ${supplyHint(name)}`;
+  return { call: () => Promise.reject(new RuntimeError("agent-missing", message)) };
 }

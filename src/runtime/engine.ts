@@ -11,22 +11,21 @@
 // idempotency key; a completed one never is.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { CompileResult } from "../compiler/compile.ts";
-import { type GraphDocument, loadGraph, type WorkflowGraph } from "../compiler/graph.ts";
+import type { GraphDocument, WorkflowGraph } from "../compiler/graph.ts";
 import { onAbort, untilAborted } from "./abort.ts";
+import { type AgentOverrideInput, checkAgents, normalizeAgentOverrides } from "./agents.ts";
 import {
-  type AgentOverrideInput,
-  checkAgents,
-  normalizeAgentOverrides,
-  resolveAgent,
-  supplyHint,
-} from "./agents.ts";
-import { executionContext, normalizeResult, thrownResult } from "./attempt-context.ts";
+  agentProvider,
+  executionContext,
+  normalizeResult,
+  thrownResult,
+} from "./attempt-context.ts";
 import { copyValue } from "./copy.ts";
 import { type LoggedObservation, ObservationStream, RunLog } from "./events.ts";
 import { executeState } from "./execute.ts";
 import { settle } from "./executors/attempt.ts";
+import { graphOf, storedGraph } from "./graph-cache.ts";
 import { checkInputs, InputError, inputsFromText } from "./inputs-check.ts";
-import { createProvider } from "./providers/index.ts";
 import { answerEvent, type SignalAnswer } from "./response.ts";
 import { openSession } from "./session-lease.ts";
 import { attemptKey, createRun, step } from "./step.ts";
@@ -60,34 +59,6 @@ import {
 
 /** Performs one attempt of one state: executeState by default. */
 export type Executor = (ctx: ExecutionContext, services: ExecutorServices) => Promise<StateResult>;
-
-/**
- * Graphs loaded from documents, shared by every engine of the process: loading verifies the
- * content hash (a canonical serialisation of the whole graph), and a program may well make
- * an engine per request.
- */
-const loadedGraphs = new WeakMap<GraphDocument, WorkflowGraph>();
-
-/**
- * The same, by content hash, for documents read back from a store: a server answering
- * thousands of gates of one workflow loads its graph once, not once per answer. The most
- * recently used graphs are kept.
- */
-const graphsByHash = new Map<string, WorkflowGraph>();
-const GRAPHS_KEPT = 256;
-
-function storedGraph(document: GraphDocument): WorkflowGraph {
-  const known = graphsByHash.get(document.hash);
-  if (known) {
-    graphsByHash.delete(document.hash);
-    graphsByHash.set(document.hash, known);
-    return known;
-  }
-  const { graph } = loadGraph(document);
-  graphsByHash.set(document.hash, graph);
-  if (graphsByHash.size > GRAPHS_KEPT) graphsByHash.delete(graphsByHash.keys().next().value!);
-  return graph;
-}
 
 /** Where the engine reads time and waits: replace it to control time in tests. */
 export interface Clock {
@@ -567,12 +538,8 @@ class EngineImpl implements Engine {
     } else document = workflow;
     // Loading verifies the content hash and builds the graph: done once per document, not
     // per run (a thousand runs of one workflow share its graph; the runtime never changes it).
-    const known = loadedGraphs.get(document);
-    if (known) return { document, graph: known };
     try {
-      const { graph } = loadGraph(document);
-      loadedGraphs.set(document, graph);
-      return { document, graph };
+      return { document, graph: graphOf(document) };
     } catch (error) {
       throw new RuntimeError(
         "invalid-workflow",
@@ -867,20 +834,7 @@ class EngineImpl implements Engine {
   private agent(active: Active, name: string): AgentProvider {
     let provider = active.providers.get(name);
     if (provider) return provider;
-    const agents = active.graph.getAttribute("agents");
-    const resolved = resolveAgent(
-      name,
-      Object.hasOwn(agents, name) ? agents[name] : undefined,
-      active.overrides[name],
-      this.functions,
-      active.record.workflow,
-    );
-    // checkAgents refused a run that lacks one at its start; a name rendered at run time,
-    // or functions gone when it is resumed, can still reach here.
-    provider =
-      "spec" in resolved
-        ? createProvider(resolved.spec, this.functions)
-        : missing(`${resolved.missing}: ${supplyHint(name)}`);
+    provider = agentProvider(active.graph, name, active.overrides, this.functions);
     active.providers.set(name, provider);
     return provider;
   }
@@ -972,12 +926,6 @@ class EngineImpl implements Engine {
       signal.removeEventListener("abort", onAbort);
     }
   }
-}
-
-function missing(message: string): AgentProvider {
-  return {
-    call: () => Promise.reject(new RuntimeError("agent-missing", message)),
-  };
 }
 
 export function createEngine(options: EngineOptions = {}): Engine {

@@ -6,13 +6,22 @@
 // detached returns the child's id once it has started — a child that could not start
 // fails the state, detached or not. (`result KEY`: the blackboard keeps the child's output
 // under KEY, see scope.ts.)
+import type { StateNode } from "../../compiler/graph.ts";
+import type { ExecutionContext, ExecutorServices } from "../types.ts";
 import { type Attempt, errorOf, type Outcome } from "./attempt.ts";
 
-export function subworkflowInputs(a: Attempt): Record<string, unknown> {
-  const input = a.state.input;
+/** What a child run of a subworkflow state came to (ExecutorServices.subworkflow). */
+export type ChildRun = Awaited<ReturnType<ExecutorServices["subworkflow"]>>;
+
+/** The inputs a subworkflow state gives its child, its templates rendered. */
+export function subworkflowInputs(
+  state: StateNode,
+  render: ExecutionContext["render"],
+): Record<string, unknown> {
+  const input = state.input;
   if (!input) return {};
   if (typeof (input as { text?: unknown }).text === "string") {
-    const text = a.ctx.render(input as { text: string });
+    const text = render(input as { text: string });
     try {
       const parsed: unknown = JSON.parse(text);
       if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
@@ -21,7 +30,7 @@ export function subworkflowInputs(a: Attempt): Record<string, unknown> {
     return { input: text };
   }
   return Object.fromEntries(
-    Object.entries(input as Record<string, { text: string }>).map(([k, t]) => [k, a.ctx.render(t)]),
+    Object.entries(input as Record<string, { text: string }>).map(([k, t]) => [k, render(t)]),
   );
 }
 
@@ -34,13 +43,24 @@ export async function executeSubworkflow(a: Attempt): Promise<Outcome> {
       error: { code: "no-subworkflow", message: `state '${node.name}' names no workflow` },
     };
   const detached = spec.mode === "detached";
-  let child: Awaited<ReturnType<Attempt["services"]["subworkflow"]>>;
+  let child: ChildRun;
   try {
-    child = await a.services.subworkflow(spec.workflow, subworkflowInputs(a), detached, a.signal);
+    const inputs = subworkflowInputs(node, a.ctx.render);
+    child = await a.services.subworkflow(spec.workflow, inputs, detached, a.signal);
   } catch (error) {
     if (a.signal.aborted) return a.interrupted();
     return { status: "failed", error: errorOf(error, "subworkflow-error") };
   }
+  const outcome = childOutcome(spec.workflow, detached, child);
+  if (outcome.status === "failed" && a.signal.aborted) {
+    const { status: _status, error: _error, ...fields } = outcome;
+    return a.interrupted(fields);
+  }
+  return outcome;
+}
+
+/** A subworkflow state's outcome from what its child run came to. */
+export function childOutcome(workflow: string, detached: boolean, child: ChildRun): Outcome {
   // An empty id: no child run was created (the engine refused to start it).
   const started = child.id !== "";
   const fields: Outcome = {
@@ -50,7 +70,6 @@ export async function executeSubworkflow(a: Attempt): Promise<Outcome> {
   };
   if (child.status === "succeeded" || (detached && started && child.status !== "failed"))
     return fields;
-  if (a.signal.aborted) return a.interrupted(fields);
   const cause = child.error ? `: ${child.error.code}: ${child.error.message}` : "";
   return {
     ...fields,
@@ -63,8 +82,8 @@ export async function executeSubworkflow(a: Attempt): Promise<Outcome> {
         : {
             code: "subworkflow-failed",
             message: started
-              ? `subworkflow '${spec.workflow}' (run ${child.id}) ended ${child.status}${cause}`
-              : `subworkflow '${spec.workflow}' did not start${cause}`,
+              ? `subworkflow '${workflow}' (run ${child.id}) ended ${child.status}${cause}`
+              : `subworkflow '${workflow}' did not start${cause}`,
           },
   };
 }
