@@ -17,4 +17,5 @@ export const commandModules = {
   deploy: "deploy",
   workflows: "workflows",
   mcp: "mcp",
+  worker: "worker",
 } as const satisfies Record<string, string>;

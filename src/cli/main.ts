@@ -29,6 +29,7 @@ const commands: Record<string, () => Promise<Command>> = {
   deploy: async () => (await import("./commands/deploy.ts")).deployCommand,
   workflows: async () => (await import("./commands/workflows.ts")).workflowsCommand,
   mcp: async () => (await import("./commands/mcp.ts")).mcpCommand,
+  worker: async () => (await import("./commands/worker.ts")).workerCommand,
 };
 
 export async function main(

@@ -280,6 +280,32 @@ Options:
 ${server}
 
 Exit status: 0 when the client closes stdin (or on SIGINT/SIGTERM), 2 usage error.`,
+
+  worker: `Usage: aegis worker [--port PORT] [--host HOST] [--agents FILE] [--identity-key KEY]
+                    [--register ADMIN_URL [--advertise URL] [--force]] [--verbose]
+
+Serves aegis's Restate workflow (aegisRun) so that runs on a Restate server or cluster
+execute their states here: agents, commands and containers run on the worker a state was
+sent to. Run as many as you need, on any hosts, behind one address the cluster knows
+(docs/scale-out.md). Prints its URL in one line; stops on Ctrl-C (SIGINT) or SIGTERM (a
+state in flight is run again by another worker).
+
+Options:
+  --port PORT        the port (default 9080; 0 picks a free one)
+  --host HOST        the address to listen on (default 127.0.0.1)
+  --agents FILE      an agents file: the providers this worker's agents use
+  --register URL     register with this Restate admin API (e.g. http://127.0.0.1:9070)
+  --advertise URL    the address the cluster reaches the workers at (default: this
+                     worker's own URL; a load balancer's when several serve)
+  --force            register again over a deployment of the same address
+  --identity-key K   serve only requests the cluster signed with the private key of this
+                     public key (publickeyv1_…; repeatable; default
+                     $AEGIS_RESTATE_IDENTITY_KEYS, comma-separated). Without one, whoever
+                     reaches the port can make the worker run states: keep it private
+  --verbose          print the Restate SDK's messages, not only its warnings
+
+Exit status: 0 stopped by a signal, 2 usage error, the port is taken, or Restate refused
+the registration or cannot be reached.`,
 };
 
 /** Other names of commands. */
@@ -309,6 +335,9 @@ Server:
   deploy             compile workflows and deploy them to the server
   workflows          the workflows deployed on the server
   mcp                an MCP server on stdio for agents (a client of the server)
+
+Scale-out (Restate, docs/scale-out.md):
+  worker             serve aegis's Restate workflow: run states for a Restate cluster
 
 aegis help COMMAND (or aegis COMMAND --help) shows a command's usage; aegis --version
 its version.

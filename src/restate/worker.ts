@@ -14,6 +14,13 @@ export interface WorkerOptions extends RunWorkflowOptions {
   port?: number;
   /** The address to listen on (default 127.0.0.1; 0.0.0.0 to serve other hosts). */
   host?: string;
+  /**
+   * Restate's request-identity public keys (publickeyv1_…): with one, the worker serves only
+   * requests signed by the cluster holding its private key; without, anyone who can reach
+   * the worker's port can make it run states (agents, commands), so keep it on loopback or
+   * a private network.
+   */
+  identityKeys?: string[];
   /** Where the Restate SDK's messages go (default: its warnings and errors, to stderr). */
   log?: (level: "trace" | "debug" | "info" | "warn" | "error", message: string) => void;
 }
@@ -33,14 +40,13 @@ export interface Worker {
 
 export async function startWorker(options: WorkerOptions = {}): Promise<Worker> {
   const log = options.log ?? quiet;
-  const endpoint = restate
-    .endpoint()
-    .bind(runWorkflow(options))
-    .setLogger((meta, message, ...rest) => {
-      // A replayed invocation's messages were given when it first ran.
-      if (meta.replaying) return;
-      log(meta.level as never, [message, ...rest].map(String).join(" "));
-    });
+  let endpoint = restate.endpoint().bind(runWorkflow(options));
+  if (options.identityKeys?.length) endpoint = endpoint.withIdentityV1(...options.identityKeys);
+  endpoint = endpoint.setLogger((meta, message, ...rest) => {
+    // A replayed invocation's messages were given when it first ran.
+    if (meta.replaying) return;
+    log(meta.level as never, [message, ...rest].map(String).join(" "));
+  });
   const server: Http2Server = createServer(endpoint.http2Handler());
   // Restate keeps its HTTP/2 connections open: close() ends them, or it would wait forever.
   const open = new Set<ServerHttp2Session>();

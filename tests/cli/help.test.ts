@@ -38,6 +38,7 @@ const commands = [
   "deploy",
   "workflows",
   "mcp",
+  "worker",
 ];
 
 describe("a command's own help", () => {

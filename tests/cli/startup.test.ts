@@ -203,12 +203,13 @@ describe("as the package ships it: lib/bundle/, one script per command module", 
     expect(status).not.toContain("src/runtime/engine.ts");
     expect(status.filter((f) => /node_modules\/(execa|chevrotain)\//.test(f))).toEqual([]);
     // Only the commands that drive runs carry execa (run, signal, resume; serve; cancel,
-    // which stops a run through the engine); it runs only when a state starts a process.
+    // which stops a run through the engine; worker, which runs Restate's runs' states); it
+    // runs only when a state starts a process.
     const withExeca = Object.entries(inputs)
       .filter(([, files]) => files.some((f) => f.includes("node_modules/execa/")))
       .map(([name]) => name)
       .sort();
-    expect(withExeca).toEqual(["cancel", "drive", "serve"]);
+    expect(withExeca).toEqual(["cancel", "drive", "serve", "worker"]);
   });
 
   it("every command answers --help through its script as from the sources", () => {
