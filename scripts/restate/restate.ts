@@ -198,10 +198,8 @@ export async function startRestate(options: StartOptions = {}): Promise<Restate>
         await restate.halt();
         const portTaken = nodes.some((n) => /Address in use/i.test(logTail(n.logFile, 50)));
         if (!portTaken || attempt === 3) throw error;
-        for (const n of nodes) {
-          for (const path of [n.baseDir, n.configFile, n.logFile])
-            rmSync(path, { recursive: true, force: true });
-        }
+        const written = nodes.flatMap((n) => [n.baseDir, n.configFile, n.logFile]);
+        for (const path of written) rmSync(path, { recursive: true, force: true });
         rmSync(stateFile(dir), { force: true });
       }
     }
@@ -246,11 +244,9 @@ function handle(
   const adminUrls = () => running().map((n) => n.adminUrl);
   const node = (name: string) => {
     const found = state.nodes.find((n) => n.name === name);
-    if (!found)
-      throw new Error(
-        `no Restate node ${name} (nodes: ${state.nodes.map((n) => n.name).join(", ")})`,
-      );
-    return found;
+    if (found) return found;
+    const names = state.nodes.map((n) => n.name).join(", ");
+    throw new Error(`no Restate node ${name} (nodes: ${names})`);
   };
 
   // A test that fails before its afterAll must not leave servers behind.
