@@ -33,7 +33,7 @@ function environment(host: string): Record<string, string> {
 
 beforeAll(async () => {
   process.env.AEGIS_CONTAINER_RUNTIME = FAKE_DOCKER;
-  worker = await startWorker({ port: 0, environment: environment("restate") });
+  worker = await startWorker({ port: 0, environment: environment("restate"), log: () => {} });
   await registerWorker(restate().nodes[0]!.adminUrl, worker.url);
   runs = new RestateRuns({ ingress: restate().nodes[0]!.ingressUrl });
 });
