@@ -212,7 +212,7 @@ ${onServer}
 Exit status: 0 listed, 2 unreadable store.`,
 
   serve: `Usage: aegis serve [--host HOST] [--port PORT] [--data DIR] [--config FILE]
-                   [--concurrency N] [--workdir DIR]
+                   [--concurrency N] [--workdir DIR] [--restate INGRESS_URL]
 
 Runs the aegis server: an HTTP API (described by GET /v1/openapi.json) that keeps deployed
 workflows (\`aegis deploy\`, \`aegis workflows\`) and runs them by name (\`aegis run NAME\`):
@@ -234,6 +234,9 @@ Options:
                      tokens, a server on loopback accepts local requests without one.
   --concurrency N    how many runs it drives at once (default 8); more wait in a queue
   --workdir DIR      where runs' commands and agents work (default: the current directory)
+  --restate URL      run the runs on a Restate cluster (a node's ingress, e.g.
+                     http://127.0.0.1:8080) with \`aegis worker\`s, instead of in this process;
+                     the API, the web viewer and MCP work the same (docs/scale-out.md)
 
 Exit status: 0 stopped by a signal, 2 usage error, or the server cannot start (its data
 cannot be opened, the port is taken, a public address without tokens).`,

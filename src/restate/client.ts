@@ -73,6 +73,11 @@ export class RestateRuns {
     return this.call(id, "get", undefined);
   }
 
+  /** The graph document the run runs. */
+  document(id: string): Promise<GraphDocument> {
+    return this.call(id, "document", undefined);
+  }
+
   /** What the run reported, from the `after`-th observation on. */
   log(id: string, after = 0): Promise<{ entries: RunObservation[]; next: number }> {
     return this.call(id, "log", { after });

@@ -151,6 +151,12 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         return { record, meta: (await ctx.get<RestateRunMeta>("meta")) ?? {} };
       },
 
+      document: async (ctx: restate.WorkflowSharedContext) => {
+        const document = await ctx.get<GraphDocument>("document");
+        if (!document) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
+        return document;
+      },
+
       log: async (ctx: restate.WorkflowSharedContext, request?: { after?: number }) => {
         const count = (await ctx.get<number>("logBatches")) ?? 0;
         const entries: RunObservation[] = [];

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { RunSummary } from "../api/runs.ts";
 import type { GraphDocument } from "../compiler/graph.ts";
-import { createEngine, type Engine } from "../runtime/engine.ts";
+import { createEngine } from "../runtime/engine.ts";
 import type { LoggedObservation } from "../runtime/events.ts";
 import { FileStore } from "../runtime/store/file.ts";
 import type { RunCaller, RunMeta } from "../runtime/store/types.ts";
@@ -22,6 +22,7 @@ import { RuntimeError } from "../runtime/types.ts";
 import { wakeAt } from "../runtime/wake.ts";
 import { type Database, openDatabase } from "./db.ts";
 import { KEEP_VERSIONS, type Registry } from "./registry.ts";
+import { localBackend, type OnLogged, type RunBackend } from "./run-backend.ts";
 import { Timers } from "./timers.ts";
 
 export const RUNS_INDEX_FILE = "runs.db";
@@ -102,6 +103,8 @@ export interface RunServiceOptions {
   /** Where a run's states work when it is started without one (default: the server's directory). */
   workdir?: string;
   log?: (line: string) => void;
+  /** What runs the runs (default: the local engine over <data>/runs). */
+  backend?: (onLogged: OnLogged) => RunBackend;
 }
 
 type Listener = (entries: readonly LoggedObservation[]) => void;
@@ -121,8 +124,7 @@ const moves = new Set<RunObservation["type"]>([
 ]);
 
 export class RunService {
-  readonly engine: Engine;
-  readonly store: FileStore;
+  private readonly backend: RunBackend;
   private readonly db: Database;
   private readonly registry: Registry;
   private readonly options: RunServiceOptions;
@@ -151,12 +153,18 @@ export class RunService {
     this.options = options;
     this.db = db;
     this.registry = options.registry;
-    this.store = new FileStore(join(options.data, "runs"));
-    this.engine = createEngine({
-      store: this.store,
-      ...(options.environment && { environment: options.environment }),
-      onLogged: (run, entries) => this.logged(run, entries),
-    });
+    const logged = (run: string, entries: readonly LoggedObservation[]) =>
+      this.logged(run, entries);
+    if (options.backend) this.backend = options.backend(logged);
+    else {
+      const store = new FileStore(join(options.data, "runs"));
+      const engine = createEngine({
+        store,
+        ...(options.environment && { environment: options.environment }),
+        onLogged: logged,
+      });
+      this.backend = localBackend(engine, store);
+    }
     this.q = {
       insert: db.sql.prepare(
         `INSERT INTO runs (id, workflow, version, status, queued, caller, started_at, updated_at)
@@ -220,7 +228,7 @@ export class RunService {
       throw error;
     }
     try {
-      await this.engine.enqueue(stored.document, request.inputs ?? {}, {
+      await this.backend.create(stored.document, request.inputs ?? {}, {
         id,
         caller,
         ...(request.intent !== undefined && { intent: request.intent }),
@@ -264,15 +272,15 @@ export class RunService {
   async get(id: string): Promise<{ run: IndexedRun; record: RunRecord; meta: RunMeta }> {
     const run = this.indexed(id);
     if (!run) throw notFound(id);
-    const record = await this.engine.get(id);
-    const { meta } = await this.store.load(id);
+    const record = await this.backend.record(id);
+    const { meta } = await this.backend.load(id);
     return { run: this.indexed(id) ?? run, record, meta };
   }
 
   /** The graph document a run runs (a subworkflow's too, which the registry does not hold). */
   async graph(id: string): Promise<GraphDocument> {
     if (!this.indexed(id)) throw notFound(id);
-    return (await this.store.load(id)).document;
+    return (await this.backend.load(id)).document;
   }
 
   /** The workflow a run runs (for authorizing answers to its gates). */
@@ -287,17 +295,20 @@ export class RunService {
     // A run that has just stopped at its gate is still being let go (its log flushed, its
     // lock released): an answer sent on seeing it wait must not find it "running".
     const driven = this.driving.get(id);
-    if (driven && (await this.engine.get(id)).status === "waiting") await driven;
-    const handle = await this.engine.signal(id, answer);
+    if (driven && (await this.backend.record(id)).status === "waiting") await driven;
+    const handle = await this.backend.signal(id, answer);
     this.drive(id, handle.result());
-    return { record: await this.engine.get(id), ...(handle.notice && { notice: handle.notice }) };
+    return {
+      record: await this.backend.record(id),
+      ...(handle.notice && { notice: handle.notice }),
+    };
   }
 
   async cancel(id: string, reason: string): Promise<RunRecord> {
     this.known(id);
     const at = this.queue.indexOf(id);
     if (at >= 0) this.queue.splice(at, 1);
-    const record = await this.engine.cancel(id, reason);
+    const record = await this.backend.cancel(id, reason);
     this.refresh(id, record);
     return record;
   }
@@ -317,7 +328,7 @@ export class RunService {
   /** The run's log after the `after`-th observation, with places. */
   async log(id: string, after = 0): Promise<LoggedObservation[]> {
     this.known(id);
-    const log = await this.store.readLog(id);
+    const log = await this.backend.readLog(id);
     return log.slice(after).map((observation, i) => ({ n: after + i + 1, observation }));
   }
 
@@ -365,7 +376,7 @@ export class RunService {
   async close(): Promise<void> {
     this.closed = true;
     this.timers.stop();
-    await this.engine.close();
+    await this.backend.close();
     await Promise.allSettled(this.driving.values());
     this.db.close();
   }
@@ -380,12 +391,12 @@ export class RunService {
   }
 
   private pump(): void {
-    const limit = Math.max(1, this.options.concurrency ?? 8);
+    const limit = Math.max(1, this.backend.concurrency ?? this.options.concurrency ?? 8);
     while (!this.closed && this.driving.size < limit && this.queue.length > 0) {
       const id = this.queue.shift()!;
       this.drive(
         id,
-        this.engine.resume(id).then((handle) => handle.result()),
+        this.backend.drive(id).then((handle) => handle.result()),
       );
     }
   }
@@ -399,7 +410,7 @@ export class RunService {
           // Driven elsewhere (another server on the same data) or already moving: not ours.
           if (error.code !== "run-locked")
             this.options.log?.(`aegis serve: run ${id}: ${error.message}`);
-          return this.engine.get(id).then(
+          return this.backend.record(id).then(
             (record) => this.refresh(id, record),
             () => undefined,
           );
@@ -419,7 +430,7 @@ export class RunService {
     // so that it is listed, answered, timed and resumed after a restart like the others.
     const unknown = !this.indexed(id);
     if (unknown || entries.some((e) => moves.has(e.observation.type))) {
-      this.engine.get(id).then(
+      this.backend.record(id).then(
         async (record) => {
           if (unknown && !this.indexed(id)) await this.indexChild(id, record);
           this.refresh(id, record);
@@ -474,7 +485,7 @@ export class RunService {
   }
 
   private async indexChild(id: string, record: RunRecord): Promise<void> {
-    const { meta } = await this.store.load(id);
+    const { meta } = await this.backend.load(id);
     if (this.closed) return;
     this.q.insertChild.run(
       id,
@@ -492,7 +503,7 @@ export class RunService {
     for (const row of this.q.unfinished.all() as unknown as IndexRow[]) {
       let record: RunRecord;
       try {
-        record = (await this.store.load(row.id)).record;
+        record = await this.backend.record(row.id);
       } catch (error) {
         if ((error as RuntimeError).code === "run-not-found") {
           // Indexed, never stored (a crash between the two): it never existed.

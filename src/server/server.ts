@@ -7,7 +7,7 @@ import { RuntimeError } from "../runtime/types.ts";
 import { createApp, isLoopback } from "./app.ts";
 import { parseConfig, readConfig, type ServerConfig } from "./config.ts";
 import { openRegistry } from "./registry.ts";
-import { RunService } from "./runs.ts";
+import { RunService, type RunServiceOptions } from "./runs.ts";
 
 export const DEFAULT_DATA_DIR = ".aegis/server";
 
@@ -24,6 +24,11 @@ export interface StartOptions {
   concurrency?: number;
   /** Where runs' states work (default: the server's working directory). */
   workdir?: string;
+  /**
+   * A Restate cluster's ingress (http://HOST:8080): runs go there, to be run by `aegis
+   * worker`s, instead of being driven by this process over <data>/runs.
+   */
+  restate?: string;
   version: string;
   log?: (line: string) => void;
 }
@@ -34,6 +39,14 @@ export interface RunningServer {
   port: number;
   /** Stops taking requests, lets those in flight finish, closes the data. */
   close(): Promise<void>;
+}
+
+/** The Restate backend, loaded only by a server that uses one. */
+async function restateBackendFor(
+  ingress: string,
+): Promise<NonNullable<RunServiceOptions["backend"]>> {
+  const { restateBackend } = await import("./restate-backend.ts");
+  return (onLogged) => restateBackend({ ingress }, onLogged);
 }
 
 export async function start(options: StartOptions): Promise<RunningServer> {
@@ -59,6 +72,9 @@ export async function start(options: StartOptions): Promise<RunningServer> {
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       workdir: resolve(options.workdir ?? "."),
       log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
+      ...(options.restate !== undefined && {
+        backend: await restateBackendFor(options.restate),
+      }),
     });
   } catch (error) {
     registry.close();

@@ -17,6 +17,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       config: { type: "string" },
       concurrency: { type: "string", default: "8" },
       workdir: { type: "string" },
+      restate: { type: "string" },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -39,6 +40,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     ...(values.config !== undefined && { config: values.config }),
     concurrency,
     ...(values.workdir !== undefined && { workdir: values.workdir }),
+    ...(values.restate !== undefined && { restate: values.restate }),
     version: VERSION,
     log: (line) => io.stderr(`${line}\n`),
   });

@@ -1,0 +1,142 @@
+// The server's runs on a Restate cluster (`aegis serve --restate URL`): runs are started,
+// answered and cancelled through the cluster's ingress and run by `aegis worker`s; the
+// server keeps its index, its API and its live streams by following each run it knows —
+// reading its log and record from the cluster until it stops at a gate or ends. Gate
+// timeouts are Restate's durable timers: the server fires none.
+import { RestateRuns } from "../restate/client.ts";
+import type { RunRecord } from "../runtime/types.ts";
+import { RuntimeError } from "../runtime/types.ts";
+import type { OnLogged, RunBackend } from "./run-backend.ts";
+
+export interface RestateBackendOptions {
+  /** A node's ingress, e.g. http://127.0.0.1:8080 */
+  ingress: string;
+  /** How often a followed run is read again (ms, default 250). */
+  pollMs?: number;
+}
+
+export function restateBackend(options: RestateBackendOptions, onLogged: OnLogged): RunBackend {
+  const client = new RestateRuns({ ingress: options.ingress });
+  const pollMs = options.pollMs ?? 250;
+  /** How much of each followed run's log was passed on. */
+  const told = new Map<string, number>();
+  let closed = false;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  /** The run's record, once its first step has saved it (a run just sent has none yet). */
+  async function record(id: string): Promise<RunRecord> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return (await client.get(id)).record;
+      } catch (error) {
+        if ((error as RuntimeError).code !== "run-not-found" || tries >= 40 || closed) throw error;
+        await sleep(pollMs);
+      }
+    }
+  }
+
+  /** Passes on what the run logged since last time. */
+  async function pass(id: string): Promise<void> {
+    const after = told.get(id) ?? 0;
+    const { entries } = await client.log(id, after);
+    if (entries.length === 0) return;
+    told.set(id, after + entries.length);
+    onLogged(
+      id,
+      entries.map((observation, i) => ({ n: after + i + 1, observation })),
+    );
+  }
+
+  /** Follows a run until it stops: waiting for a human, or ended. */
+  async function follow(id: string, moved?: (record: RunRecord) => boolean): Promise<RunRecord> {
+    for (;;) {
+      const current = await record(id);
+      await pass(id);
+      const stopped = current.status !== "running" && (!moved || moved(current));
+      if (stopped || closed) {
+        if (current.status !== "waiting") told.delete(id);
+        return current;
+      }
+      await sleep(pollMs);
+    }
+  }
+
+  return {
+    location: `the Restate cluster at ${options.ingress}`,
+    // Restate runs every run at once; the server follows each.
+    concurrency: Number.MAX_SAFE_INTEGER,
+    create: async (document, inputs, create) => {
+      await client.start(document, inputs, {
+        id: create.id,
+        caller: create.caller,
+        ...(create.intent !== undefined && { intent: create.intent }),
+        ...(create.workdir !== undefined && { workdir: create.workdir }),
+      });
+    },
+    drive: async (id) => ({ result: () => follow(id) }),
+    signal: async (id, answer) => {
+      const before = await record(id);
+      if (before.status !== "waiting" || !before.waiting) {
+        throw new RuntimeError(
+          "not-waiting",
+          `run '${id}' is not waiting for a human: it is ${before.status}`,
+        );
+      }
+      if (answer.state !== undefined && answer.state !== before.waiting.state) {
+        throw new RuntimeError(
+          "not-waiting",
+          `run '${id}' is waiting at '${before.waiting.state}', not at '${answer.state}'`,
+        );
+      }
+      await client.answer(id, answer);
+      // Answered once the run has taken an event past the one that made it wait.
+      const moved = (r: RunRecord) => r.seq > before.seq;
+      const result = follow(id, moved);
+      await waitUntil(id, moved);
+      return { result: () => result };
+    },
+    cancel: async (id, reason) => {
+      const before = await record(id);
+      if (
+        before.status === "succeeded" ||
+        before.status === "failed" ||
+        before.status === "cancelled"
+      )
+        throw new RuntimeError(
+          "not-cancellable",
+          `run '${id}' has already ${before.status}; there is nothing to cancel`,
+        );
+      await client.cancel(id, reason);
+      return follow(id, (r) => r.status !== "waiting");
+    },
+    record,
+    load: async (id) => {
+      const [{ record: current, meta }, document] = await Promise.all([
+        client.get(id),
+        client.document(id),
+      ]);
+      return {
+        record: current,
+        document,
+        meta: {
+          id,
+          workflow: current.workflow,
+          graphHash: current.graphHash,
+          inputs: current.inputs,
+          ...(current.intent !== undefined && { intent: current.intent }),
+          startedAt: current.startedAt,
+          ...meta,
+        },
+      };
+    },
+    readLog: async (id) => (await client.log(id)).entries,
+    close: async () => {
+      closed = true;
+    },
+  };
+
+  /** Waits until the run's record satisfies `ready`. */
+  async function waitUntil(id: string, ready: (r: RunRecord) => boolean): Promise<void> {
+    while (!closed && !ready(await record(id))) await sleep(pollMs);
+  }
+}
