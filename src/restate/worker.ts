@@ -3,8 +3,8 @@
 // knows (a load balancer, or one worker per deployment): Restate sends each run's
 // invocations to a worker, and a step runs on the worker it was sent to — its agents,
 // commands and containers with that worker's programs, environment and credentials.
-import { createServer, type Http2Server, type ServerHttp2Session } from "node:http2";
-import type { AddressInfo } from "node:net";
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo, Socket } from "node:net";
 import * as restate from "@restatedev/restate-sdk";
 import { RuntimeError } from "../runtime/types.ts";
 import { type RunWorkflowOptions, runWorkflow } from "./run-workflow.ts";
@@ -48,11 +48,12 @@ export async function startWorker(options: WorkerOptions = {}): Promise<Worker> 
     log(meta.level as never, [message, ...rest].map(String).join(" "));
   });
   const server: Http2Server = createServer(endpoint.http2Handler());
-  // Restate keeps its HTTP/2 connections open: close() ends them, or it would wait forever.
-  const open = new Set<ServerHttp2Session>();
-  server.on("session", (session) => {
-    open.add(session);
-    session.once("close", () => open.delete(session));
+  // Restate keeps its HTTP/2 connections open: close() ends them (their sockets: ending
+  // the sessions alone leaves server.close() waiting), or it would wait forever.
+  const open = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
   });
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +71,7 @@ export async function startWorker(options: WorkerOptions = {}): Promise<Worker> 
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const session of open) session.destroy();
+        for (const socket of open) socket.destroy();
       }),
   };
 }
