@@ -3,8 +3,9 @@
 // JSON in bench/results/latest.json. Settings (environment): BENCH_SAMPLES (15),
 // BENCH_LOOP_SAMPLES (3), BENCH_BUILD_SAMPLES (5), BENCH_IMPORT_SAMPLES (7),
 // BENCH_GROWTH_100K_TIMEOUT_S (240), BENCH_ONLY (comma-separated engines; "startup" runs only
-// the CLI start-up table, "server" only the aegis serve table), BENCH_STARTUP_ROUNDS (21),
-// BENCH_SERVER_RUNS (10000).
+// the CLI start-up table, "server" only the aegis serve table, "restate" only the Restate
+// table), BENCH_STARTUP_ROUNDS (21), BENCH_SERVER_RUNS (10000), and lib/restate.ts's
+// BENCH_RESTATE_* settings.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -12,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAction } from "../scripts/build-action.ts";
 import { chainSource } from "./lib/aegis-sources.ts";
+import type { RestateBench } from "./lib/restate.ts";
 import { benchServer, type ServerBench } from "./lib/server.ts";
 import { BARE, measureStartup, type StartupResult, startupCases } from "./lib/startup.ts";
 import { type Stat, stat } from "./lib/stats.ts";
@@ -89,8 +91,9 @@ const worker = (...args: string[]) => child(["lib/worker.ts", ...args]);
 
 const startupOnly = process.env.BENCH_ONLY === "startup";
 const serverOnly = process.env.BENCH_ONLY === "server";
+const restateOnly = process.env.BENCH_ONLY === "restate";
 const engines =
-  startupOnly || serverOnly
+  startupOnly || serverOnly || restateOnly
     ? []
     : (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
 const peers = engines.filter((e) => e !== "aegis");
@@ -282,6 +285,16 @@ if (serverOnly || engines.includes("aegis")) {
   const runs = env("BENCH_SERVER_RUNS", 10_000);
   log(`aegis serve: ${runs} runs started and left waiting at a gate`);
   results.server = await benchServer(runs);
+}
+
+// ------------------------------------------------------------------ Restate (issue 16)
+// Real Restate servers (scripts/restate): the aegis host's cost per state next to a raw
+// `ctx.run` step, and runs per second through 1, 2 and 4 `aegis worker` processes.
+if (restateOnly || engines.includes("aegis")) {
+  log("Restate: per-state overhead and workers (about a minute)");
+  const r = child(["lib/restate.ts"], 600);
+  results.restate = r.ok ? r.value : { error: r.error };
+  if (!r.ok) log(`Restate: failed: ${r.error}`);
 }
 
 if (startupOnly || engines.includes("aegis")) {
@@ -536,34 +549,160 @@ const serverTable = (): string => {
     ),
   ].join("\n");
 };
+const restateTable = (): string => {
+  const R = results.restate as RestateBench | { error: string } | undefined;
+  if (!R) return "";
+  if ("error" in R) return `Restate — error: ${R.error}`;
+  const ms = (s: Stat | undefined) => (s ? `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]` : "—");
+  const times = (a: number | undefined, b: number | undefined) =>
+    a !== undefined && b !== undefined ? `×${(a / b).toFixed(2)}` : "—";
+  const { aegis, raw, states: n, smallStates: small } = R;
+  const journal = (j: RestateBench["aegis"]["journal"]) => {
+    if (!j) return ["—", "—"];
+    const per = (types: string[], what: "entries" | "bytes") =>
+      types.reduce((sum, t) => sum + (j.byType[t]?.[what] ?? 0), 0) / n;
+    const runs = ["Command: Run", "Notification: Run"];
+    const sets = ["Command: SetState"];
+    const other = Object.keys(j.byType).filter((t) => !runs.includes(t) && !sets.includes(t));
+    return [
+      `${j.entriesPerState.toFixed(2)} (run ${per(runs, "entries").toFixed(2)}, set ${per(sets, "entries").toFixed(2)}, other ${per(other, "entries").toFixed(2)})`,
+      `${j.bytesPerState.toFixed(0)} (set ${per(sets, "bytes").toFixed(0)})`,
+    ];
+  };
+  const [aegisEntries, aegisBytes] = journal(aegis.journal);
+  const [rawEntries, rawBytes] = journal(raw.journal);
+  const perState = table(
+    [
+      "per state, ms (median [min–max])",
+      "aegis host (aegisRun)",
+      "raw ctx.run workflow",
+      "aegis / raw",
+    ],
+    [
+      [
+        `whole run, ${n} states`,
+        ms(aegis.runMs[n]),
+        ms(raw.runMs[n]),
+        times(aegis.runMs[n]?.median, raw.runMs[n]?.median),
+      ],
+      [
+        `whole run, ${small} states`,
+        ms(aegis.runMs[small]),
+        ms(raw.runMs[small]),
+        times(aegis.runMs[small]?.median, raw.runMs[small]?.median),
+      ],
+      [
+        `per state: the ${n}-state run / ${n}`,
+        ms(aegis.perStateMs),
+        ms(raw.perStateMs),
+        times(aegis.perStateMs.median, raw.perStateMs.median),
+      ],
+      [
+        `per added state: (${n}-state run − ${small}-state run) / ${n - small}`,
+        fmt(aegis.addedStateMs),
+        fmt(raw.addedStateMs),
+        times(aegis.addedStateMs, raw.addedStateMs),
+      ],
+      [
+        "CPU per state: the Restate server",
+        ms(aegis.restateCpuMs),
+        ms(raw.restateCpuMs),
+        times(aegis.restateCpuMs?.median, raw.restateCpuMs?.median),
+      ],
+      [
+        "CPU per state: the bench process (client and endpoint)",
+        ms(aegis.processCpuMs),
+        ms(raw.processCpuMs),
+        times(aegis.processCpuMs.median, raw.processCpuMs.median),
+      ],
+      [
+        `journal entries per state (run: ctx.run and its result; set: ctx.set)`,
+        aegisEntries!,
+        rawEntries!,
+        times(aegis.journal?.entriesPerState, raw.journal?.entriesPerState),
+      ],
+      [
+        "journal bytes per state",
+        aegisBytes!,
+        rawBytes!,
+        times(aegis.journal?.bytesPerState, raw.journal?.bytesPerState),
+      ],
+    ],
+  );
+  const goal = [
+    "the aegis host within 1.2× of a raw ctx.run step, per state",
+    `×${R.ratio.toFixed(2)} (per added state ×${R.addedRatio.toFixed(2)})`,
+    R.ratio <= 1.2 ? "PASS" : "FAIL",
+  ];
+  (R as RestateBench & { targets?: unknown }).targets = [
+    { target: goal[0], value: goal[1], result: goal[2] },
+  ];
+  const T = R.throughput;
+  const who = (w: RestateBench["throughput"]["rounds"][number]) =>
+    w.workers === 0
+      ? `raw workflow (${T.statesPerRun} no-op ctx.run steps), endpoint in the bench process`
+      : `${w.workers} aegis worker${w.workers > 1 ? "s" : ""}, ${w.proxy ? "behind the round-robin proxy" : "registered directly"}`;
+  const pct = (x: number | undefined) => (x === undefined ? "—" : `${(x * 100).toFixed(0)}%`);
+  const workers = table(
+    [
+      "served by",
+      "runs/s (median [min–max])",
+      "states/s",
+      "connections per worker",
+      "CPU busy: Restate / workers / bench",
+    ],
+    T.rounds.map((w) => [
+      who(w),
+      ms(w.runsPerSecond),
+      fmt(w.statesPerSecond),
+      w.connections?.join(", ") ?? "—",
+      `${pct(w.busy.restate)} / ${pct(w.busy.workers)} / ${pct(w.busy.bench)}`,
+    ]),
+  );
+  return [
+    `Restate — the aegis host (aegisRun) next to a raw workflow of no-op ctx.run steps: restate-server ${R.server} (one node, scripts/restate), SDK ${R.sdk}, both HTTP/2 endpoints in the bench process, one run at a time, ${R.rounds} rounds side by side`,
+    "",
+    perState,
+    "",
+    table(["Restate target", "measured", "result"], [goal]),
+    "",
+    `Runs per second on a fresh server: ${2 * T.batches} batches of ${T.runsPerBatch} runs started together per row (two passes, in the order raw, direct, 1, 2, 4, 4, 2, 1, raw), each run ${T.statesPerRun} agent states calling an OpenAI-compatible endpoint in the bench process (${cpus().length} CPUs; CPU busy: share of one CPU)`,
+    "",
+    workers,
+  ].join("\n");
+};
 const title = `aegis benchmark — ${results.date} — Node ${results.node} — ${results.machine.cpus}× ${results.machine.cpu}`;
 const text = startupOnly
   ? [title, "", startupTable()].join("\n")
   : serverOnly
     ? [title, "", serverTable()].join("\n")
-    : [
-        title,
-        `peers: ${Object.entries(results.versions ?? {})
-          .map(([k, v]) => `${k}@${v}`)
-          .join(", ")}`,
-        "",
-        table(header, rows),
-        "",
-        table(["aegis only", "value"], aegisRows),
-        "",
-        table(
-          ["target", "measured", "result"],
-          targets.map((t) => [
-            t.target,
-            t.value,
-            t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
-          ]),
-        ),
-        "",
-        startupTable(),
-        "",
-        serverTable(),
-      ].join("\n");
+    : restateOnly
+      ? [title, "", restateTable()].join("\n")
+      : [
+          title,
+          `peers: ${Object.entries(results.versions ?? {})
+            .map(([k, v]) => `${k}@${v}`)
+            .join(", ")}`,
+          "",
+          table(header, rows),
+          "",
+          table(["aegis only", "value"], aegisRows),
+          "",
+          table(
+            ["target", "measured", "result"],
+            targets.map((t) => [
+              t.target,
+              t.value,
+              t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
+            ]),
+          ),
+          "",
+          startupTable(),
+          "",
+          serverTable(),
+          "",
+          restateTable(),
+        ].join("\n");
 console.log(text);
 mkdirSync(join(bench, "results"), { recursive: true });
 results.table = text;
@@ -571,7 +710,13 @@ results.table = text;
 const resultsFile = join(
   "bench",
   "results",
-  startupOnly ? "startup.json" : serverOnly ? "server.json" : "latest.json",
+  startupOnly
+    ? "startup.json"
+    : serverOnly
+      ? "server.json"
+      : restateOnly
+        ? "restate.json"
+        : "latest.json",
 );
 writeFileSync(join(root, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nresults: ${resultsFile}`);
