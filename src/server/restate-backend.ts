@@ -35,8 +35,8 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     }
   }
 
-  /** Passes on what the run logged since last time. */
-  async function pass(id: string): Promise<void> {
+  /** Passes on what the run logged since last time, with a record at least as new. */
+  async function pass(id: string, current: RunRecord): Promise<void> {
     const after = told.get(id) ?? 0;
     const { entries } = await client.log(id, after);
     if (entries.length === 0) return;
@@ -44,14 +44,16 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     onLogged(
       id,
       entries.map((observation, i) => ({ n: after + i + 1, observation })),
+      current,
     );
   }
 
   /** Follows a run until it stops: waiting for a human, or ended. */
   async function follow(id: string, moved?: (record: RunRecord) => boolean): Promise<RunRecord> {
     for (;;) {
+      // The log read after the record: all that led to it is in the log.
       const current = await record(id);
-      await pass(id);
+      await pass(id, current);
       const stopped = current.status !== "running" && (!moved || moved(current));
       if (stopped || closed) {
         if (current.status !== "waiting") told.delete(id);

@@ -65,4 +65,12 @@ export function localBackend(engine: Engine, store: FileStore): RunBackend {
   };
 }
 
-export type OnLogged = (run: string, entries: readonly LoggedObservation[]) => void;
+/**
+ * Told of what a run logged, in order; with the record as of those entries when the backend
+ * has it (a followed run's), which the index takes before the news goes out.
+ */
+export type OnLogged = (
+  run: string,
+  entries: readonly LoggedObservation[],
+  record?: RunRecord,
+) => void;

@@ -425,11 +425,14 @@ export class RunService {
     this.driving.set(id, done);
   }
 
-  private logged(id: string, entries: readonly LoggedObservation[]): void {
+  private logged(id: string, entries: readonly LoggedObservation[], record?: RunRecord): void {
     // A run the engine started itself (a subworkflow's) is indexed when it is first seen,
     // so that it is listed, answered, timed and resumed after a restart like the others.
     const unknown = !this.indexed(id);
-    if (unknown || entries.some((e) => moves.has(e.observation.type))) {
+    if (record && !unknown) {
+      // The record as of these entries (a followed run's): the index first, then the news.
+      this.refresh(id, record);
+    } else if (unknown || entries.some((e) => moves.has(e.observation.type))) {
       this.backend.record(id).then(
         async (record) => {
           if (unknown && !this.indexed(id)) await this.indexChild(id, record);

@@ -17,12 +17,20 @@ let server: Served;
 
 beforeAll(async () => {
   writeFileSync(join(dir, "release.aegis"), releaseWorkflow());
+  writeFileSync(
+    join(dir, "hurried.aegis"),
+    releaseWorkflow({ timeout: "2s", gate: "default rejected" }).replace(
+      "workflow release",
+      "workflow hurried",
+    ),
+  );
   worker = await startWorker({ port: 0, log: () => {} });
   await registerWorker(restate().nodes[0]!.adminUrl, worker.url);
   server = await serve(dir, ["--restate", restate().nodes[0]!.ingressUrl]);
-  expect(
-    (await aegisAsync(dir, ["deploy", "release.aegis"], { AEGIS_SERVER: server.url })).status,
-  ).toBe(0);
+  for (const file of ["release.aegis", "hurried.aegis"]) {
+    const deployed = await aegisAsync(dir, ["deploy", file], { AEGIS_SERVER: server.url });
+    expect(deployed.status).toBe(0);
+  }
 });
 
 afterAll(async () => {
@@ -88,4 +96,21 @@ it("cancels a waiting run, and refuses to answer a run that is not waiting", asy
   const late = await api(server.url, "POST", `/v1/runs/${id}/signal`, { approve: true });
   expect(late.status).toBe(409);
   expect(late.json).toMatchObject({ code: "not-waiting" });
+});
+
+it("fires a gate's timeout as a durable timer, with nobody calling anything", async () => {
+  const run = await api(server.url, "POST", "/v1/runs", {
+    workflow: "hurried",
+    inputs: { version: "4" },
+  });
+  expect(run.json).toMatchObject({ workflow: "hurried" });
+  const events = await watch(
+    `${server.url}/v1/runs/${run.json.id}/events`,
+    (e) => e.event === "run-finished",
+  );
+  expect(events.find((e) => e.event === "human-answered")?.data).toMatchObject({
+    timedOut: true,
+    approved: false,
+  });
+  expect(events.at(-1)!.data).toMatchObject({ status: "failed" });
 });
