@@ -52,7 +52,12 @@ export class RestateRuns {
         `'${id}' is not a run id (letters, digits, '.', '_' and '-')`,
       );
     const { id: _id, ...rest } = options;
-    const start: RestateRunStart = { document, inputs: checked, ...rest };
+    const start: RestateRunStart = {
+      document,
+      inputs: checked,
+      at: new Date().toISOString(),
+      ...rest,
+    };
     return { id, ...(await this.send(id, "run", start)) };
   }
 

@@ -46,6 +46,7 @@ import type {
   SessionEvent,
   StateResult,
 } from "../runtime/types.ts";
+import { RunState, readHead, readLog, readRecord } from "./run-state.ts";
 import { sessionIdFor } from "./session-id.ts";
 
 /** The Restate workflow's name: its ingress paths are /aegisRun/RUN-ID/HANDLER. */
@@ -63,6 +64,8 @@ export interface RestateRunStart {
   agents?: Record<string, AgentOverride>;
   /** The directory the run's states work in, on the worker. */
   workdir?: string;
+  /** When it was started (default: when the workflow first runs). */
+  at?: string;
 }
 
 /** What the run's state holds besides its record. */
@@ -98,7 +101,9 @@ export interface RunWorkflowOptions {
 const DAY = 24 * 3600 * 1000;
 
 /** The durable promise of the gate a run waits at: one per visit of the state. */
-export function gatePromise(record: RunRecord): string | undefined {
+export function gatePromise(
+  record: Pick<RunRecord, "status" | "waiting" | "visits">,
+): string | undefined {
   const waiting = record.waiting;
   if (record.status !== "waiting" || !waiting) return undefined;
   return `gate/${waiting.state}/${record.visits[waiting.state] ?? 1}`;
@@ -119,7 +124,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         new RunDriver(ctx, start, host).drive(),
 
       answer: async (ctx: restate.WorkflowSharedContext, answer: RestateAnswer) => {
-        const record = await ctx.get<RunRecord>("record");
+        const record = await readHead(ctx);
         if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         const gate = gatePromise(record);
         if (!gate || !record.waiting) {
@@ -146,7 +151,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
-        const record = await ctx.get<RunRecord>("record");
+        const record = await readRecord(ctx);
         if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return { record, meta: (await ctx.get<RestateRunMeta>("meta")) ?? {} };
       },
@@ -158,12 +163,8 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       log: async (ctx: restate.WorkflowSharedContext, request?: { after?: number }) => {
-        const count = (await ctx.get<number>("logBatches")) ?? 0;
-        const entries: RunObservation[] = [];
-        for (let i = 0; i < count; i++)
-          entries.push(...((await ctx.get<RunObservation[]>(`log/${i}`)) ?? []));
-        const after = request?.after ?? 0;
-        return { entries: entries.slice(after), next: entries.length };
+        const entries = await readLog(ctx);
+        return { entries: entries.slice(request?.after ?? 0), next: entries.length };
       },
     },
     options: {
@@ -224,7 +225,7 @@ class RunDriver {
   private graph!: WorkflowGraph;
   private overrides: Record<string, AgentOverride> = {};
   private readonly providers = new Map<string, AgentProvider>();
-  private logBatches = 0;
+  private readonly saved: RunState;
   /** The attempt running on this worker: aborted when the run is cancelled. */
   private inFlight: AbortController | undefined;
   private cancelled!: restate.RestatePromise<string>;
@@ -237,6 +238,7 @@ class RunDriver {
     this.ctx = ctx;
     this.start = start;
     this.host = host;
+    this.saved = new RunState(ctx);
   }
 
   async drive(): Promise<RunRecord> {
@@ -263,7 +265,8 @@ class RunDriver {
       const code = error instanceof InputError ? "invalid-inputs" : "agent-missing";
       throw terminal(code, (error as Error).message, 400);
     }
-    const at = await ctx.date.toJSON();
+    // The start's time comes with the start (journaled as its input): no round trip.
+    const at = start.at ?? (await ctx.date.toJSON());
     this.record = createRun(this.graph, {
       id: ctx.key,
       graphHash: start.document.hash,
@@ -305,17 +308,9 @@ class RunDriver {
   /** Applies one event with the pure core, keeping the record and the log in state. */
   private apply(event: RunEvent, reported: RunObservation[] = []): Effect[] {
     const out = step(this.graph, this.record, event);
+    this.saved.save(this.record, out.record, [...reported, ...out.observations]);
     this.record = out.record;
-    this.ctx.set("record", out.record);
-    this.log([...reported, ...out.observations]);
     return out.effects;
-  }
-
-  private log(observations: RunObservation[]): void {
-    if (observations.length === 0) return;
-    this.ctx.set(`log/${this.logBatches}`, observations);
-    this.logBatches += 1;
-    this.ctx.set("logBatches", this.logBatches);
   }
 
   /** Waits for `promise`, or throws Cancelled when the run is cancelled first. */
@@ -506,6 +501,7 @@ class RunDriver {
       document,
       inputs,
       parent: { run: this.record.id, state: effect.state },
+      at: new Date(began).toISOString(),
       ...(this.record.intent !== undefined && { intent: this.record.intent }),
       ...(this.start.caller && { caller: this.start.caller }),
       ...(Object.keys(this.overrides).length > 0 && { agents: this.overrides }),

@@ -96,6 +96,9 @@ it("runs the workflow of every state kind as the local engine does", async () =>
   await runs.answer(id, { approve: true, approver: "alice" });
   const record = await runs.result(id);
   expect(record.status).toBe("succeeded");
+  // The record as the run's state keeps it (what `get` puts back together from the head,
+  // each state's result and the log's history) is the record the run ended with.
+  expect((await runs.get(id)).record).toEqual(record);
   // The same, but for the run's id (containers are named after it).
   const same = (r: RunRecord) => JSON.parse(JSON.stringify(essence(r)).replaceAll(r.id, "RUN"));
   expect(same(record)).toEqual(same(localRecord));
