@@ -147,7 +147,11 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       cancel: async (ctx: restate.WorkflowSharedContext, request?: { reason?: string }) => {
+        // The reason for the run to read, then Restate's cancellation of the run: whatever
+        // it awaits (a step, a gate, a timer, a child's run) ends with CancelledError there.
         await ctx.promise<string>("cancel").resolve(request?.reason ?? "cancelled by request");
+        const invocation = await ctx.get<restate.InvocationId>("invocation");
+        if (invocation) ctx.invocation(invocation).cancel();
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
@@ -212,14 +216,6 @@ function terminal(code: string, message: string, status: number): restate.Termin
   return new restate.TerminalError(`${code}: ${message}`, { errorCode: status });
 }
 
-/** The run was cancelled (by the `cancel` handler or by Restate): why. */
-class Cancelled {
-  readonly reason: string;
-  constructor(reason: string) {
-    this.reason = reason;
-  }
-}
-
 class RunDriver {
   private record!: RunRecord;
   private graph!: WorkflowGraph;
@@ -228,7 +224,6 @@ class RunDriver {
   private readonly saved: RunState;
   /** The attempt running on this worker: aborted when the run is cancelled. */
   private inFlight: AbortController | undefined;
-  private cancelled!: restate.RestatePromise<string>;
 
   private readonly ctx: restate.WorkflowContext;
   private readonly start: RestateRunStart;
@@ -282,7 +277,7 @@ class RunDriver {
     };
     ctx.set("meta", meta);
     ctx.set("document", start.document);
-    this.cancelled = ctx.promise<string>("cancel").get();
+    ctx.set("invocation", ctx.request().id);
 
     let effects = this.apply({ type: "started", at });
     for (;;) {
@@ -291,14 +286,10 @@ class RunDriver {
       try {
         effects = effect.type === "execute" ? await this.execute(effect) : await this.gate(effect);
       } catch (error) {
-        const reason =
-          error instanceof Cancelled
-            ? error.reason
-            : isCancellation(error)
-              ? "cancelled through Restate"
-              : undefined;
-        if (reason === undefined) throw error;
+        if (!isCancellation(error)) throw error;
         this.inFlight?.abort();
+        // Through the `cancel` handler, with its reason; else by Restate's own API.
+        const reason = (await ctx.promise<string>("cancel").peek()) ?? "cancelled through Restate";
         effects = this.apply({ type: "cancelled", reason, at: await ctx.date.toJSON() });
       }
     }
@@ -313,35 +304,21 @@ class RunDriver {
     return out.effects;
   }
 
-  /** Waits for `promise`, or throws Cancelled when the run is cancelled first. */
-  private async unlessCancelled<T>(promise: restate.RestatePromise<T>): Promise<T> {
-    const first = await restate.RestatePromise.race([
-      promise.map((value, failure) => {
-        if (failure) throw failure;
-        return { value: value as T };
-      }),
-      this.cancelled.map((reason, failure) => {
-        if (failure) throw failure;
-        return { reason: reason ?? "cancelled by request" };
-      }),
-    ]);
-    if ("reason" in first) throw new Cancelled(first.reason);
-    return first.value;
-  }
-
   private async execute(effect: Effect & { type: "execute" }): Promise<Effect[]> {
-    if (effect.delayMs > 0) await this.unlessCancelled(this.ctx.sleep(effect.delayMs));
+    if (effect.delayMs > 0) await this.ctx.sleep(effect.delayMs);
     const node = this.graph.getNodeAttributes(effect.state);
     if (node.kind === "subworkflow") return this.apply(await this.subworkflow(effect));
     const visit = this.record.visits[effect.state] ?? 1;
     let outcome: StepOutcome;
     try {
-      outcome = await this.unlessCancelled(
-        this.ctx.run(`${effect.state} ${visit}.${effect.attempt}`, () => this.perform(effect), {
+      outcome = await this.ctx.run(
+        `${effect.state} ${visit}.${effect.attempt}`,
+        () => this.perform(effect),
+        {
           // A step's own failures are results, never thrown: what throws is a fault of the
           // worker (retried a few times, then the state fails with it).
           maxRetryAttempts: 5,
-        }),
+        },
       );
     } catch (error) {
       if (!(error instanceof restate.TerminalError) || isCancellation(error)) throw error;
@@ -529,9 +506,9 @@ class RunDriver {
     let record: RunRecord;
     try {
       const waited = node.timeoutMs !== undefined ? call.orTimeout(node.timeoutMs) : call;
-      record = await this.unlessCancelled(waited);
+      // Cancelling this run cancels the call, and so the child's run, by Restate.
+      record = await waited;
     } catch (error) {
-      if (error instanceof Cancelled) stopChild(`the parent run '${this.record.id}' stopped`);
       if (isTimeout(error)) {
         stopChild(`state '${effect.state}' of run '${this.record.id}' timed out`);
         return finish({
@@ -571,7 +548,7 @@ class RunDriver {
       answer = answer.orTimeout(Math.max(0, Date.parse(effect.timeoutAt) - now));
     }
     try {
-      const given = await this.unlessCancelled(answer);
+      const given = await answer;
       const { at, ...rest } = given;
       return this.apply(answerEvent(effect.state, rest, at));
     } catch (error) {

@@ -158,3 +158,26 @@ it("a worker killed mid-call: another finishes the run, each completed state run
   expect(byKey.get(inFlight.key)).toBe(2);
   expect(started.find((c) => c.key.includes(":LAST:"))?.worker).toBe("C");
 });
+
+it("cancelled mid-call: the call is stopped, the run ends cancelled with the reason", async () => {
+  rmSync(release, { force: true });
+  const compiled = compileFile(join(fixtures, "failover.aegis"));
+  const { id } = await runs.start(compiled.document, {}, { id: "failover-2", workdir: fixtures });
+  const inFlight = await until("the slow call", () =>
+    calls().find((c) => c.role === "slow" && c.phase === "start" && c.key.startsWith(id)),
+  );
+  await runs.cancel(id, "testing");
+  const record = await runs.result(id);
+  expect(record.status).toBe("cancelled");
+  expect(record.error?.message ?? "").toContain("testing");
+  // The agent's process was stopped with its step: it never ended on its own.
+  await until("the agent's process to go", () => {
+    try {
+      process.kill(inFlight.pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
+  expect(calls().filter((c) => c.key === inFlight.key && c.phase === "end")).toEqual([]);
+});
