@@ -8,8 +8,9 @@
 //     failover) is run again with the same idempotency key, the stale attempt aborted;
 //   - a human gate is a durable promise (`gate/STATE/VISIT`), answered through the shared
 //     `answer` handler; its timeout and retry back-off are durable timers;
-//   - cancelling is an event: the `cancel` handler resolves the `cancel` promise, raced
-//     with whatever the run waits for (Restate's own cancellation is honoured too);
+//   - cancelling is an event: the `cancel` handler gives the reason (the `cancel` promise)
+//     and cancels the run's invocation, so that whatever it awaits ends there; the run
+//     then takes the event (Restate's own cancellation too);
 //   - a subworkflow state is a call of `aegisRun` for the child's run (detached: a send);
 //   - the record and what the run reported are the workflow's state (`get`, `log`).
 import * as restate from "@restatedev/restate-sdk";
@@ -100,6 +101,9 @@ export interface RunWorkflowOptions {
 
 const DAY = 24 * 3600 * 1000;
 
+/** How many times a cancel that finds the run not started looks again (250 ms apart). */
+const CANCEL_TRIES = 40;
+
 /** The durable promise of the gate a run waits at: one per visit of the state. */
 export function gatePromise(
   record: Pick<RunRecord, "status" | "waiting" | "visits">,
@@ -146,12 +150,39 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         return { state: record.waiting.state };
       },
 
-      cancel: async (ctx: restate.WorkflowSharedContext, request?: { reason?: string }) => {
+      cancel: async (
+        ctx: restate.WorkflowSharedContext,
+        request?: { reason?: string; tries?: number },
+      ) => {
         // The reason for the run to read, then Restate's cancellation of the run: whatever
         // it awaits (a step, a gate, a timer, a child's run) ends with CancelledError there.
-        await ctx.promise<string>("cancel").resolve(request?.reason ?? "cancelled by request");
+        const reason = request?.reason ?? "cancelled by request";
+        const tries = request?.tries ?? 0;
+        // The first cancel's reason stands: a later one (or a look again) only cancels.
+        if (tries === 0) {
+          try {
+            await ctx.promise<string>("cancel").resolve(reason);
+          } catch (error) {
+            if (!(error instanceof restate.TerminalError)) throw error;
+          }
+        }
         const invocation = await ctx.get<restate.InvocationId>("invocation");
-        if (invocation) ctx.invocation(invocation).cancel();
+        if (invocation) {
+          ctx.invocation(invocation).cancel();
+          return;
+        }
+        // The run has not started as this call began: it reads the reason when it starts,
+        // unless it started meanwhile; a later call (its own view of the state) then cancels.
+        if (tries < CANCEL_TRIES) {
+          ctx.genericSend({
+            service: RUN_SERVICE,
+            method: "cancel",
+            key: ctx.key,
+            parameter: { reason, tries: tries + 1 },
+            inputSerde: restate.serde.json,
+            delay: 250,
+          });
+        }
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
@@ -280,6 +311,9 @@ class RunDriver {
     ctx.set("invocation", ctx.request().id);
 
     let effects = this.apply({ type: "started", at });
+    // A cancel that came before the run's invocation was known has only left its reason.
+    const early = await ctx.promise<string>("cancel").peek();
+    if (early !== undefined) effects = this.apply({ type: "cancelled", reason: early, at });
     for (;;) {
       const effect = effects.shift();
       if (!effect || effect.type === "finished") break;

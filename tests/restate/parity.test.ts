@@ -122,3 +122,12 @@ it("answers what a run cannot take with the local engine's codes", async () => {
   });
   await expect(runs.get("no-such-run")).rejects.toMatchObject({ code: "run-not-found" });
 });
+
+it("a run cancelled as soon as it is sent ends cancelled, with the reason", async () => {
+  const compiled = compileFile(WORKFLOW);
+  const { id } = await runs.start(compiled.document, {}, { workdir: FIXTURES });
+  await runs.cancel(id, "changed my mind");
+  const record = await runs.result(id);
+  expect(record.status).toBe("cancelled");
+  expect(record.error?.message ?? "").toContain("changed my mind");
+});
