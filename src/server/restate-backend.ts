@@ -3,7 +3,9 @@
 // server keeps its index, its API and its live streams by following each run it knows —
 // reading its log and record from the cluster until it stops at a gate or ends. Gate
 // timeouts are Restate's durable timers: the server fires none.
+import type { WorkflowGraph } from "../compiler/graph.ts";
 import { RestateRuns } from "../restate/client.ts";
+import { storedGraph } from "../runtime/graph-cache.ts";
 import type { RunRecord } from "../runtime/types.ts";
 import { RuntimeError } from "../runtime/types.ts";
 import type { OnLogged, RunBackend } from "./run-backend.ts";
@@ -48,15 +50,54 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     );
   }
 
+  /** The child runs (subworkflow states') already followed. */
+  const children = new Set<string>();
+
+  /**
+   * Follows the child runs a run's subworkflow states started (Restate runs them: the
+   * server learns of them from the parent's results), so that they are indexed, listed and
+   * streamed as the local engine's are.
+   */
+  async function adopt(parent: RunRecord): Promise<void> {
+    const ids = Object.values(parent.results).map((result) => result.child_execution_id);
+    // A blocking child still running: its id is the one run-workflow.ts gives it.
+    const current = parent.current;
+    if (parent.status === "running" && current !== undefined) {
+      const graph = await graphOfRun(parent.id);
+      if (graph.hasNode(current) && graph.getNodeAttributes(current).kind === "subworkflow")
+        ids.push(`${parent.id}.${current}.${parent.visits[current] ?? 1}.${parent.attempt}`);
+    }
+    for (const child of ids) {
+      if (typeof child !== "string" || child === "" || children.has(child)) continue;
+      children.add(child);
+      follow(child).catch(() => children.delete(child));
+    }
+  }
+
+  /** Each followed run's graph, read once. */
+  const graphs = new Map<string, WorkflowGraph>();
+  async function graphOfRun(id: string): Promise<WorkflowGraph> {
+    let graph = graphs.get(id);
+    if (!graph) {
+      graph = storedGraph(await client.document(id));
+      graphs.set(id, graph);
+    }
+    return graph;
+  }
+
   /** Follows a run until it stops: waiting for a human, or ended. */
   async function follow(id: string, moved?: (record: RunRecord) => boolean): Promise<RunRecord> {
     for (;;) {
       // The log read after the record: all that led to it is in the log.
       const current = await record(id);
       await pass(id, current);
+      await adopt(current).catch(() => undefined);
       const stopped = current.status !== "running" && (!moved || moved(current));
       if (stopped || closed) {
-        if (current.status !== "waiting") told.delete(id);
+        if (current.status !== "waiting") {
+          told.delete(id);
+          graphs.delete(id);
+        }
         return current;
       }
       await sleep(pollMs);

@@ -27,7 +27,39 @@ beforeAll(async () => {
   worker = await startWorker({ port: 0, log: () => {} });
   await registerWorker(restate().nodes[0]!.adminUrl, worker.url);
   server = await serve(dir, ["--restate", restate().nodes[0]!.ingressUrl]);
-  for (const file of ["release.aegis", "hurried.aegis"]) {
+  writeFileSync(
+    join(dir, "kid.aegis"),
+    `workflow kid {
+  input message: string = "hi"
+  start ASK
+  output "{{ASK.response}}"
+  state ASK = human timeout 1h {
+    prompt "Go on with {{input.message}}?"
+    on approved -> DONE
+    on rejected -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  );
+  writeFileSync(
+    join(dir, "parent.aegis"),
+    `import "./kid.aegis" as kid
+workflow parent {
+  start CALL
+  output "{{CALL.output}}"
+  state CALL = subworkflow kid blocking timeout 1h {
+    input { message: "from the parent" }
+    on success -> DONE
+    otherwise -> FAILED
+  }
+  final DONE
+  final FAILED failure
+}
+`,
+  );
+  for (const file of ["release.aegis", "hurried.aegis", "parent.aegis"]) {
     const deployed = await aegisAsync(dir, ["deploy", file], { AEGIS_SERVER: server.url });
     expect(deployed.status).toBe(0);
   }
@@ -113,4 +145,29 @@ it("fires a gate's timeout as a durable timer, with nobody calling anything", as
     approved: false,
   });
   expect(events.at(-1)!.data).toMatchObject({ status: "failed" });
+});
+
+it("lists a subworkflow's run with its parent, and answers its gate", async () => {
+  const run = await api(server.url, "POST", "/v1/runs", { workflow: "parent" });
+  const id = run.json.id as string;
+  const child = `${id}.CALL.1.1`;
+  // The child's run, started by the cluster, is found, indexed and waits at its gate.
+  const deadline = Date.now() + 120_000;
+  let listed: { id: string; parent?: { run: string } }[] = [];
+  while (Date.now() < deadline) {
+    const got = await api(server.url, "GET", "/v1/runs?status=waiting");
+    listed = got.json.runs as typeof listed;
+    if (listed.some((r) => r.id === child)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(listed.find((r) => r.id === child)).toMatchObject({ parent: { run: id, state: "CALL" } });
+  const answered = await api(server.url, "POST", `/v1/runs/${child}/signal`, {
+    response: "approved",
+  });
+  expect(answered.status).toBe(200);
+  const events = await watch(
+    `${server.url}/v1/runs/${id}/events`,
+    (e) => e.event === "run-finished",
+  );
+  expect(events.at(-1)!.data).toMatchObject({ status: "succeeded", output: "approved" });
 });
