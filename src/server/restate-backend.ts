@@ -116,7 +116,15 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
         ...(create.workdir !== undefined && { workdir: create.workdir }),
       });
     },
-    drive: async (id) => ({ result: () => follow(id) }),
+    drive: async (id) => {
+      // The server's timer says a gate's timeout is due: the cluster's fires it. Followed
+      // until the run moves on (polled, not again and again at once).
+      const before = await record(id);
+      const timeoutAt = before.status === "waiting" ? before.waiting?.timeoutAt : undefined;
+      const due = timeoutAt !== undefined && Date.parse(timeoutAt) <= Date.now();
+      const result = due ? follow(id, (r) => r.seq > before.seq) : follow(id);
+      return { result: () => result };
+    },
     signal: async (id, answer) => {
       const before = await record(id);
       if (before.status !== "waiting" || !before.waiting) {
