@@ -328,6 +328,30 @@ for (const { node, version } of [node24, node22]) {
       expect(out.files).not.toContain("lib/compiler/compile.js");
     });
 
+    it("aegis-workflows/restate serves and starts runs on Restate, apart from the root", () => {
+      const out = probe(
+        dir,
+        node,
+        "aegis-workflows/restate",
+        `out.names = Object.keys(lib).sort();
+         const worker = await lib.startWorker({ port: 0, log: () => {} });
+         out.url = worker.url;
+         await worker.close();
+         const root = await import("aegis-workflows");
+         out.inRoot = Object.keys(lib).filter((k) => k in root);`,
+      );
+      expect(out.names).toEqual([
+        "RUN_SERVICE",
+        "RestateRuns",
+        "registerWorker",
+        "runWorkflow",
+        "startWorker",
+      ]);
+      expect(out.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(out.inRoot).toEqual([]);
+      expect(out.packages).toContain("@restatedev/restate-sdk");
+    });
+
     it("aegis-workflows re-exports both entries", () => {
       const out = probe(
         dir,
