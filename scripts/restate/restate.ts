@@ -29,6 +29,7 @@ import {
   partitions,
 } from "./introspection.ts";
 import {
+  isRunning,
   isServer,
   logTail,
   signalServer,
@@ -291,7 +292,10 @@ function handle(
   async function waitUntilReady(deadlineMs = 120_000): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     for (;;) {
-      const exited = running().filter((n) => !isServer(n.pid, n.configFile));
+      // Exited: the process is gone (or a zombie). Not "its command line is not the
+      // server's": a process between exec()s (a wrapper script exec'ing the binary) can read
+      // as neither for a moment.
+      const exited = running().filter((n) => !isRunning(n.pid));
       if (exited.length) {
         throw new Error(
           `Restate node(s) ${exited.map((n) => n.name).join(", ")} exited\n${logTails(exited)}`,

@@ -8,6 +8,7 @@ import { checkInputs } from "../runtime/inputs-check.ts";
 import type { SignalAnswer } from "../runtime/response.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
 import { type RunObservation, type RunRecord, RuntimeError } from "../runtime/types.ts";
+import type { RunHead } from "./run-state.ts";
 import { type RestateRunMeta, type RestateRunStart, RUN_SERVICE } from "./run-workflow.ts";
 
 export interface RestateRunsOptions {
@@ -76,6 +77,11 @@ export class RestateRuns {
   /** The run's record and meta, as its worker last saved them. */
   get(id: string): Promise<{ record: RunRecord; meta: RestateRunMeta }> {
     return this.call(id, "get", undefined);
+  }
+
+  /** Where the run is: its record without its results and history (cheap to read). */
+  head(id: string): Promise<RunHead> {
+    return this.call(id, "head", undefined);
   }
 
   /** The graph document the run runs. */

@@ -26,7 +26,12 @@ const fixed = [
 type Fixed = Pick<RunRecord, (typeof fixed)[number]>;
 type Head = Omit<RunRecord, (typeof fixed)[number] | "results" | "history">;
 
+/** A run's record without its results and history: where it is (what a follower polls). */
+export type RunHead = Omit<RunRecord, "results" | "history">;
+
 interface SavedEvent {
+  /** How many observations the run reported before this event. */
+  n: number;
   head: Head;
   results?: RunRecord["results"];
   observations?: RunObservation[];
@@ -38,6 +43,7 @@ const EVENT = "event/";
 /** Writes what each event changed (for one run handler invocation). */
 export class RunState {
   private events = 0;
+  private observed = 0;
   private readonly ctx: restate.WorkflowContext;
 
   constructor(ctx: restate.WorkflowContext) {
@@ -55,7 +61,8 @@ export class RunState {
     const { results, history, ...rest } = after;
     const head = { ...rest } as Partial<RunRecord>;
     for (const key of fixed) delete head[key];
-    const saved: SavedEvent = { head: head as Head };
+    const saved: SavedEvent = { n: this.observed, head: head as Head };
+    this.observed += observations.length;
     for (const [state, result] of Object.entries(results)) {
       if (before.results[state] === result) continue;
       saved.results ??= {};
@@ -70,22 +77,33 @@ export class RunState {
   }
 }
 
-/** The run's events as saved, in order. */
-async function readEvents(ctx: restate.WorkflowSharedContext): Promise<SavedEvent[]> {
-  const count = (await ctx.stateKeys()).filter((key) => key.startsWith(EVENT)).length;
+const eventCount = async (ctx: restate.WorkflowSharedContext) =>
+  (await ctx.stateKeys()).filter((key) => key.startsWith(EVENT)).length;
+
+const readEvent = async (ctx: restate.WorkflowSharedContext, index: number) => {
+  const saved = await ctx.get<SavedEvent>(`${EVENT}${index}`);
+  if (!saved) throw new Error(`the run's state lacks ${EVENT}${index}`);
+  return saved;
+};
+
+/** The run's events as saved, from the `from`-th on. */
+async function readEvents(
+  ctx: restate.WorkflowSharedContext,
+  from = 0,
+  count?: number,
+): Promise<SavedEvent[]> {
+  const total = count ?? (await eventCount(ctx));
   const events: SavedEvent[] = [];
-  for (let n = 0; n < count; n++) {
-    const saved = await ctx.get<SavedEvent>(`${EVENT}${n}`);
-    if (saved) events.push(saved);
-  }
+  for (let index = from; index < total; index++) events.push(await readEvent(ctx, index));
   return events;
 }
 
-/** The run's record without its results and history (what a gate's answer needs). */
-export async function readHead(ctx: restate.WorkflowSharedContext): Promise<Head | undefined> {
-  const count = (await ctx.stateKeys()).filter((key) => key.startsWith(EVENT)).length;
-  if (count === 0) return undefined;
-  return (await ctx.get<SavedEvent>(`${EVENT}${count - 1}`))?.head;
+/** Where the run is (its record without results and history), or undefined before it began. */
+export async function readHead(ctx: restate.WorkflowSharedContext): Promise<RunHead | undefined> {
+  const count = await eventCount(ctx);
+  const run = await ctx.get<Fixed>("run");
+  if (count === 0 || !run) return undefined;
+  return { ...run, ...(await readEvent(ctx, count - 1)).head } as RunHead;
 }
 
 /** The run's record as last saved, or undefined before its first event. */
@@ -105,7 +123,30 @@ export async function readRecord(
   return { ...run, ...events.at(-1)!.head, results, history } as RunRecord;
 }
 
-/** Everything the run reported, in order. */
-export async function readLog(ctx: restate.WorkflowSharedContext): Promise<RunObservation[]> {
-  return (await readEvents(ctx)).flatMap((saved) => saved.observations ?? []);
+/**
+ * What the run reported after its `after`-th observation, and how many it has reported.
+ * Reads only the events that hold them (found by halving), not the whole log: a follower
+ * asks again and again for the little that is new.
+ */
+export async function readLog(
+  ctx: restate.WorkflowSharedContext,
+  after = 0,
+): Promise<{ entries: RunObservation[]; next: number }> {
+  const count = await eventCount(ctx);
+  // The first event whose observations reach past `after`: events[i].n <= after < next's n.
+  let low = 0;
+  let high = count;
+  while (high - low > 1) {
+    const middle = (low + high) >> 1;
+    if ((await readEvent(ctx, middle)).n <= after) low = middle;
+    else high = middle;
+  }
+  const entries: RunObservation[] = [];
+  let next = after;
+  for (const saved of await readEvents(ctx, low, count)) {
+    const observations = saved.observations ?? [];
+    entries.push(...observations.slice(Math.max(0, after - saved.n)));
+    next = Math.max(next, saved.n + observations.length);
+  }
+  return { entries, next };
 }

@@ -197,9 +197,13 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         return document;
       },
 
-      log: async (ctx: restate.WorkflowSharedContext, request?: { after?: number }) => {
-        const entries = await readLog(ctx);
-        return { entries: entries.slice(request?.after ?? 0), next: entries.length };
+      log: (ctx: restate.WorkflowSharedContext, request?: { after?: number }) =>
+        readLog(ctx, request?.after ?? 0),
+
+      head: async (ctx: restate.WorkflowSharedContext) => {
+        const head = await readHead(ctx);
+        if (!head) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
+        return head;
       },
     },
     options: {
@@ -207,6 +211,9 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       // aborts the attempt after this. Long agent calls must not be aborted.
       abortTimeout: options.stepLimitMs ?? DAY,
       workflowRetention: options.retentionMs ?? 7 * DAY,
+      // Each handler reads the keys it needs (a run's state grows with every event): not
+      // the whole state sent with every invocation and every step's replay.
+      enableLazyState: true,
     },
   });
 }

@@ -6,7 +6,7 @@
 import type { RunRecord } from "./types.ts";
 
 /** The time (ms since the epoch) at which the run is due to be resumed, if any. */
-export function wakeAt(record: RunRecord): number | undefined {
+export function wakeAt(record: Pick<RunRecord, "status" | "waiting">): number | undefined {
   if (record.status !== "waiting") return undefined;
   const timeoutAt = record.waiting?.timeoutAt;
   if (timeoutAt === undefined) return undefined;

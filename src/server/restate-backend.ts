@@ -6,9 +6,9 @@
 import type { WorkflowGraph } from "../compiler/graph.ts";
 import { RestateRuns } from "../restate/client.ts";
 import { storedGraph } from "../runtime/graph-cache.ts";
-import type { RunRecord } from "../runtime/types.ts";
+import type { RunObservation, RunRecord } from "../runtime/types.ts";
 import { RuntimeError } from "../runtime/types.ts";
-import type { OnLogged, RunBackend } from "./run-backend.ts";
+import type { OnLogged, RunBackend, RunHead } from "./run-backend.ts";
 
 export interface RestateBackendOptions {
   /** A node's ingress, e.g. http://127.0.0.1:8080 */
@@ -37,10 +37,31 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     }
   }
 
-  /** Passes on what the run logged since last time, with a record at least as new. */
-  async function pass(id: string, current: RunRecord): Promise<void> {
+  /** Where the run is, once its first step has saved it. */
+  async function head(id: string): Promise<RunHead> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await client.head(id);
+      } catch (error) {
+        if ((error as RuntimeError).code !== "run-not-found" || tries >= 40 || closed) throw error;
+        await sleep(pollMs);
+      }
+    }
+  }
+
+  /**
+   * Passes on what the run logged since last time, and where it is: read after the log, so
+   * that the index is never behind what the run's streams have told.
+   */
+  async function pass(id: string): Promise<RunHead> {
     const after = told.get(id) ?? 0;
     const { entries } = await client.log(id, after);
+    const current = await head(id);
+    tell(id, after, entries, current);
+    return current;
+  }
+
+  function tell(id: string, after: number, entries: RunObservation[], current: RunHead): void {
     if (entries.length === 0) return;
     told.set(id, after + entries.length);
     onLogged(
@@ -58,8 +79,8 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
    * server learns of them from the parent's results), so that they are indexed, listed and
    * streamed as the local engine's are.
    */
-  async function adopt(parent: RunRecord): Promise<void> {
-    const ids = Object.values(parent.results).map((result) => result.child_execution_id);
+  async function adopt(parent: RunHead, results: RunRecord["results"] = {}): Promise<void> {
+    const ids = Object.values(results).map((result) => result.child_execution_id);
     // A blocking child still running: its id is the one run-workflow.ts gives it.
     const current = parent.current;
     if (parent.status === "running" && current !== undefined) {
@@ -86,19 +107,23 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
   }
 
   /** Follows a run until it stops: waiting for a human, or ended. */
-  async function follow(id: string, moved?: (record: RunRecord) => boolean): Promise<RunRecord> {
+  async function follow(id: string, moved?: (record: RunHead) => boolean): Promise<RunRecord> {
     for (;;) {
-      // The log read after the record: all that led to it is in the log.
-      const current = await record(id);
-      await pass(id, current);
+      const current = await pass(id);
       await adopt(current).catch(() => undefined);
       const stopped = current.status !== "running" && (!moved || moved(current));
       if (stopped || closed) {
+        // What it logged on its way to where it stopped, read after seeing it stopped.
+        const after = told.get(id) ?? 0;
+        tell(id, after, (await client.log(id, after)).entries, current);
+        const full = await record(id);
+        // Children started since (a detached one's state ends at once): from the results.
+        await adopt(current, full.results).catch(() => undefined);
         if (current.status !== "waiting") {
           told.delete(id);
           graphs.delete(id);
         }
-        return current;
+        return full;
       }
       await sleep(pollMs);
     }
@@ -119,14 +144,14 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     drive: async (id) => {
       // The server's timer says a gate's timeout is due: the cluster's fires it. Followed
       // until the run moves on (polled, not again and again at once).
-      const before = await record(id);
+      const before = await head(id);
       const timeoutAt = before.status === "waiting" ? before.waiting?.timeoutAt : undefined;
       const due = timeoutAt !== undefined && Date.parse(timeoutAt) <= Date.now();
       const result = due ? follow(id, (r) => r.seq > before.seq) : follow(id);
       return { result: () => result };
     },
     signal: async (id, answer) => {
-      const before = await record(id);
+      const before = await head(id);
       if (before.status !== "waiting" || !before.waiting) {
         throw new RuntimeError(
           "not-waiting",
@@ -141,13 +166,13 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
       }
       await client.answer(id, answer);
       // Answered once the run has taken an event past the one that made it wait.
-      const moved = (r: RunRecord) => r.seq > before.seq;
+      const moved = (r: RunHead) => r.seq > before.seq;
       const result = follow(id, moved);
       await waitUntil(id, moved);
       return { result: () => result };
     },
     cancel: async (id, reason) => {
-      const before = await record(id);
+      const before = await head(id);
       if (
         before.status === "succeeded" ||
         before.status === "failed" ||
@@ -180,14 +205,24 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
         },
       };
     },
-    readLog: async (id) => (await client.log(id)).entries,
+    readLog: async (id) => {
+      const { entries } = await client.log(id);
+      // The index caught up with what is read here (the reader may act on it at once).
+      try {
+        const current = await pass(id);
+        if (current.status !== "running" && current.status !== "waiting") told.delete(id);
+      } catch {
+        // Read all the same: the follower catches up.
+      }
+      return entries;
+    },
     close: async () => {
       closed = true;
     },
   };
 
-  /** Waits until the run's record satisfies `ready`. */
-  async function waitUntil(id: string, ready: (r: RunRecord) => boolean): Promise<void> {
-    while (!closed && !ready(await record(id))) await sleep(pollMs);
+  /** Waits until where the run is satisfies `ready`. */
+  async function waitUntil(id: string, ready: (r: RunHead) => boolean): Promise<void> {
+    while (!closed && !ready(await head(id))) await sleep(pollMs);
   }
 }

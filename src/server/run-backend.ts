@@ -72,5 +72,8 @@ export function localBackend(engine: Engine, store: FileStore): RunBackend {
 export type OnLogged = (
   run: string,
   entries: readonly LoggedObservation[],
-  record?: RunRecord,
+  record?: RunHead,
 ) => void;
+
+/** Where a run is: its record without its results and history. */
+export type RunHead = Omit<RunRecord, "results" | "history">;

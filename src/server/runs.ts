@@ -22,7 +22,7 @@ import { RuntimeError } from "../runtime/types.ts";
 import { wakeAt } from "../runtime/wake.ts";
 import { type Database, openDatabase } from "./db.ts";
 import { KEEP_VERSIONS, type Registry } from "./registry.ts";
-import { localBackend, type OnLogged, type RunBackend } from "./run-backend.ts";
+import { localBackend, type OnLogged, type RunBackend, type RunHead } from "./run-backend.ts";
 import { Timers } from "./timers.ts";
 
 export const RUNS_INDEX_FILE = "runs.db";
@@ -425,7 +425,7 @@ export class RunService {
     this.driving.set(id, done);
   }
 
-  private logged(id: string, entries: readonly LoggedObservation[], record?: RunRecord): void {
+  private logged(id: string, entries: readonly LoggedObservation[], record?: RunHead): void {
     // A run the engine started itself (a subworkflow's) is indexed when it is first seen,
     // so that it is listed, answered, timed and resumed after a restart like the others.
     const unknown = !this.indexed(id);
@@ -451,7 +451,7 @@ export class RunService {
   }
 
   /** The index's row from the record; a run that finished releases its version. */
-  private refresh(id: string, record: RunRecord): void {
+  private refresh(id: string, record: RunHead): void {
     if (this.closed) return;
     if ((this.refreshed.get(id) ?? -1) > record.seq) return;
     if (terminal(record.status)) this.refreshed.delete(id);

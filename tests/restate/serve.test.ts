@@ -71,6 +71,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The ids of a workflow's waiting runs, once `ready` says yes of them (a generous deadline). */
+async function waitingRuns(workflow: string, ready: (ids: string[]) => boolean): Promise<string[]> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const listed = await api(server.url, "GET", `/v1/runs?workflow=${workflow}&status=waiting`);
+    const ids = (listed.json.runs as { id: string }[]).map((r) => r.id);
+    if (ready(ids) || Date.now() > deadline) return ids;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 it("deploys, runs by name, streams events, takes an answer, and finishes on Restate", async () => {
   const run = await api(server.url, "POST", "/v1/runs", {
     workflow: "release",
@@ -83,8 +94,8 @@ it("deploys, runs by name, streams events, takes an answer, and finishes on Rest
   const first = await watch(events, (e) => e.event === "waiting-for-human");
   expect(first.map((e) => e.id)).toEqual(first.map((_, i) => i + 1));
   expect(first[0]!.event).toBe("run-started");
-  const listed = await api(server.url, "GET", "/v1/runs?workflow=release&status=waiting");
-  expect((listed.json.runs as { id: string }[]).map((r) => r.id)).toEqual([id]);
+  // The index follows the cluster (the server polls it): listed as waiting within a moment.
+  expect(await waitingRuns("release", (ids) => ids.includes(id))).toEqual([id]);
   const view = await api(server.url, "GET", `/v1/runs/${id}`);
   expect(view.json).toMatchObject({ gate: { state: "APPROVE", prompt: "Ship 2.0?" } });
 
@@ -152,14 +163,11 @@ it("lists a subworkflow's run with its parent, and answers its gate", async () =
   const id = run.json.id as string;
   const child = `${id}.CALL.1.1`;
   // The child's run, started by the cluster, is found, indexed and waits at its gate.
-  const deadline = Date.now() + 120_000;
-  let listed: { id: string; parent?: { run: string } }[] = [];
-  while (Date.now() < deadline) {
-    const got = await api(server.url, "GET", "/v1/runs?status=waiting");
-    listed = got.json.runs as typeof listed;
-    if (listed.some((r) => r.id === child)) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  expect(await waitingRuns("kid", (ids) => ids.includes(child))).toEqual([child]);
+  const listed = (await api(server.url, "GET", "/v1/runs?status=waiting")).json.runs as {
+    id: string;
+    parent?: { run: string };
+  }[];
   expect(listed.find((r) => r.id === child)).toMatchObject({ parent: { run: id, state: "CALL" } });
   const answered = await api(server.url, "POST", `/v1/runs/${child}/signal`, {
     response: "approved",
