@@ -250,11 +250,32 @@ function handle(
     throw new Error(`no Restate node ${name} (nodes: ${names})`);
   };
 
-  // A test that fails before its afterAll must not leave servers behind.
+  // A test that fails before its afterAll must not leave servers behind, nor one whose
+  // process is interrupted or terminated (the servers run in process groups of their own).
   const onExit = () => {
     for (const n of running()) if (isServer(n.pid, n.configFile)) signalServer(n.pid, "SIGKILL");
   };
-  if (stopOnExit) process.on("exit", onExit);
+  const onSignal = (signal: NodeJS.Signals) => {
+    onExit();
+    // Its temporary directory too, once the servers are gone (they may still be closing
+    // files for a moment: removal is tried again a few times).
+    if (ownsDir) {
+      try {
+        rmSync(state.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+      } catch {
+        // Left behind: the servers are stopped, which is what matters.
+      }
+    }
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    // Then as if nobody had listened: the default action ends the process.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  if (stopOnExit) {
+    process.on("exit", onExit);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
 
   /** What the deployment still waits for, or undefined when it is ready. */
   async function notReady(): Promise<string | undefined> {
@@ -286,6 +307,8 @@ function handle(
       .map((n) => n.pid);
     for (const n of state.nodes) down.add(n.name);
     process.off("exit", onExit);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await stopServers(pids);
   }
 
