@@ -1,7 +1,8 @@
 // The cluster fails (issue 16): a run on a real 3-node Restate cluster (replication 2)
 // waits at a human gate; the node leading the run's partition is killed with SIGKILL; the
-// gate is answered through a surviving node, and the run finishes there. Each state's call
-// was made once (counted by the agents themselves).
+// gate is answered through a surviving node, and the run finishes there. Each state that
+// completed before the failover made its call once (counted by the agents themselves); one
+// in flight while the partition moved may be made again, with the same idempotency key.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,5 +90,14 @@ it("the leader of a waiting run's partition killed: answered through another nod
         .map((line) => JSON.parse(line) as { phase: string; key: string })
         .filter((call) => call.phase === "start")
     : [];
-  expect(starts.map((call) => call.key.split(":")[1])).toEqual(["FIRST", "SLOW", "LAST"]);
+  // The states completed before the failover ran once. The one after it may have been
+  // started again while the cluster moved its partition (Restate runs a step at least
+  // once): every start of it with the same idempotency key, for the agent to deduplicate on.
+  const byState = (state: string) => starts.filter((call) => call.key.split(":")[1] === state);
+  expect(byState("FIRST")).toHaveLength(1);
+  expect(byState("SLOW")).toHaveLength(1);
+  const last = byState("LAST");
+  expect(last.length).toBeGreaterThanOrEqual(1);
+  expect(new Set(last.map((call) => call.key)).size).toBe(1);
+  expect(starts).toHaveLength(2 + last.length);
 });
