@@ -8,7 +8,7 @@ import {
   axeViolations,
   getRun,
   graphNode,
-  launch,
+  launchWithViewer,
   openPage,
   overflow,
   PATIENCE,
@@ -33,7 +33,13 @@ let viewer: Viewer;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [browser, viewer] = await Promise.all([launch(), startViewer({ config, token: "alice-token" })]);
+  await launchWithViewer(
+    () => startViewer({ config, token: "alice-token" }),
+    (b, v) => {
+      if (b) browser = b;
+      if (v) viewer = v;
+    },
+  );
 });
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});

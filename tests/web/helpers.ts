@@ -255,3 +255,20 @@ export async function openPage(
 /** A state of the run's graph, with that status if one is given. */
 export const graphNode = (page: Page, state: string, status?: string) =>
   page.locator(`svg.graph g[data-state="${state}"]${status ? `[data-status="${status}"]` : ""}`);
+
+/**
+ * The browser and the viewer, started side by side; when one fails, what the other started
+ * is still handed over (for afterAll to close), and the failure is thrown after.
+ */
+export async function launchWithViewer(
+  viewer: () => Promise<Viewer>,
+  keep: (browser: Browser | undefined, viewer: Viewer | undefined) => void,
+): Promise<void> {
+  const [browser, started] = await Promise.allSettled([launch(), viewer()]);
+  keep(
+    browser.status === "fulfilled" ? browser.value : undefined,
+    started.status === "fulfilled" ? started.value : undefined,
+  );
+  if (browser.status === "rejected") throw browser.reason;
+  if (started.status === "rejected") throw started.reason;
+}

@@ -11,7 +11,7 @@ import {
   api,
   getRun,
   graphNode,
-  launch,
+  launchWithViewer,
   mark,
   openPage,
   PATIENCE,
@@ -28,7 +28,10 @@ let viewer: Viewer;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  [browser, viewer] = await Promise.all([launch(), startViewer()]);
+  await launchWithViewer(startViewer, (b, v) => {
+    if (b) browser = b;
+    if (v) viewer = v;
+  });
 });
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => {});
