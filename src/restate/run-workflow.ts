@@ -474,18 +474,17 @@ class RunDriver {
         at: new Date(ended).toISOString(),
       };
     };
+    /** A child that could not be started (no run exists: its id is empty). */
+    const notStarted = (code: string, message: string) =>
+      finish(
+        childOutcome(spec.workflow, false, { id: "", status: "failed", error: { code, message } }),
+      );
     const imported = this.graph.getAttribute("imports")[spec.workflow];
     const document = this.start.document.subworkflows?.[spec.workflow];
     if (!document || imported?.external) {
-      return finish(
-        childOutcome(spec.workflow, false, {
-          id: "",
-          status: "failed",
-          error: {
-            code: "subworkflow-unavailable",
-            message: `subworkflow '${spec.workflow}'${imported ? ` (${imported.path})` : ""} is not part of the compiled workflow`,
-          },
-        }),
+      return notStarted(
+        "subworkflow-unavailable",
+        `subworkflow '${spec.workflow}'${imported ? ` (${imported.path})` : ""} is not part of the compiled workflow`,
       );
     }
     const render = executionContext(
@@ -508,15 +507,9 @@ class RunDriver {
         error instanceof InputError
           ? error.problems.map((p) => `${p.path ? `${p.path}: ` : ""}${p.message}`).join("; ")
           : (error as Error).message;
-      return finish(
-        childOutcome(spec.workflow, false, {
-          id: "",
-          status: "failed",
-          error: {
-            code: "subworkflow-inputs",
-            message: `subworkflow '${spec.workflow}' refuses the inputs '${effect.state}' gives it: ${problems}`,
-          },
-        }),
+      return notStarted(
+        "subworkflow-inputs",
+        `subworkflow '${spec.workflow}' refuses the inputs '${effect.state}' gives it: ${problems}`,
       );
     }
     const visit = this.record.visits[effect.state] ?? 1;

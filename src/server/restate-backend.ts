@@ -25,11 +25,14 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
   let closed = false;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** The run's record, once its first step has saved it (a run just sent has none yet). */
-  async function record(id: string): Promise<RunRecord> {
+  /**
+   * A read of a run once its first step has saved it: a run just sent has no record yet,
+   * and is asked again for a while.
+   */
+  async function once<T>(read: () => Promise<T>): Promise<T> {
     for (let tries = 0; ; tries++) {
       try {
-        return (await client.get(id)).record;
+        return await read();
       } catch (error) {
         if ((error as RuntimeError).code !== "run-not-found" || tries >= 40 || closed) throw error;
         await sleep(pollMs);
@@ -37,17 +40,11 @@ export function restateBackend(options: RestateBackendOptions, onLogged: OnLogge
     }
   }
 
-  /** Where the run is, once its first step has saved it. */
-  async function head(id: string): Promise<RunHead> {
-    for (let tries = 0; ; tries++) {
-      try {
-        return await client.head(id);
-      } catch (error) {
-        if ((error as RuntimeError).code !== "run-not-found" || tries >= 40 || closed) throw error;
-        await sleep(pollMs);
-      }
-    }
-  }
+  /** The run's record. */
+  const record = (id: string) => once(async () => (await client.get(id)).record);
+
+  /** Where the run is: its record without results and history, cheap to read. */
+  const head = (id: string) => once(() => client.head(id));
 
   /**
    * Passes on what the run logged since last time, and where it is: read after the log, so

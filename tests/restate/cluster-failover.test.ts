@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { compileFile } from "../../src/compiler/compile-core.ts";
 import { RestateRuns } from "../../src/restate/client.ts";
 import { registerWorker, startWorker, type Worker } from "../../src/restate/worker.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { useRestate } from "../helpers/restate.ts";
 
 const fixtures = fileURLToPath(new URL("fixtures/", import.meta.url));
@@ -39,22 +40,6 @@ afterAll(async () => {
   await worker?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Asks again until it works or a generous deadline passes: the cluster elects a leader. */
-async function eventually<T>(what: string, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 180_000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: ${(last as Error)?.message ?? "never"}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 it("the leader of a waiting run's partition killed: answered through another node, the run ends", async () => {
   const compiled = compileFile(join(fixtures, "failover.aegis"));

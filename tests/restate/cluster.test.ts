@@ -4,6 +4,7 @@ import { createServer, type Http2Session } from "node:http2";
 import type { AddressInfo } from "node:net";
 import * as restate from "@restatedev/restate-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventually } from "../helpers/eventually.ts";
 import { type Restate, type RestateNode, useRestate } from "../helpers/restate.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -102,8 +103,17 @@ describe("a 3-node Restate cluster", () => {
     return deployments.map((d) => d.id);
   }
 
+  /**
+   * Every partition led by one of `names`, once leadership has settled: a node that rejoins
+   * takes some partitions back, and while one moves it has no leader for a moment.
+   */
   async function expectEveryPartitionLedBy(r: Restate, names: string[]) {
-    const all = await r.partitions();
+    const all = await eventually("every partition led", async () => {
+      const partitions = await r.partitions();
+      return partitions.every((p) => p.leader !== undefined && names.includes(p.leader))
+        ? partitions
+        : undefined;
+    });
     expect(all).toHaveLength(24);
     for (const p of all) expect(names).toContain(p.leader);
   }

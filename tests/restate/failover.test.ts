@@ -14,6 +14,7 @@ import { compileFile } from "../../src/compiler/compile-core.ts";
 import { RestateRuns } from "../../src/restate/client.ts";
 import { registerWorker } from "../../src/restate/worker.ts";
 import type { RunRecord } from "../../src/runtime/types.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { useRestate } from "../helpers/restate.ts";
 import { startTcpProxy, type TcpProxy } from "../helpers/tcp-proxy.ts";
 
@@ -78,20 +79,6 @@ const calls = (): Call[] =>
         .map((line) => JSON.parse(line) as Call)
     : [];
 
-/** Waits (a generous deadline, not a measure) until `ready` holds. */
-async function until<T>(
-  what: string,
-  ready: () => Promise<T | undefined> | T | undefined,
-): Promise<T> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const value = await ready();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 beforeAll(async () => {
   await startWorkerProcess("A");
   await startWorkerProcess("B");
@@ -117,7 +104,7 @@ it("a worker killed mid-call: another finishes the run, each completed state run
   const { id } = await runs.start(compiled.document, {}, { id: "failover-1", workdir: fixtures });
 
   // The slow call has started, on worker A (the balancer's first choice).
-  const inFlight = await until("the slow call", () =>
+  const inFlight = await eventually("the slow call", () =>
     calls().find((c) => c.role === "slow" && c.phase === "start"),
   );
   expect(inFlight.worker).toBe("A");
@@ -128,7 +115,7 @@ it("a worker killed mid-call: another finishes the run, each completed state run
   writeFileSync(release, "");
 
   // B runs the call again, with the same key, and the run goes on to its gate.
-  const waiting = await until("the gate", async () => {
+  const waiting = await eventually("the gate", async () => {
     const { record } = await runs.get(id);
     return record.status === "waiting" ? record : undefined;
   });
@@ -163,7 +150,7 @@ it("cancelled mid-call: the call is stopped, the run ends cancelled with the rea
   rmSync(release, { force: true });
   const compiled = compileFile(join(fixtures, "failover.aegis"));
   const { id } = await runs.start(compiled.document, {}, { id: "failover-2", workdir: fixtures });
-  const inFlight = await until("the slow call", () =>
+  const inFlight = await eventually("the slow call", () =>
     calls().find((c) => c.role === "slow" && c.phase === "start" && c.key.startsWith(id)),
   );
   await runs.cancel(id, "testing");
@@ -171,7 +158,7 @@ it("cancelled mid-call: the call is stopped, the run ends cancelled with the rea
   expect(record.status).toBe("cancelled");
   expect(record.error?.message ?? "").toContain("testing");
   // The agent's process was stopped with its step: it never ended on its own.
-  await until("the agent's process to go", () => {
+  await eventually("the agent's process to go", () => {
     try {
       process.kill(inFlight.pid, 0);
       return undefined;

@@ -12,6 +12,7 @@ import { RestateRuns } from "../../src/restate/client.ts";
 import { registerWorker, startWorker, type Worker } from "../../src/restate/worker.ts";
 import { createEngine } from "../../src/runtime/engine.ts";
 import type { RunRecord } from "../../src/runtime/types.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { useRestate } from "../helpers/restate.ts";
 import { essence, FAKE_DOCKER, FIXTURES, WORKFLOW } from "../soak/soak.ts";
 
@@ -42,22 +43,6 @@ afterAll(async () => {
   await worker?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Waits (a generous deadline, not a measure) until `ready` says yes of the run's record. */
-async function until(id: string, ready: (record: RunRecord) => boolean): Promise<RunRecord> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      const { record } = await runs.get(id);
-      if (ready(record)) return record;
-    } catch (error) {
-      // Not there yet: the run's first step has not saved its record.
-      if ((error as { code?: string }).code !== "run-not-found") throw error;
-    }
-    if (Date.now() > deadline) throw new Error(`run ${id} did not get there`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The executions a host made: each call's key without the run's id, in a sorted list. */
 function executions(host: string, runIds: string[]): string[] {
@@ -90,7 +75,11 @@ it("runs the workflow of every state kind as the local engine does", async () =>
 
   // Restate.
   const { id } = await runs.start(compiled.document, {}, { ...options, id: "parity-restate" });
-  const waiting = await until(id, (r) => r.status === "waiting" || r.status !== "running");
+  // The run's record is there once its first step has saved it.
+  const waiting = await eventually("the gate", async () => {
+    const { record } = await runs.get(id);
+    return record.status !== "running" ? record : undefined;
+  });
   expect(waiting.status).toBe("waiting");
   expect(waiting.waiting?.state).toBe("APPROVE");
   await runs.answer(id, { approve: true, approver: "alice" });

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { registerWorker, startWorker, type Worker } from "../../src/restate/worker.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { useRestate } from "../helpers/restate.ts";
 import { aegisAsync, api, releaseWorkflow, type Served, serve, watch } from "../server/serve.ts";
 
@@ -71,15 +72,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The ids of a workflow's waiting runs, once `ready` says yes of them (a generous deadline). */
-async function waitingRuns(workflow: string, ready: (ids: string[]) => boolean): Promise<string[]> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
+/** The ids of a workflow's waiting runs, once `ready` says yes of them. */
+function waitingRuns(workflow: string, ready: (ids: string[]) => boolean): Promise<string[]> {
+  return eventually(`${workflow}'s waiting runs`, async () => {
     const listed = await api(server.url, "GET", `/v1/runs?workflow=${workflow}&status=waiting`);
     const ids = (listed.json.runs as { id: string }[]).map((r) => r.id);
-    if (ready(ids) || Date.now() > deadline) return ids;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+    return ready(ids) ? ids : undefined;
+  });
 }
 
 it("deploys, runs by name, streams events, takes an answer, and finishes on Restate", async () => {
