@@ -141,8 +141,29 @@ function defaultRead(path: string): string | undefined {
 }
 
 export function compile(source: string, options: CompileOptions = {}): CompileResult {
+  return guardedCompile(source, options);
+}
+
+/**
+ * Compiles a tree another front end built (the TypeScript builder, src/builder/): the same
+ * lowering, checks and suppressions as for text. `source` is the text its spans point into
+ * (for snippets and suppression comments); never throws.
+ */
+export function compileTree(
+  parsed: ParseResult,
+  source: string,
+  options: CompileOptions = {},
+): CompileResult {
+  return guardedCompile(source, options, parsed);
+}
+
+function guardedCompile(
+  source: string,
+  options: CompileOptions,
+  parsed?: ParseResult,
+): CompileResult {
   try {
-    return compileUnguarded(source, options);
+    return compileUnguarded(source, options, parsed);
   } catch (error) {
     // A bug in aegis, not in the workflow: report it as a finding rather than crash.
     const file = options.filename ?? "<input>";
@@ -169,14 +190,18 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   }
 }
 
-function compileUnguarded(source: string, options: CompileOptions): CompileResult {
+function compileUnguarded(
+  source: string,
+  options: CompileOptions,
+  tree: ParseResult | undefined,
+): CompileResult {
   const file = options.filename ?? "<input>";
   const sources = new Map<string, SourceText>([[file, new SourceText(file, source)]]);
   const findings: Finding[] = [];
   const imports = new Map<string, CompileResult>();
-  const yaml = isYamlFile(file);
+  const yaml = !tree && isYamlFile(file);
   if (yaml && !options.yaml) throw new Error(`no YAML front end was given to read ${file}`);
-  const parsed = yaml ? options.yaml!(source, file) : parse(source, file);
+  const parsed = tree ?? (yaml ? options.yaml!(source, file) : parse(source, file));
   const { ast, findings: parseFindings, comments } = parsed;
   // What did not parse (the aegis language): the checks run on the rest.
   const broken = "broken" in parsed ? parsed.broken : undefined;

@@ -4,6 +4,7 @@
 
 import type { CompileOptions, CompileResult } from "./compile-core.ts";
 import * as core from "./compile-core.ts";
+import type { ParseResult } from "./parse.ts";
 import { parseYamlWorkflow } from "./yaml/index.ts";
 
 export {
@@ -32,4 +33,13 @@ export function compileFiles(
   options: Omit<CompileOptions, "filename"> = {},
 ): CompileResult[] {
   return core.compileFiles(paths, { yaml: parseYamlWorkflow, ...options });
+}
+
+/** Compiles a tree another front end built (the TypeScript builder); see compile-core.ts. */
+export function compileTree(
+  parsed: ParseResult,
+  source: string,
+  options: CompileOptions = {},
+): CompileResult {
+  return core.compileTree(parsed, source, { yaml: parseYamlWorkflow, ...options });
 }
