@@ -107,8 +107,16 @@ export class Workflow {
    * Compiles it: the graph and the findings of every check, as for text. Never throws;
    * the result is kept (a workflow does not change once built).
    */
-  compile(options: { cache?: Map<string, CompileResult> } = {}): CompileResult {
-    if (this.#compiled && !options.cache) return this.#compiled;
+  compile(
+    options: {
+      /** Compiled imports shared with other compilations. */
+      cache?: Map<string, CompileResult>;
+      /** The name findings give the file (default: its absolute path). */
+      filename?: string;
+    } = {},
+  ): CompileResult {
+    const shared = options.cache !== undefined || options.filename !== undefined;
+    if (this.#compiled && !shared) return this.#compiled;
     const tree = this.tree();
     const cache = options.cache ?? new Map<string, CompileResult>();
     for (const [, child] of this.builtImports()) {
@@ -120,8 +128,13 @@ export class Workflow {
       findings: tree.findings,
       comments: tree.comments as ParseResult["comments"],
     };
-    const result = compileTree(parsed, tree.text, { filename: tree.file, cache });
-    if (!options.cache) this.#compiled = result;
+    const filename = options.filename ?? tree.file;
+    const named =
+      filename === tree.file
+        ? parsed
+        : { ...parsed, findings: parsed.findings.map((f) => ({ ...f, file: filename })) };
+    const result = compileTree(named, tree.text, { filename, cache });
+    if (!shared) this.#compiled = result;
     return result;
   }
 

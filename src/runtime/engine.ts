@@ -129,6 +129,12 @@ export interface StartOptions {
   /** Kept with the run for the command line (the directory its states work in). */
   workdir?: string;
   /**
+   * Kept with the run for the command line: the program (a TypeScript or JavaScript module,
+   * aegis-workflows/builder) the workflow was built by, whose function agents a resume in
+   * another process loads again.
+   */
+  module?: string;
+  /**
    * The caller's intent, the "why" of this run: `{{intent}}` in templates, and the intent
    * of every agent call whose state gives none of its own.
    */
@@ -316,6 +322,7 @@ class EngineImpl implements Engine {
       ...(options.parent && { parent: options.parent }),
       ...(Object.keys(agents).length > 0 && { agents }),
       ...(options.workdir !== undefined && { workdir: options.workdir }),
+      ...(options.module !== undefined && { module: options.module }),
       ...(options.caller && { caller: options.caller }),
     };
     await this.store.create(record, document, meta);
@@ -890,6 +897,7 @@ class EngineImpl implements Engine {
           ...(parent.record.intent !== undefined && { intent: parent.record.intent }),
           agents: parent.overrides,
           ...(parent.meta.workdir !== undefined && { workdir: parent.meta.workdir }),
+          ...(parent.meta.module !== undefined && { module: parent.meta.module }),
           ...(parent.meta.caller && { caller: parent.meta.caller }),
         });
       }

@@ -27,6 +27,7 @@ import {
 } from "../files.ts";
 import { type Io, useColor } from "../io.ts";
 import { VERSION } from "../usage.ts";
+import { compileWorkflowModule, isWorkflowModule } from "../workflow-module.ts";
 
 const formats = ["text", "oneline", "json", "sarif", "github"];
 
@@ -64,20 +65,32 @@ export async function compileCommand(args: string[], io: Io): Promise<number> {
   let yaml: YamlFrontEnd | undefined;
   for (const file of files) {
     const name = file === STDIN ? (stdinName ?? "<stdin>") : file;
-    const read = tryRead(file);
-    if ("error" in read) {
-      const finding = {
-        code: "AEG002" as const,
-        message: `cannot read ${file === STDIN ? "stdin" : file}: ${read.error}`,
-        file: name,
-        span: { start: 0, end: 0 },
-      };
+    const unreadableFile = (message: string, line: string) => {
+      const finding = { code: "AEG002" as const, message, file: name, span: { start: 0, end: 0 } };
       unreadable.push(toDiagnostic(finding, new Map()));
-      unreadableLines.push(cannotRead(file, read.error));
-      continue;
+      unreadableLines.push(line);
+    };
+    let result: CompileResult;
+    if (file !== STDIN && isWorkflowModule(file)) {
+      // A program that builds a workflow (aegis-workflows/builder): imported, then compiled.
+      const compiled = await compileWorkflowModule(file, cache);
+      if ("error" in compiled) {
+        unreadableFile(compiled.error, `aegis: error[AEG002]: ${compiled.error}\n`);
+        continue;
+      }
+      result = compiled.result;
+    } else {
+      const read = tryRead(file);
+      if ("error" in read) {
+        unreadableFile(
+          `cannot read ${file === STDIN ? "stdin" : file}: ${read.error}`,
+          cannotRead(file, read.error),
+        );
+        continue;
+      }
+      yaml ??= await yamlFrontEndFor(name, read.text);
+      result = compile(read.text, { filename: name, cache, ...(yaml && { yaml }) });
     }
-    yaml ??= await yamlFrontEndFor(name, read.text);
-    const result = compile(read.text, { filename: name, cache, ...(yaml && { yaml }) });
     if (ignored.size > 0) {
       result.diagnostics = withoutIgnored(result.diagnostics, ignored);
       result.ok = !result.diagnostics.some((d) => d.severity === "error");

@@ -9,7 +9,12 @@ import { formatText } from "../../compiler/report/text.ts";
 import { createEngine, type Engine, type RunHandle } from "../../runtime/engine.ts";
 import { parseParam } from "../../runtime/inputs.ts";
 import type { FileStore } from "../../runtime/store/file.ts";
-import { type RunObservation, type RunRecord, RuntimeError } from "../../runtime/types.ts";
+import {
+  type AgentFunction,
+  type RunObservation,
+  type RunRecord,
+  RuntimeError,
+} from "../../runtime/types.ts";
 import { namingBindings, parseAgentBindings } from "../agent-bindings.ts";
 import { type AgentsFile, readAgentsFile } from "../agents-file.ts";
 import { parseCommandArgs } from "../args.ts";
@@ -18,6 +23,7 @@ import { type Io, type RuntimeHooks, useColor } from "../io.ts";
 import { outcomeText, Progress, type ProgressMode } from "../progress.ts";
 import { remoteOf, serverOption } from "../remote.ts";
 import { type Common, driving, oneRun, storeOf, timeoutDue, userName } from "../run-store.ts";
+import { compileWorkflowModule, isWorkflowModule, loadWorkflowModule } from "../workflow-module.ts";
 
 function enterWorkdir(dir: string | undefined): void {
   if (dir === undefined) return;
@@ -61,12 +67,27 @@ async function inputOf(text: string | undefined): Promise<Record<string, unknown
   return value as Record<string, unknown>;
 }
 
-/** A workflow to run: source (compiled here) or a compiled graph (`aegis compile --out`). */
-function workflowOf(
-  file: string,
-  io: Io,
-  color: boolean,
-): { workflow?: CompileResult | GraphDocument; exit?: number; schema?: Record<string, unknown> } {
+interface WorkflowToRun {
+  workflow?: CompileResult | GraphDocument;
+  exit?: number;
+  schema?: Record<string, unknown>;
+  /** A module's function agents (aegis-workflows/builder). */
+  functions?: Record<string, AgentFunction>;
+}
+
+/**
+ * A workflow to run: source (compiled here), a module that builds one (imported, then
+ * compiled), or a compiled graph (`aegis compile --out`).
+ */
+async function workflowOf(file: string, io: Io, color: boolean): Promise<WorkflowToRun> {
+  if (isWorkflowModule(file)) {
+    const compiled = await compileWorkflowModule(file);
+    if ("error" in compiled) {
+      io.stderr(`aegis: ${compiled.error}\n`);
+      return { exit: 2 };
+    }
+    return { ...checked(compiled.result, file, io, color), functions: compiled.functions };
+  }
   if (file.endsWith(".json")) {
     let document: GraphDocument;
     try {
@@ -84,6 +105,11 @@ function workflowOf(
   }
   const [result] = compileFiles([file]);
   if (!result) return { exit: 2 };
+  return checked(result, file, io, color);
+}
+
+/** A compiled workflow with its findings shown; not run when it has errors. */
+function checked(result: CompileResult, file: string, io: Io, color: boolean): WorkflowToRun {
   const errors = result.diagnostics.filter((d) => d.severity === "error");
   if (result.diagnostics.length > 0) {
     io.stderr(`${formatText(result.diagnostics, result.sources, { color })}\n\n`);
@@ -110,6 +136,7 @@ function makeDriver(
   store: FileStore,
   agents: AgentsFile | undefined,
   hooks: RuntimeHooks,
+  functions: Record<string, AgentFunction> = {},
 ): Driver {
   const early: RunObservation[] = [];
   let progress: Progress | undefined;
@@ -117,7 +144,7 @@ function makeDriver(
     store,
     ...(agents && { agents: agents.agents }),
     ...(hooks.executor && { executor: hooks.executor }),
-    ...(hooks.functions && { functions: hooks.functions }),
+    functions: { ...functions, ...hooks.functions },
     onObservation: (o) => {
       if (progress) progress.observe(o);
       else early.push(o);
@@ -139,6 +166,25 @@ function makeDriver(
       return progress;
     },
   };
+}
+
+/**
+ * The function agents of the module a run was started from (aegis-workflows/builder),
+ * loaded again to go on with it: by name, as the workflow registered them. A module that
+ * cannot be loaded is said once; the run goes on, and a state that needs one of its
+ * functions fails as a function that is not there does.
+ */
+async function moduleFunctions(
+  meta: { module?: string },
+  io: Io,
+): Promise<Record<string, AgentFunction>> {
+  if (meta.module === undefined) return {};
+  const loaded = await loadWorkflowModule(meta.module);
+  if ("error" in loaded) {
+    io.stderr(`aegis: the run's functions are not loaded: ${loaded.error}\n`);
+    return {};
+  }
+  return { ...loaded.workflow.functions };
 }
 
 /** An engine call, with an agents file's refusal naming the file (the overrides come from it). */
@@ -212,7 +258,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     return remoteRun(remote, positionals[0]!, inputs, values.param ?? [], values, io);
   }
   const color = useColor(values, io);
-  const { workflow, exit, schema } = workflowOf(positionals[0]!, io, color);
+  const { workflow, exit, schema, functions } = await workflowOf(positionals[0]!, io, color);
   if (!workflow) return exit ?? 1;
   const inputs = await inputOf(values.input);
   for (const param of values.param ?? []) {
@@ -228,7 +274,8 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
     Object.keys(bindings.agents).length > 0
       ? { ...agents, agents: { ...agents?.agents, ...bindings.agents } }
       : agents;
-  const driver = makeDriver(io, values, store, overrides, hooks);
+  const driver = makeDriver(io, values, store, overrides, hooks, functions);
+  const module = functions ? resolve(positionals[0]!) : undefined;
   enterWorkdir(workdir);
   const start = namingAgentsFile(
     values.agents,
@@ -236,6 +283,7 @@ export async function runCommand(args: string[], io: Io, hooks: RuntimeHooks): P
       ...(values.id !== undefined && { id: values.id }),
       ...(values.replace && { replace: true }),
       ...(workdir !== undefined && { workdir }),
+      ...(module !== undefined && { module }),
       ...(values.intent !== undefined && { intent: values.intent }),
     }),
   );
@@ -285,7 +333,7 @@ export async function signalCommand(args: string[], io: Io, hooks: RuntimeHooks)
   const { store, hint } = storeOf(values);
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
   const { meta } = await store.load(id);
-  const driver = makeDriver(io, values, store, agents, hooks);
+  const driver = makeDriver(io, values, store, agents, hooks, await moduleFunctions(meta, io));
   enterWorkdir(meta.workdir);
   const handle = await namingAgentsFile(
     values.agents,
@@ -332,11 +380,12 @@ async function resumeDue(
   let taken = 0;
   const home = process.cwd();
   for (const summary of due) {
-    const driver = makeDriver(io, values, store, agents, hooks);
+    let driver: Driver;
     let handle: RunHandle;
     try {
       const loaded = await store.load(summary.id);
       if (!timeoutDue(loaded.record)) continue; // answered or taken since the list
+      driver = makeDriver(io, values, store, agents, hooks, await moduleFunctions(loaded.meta, io));
       enterWorkdir(loaded.meta.workdir);
       handle = await namingAgentsFile(values.agents, driver.engine.resume(summary.id));
     } catch (error) {
@@ -390,7 +439,14 @@ export async function resumeCommand(args: string[], io: Io, hooks: RuntimeHooks)
       `aegis: the last line of run ${id}'s journal was cut short by a crash; it is ignored (and kept aside)\n`,
     );
   }
-  const driver = makeDriver(io, values, store, agents, hooks);
+  const driver = makeDriver(
+    io,
+    values,
+    store,
+    agents,
+    hooks,
+    await moduleFunctions(loaded.meta, io),
+  );
   enterWorkdir(loaded.meta.workdir);
   const handle = await namingAgentsFile(values.agents, driver.engine.resume(id));
   return follow(driver, handle, io, values, hint);

@@ -8,6 +8,7 @@ import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { readText } from "../files.ts";
 import type { Io } from "../io.ts";
+import { compileWorkflowModule, isWorkflowModule } from "../workflow-module.ts";
 
 export async function graphCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("graph", {
@@ -22,9 +23,19 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
   const path = positionals[0]!;
   // A compiled graph (from `compile --out`) is loaded as it is, without re-parsing.
   if (path.endsWith(".json")) return printLoadedGraph(path, format, io);
-  const text = readText(path, io);
-  if (text === undefined) return 2;
-  const result = compile(text, { filename: path === "-" ? "<stdin>" : path });
+  let result: ReturnType<typeof compile>;
+  if (path !== "-" && isWorkflowModule(path)) {
+    const compiled = await compileWorkflowModule(path);
+    if ("error" in compiled) {
+      io.stderr(`aegis: ${compiled.error}\n`);
+      return 2;
+    }
+    result = compiled.result;
+  } else {
+    const text = readText(path, io);
+    if (text === undefined) return 2;
+    result = compile(text, { filename: path === "-" ? "<stdin>" : path });
+  }
   if (!result.ok) {
     io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n`);
     return 1;

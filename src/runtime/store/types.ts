@@ -26,6 +26,8 @@ export interface RunMeta {
   agents?: Record<string, AgentOverride>;
   /** The directory the run's states work in (the command line's --workdir). */
   workdir?: string;
+  /** The module that built the workflow (aegis-workflows/builder): its function agents. */
+  module?: string;
   /** Who started the run: a user of a server, an agent's MCP session (the seeds' caller_handle). */
   caller?: RunCaller;
 }
