@@ -1,6 +1,15 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The examples import the package by name, as its users do: in a checkout, the sources.
+  resolve: {
+    alias: [
+      {
+        find: /^aegis-workflows\/([a-z-]+)$/,
+        replacement: `${import.meta.dirname}/src/$1/index.ts`,
+      },
+    ],
+  },
   test: {
     include: ["tests/**/*.test.ts"],
     // Generous deadlines: many tests start real processes (the CLI, the bundled action,

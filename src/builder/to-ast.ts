@@ -29,6 +29,7 @@ import type { Code, Finding } from "../compiler/diagnostics.ts";
 import { isName } from "../compiler/lexer.ts";
 import { parseExpression } from "../compiler/parse.ts";
 import { SourceText } from "../compiler/source.ts";
+import { decodeTripleString } from "../compiler/strings.ts";
 import type { AgentFunction } from "../runtime/types.ts";
 import type { CallSite } from "./call-site.ts";
 import {
@@ -76,6 +77,8 @@ export interface BuiltTree {
   functions: Record<string, AgentFunction>;
 }
 
+/** A string that begins with a line break: a block, as the language's """ strings. */
+const block = /^[ \t]*\r?\n/;
 const durationText = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h|d))*$/;
 const fieldTypes = new Set(["string", "number", "integer", "boolean", "object", "list", "any"]);
 
@@ -337,7 +340,10 @@ class TreeBuilder {
 
   /**
    * A template at its literal after `from`: each character maps to its column. Not found
-   * as written (escapes, a computed string), every character maps to `fallback`.
+   * as written (escapes, a computed string), every character maps to `fallback`. A string
+   * that begins with a line break is read as the language reads a """ block (the first
+   * and last line breaks and the common indentation dropped), so an indented template
+   * literal gives the text its lines hold.
    */
   private templateAt(
     text: unknown,
@@ -350,15 +356,30 @@ class TreeBuilder {
       return { kind: "template", text: "", span: fallback, map: [] };
     }
     const at = this.locate.literal(text, from);
-    if (at !== undefined && this.locate.source.text.startsWith(text, at)) {
-      this.last = Math.max(this.last, at + text.length);
+    const found = at !== undefined && this.locate.source.text.startsWith(text, at);
+    if (found) this.last = Math.max(this.last, at + text.length);
+    if (block.test(text)) {
+      // Placed only when the literal holds no escapes: the block is then read from it.
+      if (found && !text.includes("\\"))
+        return decodeTripleString(`"""${text}"""`, at - 3).template;
+      const { text: dedented } = decodeTripleString(
+        `"""${text.replaceAll("\\", "\\\\")}"""`,
+        0,
+      ).template;
+      return {
+        kind: "template",
+        text: dedented,
+        span: { start: fallback.start - 1, end: fallback.end },
+        map: [],
+      };
+    }
+    if (found)
       return {
         kind: "template",
         text,
         span: { start: at - 1, end: at + text.length + 1 },
         map: [0, at],
       };
-    }
     return {
       kind: "template",
       text,
