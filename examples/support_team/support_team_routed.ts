@@ -2,7 +2,7 @@
 // function of this program. The router is given the run's context (the customer's message
 // and plan, the specialists, what each said so far) and names the next specialist; no
 // model is asked to route, so routing is cheap, fast and reproducible. Routing once
-// (`steps: { max: 1, then: "finish" }`): the chosen specialist's answer is the answer.
+// (`steps: { max: 1, exhausted: "finish" }`): the chosen specialist's answer is the answer.
 //
 // The function becomes `agent route_support = function("route_support")`: a run resumed in
 // another process (`aegis signal`, `aegis resume`) finds it by that name in this module.
@@ -48,7 +48,7 @@ export default workflow("support_team_routed", {
   output: "{{SUPPORT.output}}",
   states: {
     SUPPORT: state.coordinate(["billing", "technical", "general"], route_support, {
-      steps: { max: 1, then: "finish" },
+      steps: { max: 1, exhausted: "finish" },
       timeout: "10m",
       prompt: `
         Customer ({{input.plan}} plan) wrote:

@@ -167,8 +167,8 @@ export interface CoordinateStateOptions<T extends string, P extends string>
   extends RunSettings,
     Transitions<T, P> {
   prompt?: P;
-  /** Hand-offs at most, and what running out of them does. */
-  steps?: number | { max: number; then?: "fail" | "finish" };
+  /** Hand-offs at most, and what running out of them does (`steps N then finish`). */
+  steps?: number | { max: number; exhausted?: "fail" | "finish" };
 }
 
 export interface ContainerStep {

@@ -879,12 +879,12 @@ class TreeBuilder {
           break;
         case "steps": {
           const steps =
-            typeof v === "number" ? { max: v } : (v as { max?: unknown; then?: unknown });
+            typeof v === "number" ? { max: v } : (v as { max?: unknown; exhausted?: unknown });
           const value = this.count(steps?.max, span, "steps");
           if (value === undefined) break;
           const then =
-            typeof steps.then === "string"
-              ? { name: steps.then, span: this.stringSpan(steps.then, site) }
+            typeof steps.exhausted === "string"
+              ? { name: steps.exhausted, span: this.stringSpan(steps.exhausted, site) }
               : undefined;
           setting({ kind: "steps", value, ...(then && { then }), span });
           break;
