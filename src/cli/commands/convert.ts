@@ -9,6 +9,7 @@ import { basename } from "node:path";
 import { type CompileResult, compile } from "../../compiler/compile.ts";
 import { catalogue, type Diagnostic } from "../../compiler/diagnostics.ts";
 import { PrintError, printAegis } from "../../compiler/emit/aegis.ts";
+import { printTypeScript } from "../../compiler/emit/typescript.ts";
 import { parse } from "../../compiler/parse.ts";
 import { formatText } from "../../compiler/report/text.ts";
 import { SourceText } from "../../compiler/source.ts";
@@ -24,12 +25,16 @@ export async function convertCommand(args: string[], io: Io): Promise<number> {
     allowPositionals: true,
     options: {
       out: { type: "string" },
+      to: { type: "string", default: "aegis" },
       color: { type: "boolean" },
       "no-color": { type: "boolean" },
     },
   });
   if (positionals.length !== 1) throw new UsageError("convert takes exactly one file");
   const file = positionals[0]!;
+  if (values.to === "ts") return toTypeScript(file, values, io);
+  if (values.to !== "aegis")
+    throw new UsageError(`convert --to takes aegis or ts, not '${values.to}'`);
   if (/\.aegis$/i.test(file)) {
     io.stderr(`aegis: ${file} is aegis source already: nothing to convert\n`);
     return 2;
@@ -252,4 +257,53 @@ function summarize(findings: Diagnostic[], yamlOnly: Diagnostic[], lost: Diagnos
     lost.length > 0 && `${lost.length} lost (${codes(lost)})`,
   ].filter(Boolean);
   return `converted with ${parts.join(", ")}: ${said.join("; ")}`;
+}
+
+/**
+ * `aegis convert FILE --to ts`: a workflow (.aegis or workflow YAML) as a TypeScript module
+ * that builds it with aegis-workflows/builder, to stdout or --out. A file with errors is
+ * not converted.
+ */
+async function toTypeScript(
+  file: string,
+  values: { out?: string; color?: boolean; "no-color"?: boolean },
+  io: Io,
+): Promise<number> {
+  const text = readText(file, io);
+  if (text === undefined) return 2;
+  const yaml = /\.ya?ml$/i.test(file);
+  const parsed = yaml
+    ? (await import("../../compiler/yaml/index.ts")).parseYamlWorkflow(text, file)
+    : parse(text, file);
+  const compiled = compile(text, { filename: file });
+  const errors = compiled.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    io.stderr(
+      `${formatText(compiled.diagnostics, compiled.sources, { color: useColor(values, io) })}\n`,
+    );
+    io.stderr(
+      `aegis: not converting ${file}: it has ${errors.length} error${errors.length === 1 ? "" : "s"}\n`,
+    );
+    return 1;
+  }
+  let module: string;
+  try {
+    module = printTypeScript(parsed.ast, yaml ? {} : { comments: parsed.comments, source: text });
+  } catch (error) {
+    if (!(error instanceof PrintError)) throw error;
+    io.stderr(`aegis: cannot convert ${file}: ${error.message}\n`);
+    return 1;
+  }
+  if (values.out === undefined) {
+    io.stdout(module);
+    return 0;
+  }
+  try {
+    writeFileSync(values.out, module);
+  } catch (error) {
+    io.stderr(`aegis: cannot write ${values.out}: ${(error as Error).message}\n`);
+    return 2;
+  }
+  io.stderr(`aegis: wrote ${values.out}\n`);
+  return 0;
 }
