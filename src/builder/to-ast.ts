@@ -447,7 +447,7 @@ class TreeBuilder {
         template.map.length > 0
           ? { start: template.span.start + 1, end: template.span.end - 1 }
           : span;
-      return { kind: "string", value: v, span: at, template };
+      return { kind: "string", value: template.text, span: at, template };
     }
     if (typeof v === "number") {
       if (Number.isFinite(v)) return { kind: "number", value: v, span };
