@@ -1,0 +1,133 @@
+// The builder through the library, as a program that embeds aegis uses it: inputs from a
+// Standard Schema validator (zod) give the JSON Schema a plain declaration gives; a built
+// workflow runs on the engine with its function agents (a coordinator's router a plain
+// function, as Ajolopy's route()); bad parts are findings, never a throw.
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  agent,
+  input,
+  on,
+  otherwise,
+  type StandardSchemaLike,
+  state,
+  workflow,
+} from "../../src/builder/index.ts";
+import { createEngine } from "../../src/runtime/engine.ts";
+import { MemoryStore } from "../../src/runtime/store/memory.ts";
+
+const states = {
+  GREET: state.agent("bot", { timeout: "1m", prompt: "{{input.who}}", on: [otherwise("DONE")] }),
+  DONE: state.final(),
+};
+
+describe("inputs from Standard Schema validators", () => {
+  it("zod gives the JSON Schema the plain declarations give", () => {
+    const plain = workflow("inputs", {
+      inputs: {
+        who: input.string("Who to greet").default("world"),
+        plan: input.oneOf(["free", "pro"]),
+        tags: input.list(input.number()).optional(),
+        who_else: input.string(),
+      },
+      agents: { bot: agent.command("cat") },
+      start: "GREET",
+      states,
+    });
+    const fromZod = workflow("inputs", {
+      inputs: {
+        who: z.string().default("world").describe("Who to greet"),
+        plan: z.enum(["free", "pro"]),
+        tags: z.array(z.number()).optional(),
+        who_else: z.string(),
+      },
+      agents: { bot: agent.command("cat") },
+      start: "GREET",
+      states,
+    });
+    const schema = (wf: typeof plain) => wf.compile().graph.getAttribute("inputSchema");
+    expect(fromZod.compile().diagnostics).toEqual([]);
+    expect(schema(fromZod)).toEqual(schema(plain));
+    expect(fromZod.compile().document.hash).toBe(plain.compile().document.hash);
+  });
+
+  it("a validator with no JSON Schema, or a type an input cannot have, is a finding", () => {
+    const opaque: StandardSchemaLike = {
+      "~standard": { version: 1, vendor: "acme", validate: (value) => ({ value }) },
+    };
+    const wf = workflow("opaque", {
+      inputs: { who: opaque, when: z.date() },
+      agents: { bot: agent.command("cat") },
+      start: "GREET",
+      states,
+    });
+    const found = wf.compile().diagnostics.map((d) => [d.code, d.message]);
+    expect(found).toContainEqual([
+      "AEG108",
+      "the acme schema of input 'who' does not describe itself as JSON Schema",
+    ]);
+    expect(found.some(([code, m]) => code === "AEG108" && m!.includes("input 'when'"))).toBe(true);
+  });
+});
+
+describe("a built workflow on the engine", () => {
+  it("runs, its router a plain function of the program", async () => {
+    const routed: string[] = [];
+    const wf = workflow("team", {
+      inputs: { message: input.string("The customer's message") },
+      agents: {
+        billing: agent.fn((call) => `billing answers: ${call.prompt.split("\n")[0]}`),
+        general: agent.fn(() => "general answers"),
+      },
+      start: "SUPPORT",
+      output: "{{SUPPORT.output}}",
+      states: {
+        SUPPORT: state.coordinate(
+          ["billing", "general"],
+          function route(call) {
+            routed.push(String(call.context?.inputs.message));
+            return {
+              next: /refund/.test(String(call.context?.inputs.message)) ? "billing" : "general",
+            };
+          },
+          {
+            steps: { max: 1, exhausted: "finish" },
+            timeout: "1m",
+            prompt: "{{input.message}}",
+            on: [on("success", "DONE"), otherwise("FAILED")],
+          },
+        ),
+        DONE: state.final(),
+        FAILED: state.final("failure"),
+      },
+    });
+    const compiled = wf.compile();
+    expect(compiled.diagnostics).toEqual([]);
+    expect(Object.keys(wf.functions).sort()).toEqual(["billing", "general", "route"]);
+    const engine = createEngine({ store: new MemoryStore(), functions: { ...wf.functions } });
+    const handle = await engine.start(compiled, { message: "where is my refund?" });
+    const record = await handle.result();
+    expect(record.status).toBe("succeeded");
+    expect(record.output).toBe("billing answers: where is my refund?");
+    expect(routed).toEqual(["where is my refund?"]);
+    await engine.close();
+  });
+
+  it("bad parts are findings at their calls, not throws", () => {
+    const wf = workflow("bad", {
+      agents: { bot: agent.command("cat") },
+      start: "A",
+      states: {
+        // Plain JavaScript callers get no type errors: the builder says it instead.
+        A: { kind: "agent" } as never,
+        B: state.run("true", { on: [on("exit ==", "A")], nonsense: 1 } as never),
+      },
+    });
+    const found = wf.compile().diagnostics.map((d) => `${d.code} ${d.message}`);
+    expect(found).toContainEqual(
+      "AEG104 state 'A' must be made with state.agent(…), state.run(…), state.final() …",
+    );
+    expect(found).toContainEqual("AEG105 a run state has no option 'nonsense'");
+    expect(found.some((f) => f.startsWith('AEG101 the condition "exit =="'))).toBe(true);
+  });
+});
