@@ -31,6 +31,10 @@ the findings. FILES may be globs ('examples/**/*.aegis'); a directory is searche
 .aegis files and YAML files that hold a workflow (top-level steps:, or apiVersion:
 100monkeys.ai/… with kind: Workflow), skipping node_modules and dot-directories; \`-\`
 reads stdin. \`aegis check FILES…\` is \`aegis compile --check FILES…\`.
+A TypeScript or JavaScript module (FILE.ts, .mts, .js, .mjs) that exports a workflow built
+with aegis-workflows/builder is imported and its workflow compiled, with the findings at
+the module's lines (a module is a program: it runs with your rights, as a config file of a
+build tool does; a directory is never searched for modules).
 
 Options:
   --check            only check; write nothing
@@ -47,9 +51,10 @@ ${color}
 
 Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage or I/O error.`,
 
-  graph: `Usage: aegis graph FILE|GRAPH.json [--format mermaid|dot|json]
+  graph: `Usage: aegis graph FILE|MODULE.ts|GRAPH.json [--format mermaid|dot|json]
 
-Prints a workflow's state graph (from source, or a graph written by compile --out).
+Prints a workflow's state graph (from source, a module that builds one, or a graph written
+by compile --out).
 
 Options:
   --format F         mermaid (default), dot or json
@@ -73,6 +78,7 @@ ${color}
 Exit status: 0 formatted, 1 not formatted (--check) or not formattable, 2 usage or I/O error.`,
 
   convert: `Usage: aegis convert FILE.yaml [--out FILE.aegis]
+       aegis convert FILE.aegis|FILE.yaml --to ts [--out FILE.ts]
 
 Converts an AEGIS manifest or an AgentOS workflow (YAML) to aegis source, on stdout or to
 --out FILE, with the same meaning: the source compiles to the same graph, with the same
@@ -80,20 +86,27 @@ findings at the same severity. The YAML's suppressions (# aegis-ignore CODE) are
 // aegis-ignore comments; what the YAML's checks say of the YAML itself (a field aegis has
 no counterpart for, a step that names no agent) is written as a comment at the top. When
 there are findings they are printed, and one line says how the source keeps them.
+With --to ts, the workflow (aegis source or YAML) becomes a TypeScript module that builds
+it with aegis-workflows/builder and compiles to the same graph; a function agent becomes
+a function to write, under the same name. A file with errors is not converted.
 
 Options:
   --out FILE         write the result there
+  --to aegis|ts      what to convert to (default aegis)
 ${color}
 
 Exit status: 0 converted, 1 the YAML has errors (converted all the same, unless the YAML
 cannot be read as a workflow), 2 usage or I/O error, or the file is aegis source already.`,
 
-  run: `Usage: aegis run FILE|GRAPH.json|NAME [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
+  run: `Usage: aegis run FILE|MODULE.ts|GRAPH.json|NAME [--input JSON|@FILE] [--param NAME=VALUE …] [--intent TEXT]
                  [--agents FILE] [--agent NAME=INSTANCE …] [--id ID] [--replace] [--workdir DIR]
 
 Compiles the workflow (refusing it if it has errors), validates the inputs against its
 declared inputs, and runs it, showing progress until it finishes or waits for a human. A
 human gate holds no process: the run is saved, and \`aegis signal\` answers it later.
+A module (MODULE.ts, .js) that exports a workflow built with aegis-workflows/builder runs
+with its function agents; the run keeps the module's path, and \`signal\` and \`resume\`
+load it again to find them by name.
 With a server (--server, $AEGIS_SERVER), NAME is a workflow deployed to it (\`aegis
 deploy FILE\`): the server runs it, and this command follows it the same way (Ctrl-C stops
 following; the run goes on).
@@ -212,7 +225,7 @@ ${onServer}
 Exit status: 0 listed, 2 unreadable store.`,
 
   serve: `Usage: aegis serve [--host HOST] [--port PORT] [--data DIR] [--config FILE]
-                   [--concurrency N] [--workdir DIR] [--restate INGRESS_URL]
+                   [--concurrency N] [--workdir DIR] [--restate INGRESS_URL] [--module FILE …]
 
 Runs the aegis server: an HTTP API (described by GET /v1/openapi.json) that keeps deployed
 workflows (\`aegis deploy\`, \`aegis workflows\`) and runs them by name (\`aegis run NAME\`):
@@ -237,9 +250,14 @@ Options:
   --restate URL      run the runs on a Restate cluster (a node's ingress, e.g.
                      http://127.0.0.1:8080) with \`aegis worker\`s, instead of in this process;
                      the API, the web viewer and MCP work the same (docs/scale-out.md)
+  --module FILE      a TypeScript or JavaScript module exporting a workflow built with
+                     aegis-workflows/builder (repeatable): deployed as the server starts,
+                     its function agents run by this server (with --restate, by the workers
+                     given the same --module)
 
-Exit status: 0 stopped by a signal, 2 usage error, or the server cannot start (its data
-cannot be opened, the port is taken, a public address without tokens).`,
+Exit status: 0 stopped by a signal, 1 a module's workflow has errors, 2 usage error, a
+module cannot be loaded, or the server cannot start (its data cannot be opened, the port
+is taken, a public address without tokens).`,
 
   deploy: `Usage: aegis deploy FILES… [--server URL] [--json]
 
@@ -285,7 +303,7 @@ ${server}
 Exit status: 0 when the client closes stdin (or on SIGINT/SIGTERM), 2 usage error.`,
 
   worker: `Usage: aegis worker [--port PORT] [--host HOST] [--agents FILE] [--identity-key KEY]
-                    [--register ADMIN_URL [--advertise URL] [--force]] [--verbose]
+                    [--register ADMIN_URL [--advertise URL] [--force]] [--module FILE …] [--verbose]
 
 Serves aegis's Restate workflow (aegisRun) so that runs on a Restate server or cluster
 execute their states here: agents, commands and containers run on the worker a state was
@@ -297,6 +315,8 @@ Options:
   --port PORT        the port (default 9080; 0 picks a free one)
   --host HOST        the address to listen on (default 127.0.0.1)
   --agents FILE      an agents file: the providers this worker's agents use
+  --module FILE      a module exporting a workflow built with aegis-workflows/builder
+                     (repeatable): its function agents run on this worker, by name
   --register URL     register with this Restate admin API (e.g. http://127.0.0.1:9070)
   --advertise URL    the address the cluster reaches the workers at (default: this
                      worker's own URL; a load balancer's when several serve)

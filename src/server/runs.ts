@@ -17,7 +17,7 @@ import type { LoggedObservation } from "../runtime/events.ts";
 import { FileStore } from "../runtime/store/file.ts";
 import type { RunCaller, RunMeta } from "../runtime/store/types.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
-import type { RunObservation, RunRecord } from "../runtime/types.ts";
+import type { AgentFunction, RunObservation, RunRecord } from "../runtime/types.ts";
 import { RuntimeError } from "../runtime/types.ts";
 import { wakeAt } from "../runtime/wake.ts";
 import { type Database, openDatabase } from "./db.ts";
@@ -102,6 +102,8 @@ export interface RunServiceOptions {
   environment?: Readonly<Record<string, string>>;
   /** Where a run's states work when it is started without one (default: the server's directory). */
   workdir?: string;
+  /** Function agents of built workflows, by name (the local engine's; see StartOptions). */
+  functions?: Readonly<Record<string, AgentFunction>>;
   log?: (line: string) => void;
   /** What runs the runs (default: the local engine over <data>/runs). */
   backend?: (onLogged: OnLogged) => RunBackend;
@@ -161,6 +163,7 @@ export class RunService {
       const engine = createEngine({
         store,
         ...(options.environment && { environment: options.environment }),
+        ...(options.functions && { functions: { ...options.functions } }),
         onLogged: logged,
       });
       this.backend = localBackend(engine, store);

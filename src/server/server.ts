@@ -3,7 +3,7 @@
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { DEFAULT_PORT } from "../api/openapi.ts";
-import { RuntimeError } from "../runtime/types.ts";
+import { type AgentFunction, RuntimeError } from "../runtime/types.ts";
 import { createApp, isLoopback } from "./app.ts";
 import { parseConfig, readConfig, type ServerConfig } from "./config.ts";
 import { openRegistry } from "./registry.ts";
@@ -29,6 +29,12 @@ export interface StartOptions {
    * worker`s, instead of being driven by this process over <data>/runs.
    */
   restate?: string;
+  /**
+   * Workflows built in a program of this process (aegis-workflows/builder), compiled
+   * without errors: deployed when the server starts, their function agents given to the
+   * engine that drives the runs (by the names the workflows look them up by).
+   */
+  builtWorkflows?: { document: unknown; functions: Readonly<Record<string, AgentFunction>> }[];
   version: string;
   log?: (line: string) => void;
 }
@@ -64,6 +70,11 @@ export async function start(options: StartOptions): Promise<RunningServer> {
   }
   const data = resolve(options.data ?? DEFAULT_DATA_DIR);
   const registry = await openRegistry(data);
+  const functions: Record<string, AgentFunction> = {};
+  for (const built of options.builtWorkflows ?? []) {
+    registry.deploy(built.document);
+    Object.assign(functions, built.functions);
+  }
   let runs: RunService;
   try {
     runs = await RunService.open({
@@ -71,6 +82,7 @@ export async function start(options: StartOptions): Promise<RunningServer> {
       registry,
       ...(options.concurrency !== undefined && { concurrency: options.concurrency }),
       workdir: resolve(options.workdir ?? "."),
+      functions,
       log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
       ...(options.restate !== undefined && {
         backend: await restateBackendFor(options.restate),

@@ -1,10 +1,12 @@
 // aegis serve: the server's process. Starts it (src/server/, loaded only here), prints the
 // URL it listens on in one line, and stops cleanly on SIGINT or SIGTERM.
 import { DEFAULT_PORT } from "../../api/openapi.ts";
+import { formatText } from "../../compiler/report/text.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { VERSION } from "../usage.ts";
+import { compileWorkflowModule } from "../workflow-module.ts";
 
 export async function serveCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("serve", {
@@ -18,6 +20,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       concurrency: { type: "string", default: "8" },
       workdir: { type: "string" },
       restate: { type: "string" },
+      module: { type: "string", multiple: true },
     },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
@@ -31,6 +34,29 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
       `--concurrency must be how many runs to drive at once (1 or more), not '${values.concurrency}'`,
     );
   }
+  // Workflows built in TypeScript: compiled here, deployed by the server as it starts, their
+  // function agents run by this process.
+  const builtWorkflows = [];
+  for (const module of values.module ?? []) {
+    const compiled = await compileWorkflowModule(module);
+    if ("error" in compiled) {
+      io.stderr(`aegis: ${compiled.error}\n`);
+      return 2;
+    }
+    const { result, functions } = compiled;
+    if (result.diagnostics.length > 0)
+      io.stderr(`${formatText(result.diagnostics, result.sources, { color: false })}\n\n`);
+    if (!result.ok) {
+      io.stderr(`aegis: not serving ${module}: it has errors\n`);
+      return 1;
+    }
+    // On a cluster the workers run the states: they load the module for its functions.
+    if (values.restate !== undefined && Object.keys(functions).length > 0)
+      io.stderr(
+        `aegis serve: ${module}'s function agents run in the workers: start them with --module ${module}\n`,
+      );
+    builtWorkflows.push({ document: result.document, functions });
+  }
   const { start, DEFAULT_DATA_DIR } = await import("../../server/server.ts");
   const data = values.data ?? DEFAULT_DATA_DIR;
   const server = await start({
@@ -41,6 +67,7 @@ export async function serveCommand(args: string[], io: Io): Promise<number> {
     concurrency,
     ...(values.workdir !== undefined && { workdir: values.workdir }),
     ...(values.restate !== undefined && { restate: values.restate }),
+    builtWorkflows,
     version: VERSION,
     log: (line) => io.stderr(`${line}\n`),
   });

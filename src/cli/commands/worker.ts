@@ -1,10 +1,13 @@
 // aegis worker: serves the aegisRun workflow (src/restate/) to a Restate server or cluster,
 // so that runs started there execute their states here. A thin shell over startWorker:
 // options, an agents file, registration with the cluster's admin API, and a clean stop.
+
+import type { AgentFunction } from "../../runtime/types.ts";
 import { readAgentsFile } from "../agents-file.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
+import { loadWorkflowModule } from "../workflow-module.ts";
 
 export async function workerCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("worker", {
@@ -17,6 +20,7 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
       advertise: { type: "string" },
       force: { type: "boolean" },
       "identity-key": { type: "string", multiple: true },
+      module: { type: "string", multiple: true },
       verbose: { type: "boolean" },
     },
   });
@@ -28,12 +32,23 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
   if (values.advertise !== undefined && values.register === undefined)
     throw new UsageError("--advertise goes with --register", "worker");
   const agents = values.agents !== undefined ? readAgentsFile(values.agents) : undefined;
+  // Workflows built in TypeScript: their function agents run here, found by name.
+  const functions: Record<string, AgentFunction> = {};
+  for (const module of values.module ?? []) {
+    const loaded = await loadWorkflowModule(module);
+    if ("error" in loaded) {
+      io.stderr(`aegis: ${loaded.error}\n`);
+      return 2;
+    }
+    Object.assign(functions, loaded.workflow.functions);
+  }
   const { registerWorker, startWorker } = await import("../../restate/worker.ts");
   const log = (line: string) => io.stderr(`${line}\n`);
   const worker = await startWorker({
     port,
     ...(values.host !== undefined && { host: values.host }),
     ...(agents && { agents: agents.agents }),
+    functions,
     identityKeys: values["identity-key"] ?? identityKeysFromEnvironment(),
     log: (level, message) => {
       if (values.verbose || level === "warn" || level === "error")
