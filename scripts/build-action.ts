@@ -38,7 +38,13 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
   rmSync(join(outdir, "chunks"), { recursive: true, force: true });
   await build({
     absWorkingDir: root,
-    entryPoints: { index: join(root, "src/action/index.ts") },
+    // builder.js: aegis-workflows/builder for a workflow built in TypeScript, where the
+    // checkout does not install aegis (src/builder/module.ts); it shares the compiler's
+    // chunks with index.js, so the workflow it builds is compiled by the same code.
+    entryPoints: {
+      index: join(root, "src/action/index.ts"),
+      builder: join(root, "src/builder/index.ts"),
+    },
     outdir,
     chunkNames: "chunks/[name]-[hash]",
     splitting: true,

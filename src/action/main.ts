@@ -5,10 +5,11 @@
 // someone allowed to answer, and on exactly the commit the gate was bound to.
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { compileWorkflowModule, isWorkflowModule } from "../builder/module.ts";
 import { type CompileResult, compileFile, yamlFrontEndFor } from "../compiler/compile-core.ts";
 import { formatGithub } from "../compiler/report/github.ts";
 import { createEngine, type Engine, type RunHandle } from "../runtime/engine.ts";
-import type { RunObservation, RunRecord } from "../runtime/types.ts";
+import type { AgentFunction, RunObservation, RunRecord } from "../runtime/types.ts";
 import { isBot, type Policy, refusal } from "./authorize.ts";
 import { checkOut, headCommit } from "./checkout.ts";
 import type { Command } from "./commands.ts";
@@ -59,6 +60,8 @@ interface Env {
   gh: GitHub;
   inputs: ActionInputs;
   compiled: CompileResult;
+  /** The function agents of a workflow built in TypeScript (aegis-workflows/builder). */
+  functions: Record<string, AgentFunction>;
   workflowFile: string;
   payload: Payload;
   eventName: string;
@@ -139,14 +142,33 @@ export async function run(): Promise<void> {
 
   // Compile: every finding is an annotation on its file and line. The YAML front end is
   // loaded only for a YAML workflow (or one that may import one).
-  let source: string | undefined;
-  try {
-    source = readFileSync(workflowFile, "utf8");
-  } catch {
-    // compileFile says why, as a finding.
+  // A module that builds the workflow (aegis-workflows/builder) is imported: the workflow
+  // file is trusted (SECURITY.md), and a module is one more way of writing it.
+  let compiled: CompileResult;
+  let functions: Record<string, AgentFunction> = {};
+  if (isWorkflowModule(workflowFile)) {
+    // The action's own builder (dist/builder.js, sharing its compiler's chunks) for a
+    // checkout that does not install aegis-workflows.
+    const built = await compileWorkflowModule(workflowFile, undefined, {
+      builder: new URL("./builder.js", import.meta.url).href,
+    });
+    if ("error" in built) {
+      setOutputs(undefined, "invalid");
+      fail(built.error);
+      return;
+    }
+    compiled = built.result;
+    functions = built.functions;
+  } else {
+    let source: string | undefined;
+    try {
+      source = readFileSync(workflowFile, "utf8");
+    } catch {
+      // compileFile says why, as a finding.
+    }
+    const yaml = await yamlFrontEndFor(workflowFile, source);
+    compiled = compileFile(workflowFile, yaml ? { yaml } : {});
   }
-  const yaml = await yamlFrontEndFor(workflowFile, source);
-  const compiled = compileFile(workflowFile, yaml ? { yaml } : {});
   const annotations = formatGithub(compiled.diagnostics);
   if (annotations) write(`${annotations}\n`);
   if (!compiled.ok) {
@@ -193,6 +215,7 @@ export async function run(): Promise<void> {
     gh,
     inputs,
     compiled,
+    functions,
     workflowFile,
     payload,
     eventName,
@@ -439,6 +462,7 @@ function newEngine(env: Env, store: SnapshotStore): Engine {
     environment: env.environment,
     onObservation,
     ...(agents && { agents }),
+    functions: env.functions,
   });
 }
 

@@ -1,6 +1,7 @@
 // aegis compile (and aegis check): compile workflows, print their findings, and write
 // the compiled graph.
 import { writeFileSync } from "node:fs";
+import { compileWorkflowModule, isWorkflowModule } from "../../builder/module.ts";
 import {
   type CompileResult,
   compile,
@@ -27,7 +28,6 @@ import {
 } from "../files.ts";
 import { type Io, useColor } from "../io.ts";
 import { VERSION } from "../usage.ts";
-import { compileWorkflowModule, isWorkflowModule } from "../workflow-module.ts";
 
 const formats = ["text", "oneline", "json", "sarif", "github"];
 

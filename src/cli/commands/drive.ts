@@ -3,6 +3,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import {
+  compileWorkflowModule,
+  isWorkflowModule,
+  loadWorkflowModule,
+} from "../../builder/module.ts";
 import { type CompileResult, compileFiles } from "../../compiler/compile.ts";
 import type { GraphDocument } from "../../compiler/graph.ts";
 import { formatText } from "../../compiler/report/text.ts";
@@ -23,7 +28,6 @@ import { type Io, type RuntimeHooks, useColor } from "../io.ts";
 import { outcomeText, Progress, type ProgressMode } from "../progress.ts";
 import { remoteOf, serverOption } from "../remote.ts";
 import { type Common, driving, oneRun, storeOf, timeoutDue, userName } from "../run-store.ts";
-import { compileWorkflowModule, isWorkflowModule, loadWorkflowModule } from "../workflow-module.ts";
 
 function enterWorkdir(dir: string | undefined): void {
   if (dir === undefined) return;

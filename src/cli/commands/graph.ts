@@ -1,4 +1,6 @@
 // aegis graph: a workflow (or a compiled graph) as Mermaid, DOT or JSON.
+
+import { compileWorkflowModule, isWorkflowModule } from "../../builder/module.ts";
 import { compile } from "../../compiler/compile.ts";
 import { toDot } from "../../compiler/emit/dot.ts";
 import { toMermaid } from "../../compiler/emit/mermaid.ts";
@@ -8,7 +10,6 @@ import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import { readText } from "../files.ts";
 import type { Io } from "../io.ts";
-import { compileWorkflowModule, isWorkflowModule } from "../workflow-module.ts";
 
 export async function graphCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("graph", {

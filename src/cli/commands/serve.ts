@@ -1,12 +1,12 @@
 // aegis serve: the server's process. Starts it (src/server/, loaded only here), prints the
 // URL it listens on in one line, and stops cleanly on SIGINT or SIGTERM.
 import { DEFAULT_PORT } from "../../api/openapi.ts";
+import { compileWorkflowModule } from "../../builder/module.ts";
 import { formatText } from "../../compiler/report/text.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
 import { VERSION } from "../usage.ts";
-import { compileWorkflowModule } from "../workflow-module.ts";
 
 export async function serveCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("serve", {

@@ -2,12 +2,12 @@
 // so that runs started there execute their states here. A thin shell over startWorker:
 // options, an agents file, registration with the cluster's admin API, and a clean stop.
 
+import { loadWorkflowModule } from "../../builder/module.ts";
 import type { AgentFunction } from "../../runtime/types.ts";
 import { readAgentsFile } from "../agents-file.ts";
 import { parseCommandArgs } from "../args.ts";
 import { UsageError } from "../errors.ts";
 import type { Io } from "../io.ts";
-import { loadWorkflowModule } from "../workflow-module.ts";
 
 export async function workerCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs("worker", {

@@ -1,11 +1,20 @@
-// Workflows written in TypeScript or JavaScript (`aegis-workflows/builder`): a module that
-// exports one. `compile`, `graph` and `run` import it (it is a program: it runs with the
-// user's rights, as a build tool's config file does) and compile the workflow it exports.
+// Loading a module that exports a workflow built with `aegis-workflows/builder`, for the
+// hosts (the command line's compile, graph, run, serve and worker; the Action): imported
+// (it is a program: it runs with the user's rights, as a build tool's config file does),
+// then its workflow compiled. Types only from the compiler and runtime: the hosts load this
+// without the builder, which the module itself imports.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CompileResult } from "../compiler/compile-core.ts";
 import type { AgentFunction } from "../runtime/types.ts";
+
+/**
+ * Where a module's `import "aegis-workflows/SUBPATH"` goes when Node cannot resolve it:
+ * by subpath ("" for the root), this host's own copy. Default: beside this file, as in the
+ * package (lib/builder/ → lib/SUBPATH/index.js) or a checkout (src/…/index.ts).
+ */
+export type OwnEntries = Record<string, string>;
 
 /** What the command line needs of a built workflow (src/builder/workflow.ts Workflow). */
 export interface ModuleWorkflow {
@@ -27,28 +36,37 @@ function isBuilt(value: unknown): value is ModuleWorkflow {
 }
 
 let hooked = false;
+let ownEntries: OwnEntries | undefined;
+
+/** This host's own entry for `aegis-workflows/SUBPATH`, if it has one. */
+function ownEntry(subpath: string): string | undefined {
+  if (ownEntries) return ownEntries[subpath];
+  const here = import.meta.url;
+  const extension = here.endsWith(".ts") ? "ts" : "js";
+  return new URL(subpath ? `../${subpath}/index.${extension}` : `../index.${extension}`, here).href;
+}
 
 /**
  * Lets a module import `aegis-workflows/…` where the package does not resolve (a checkout
- * of aegis itself, a script outside any project): it gets this installation's own copy.
- * Where it resolves (a project that installs aegis-workflows), Node's answer stands.
+ * of aegis itself, a script outside any project, the Action's checkout): it gets this
+ * host's own copy. Where it resolves (a project that installs aegis-workflows), Node's
+ * answer stands.
  */
-function resolveOwnPackage(): void {
+function resolveOwnPackage(entries: OwnEntries | undefined): void {
+  if (entries) ownEntries = entries;
   // Node 22.15 and later (earlier, a module imports what Node resolves, or fails to).
   const { registerHooks } = process.getBuiltinModule("node:module");
   if (hooked || typeof registerHooks !== "function") return;
   hooked = true;
-  const here = import.meta.url;
-  const extension = here.endsWith(".ts") ? "ts" : "js";
   registerHooks({
     resolve(specifier, context, next) {
       try {
         return next(specifier, context);
       } catch (error) {
         const m = /^aegis-workflows(?:\/([a-z-]+))?$/.exec(specifier);
-        if (!m) throw error;
-        const entry = m[1] ? `../${m[1]}/index.${extension}` : `../index.${extension}`;
-        return next(new URL(entry, here).href, context);
+        const entry = m ? ownEntry(m[1] ?? "") : undefined;
+        if (!entry) throw error;
+        return next(entry, context);
       }
     },
   });
@@ -79,9 +97,10 @@ function loadError(path: string, error: unknown): string {
  */
 export async function loadWorkflowModule(
   path: string,
+  entries?: OwnEntries,
 ): Promise<{ workflow: ModuleWorkflow } | { error: string }> {
   if (!existsSync(path)) return { error: `cannot read ${path}: no such file` };
-  resolveOwnPackage();
+  resolveOwnPackage(entries);
   let exports: Record<string, unknown>;
   try {
     exports = await import(pathToFileURL(resolve(path)).href);
@@ -104,10 +123,11 @@ export async function loadWorkflowModule(
 export async function compileWorkflowModule(
   path: string,
   cache?: Map<string, CompileResult>,
+  entries?: OwnEntries,
 ): Promise<
   { result: CompileResult; functions: Record<string, AgentFunction> } | { error: string }
 > {
-  const loaded = await loadWorkflowModule(path);
+  const loaded = await loadWorkflowModule(path, entries);
   if ("error" in loaded) return loaded;
   const result = loaded.workflow.compile({ filename: path, ...(cache && { cache }) });
   return { result, functions: { ...loaded.workflow.functions } };
