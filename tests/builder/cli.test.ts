@@ -2,7 +2,7 @@
 // (findings at the module's lines), `graph`, modules that cannot be loaded (one line, no
 // stack), and `run` then `signal` in another process, which loads the module again to
 // find its function agents by name.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/runtime/types.ts";
@@ -62,6 +62,19 @@ describe("aegis compile of a workflow module", () => {
     expect(github).toContain(`::error file=${file},line=${whom.line},col=${whom.column}`);
     const oneline = aegis(cwd, ["compile", "--check", "--format", "oneline", file]).stdout;
     expect(oneline).toContain(`${file}:${whom.line}:${whom.column}: error[AEG402]`);
+  });
+
+  it("a directory is searched for workflows, never for modules (importing one runs it)", () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "program.ts"),
+      'import { writeFileSync } from "node:fs";\nwriteFileSync("IMPORTED", "yes");\n',
+    );
+    writeFileSync(join(dir, "flow.aegis"), "workflow flow {\n  start DONE\n  final DONE\n}\n");
+    const r = aegis(dir, ["compile", "--check", "."]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("1 file checked");
+    expect(existsSync(join(dir, "IMPORTED"))).toBe(false);
   });
 
   it("graph draws it", () => {

@@ -41,6 +41,19 @@ describe("aegis serve --module", () => {
     expect(second).toBe(String(server.process.pid));
   });
 
+  it("aegis deploy takes a module too, and says where its functions must run", () => {
+    const env = { AEGIS_SERVER: server.url };
+    const hello = aegis(dir, ["deploy", join(root, "examples/hello/hello.ts")], env);
+    expect(hello.status).toBe(0);
+    expect(hello.stdout).toMatch(/^deployed hello [0-9a-f]{12} \(version 1\.0\.0\)/);
+    const gated = aegis(dir, ["deploy", module], env);
+    expect(gated.status).toBe(0);
+    expect(gated.stdout).toMatch(/^unchanged gated /);
+    expect(gated.stderr).toContain(
+      "run only where the module is loaded: start the server with --module",
+    );
+  });
+
   it("a module with errors is refused before the server starts", () => {
     const r = aegis(dir, [
       "serve",

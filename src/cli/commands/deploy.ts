@@ -2,6 +2,7 @@
 // refuses those with errors, and sends the others' compiled documents to the server.
 
 import type { DeployResponse } from "../../api/workflows.ts";
+import { compileWorkflowModule, isWorkflowModule } from "../../builder/module.ts";
 import type { CompileResult } from "../../compiler/compile.ts";
 import { compileFiles } from "../../compiler/compile.ts";
 import { formatText } from "../../compiler/report/text.ts";
@@ -28,7 +29,26 @@ export async function deployCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError("deploy reads files, not stdin");
   const remote = remoteOf(values, "deploy", true)!;
   const files = await expandFiles(positionals);
-  const results: CompileResult[] = compileFiles(files);
+  // Modules that build a workflow (aegis-workflows/builder) are imported and compiled; the
+  // others are compiled together (sharing their imports).
+  const results: CompileResult[] = [];
+  const cache = new Map<string, CompileResult>();
+  for (const file of files) {
+    if (!isWorkflowModule(file)) {
+      results.push(...compileFiles([file], { cache }));
+      continue;
+    }
+    const compiled = await compileWorkflowModule(file, cache);
+    if ("error" in compiled) {
+      io.stderr(`aegis: ${compiled.error}\n`);
+      return 2;
+    }
+    if (Object.keys(compiled.functions).length > 0)
+      io.stderr(
+        `aegis: ${file}'s function agents (${Object.keys(compiled.functions).join(", ")}) run only where the module is loaded: start the server with --module ${file}\n`,
+      );
+    results.push(compiled.result);
+  }
   const found = results.flatMap((r) => r.diagnostics);
   const text = formatText(found, allSources(results), { color: useColor(values, io) });
   if (text) io.stdout(`${text}\n\n`);
