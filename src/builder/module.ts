@@ -102,10 +102,20 @@ export async function loadWorkflowModule(
   if (!existsSync(path)) return { error: `cannot read ${path}: no such file` };
   resolveOwnPackage(entries);
   let exports: Record<string, unknown>;
+  // The packaged command line is a script run by vm (bin/bundle-loader.js), where import()
+  // still warns that it is experimental: that warning alone is left out.
+  const emit = process.emitWarning;
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    const text = typeof warning === "string" ? warning : warning?.message;
+    if (typeof text === "string" && text.includes("USE_MAIN_CONTEXT_DEFAULT_LOADER")) return;
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  }) as typeof process.emitWarning;
   try {
     exports = await import(pathToFileURL(resolve(path)).href);
   } catch (error) {
     return { error: loadError(path, error) };
+  } finally {
+    process.emitWarning = emit;
   }
   if (isBuilt(exports.default)) return { workflow: exports.default };
   const named = Object.entries(exports).filter(([, v]) => isBuilt(v));

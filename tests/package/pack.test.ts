@@ -241,6 +241,39 @@ for (const { node, version } of [node24, node22]) {
       expect(broken.stderr).not.toMatch(/\n\s+at /); // no stack trace
     });
 
+    it("a module built with aegis-workflows/builder compiles and runs with the installed aegis", () => {
+      // JavaScript on every Node; TypeScript where Node strips types (22.18 and later).
+      const program = (
+        ts: boolean,
+      ) => `import { agent, on, otherwise, state, workflow } from "aegis-workflows/builder";
+export default workflow("built", {
+  agents: { echo: agent.fn((call) => "echo: " + call.prompt) },
+  start: "ASK",
+  output: "{{ASK.output}}",
+  states: {
+    ASK: state.agent("echo", { timeout: "1m", prompt: "hi", on: [on("success", "DONE"), otherwise("UNKNOWN")] }),
+    DONE: state.final(),
+  },
+})${ts ? " satisfies Workflow" : ""};
+${ts ? 'import type { Workflow } from "aegis-workflows/builder";\n' : ""}`;
+      writeFileSync(join(dir, "built.mjs"), program(false));
+      const checked = run("npx", ["--no", "aegis", "compile", "--check", "built.mjs"], dir, node);
+      expect(checked.status).toBe(1);
+      expect(checked.stdout).toContain("built.mjs:7:");
+      expect(checked.stdout).toContain("error[AEG201]: transition to unknown state 'UNKNOWN'");
+      expect(checked.stderr).not.toMatch(/\n\s+at /);
+      writeFileSync(join(dir, "built.mjs"), program(false).replace('"UNKNOWN"', '"DONE"'));
+      const ran = run("npx", ["--no", "aegis", "run", "built.mjs"], dir, node);
+      expect(ran.stderr).toBe("");
+      expect(ran.stdout).toContain("echo: hi");
+      expect(ran.status).toBe(0);
+      if (!/^v?22\.(1[3-7])\./.test(version)) {
+        writeFileSync(join(dir, "built.ts"), program(true).replace('"UNKNOWN"', '"DONE"'));
+        const ts = run("npx", ["--no", "aegis", "compile", "--check", "built.ts"], dir, node);
+        expect(ts.stdout + ts.stderr).toContain("1 file checked: 0 errors, 0 warnings");
+      }
+    });
+
     it("aegis serve starts without a warning (node:sqlite), deploy and workflows talk to it, it serves the web viewer, SIGTERM stops it", async () => {
       const server = spawn(
         join(dir, "node_modules", ".bin", "aegis"),
@@ -386,6 +419,7 @@ describe("installed, on Node 20", () => {
 const consumer = `import * as aegis from "aegis-workflows";
 import { type CompileResult, compile, type Diagnostic } from "aegis-workflows/compiler";
 import { createEngine, MemoryStore, type RunRecord } from "aegis-workflows/runtime";
+import { otherwise, state, workflow } from "aegis-workflows/builder";
 
 const result: CompileResult = compile("workflow w {}", { filename: "w.aegis" });
 const diagnostics: Diagnostic[] = result.diagnostics;
@@ -400,6 +434,14 @@ export const count: number = diagnostics.length;
 compile(42);
 // @ts-expect-error: a store is a RunStore
 createEngine({ store: "runs" });
+export const built = workflow("w", {
+  start: "A",
+  states: {
+    // @ts-expect-error: a transition to a state that does not exist
+    A: state.branch({ on: [otherwise("B")] }),
+    DONE: state.final(),
+  },
+});
 `;
 
 describe("the types", () => {
