@@ -131,3 +131,58 @@ describe("a built workflow on the engine", () => {
     expect(found.some((f) => f.startsWith('AEG101 the condition "exit =="'))).toBe(true);
   });
 });
+
+describe("a built workflow importing another", () => {
+  it("compiles with the child checked, runs it with the child's functions, and prints both sources", async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { compileFile } = await import("../../src/compiler/compile.ts");
+    const child = workflow("child", {
+      inputs: { topic: input.string("What to summarise") },
+      agents: { summariser: agent.fn((call) => `summary of ${call.prompt}`) },
+      start: "SUM",
+      output: "{{SUM.output}}",
+      states: {
+        SUM: state.agent("summariser", {
+          timeout: "1m",
+          prompt: "{{input.topic}}",
+          on: [otherwise("DONE")],
+        }),
+        DONE: state.final(),
+      },
+    });
+    const parent = workflow("parent", {
+      imports: { child },
+      start: "CALL",
+      output: "{{CALL.output}}",
+      states: {
+        CALL: state.subworkflow("child", {
+          timeout: "1m",
+          input: { topic: "the news" },
+          on: [on("success", "DONE"), otherwise("FAILED")],
+        }),
+        DONE: state.final(),
+        FAILED: state.final("failure"),
+      },
+    });
+    const compiled = parent.compile();
+    expect(compiled.diagnostics).toEqual([]);
+    expect(Object.keys(parent.functions)).toEqual(["summariser"]);
+
+    const dir = mkdtempSync(join(tmpdir(), "aegis-built-imports-"));
+    try {
+      for (const [name, text] of Object.entries(parent.toSources()))
+        writeFileSync(join(dir, name), text);
+      expect(compileFile(join(dir, "parent.aegis")).document.hash).toBe(compiled.document.hash);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const engine = createEngine({ store: new MemoryStore(), functions: { ...parent.functions } });
+    const record = await (await engine.start(compiled, {})).result();
+    expect(record.status).toBe("succeeded");
+    expect(record.output).toBe("summary of the news");
+    await engine.close();
+  });
+});
