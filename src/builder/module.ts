@@ -8,6 +8,8 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CompileResult } from "../compiler/compile-core.ts";
 import type { AgentFunction } from "../runtime/types.ts";
+import { withoutWarning } from "../runtime/without-warning.ts";
+import { hasWorkflowBrand } from "./brand.ts";
 
 /**
  * Where a module's `import "aegis-workflows/SUBPATH"` goes when Node cannot resolve it:
@@ -23,7 +25,6 @@ export interface ModuleWorkflow {
   compile(options?: { cache?: Map<string, CompileResult>; filename?: string }): CompileResult;
 }
 
-const brand = Symbol.for("aegis-workflows.workflow");
 const moduleExtension = /\.(?:[mc]?ts|[mc]?js)$/i;
 
 /** Whether a path names a workflow module (TypeScript or JavaScript) rather than a source file. */
@@ -32,7 +33,7 @@ export function isWorkflowModule(path: string): boolean {
 }
 
 function isBuilt(value: unknown): value is ModuleWorkflow {
-  return !!value && typeof value === "object" && (value as Record<symbol, unknown>)[brand] === true;
+  return hasWorkflowBrand(value);
 }
 
 let hooked = false;
@@ -102,20 +103,15 @@ export async function loadWorkflowModule(
   if (!existsSync(path)) return { error: `cannot read ${path}: no such file` };
   resolveOwnPackage(entries);
   let exports: Record<string, unknown>;
-  // The packaged command line is a script run by vm (bin/bundle-loader.js), where import()
-  // still warns that it is experimental: that warning alone is left out.
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning?.message;
-    if (typeof text === "string" && text.includes("USE_MAIN_CONTEXT_DEFAULT_LOADER")) return;
-    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
   try {
-    exports = await import(pathToFileURL(resolve(path)).href);
+    // The packaged command line is a script run by vm (bin/bundle-loader.js), where
+    // import() still warns that it is experimental.
+    exports = await withoutWarning(
+      (text) => text.includes("USE_MAIN_CONTEXT_DEFAULT_LOADER"),
+      () => import(pathToFileURL(resolve(path)).href),
+    );
   } catch (error) {
     return { error: loadError(path, error) };
-  } finally {
-    process.emitWarning = emit;
   }
   if (isBuilt(exports.default)) return { workflow: exports.default };
   const named = Object.entries(exports).filter(([, v]) => isBuilt(v));

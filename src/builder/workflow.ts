@@ -7,13 +7,12 @@ import { type CompileResult, compileTree } from "../compiler/compile.ts";
 import { printAegis } from "../compiler/emit/aegis.ts";
 import type { ParseResult } from "../compiler/parse.ts";
 import type { AgentFunction } from "../runtime/types.ts";
+import { hasWorkflowBrand, workflowBrand } from "./brand.ts";
 import { type CallSite, callerSite } from "./call-site.ts";
 import type { AgentDeclaration, InputLike, OptionValue } from "./parts.ts";
 import type { State } from "./states.ts";
 import { type BuiltTree, buildTree, type WorkflowParts } from "./to-ast.ts";
 import type { CheckedStates } from "./typing.ts";
-
-const brand = Symbol.for("aegis-workflows.workflow");
 
 /** What a workflow declares, checked by TypeScript as it is written (typing.ts). */
 export interface WorkflowSpec<
@@ -61,7 +60,7 @@ export interface WorkflowSpec<
 
 /** A workflow built in TypeScript. */
 export class Workflow {
-  readonly [brand] = true;
+  readonly [workflowBrand] = true;
   readonly name: string;
   /** Where `workflow(…)` was called: the file its findings point into. */
   readonly site: CallSite | undefined;
@@ -154,7 +153,7 @@ export class Workflow {
 
 /** Whether `value` is a workflow built with `workflow(…)` (by any copy of this library). */
 export function isWorkflow(value: unknown): value is Workflow {
-  return !!value && typeof value === "object" && (value as Record<symbol, unknown>)[brand] === true;
+  return hasWorkflowBrand(value);
 }
 
 /**

@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { RuntimeError } from "../runtime/types.ts";
+import { withoutWarning } from "../runtime/without-warning.ts";
 
 export interface Database {
   readonly sql: DatabaseSync;
@@ -36,20 +37,12 @@ let loaded: typeof import("node:sqlite") | undefined;
  * left out. Later Nodes do not warn.
  */
 async function sqlite(): Promise<typeof import("node:sqlite")> {
-  if (loaded) return loaded;
-  const emit = process.emitWarning;
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning?.message;
-    if (typeof text === "string" && text.startsWith("SQLite is an experimental feature")) return;
-    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
-  }) as typeof process.emitWarning;
-  try {
-    // Not import(): the packaged command line is a script run by vm (bin/bundle-loader.js),
-    // where import() is still experimental and warns.
-    loaded = process.getBuiltinModule("node:sqlite");
-  } finally {
-    process.emitWarning = emit;
-  }
+  // Not import(): the packaged command line is a script run by vm (bin/bundle-loader.js),
+  // where import() is still experimental and warns.
+  loaded ??= withoutWarning(
+    (text) => text.startsWith("SQLite is an experimental feature"),
+    () => process.getBuiltinModule("node:sqlite"),
+  );
   return loaded;
 }
 
