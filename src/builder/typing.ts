@@ -79,16 +79,73 @@ type LeadingName<S extends string, Name extends string = ""> = S extends `${infe
   : Name;
 
 /** The names after `input.` in one `{{ … }}` expression. */
-type InputsIn<S extends string> = S extends `${string}input.${infer After}`
-  ? LeadingName<After> | InputsIn<After>
-  : never;
+type InputsIn<
+  S extends string,
+  Found extends string = never,
+> = S extends `${string}input.${infer After}` ? InputsIn<After, Found | LeadingName<After>> : Found;
 
-/** The input names a template reads: `{{input.NAME}}`, also inside helpers and blocks. */
-export type InputsRead<S extends string> = string extends S
+/**
+ * The input names a template reads: `{{input.NAME}}`, also inside helpers and blocks.
+ * (Tail-recursive, as all of these: a prompt may hold hundreds of `{{ … }}`.)
+ */
+export type InputsRead<S extends string, Found extends string = never> = string extends S
   ? never
   : S extends `${string}{{${infer Inside}}}${infer Rest}`
-    ? InputsIn<Inside> | InputsRead<Rest>
-    : never;
+    ? InputsRead<Rest, Found | InputsIn<Inside>>
+    : Found;
+
+/** The words of an expression, split at spaces. */
+type Words<S extends string, Found extends string = never> = S extends `${infer W} ${infer Rest}`
+  ? Words<Rest, Found | W>
+  : Found | S;
+
+/** The fields of a state's result a template reads it by. */
+type ResultField = "output" | "stdout" | "stderr" | "exit_code";
+
+/** Names a template reads that are not states: the scopes' roots. */
+type Root =
+  | "input"
+  | "context"
+  | "state"
+  | "secrets"
+  | "env"
+  | "item"
+  | "index"
+  | "intent"
+  | "this"
+  | "output"
+  | "result";
+
+/** `NAME` of a word `NAME.output…` (a name, not a root). */
+type StateOf<W extends string> = W extends `${infer Name}.${infer Field}`
+  ? LeadingName<Field> extends ResultField
+    ? LeadingName<Name> extends Name
+      ? Name extends Root | ""
+        ? never
+        : Name
+      : never
+    : never
+  : never;
+
+/** The names of `{{#each … as |a b|}}` blocks: locals, not states. */
+type Locals<
+  S extends string,
+  Found extends string = never,
+> = S extends `${string}as |${infer Names}|${infer Rest}`
+  ? Locals<Rest, Found | Words<Names>>
+  : Found;
+
+type StatesIn<
+  S extends string,
+  Found extends string = never,
+> = S extends `${string}{{${infer Inside}}}${infer Rest}`
+  ? StatesIn<Rest, Found | StateOf<Words<Inside>>>
+  : Found;
+
+/** The states a template reads the result of: `{{NAME.output}}`, `{{quote NAME.stdout}}` … */
+export type StatesRead<S extends string> = string extends S
+  ? never
+  : Exclude<StatesIn<S>, Locals<S>>;
 
 type Targets<S> = S extends State<infer T, string, string> ? T : never;
 type Agents<S> = S extends State<string, infer A, string> ? A : never;
@@ -96,8 +153,8 @@ type Templates<S> = S extends State<string, string, infer P> ? P : never;
 
 /**
  * What each state must be: itself when all it names exists, else the same state naming
- * only what exists (so the error says which name is wrong). An agent name is checked only
- * when the workflow declares agents; an input only when it declares inputs.
+ * only what exists (so the error says which name is wrong). Inputs are not checked when
+ * the workflow takes undeclared ones too (`otherInputs`).
  */
 export type CheckedStates<
   S,
@@ -108,7 +165,13 @@ export type CheckedStates<
   [K in keyof S]: [Targets<S[K]>] extends [StateNames]
     ? [Agents<S[K]>] extends [AgentNames]
       ? [InputsRead<Templates<S[K]>>] extends [InputNames]
-        ? S[K]
+        ? [StatesRead<Templates<S[K]>>] extends [StateNames]
+          ? S[K]
+          : State<
+              Targets<S[K]>,
+              Agents<S[K]>,
+              `reads a state that does not exist: ${Exclude<StatesRead<Templates<S[K]>>, StateNames>}`
+            >
         : State<
             Targets<S[K]>,
             Agents<S[K]>,
@@ -117,3 +180,10 @@ export type CheckedStates<
       : State<Targets<S[K]>, AgentNames, Templates<S[K]>>
     : State<StateNames, Agents<S[K]>, Templates<S[K]>>;
 };
+
+/** The workflow's output template, if it reads only states that exist (else what it reads). */
+export type CheckedOutput<O extends string, StateNames extends string> = [StatesRead<O>] extends [
+  StateNames,
+]
+  ? O
+  : `reads a state that does not exist: ${Exclude<StatesRead<O>, StateNames>}`;

@@ -12,7 +12,7 @@ import { type CallSite, callerSite } from "./call-site.ts";
 import type { AgentDeclaration, InputLike, OptionValue } from "./parts.ts";
 import type { State } from "./states.ts";
 import { type BuiltTree, buildTree, type WorkflowParts } from "./to-ast.ts";
-import type { CheckedStates } from "./typing.ts";
+import type { CheckedOutput, CheckedStates } from "./typing.ts";
 
 /** What a workflow declares, checked by TypeScript as it is written (typing.ts). */
 export interface WorkflowSpec<
@@ -20,6 +20,7 @@ export interface WorkflowSpec<
   A extends Record<string, AgentDeclaration>,
   S extends Record<string, State>,
   Open extends boolean,
+  O extends string = string,
 > {
   title?: string;
   version?: string;
@@ -51,7 +52,7 @@ export interface WorkflowSpec<
       true extends Open ? string : keyof I & string
     >;
   /** The run's result: a template, or named templates. */
-  output?: string | Readonly<Record<string, string>>;
+  output?: CheckedOutput<O, keyof S & string> | Readonly<Record<string, string>>;
   /** JSON Schema of the run's result. */
   outputSchema?: Readonly<Record<string, OptionValue>>;
   /** Volumes the run's containers share. */
@@ -165,6 +166,7 @@ export function workflow<
   const A extends Record<string, AgentDeclaration> = Record<never, AgentDeclaration>,
   const S extends Record<string, State> = Record<string, State>,
   const Open extends boolean = false,
->(name: string, spec: WorkflowSpec<I, A, S, Open>): Workflow {
+  const O extends string = never,
+>(name: string, spec: WorkflowSpec<I, A, S, Open, O>): Workflow {
   return new Workflow(name, { ...(spec as unknown as WorkflowParts) }, callerSite());
 }

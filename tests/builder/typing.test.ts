@@ -47,7 +47,7 @@ describe("the builder's types", () => {
   });
 
   it("refuse each mistake on its line, saying what is wrong", () => {
-    expect(expected.length).toBe(7);
+    expect(expected.length).toBe(9);
     for (const e of expected) {
       const found = errors.filter((x) => x.line === e.line);
       expect(
