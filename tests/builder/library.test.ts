@@ -2,6 +2,9 @@
 // Standard Schema validator (zod) give the JSON Schema a plain declaration gives; a built
 // workflow runs on the engine with its function agents (a coordinator's router a plain
 // function, as Ajolopy's route()); bad parts are findings, never a throw.
+
+import { toStandardJsonSchema } from "@valibot/to-json-schema";
+import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
@@ -22,7 +25,7 @@ const states = {
 };
 
 describe("inputs from Standard Schema validators", () => {
-  it("zod gives the JSON Schema the plain declarations give", () => {
+  it("zod and valibot give the JSON Schema the plain declarations give", () => {
     const plain = workflow("inputs", {
       inputs: {
         who: input.string("Who to greet").default("world"),
@@ -45,10 +48,28 @@ describe("inputs from Standard Schema validators", () => {
       start: "GREET",
       states,
     });
+    const fromValibot = workflow("inputs", {
+      inputs: {
+        who: toStandardJsonSchema(
+          v.pipe(v.optional(v.string(), "world"), v.description("Who to greet")),
+        ),
+        plan: toStandardJsonSchema(v.picklist(["free", "pro"])),
+        tags: toStandardJsonSchema(v.optional(v.array(v.number()))),
+        who_else: toStandardJsonSchema(v.string()),
+      },
+      agents: { bot: agent.command("cat") },
+      start: "GREET",
+      states,
+    });
     const schema = (wf: typeof plain) => wf.compile().graph.getAttribute("inputSchema");
-    expect(fromZod.compile().diagnostics).toEqual([]);
-    expect(schema(fromZod)).toEqual(schema(plain));
-    expect(fromZod.compile().document.hash).toBe(plain.compile().document.hash);
+    for (const [vendor, wf] of [
+      ["zod", fromZod],
+      ["valibot", fromValibot],
+    ] as const) {
+      expect(wf.compile().diagnostics, vendor).toEqual([]);
+      expect(schema(wf), vendor).toEqual(schema(plain));
+      expect(wf.compile().document.hash, vendor).toBe(plain.compile().document.hash);
+    }
   });
 
   it("a validator with no JSON Schema, or a type an input cannot have, is a finding", () => {
