@@ -2,25 +2,14 @@
 // `state.run`, `state.human` … Each takes what the language's state header takes (an agent,
 // a command, an image …) and an options object with the statements and settings that kind
 // permits (the same table as the compiler's, src/compiler/lower.ts), and its transitions.
+import type { StateKind } from "../compiler/ast.ts";
 import type { AgentFunction } from "../runtime/types.ts";
 import { type CallSite, callerSite } from "./call-site.ts";
 import type { Duration, Judge, OptionValue, Transition } from "./parts.ts";
 
 declare const names: unique symbol;
 
-export type StateKind =
-  | "agent"
-  | "human"
-  | "run"
-  | "parallel"
-  | "container"
-  | "subworkflow"
-  | "foreach"
-  | "loop"
-  | "branch"
-  | "coordinate"
-  | "containers"
-  | "final";
+export type { StateKind };
 
 /** What a state names, for the workflow's type checks: targets, agents, templates. */
 interface Names<T extends string, A extends string, P extends string> {
