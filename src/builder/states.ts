@@ -69,8 +69,12 @@ export type FieldType = "string" | "number" | "integer" | "boolean" | "object" |
 interface AgentWork<P extends string> {
   prompt?: P;
   intent?: P;
-  /** A template for the state's output, or the fields of the agent's JSON output by type. */
-  output?: P | Readonly<Record<string, FieldType>>;
+  /**
+   * A template for the state's output, or the fields of the agent's JSON output by type.
+   * (Not a place TypeScript reads names from: a union here would stop it inferring them
+   * from the prompt and the other templates.)
+   */
+  output?: string | Readonly<Record<string, FieldType>>;
   /** Options for the agent's provider for this state's calls. */
   options?: Readonly<Record<string, OptionValue>>;
   /** The named conversation this state's agent calls continue. */
@@ -129,7 +133,7 @@ export interface SubworkflowStateOptions<T extends string, P extends string>
   /** Blocking (default): the state waits for the child run; detached: it starts it and goes on. */
   mode?: "blocking" | "detached";
   /** The child's inputs: templates by name, or one template rendering a JSON object. */
-  input?: P | Readonly<Record<string, OptionValue>>;
+  input?: string | Readonly<Record<string, OptionValue>>;
   /** The key of the child's result to take as this state's output. */
   result?: string;
 }

@@ -79,6 +79,8 @@ export interface BuiltTree {
 
 /** A string that begins with a line break: a block, as the language's """ strings. */
 const block = /^[ \t]*\r?\n/;
+/** Deeper lists and objects are refused (AEG112, as the grammar's nesting limit). */
+const MAX_VALUE_DEPTH = 64;
 const durationText = /^\d+(?:\.\d+)?(?:ms|s|m|h|d)(?:\d+(?:ms|s|m|h|d))*$/;
 const fieldTypes = new Set(["string", "number", "integer", "boolean", "object", "list", "any"]);
 
@@ -115,8 +117,8 @@ class Locator {
   }
 
   /** Where the literal of `value` starts after `from` (its first character inside the quotes). */
-  literal(value: string, from: number | undefined): number | undefined {
-    if (from === undefined || value === "") return undefined;
+  literal(value: unknown, from: number | undefined): number | undefined {
+    if (from === undefined || typeof value !== "string" || value === "") return undefined;
     const text = this.source.text;
     const limit = from + 20_000;
     for (const raw of new Set([value, JSON.stringify(value).slice(1, -1)])) {
@@ -142,17 +144,48 @@ class Locator {
     return { start, end: start + name.length };
   }
 
-  /** The key `name` of an object literal after `from` (a part made elsewhere, e.g. a zod schema). */
-  keyAfter(name: string, from: number | undefined): Span | undefined {
+  /**
+   * The key `name` of an object literal after `from` and before `until` (a part made
+   * elsewhere, e.g. a zod schema; an option of a state, before the next state's call).
+   */
+  keyAfter(
+    name: string,
+    from: number | undefined,
+    until = Number.POSITIVE_INFINITY,
+  ): Span | undefined {
     if (from === undefined) return undefined;
     const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     const re = new RegExp(`(?<![\\w$])(["']?)(${escaped})\\1\\s*:`, "g");
     re.lastIndex = from;
     const m = re.exec(this.source.text);
-    if (!m || m.index > from + 50_000) return undefined;
+    if (!m || m.index > Math.min(from + 50_000, until)) return undefined;
     const start = m.index + m[1]!.length;
     return { start, end: start + name.length };
   }
+}
+
+/**
+ * A tree for a workflow whose parts could not be read at all (a bug in the builder): its
+ * one finding says so, as the compiler's AEG000 does.
+ */
+export function brokenTree(site: CallSite | undefined, error: unknown): BuiltTree {
+  const file = site?.file ?? "<workflow>";
+  return {
+    file,
+    text: readSource(file),
+    ast: { imports: [], span: { start: 0, end: 0 } },
+    findings: [
+      {
+        code: "AEG000",
+        message: `internal error in the builder: ${(error as Error)?.message ?? String(error)}`,
+        file,
+        span: { start: 0, end: 0 },
+        hint: "please report this with the program that built the workflow",
+      },
+    ],
+    comments: [],
+    functions: {},
+  };
 }
 
 export function buildTree(
@@ -171,7 +204,13 @@ class TreeBuilder {
   private readonly functionAgents = new Map<AgentFunction, string>();
   private readonly agents: AgentDecl[] = [];
   private readonly whole: Span;
+  /** The first and last offsets a part was placed at: the program text that builds it. */
+  private first = Number.POSITIVE_INFINITY;
   private last = 0;
+  /** Offsets of the states' calls, in order: a state's options are looked for before the next. */
+  private stateCalls: number[] = [];
+  /** How deep the value being converted is. */
+  private depth = 0;
   private readonly site: CallSite | undefined;
 
   constructor(site: CallSite | undefined) {
@@ -268,7 +307,12 @@ class TreeBuilder {
           this.keyAfter("output"),
         );
     }
-    for (const [stateName, declared] of Object.entries(parts.states ?? {})) {
+    const states = Object.entries(parts.states ?? {});
+    this.stateCalls = states
+      .map(([, st]) => this.locate.offset((st as { site?: CallSite })?.site))
+      .filter((o): o is number => o !== undefined)
+      .sort((a, b) => a - b);
+    for (const [stateName, declared] of states) {
       const decl = this.state(stateName, declared);
       if (decl) wf.states.push(decl);
     }
@@ -286,6 +330,11 @@ class TreeBuilder {
 
   // ------------------------------------------------------------ places and findings
 
+  private placed(start: number, end: number): void {
+    this.first = Math.min(this.first, start);
+    this.last = Math.max(this.last, end);
+  }
+
   private report(code: Code, message: string, span: Span, hint?: string): void {
     this.findings.push({ code, message, file: this.file, span, ...(hint && { hint }) });
   }
@@ -299,7 +348,7 @@ class TreeBuilder {
     const at = this.locate.offset(site);
     if (at !== undefined) {
       const span = this.locate.at(site, this.whole);
-      this.last = Math.max(this.last, span.end);
+      this.placed(span.start, span.end);
       return { span, nameSpan: this.locate.keyBefore(name, at) ?? span };
     }
     const key = this.keyAfter(name);
@@ -312,14 +361,15 @@ class TreeBuilder {
   }
 
   /** The span of a string's literal after a call (inside its quotes), else the call's. */
-  private stringSpan(value: string, site: CallSite | undefined): Span {
+  private stringSpan(value: unknown, site: CallSite | undefined): Span {
     return this.stringAt(value, this.from(site), this.locate.at(site, this.whole));
   }
 
-  private stringAt(value: string, from: number | undefined, fallback: Span): Span {
+  private stringAt(value: unknown, from: number | undefined, fallback: Span): Span {
+    if (typeof value !== "string") return fallback;
     const at = this.locate.literal(value, from);
     if (at === undefined) return fallback;
-    this.last = Math.max(this.last, at + value.length);
+    this.placed(at, at + value.length);
     return { start: at, end: at + value.length };
   }
 
@@ -357,7 +407,7 @@ class TreeBuilder {
     }
     const at = this.locate.literal(text, from);
     const found = at !== undefined && this.locate.source.text.startsWith(text, at);
-    if (found) this.last = Math.max(this.last, at + text.length);
+    if (found) this.placed(at, at + text.length);
     if (block.test(text)) {
       // Placed only when the literal holds no escapes: the block is then read from it.
       if (found && !text.includes("\\"))
@@ -418,9 +468,31 @@ class TreeBuilder {
     return undefined;
   }
 
+  /** A whole number of 0 or more, as the grammar reads one (its words for what is not). */
   private count(value: unknown, span: Span, what: string): number | undefined {
-    if (typeof value === "number" && Number.isFinite(value)) return value;
-    this.report("AEG104", `${what} must be a number`, span);
+    if (typeof value !== "number" || Number.isNaN(value)) {
+      this.report("AEG104", `${what} must be a whole number`, span);
+      return undefined;
+    }
+    if (!Number.isInteger(value)) {
+      this.report("AEG104", `expected a whole number, got ${value}`, span);
+      return undefined;
+    }
+    if (!Number.isSafeInteger(value)) {
+      this.report("AEG104", `${value} is too large (at most ${Number.MAX_SAFE_INTEGER})`, span);
+      return undefined;
+    }
+    if (value < 0) {
+      this.report("AEG104", `${what} must be 0 or more, not ${value}`, span);
+      return undefined;
+    }
+    return value;
+  }
+
+  /** A number the language can write (a judge's weight): finite, 0 or more. */
+  private amount(value: unknown, span: Span, what: string): number | undefined {
+    if (typeof value === "number" && Number.isFinite(value) && value >= 0) return value;
+    this.report("AEG104", `${what} must be a number of 0 or more, not ${String(value)}`, span);
     return undefined;
   }
 
@@ -431,6 +503,32 @@ class TreeBuilder {
    * whose values the language writes otherwise: durations in limits, type names in fields.
    */
   private value(
+    v: unknown,
+    span: Span,
+    mode?: "limits" | "fields",
+    key?: string,
+  ): Value | undefined {
+    if (v !== null && typeof v === "object") {
+      // A list or an object that holds itself would nest for ever.
+      if (this.depth >= MAX_VALUE_DEPTH) {
+        this.report(
+          "AEG112",
+          `a value nests deeper than ${MAX_VALUE_DEPTH} levels (or holds itself)`,
+          span,
+        );
+        return undefined;
+      }
+      this.depth += 1;
+      try {
+        return this.converted(v, span, mode, key);
+      } finally {
+        this.depth -= 1;
+      }
+    }
+    return this.converted(v, span, mode, key);
+  }
+
+  private converted(
     v: unknown,
     span: Span,
     mode?: "limits" | "fields",
@@ -507,8 +605,24 @@ class TreeBuilder {
 
   private imports(imports: WorkflowParts["imports"]): ImportDecl[] {
     const out: ImportDecl[] = [];
+    // A built workflow is imported as NAME.aegis: two different ones may not share a name.
+    const built = new Map<string, { target: object; alias: string }>();
     for (const [alias, target] of Object.entries(imports ?? {})) {
       const span = this.keyAfter(alias);
+      if (typeof target !== "string") {
+        const name = String((target as { name?: unknown })?.name);
+        const other = built.get(name);
+        if (other && other.target !== target) {
+          this.report(
+            "AEG106",
+            `imports '${other.alias}' and '${alias}' are two different workflows named '${name}'`,
+            span,
+            "a built workflow is imported as NAME.aegis: give one of them another name",
+          );
+          continue;
+        }
+        built.set(name, { target: target as object, alias });
+      }
       const path = typeof target === "string" ? target : `${target?.name}.aegis`;
       const pathSpan = typeof target === "string" ? this.stringSpan(target, this.site) : span;
       out.push({ path, pathSpan, alias: this.name(alias, "import alias", span), span });
@@ -561,7 +675,20 @@ class TreeBuilder {
   }
 
   /** The input type a JSON Schema describes (what the language can say of it). */
-  private schemaType(schema: Record<string, unknown>, span: Span, where: string): InputTypeSpec {
+  private schemaType(
+    schema: Record<string, unknown>,
+    span: Span,
+    where: string,
+    depth = 0,
+  ): InputTypeSpec {
+    if (depth >= MAX_VALUE_DEPTH) {
+      this.report(
+        "AEG112",
+        `the schema of ${where} nests deeper than ${MAX_VALUE_DEPTH} levels`,
+        span,
+      );
+      return { type: "any" };
+    }
     const literals = (list: unknown[]): InputTypeSpec | undefined =>
       list.every((v) => typeof v === "string" || typeof v === "number")
         ? { type: "enum", values: list as (string | number)[] }
@@ -598,7 +725,7 @@ class TreeBuilder {
           type: "list",
           items:
             items && typeof items === "object" && !Array.isArray(items)
-              ? this.schemaType(items as Record<string, unknown>, span, where)
+              ? this.schemaType(items as Record<string, unknown>, span, where, depth + 1)
               : { type: "any" },
         };
       }
@@ -702,13 +829,21 @@ class TreeBuilder {
       decl.provider = { name: a.provider, span };
       if (a.provider === "function") {
         const fnName = a.functionName ?? agentName;
+        if (typeof fnName !== "string" || fnName === "") {
+          this.report(
+            "AEG104",
+            `a function agent's name must be a string, not ${JSON.stringify(fnName)}`,
+            span,
+          );
+          return;
+        }
         decl.args.push({
           kind: "string",
           value: fnName,
           span,
           template: { kind: "template", text: fnName, span, map: [] },
         });
-        if (a.fn) this.functions[fnName] = a.fn;
+        if (a.fn) this.register(fnName, a.fn, span);
       } else if (a.positional !== undefined) {
         const value = this.value(a.positional, span);
         if (value) decl.args.push(value);
@@ -719,11 +854,30 @@ class TreeBuilder {
     this.agents.push(decl);
   }
 
+  /** A function agent's function under its name; another function under a taken name is refused. */
+  private register(name: string, fn: AgentFunction, span: Span): void {
+    const taken = this.functions[name];
+    if (taken && taken !== fn) {
+      this.report(
+        "AEG106",
+        `two different functions are registered as '${name}'`,
+        span,
+        "a run finds a function agent by its name: give each function its own",
+      );
+      return;
+    }
+    this.functions[name] = fn;
+  }
+
   /** The agent a function given in place of an agent's name becomes (`function("NAME")`). */
   private functionAgent(fn: AgentFunction, fallback: string, span: Span): Named {
     let agentName = this.functionAgents.get(fn);
     if (!agentName) {
-      const taken = new Set(this.agents.map((a) => a.name.name));
+      // A name no agent and no other function has.
+      const taken = new Set([
+        ...this.agents.map((a) => a.name.name),
+        ...Object.keys(this.functions),
+      ]);
       agentName = isName(fn.name) && !taken.has(fn.name) ? fn.name : fallback;
       for (let i = 2; taken.has(agentName); i++) agentName = `${fallback}_${i}`;
       this.functionAgents.set(fn, agentName);
@@ -773,7 +927,9 @@ class TreeBuilder {
     if (s.final) decl.final = { outcome: s.final, span };
     this.header(decl, s.header, site, stateName);
     this.options(decl, s.options, site);
-    for (const t of s.transitions) {
+    if (!Array.isArray(s.transitions))
+      this.report("AEG104", "on must be a list of transitions: [on(…), otherwise(…)]", kindSpan);
+    for (const t of Array.isArray(s.transitions) ? s.transitions : []) {
       const transition = this.transition(t, kindSpan);
       if (transition) decl.transitions.push(transition);
     }
@@ -787,11 +943,21 @@ class TreeBuilder {
     stateName: string,
   ): void {
     const at = decl.kindSpan;
-    const agentRef = (a: string | AgentFunction, fallback: string): Named =>
+    const agentRef = (a: unknown, fallback: string): Named =>
       typeof a === "function"
-        ? this.functionAgent(a, fallback, at)
-        : this.name(a, "agent name", this.stringSpan(a, site));
-    if (header.agent !== undefined) {
+        ? this.functionAgent(a as AgentFunction, fallback, at)
+        : this.name(a as string, "agent name", this.stringSpan(a, site));
+    if (
+      header.agent !== undefined &&
+      typeof header.agent !== "string" &&
+      typeof header.agent !== "function"
+    ) {
+      this.report(
+        "AEG104",
+        "the agent must be an agent's name, a template naming one, or a function",
+        at,
+      );
+    } else if (header.agent !== undefined) {
       if (typeof header.agent === "string" && header.agent.includes("{{"))
         decl.agentTemplate = this.template(header.agent, site, "the agent");
       else decl.agent = agentRef(header.agent, `${stateName.toLowerCase()}_agent`);
@@ -820,7 +986,9 @@ class TreeBuilder {
         };
     }
     if (header.specialists)
-      decl.specialists = header.specialists.map((n) => agentRef(n, "specialist"));
+      decl.specialists = (Array.isArray(header.specialists) ? header.specialists : []).map((n) =>
+        agentRef(n, "specialist"),
+      );
     if (header.router !== undefined)
       decl.router = agentRef(header.router, `${stateName.toLowerCase()}_router`);
   }
@@ -831,7 +999,9 @@ class TreeBuilder {
     site: CallSite | undefined,
   ): void {
     const from = this.locate.offset(site);
-    const keySpan = (key: string) => this.locate.keyAfter(key, from) ?? decl.kindSpan;
+    // Looked for in this state's call only: before the next state's.
+    const until = this.stateCalls.find((o) => from !== undefined && o > from);
+    const keySpan = (key: string) => this.locate.keyAfter(key, from, until) ?? decl.kindSpan;
     const setting = (s: StateSetting) => decl.settings.push(s);
     const statement = (s: StateStatement) => decl.statements.push(s);
     for (const [key, v] of Object.entries(options)) {
@@ -854,8 +1024,10 @@ class TreeBuilder {
           break;
         }
         case "retry": {
-          if (typeof v === "number") setting({ kind: "retry", value: v, span });
-          else if (v && typeof v === "object") {
+          if (typeof v === "number") {
+            const value = this.count(v, span, "retry");
+            if (value !== undefined) setting({ kind: "retry", value, span });
+          } else if (v && typeof v === "object") {
             const r = v as { times?: unknown; backoff?: unknown };
             const value = this.count(r.times, span, "retry times");
             const backoffMs =
@@ -954,7 +1126,7 @@ class TreeBuilder {
           for (const [containerName, step] of Object.entries(
             (v ?? {}) as Record<string, { image?: unknown }>,
           )) {
-            const at = this.locate.keyAfter(containerName, from) ?? span;
+            const at = this.locate.keyAfter(containerName, from, until) ?? span;
             const { image, ...config } = step ?? {};
             const value = this.value(config, at);
             statement({
@@ -998,10 +1170,12 @@ class TreeBuilder {
     const span = this.locate.at(j.site, fallback);
     const timeoutMs =
       j.timeout === undefined ? undefined : this.duration(j.timeout, span, "a judge's timeout");
+    const weight =
+      j.weight === undefined ? undefined : this.amount(j.weight, span, "a judge's weight");
     statement({
       kind: "judge",
       agent: this.name(j.agent, "agent name", this.stringSpan(j.agent, j.site)),
-      ...(j.weight !== undefined && { weight: j.weight }),
+      ...(weight !== undefined && { weight }),
       ...(timeoutMs !== undefined && { timeoutMs }),
       ...(j.prompt !== undefined && {
         prompt: this.template(j.prompt, j.site, "a judge's prompt"),
@@ -1042,7 +1216,7 @@ class TreeBuilder {
     const text = this.locate.source.text;
     if (text === "") return [];
     const out: { image: string; startOffset: number }[] = [];
-    const start = this.whole.start;
+    const start = Math.min(this.whole.start, this.first);
     const end = Math.max(this.last, this.whole.end);
     // The comment lines right above the call belong to it.
     let from = text.lastIndexOf("\n", start) + 1;
@@ -1062,5 +1236,11 @@ class TreeBuilder {
 }
 
 function isStandardSchema(v: unknown): v is StandardSchemaLike {
-  return !!v && (typeof v === "object" || typeof v === "function") && "~standard" in (v as object);
+  if (!v || (typeof v !== "object" && typeof v !== "function")) return false;
+  const standard = (v as { "~standard"?: unknown })["~standard"];
+  return (
+    !!standard &&
+    typeof standard === "object" &&
+    typeof (standard as { validate?: unknown }).validate === "function"
+  );
 }

@@ -78,11 +78,12 @@ type LeadingName<S extends string, Name extends string = ""> = S extends `${infe
     : Name
   : Name;
 
-/** The names after `input.` in one `{{ … }}` expression. */
-type InputsIn<
-  S extends string,
-  Found extends string = never,
-> = S extends `${string}input.${infer After}` ? InputsIn<After, Found | LeadingName<After>> : Found;
+/** A word without the parentheses of the subexpressions it opens: `(lookup` → `lookup`. */
+type Opened<W extends string> = W extends `(${infer Rest}` ? Opened<Rest> : W;
+
+/** The input a word of an expression reads: `input.NAME…` (a path that begins with input). */
+type InputOf<W extends string> =
+  Opened<W> extends `input.${infer After}` ? LeadingName<After> : never;
 
 /**
  * The input names a template reads: `{{input.NAME}}`, also inside helpers and blocks.
@@ -91,7 +92,7 @@ type InputsIn<
 export type InputsRead<S extends string, Found extends string = never> = string extends S
   ? never
   : S extends `${string}{{${infer Inside}}}${infer Rest}`
-    ? InputsRead<Rest, Found | InputsIn<Inside>>
+    ? InputsRead<Rest, Found | InputOf<Words<Inside>>>
     : Found;
 
 /** The words of an expression, split at spaces. */
@@ -117,15 +118,16 @@ type Root =
   | "result";
 
 /** `NAME` of a word `NAME.output…` (a name, not a root). */
-type StateOf<W extends string> = W extends `${infer Name}.${infer Field}`
-  ? LeadingName<Field> extends ResultField
-    ? LeadingName<Name> extends Name
-      ? Name extends Root | ""
-        ? never
-        : Name
+type StateOf<W extends string> =
+  Opened<W> extends `${infer Name}.${infer Field}`
+    ? LeadingName<Field> extends ResultField
+      ? LeadingName<Name> extends Name
+        ? Name extends Root | ""
+          ? never
+          : Name
+        : never
       : never
-    : never
-  : never;
+    : never;
 
 /** The names of `{{#each … as |a b|}}` blocks: locals, not states. */
 type Locals<

@@ -11,7 +11,7 @@ import { hasWorkflowBrand, workflowBrand } from "./brand.ts";
 import { type CallSite, callerSite } from "./call-site.ts";
 import type { AgentDeclaration, InputLike, OptionValue } from "./parts.ts";
 import type { State } from "./states.ts";
-import { type BuiltTree, buildTree, type WorkflowParts } from "./to-ast.ts";
+import { type BuiltTree, brokenTree, buildTree, type WorkflowParts } from "./to-ast.ts";
 import type { CheckedOutput, CheckedStates } from "./typing.ts";
 
 /** What a workflow declares, checked by TypeScript as it is written (typing.ts). */
@@ -82,7 +82,13 @@ export class Workflow {
 
   /** The syntax tree the workflow's parts make, with the builder's own findings. */
   tree(): BuiltTree {
-    this.#tree ??= buildTree(this.name, this.parts, this.site);
+    if (!this.#tree) {
+      try {
+        this.#tree = buildTree(this.name, this.parts, this.site);
+      } catch (error) {
+        this.#tree = brokenTree(this.site, error);
+      }
+    }
     return this.#tree;
   }
 

@@ -10,6 +10,7 @@ import { z } from "zod";
 import {
   agent,
   input,
+  judge,
   on,
   otherwise,
   type StandardSchemaLike,
@@ -205,5 +206,132 @@ describe("a built workflow importing another", () => {
     expect(record.status).toBe("succeeded");
     expect(record.output).toBe("summary of the news");
     await engine.close();
+  });
+});
+
+describe("what the grammar would refuse, the builder refuses (never a throw)", () => {
+  const base = (extra: Record<string, unknown>) =>
+    workflow("w", {
+      agents: { bot: agent.command("cat") },
+      start: "A",
+      states: {
+        A: state.agent("bot", { timeout: "1m", on: [otherwise("DONE")], ...extra } as never),
+        DONE: state.final(),
+      },
+    });
+  const findings = (wf: { compile(): { diagnostics: { code: string; message: string }[] } }) =>
+    wf.compile().diagnostics.map((d) => `${d.code} ${d.message}`);
+
+  it("counts are whole numbers of 0 or more; weights are numbers", () => {
+    expect(findings(base({ retry: 1.5 }))).toContain("AEG104 expected a whole number, got 1.5");
+    expect(findings(base({ visits: 2 ** 60 }))).toContain(
+      `AEG104 ${2 ** 60} is too large (at most ${Number.MAX_SAFE_INTEGER})`,
+    );
+    expect(findings(base({ retry: { times: -1 } }))).toContain(
+      "AEG104 retry times must be 0 or more, not -1",
+    );
+    const weighted = workflow("w", {
+      agents: { bot: agent.command("cat") },
+      start: "P",
+      states: {
+        P: state.parallel({
+          judges: [judge("bot", { weight: Number.NaN })],
+          on: [otherwise("DONE")],
+        }),
+        DONE: state.final(),
+      },
+    });
+    expect(findings(weighted)).toContain(
+      "AEG104 a judge's weight must be a number of 0 or more, not NaN",
+    );
+  });
+
+  it("malformed parts are findings", () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const cases: [() => ReturnType<typeof workflow>, string][] = [
+      [
+        () => workflow(undefined as never, { start: "A", states: {} as never }),
+        "AEG104 workflow name undefined is not a valid name",
+      ],
+      [
+        () => base({ on: otherwise("DONE") }),
+        "AEG104 on must be a list of transitions: [on(…), otherwise(…)]",
+      ],
+      [
+        () =>
+          workflow("w", {
+            context: circular as never,
+            start: "DONE",
+            states: { DONE: state.final() },
+          }),
+        "AEG112 a value nests deeper than 64 levels (or holds itself)",
+      ],
+      [
+        () =>
+          workflow("w", {
+            agents: { bot: agent.command("cat") },
+            start: "A",
+            states: {
+              A: state.agent(null as never, { on: [otherwise("DONE")] }),
+              DONE: state.final(),
+            },
+          }),
+        "AEG104 the agent must be an agent's name, a template naming one, or a function",
+      ],
+      [
+        () =>
+          workflow("w", {
+            inputs: { x: { "~standard": null } as never },
+            start: "DONE",
+            states: { DONE: state.final() },
+          }),
+        "AEG104 input 'x' must be declared with input.string(…), input.number(…) …, input.jsonSchema(…) or a Standard Schema validator (zod, valibot …)",
+      ],
+    ];
+    for (const [make, expected] of cases) expect(findings(make())).toContain(expected);
+  });
+
+  it("two functions under one name, two built imports under one name, are refused", () => {
+    const first = () => "first";
+    const route = () => "second";
+    const clash = workflow("w", {
+      agents: { r: agent.fn(first, { name: "route" }), s: agent.fn(route, { name: "route" }) },
+      start: "A",
+      states: {
+        A: state.agent("r", { on: [otherwise("B")] }),
+        B: state.agent("s", { on: [otherwise("DONE")] }),
+        DONE: state.final(),
+      },
+    });
+    expect(findings(clash)).toContain("AEG106 two different functions are registered as 'route'");
+    // A function given in place of an agent takes a name no other function has.
+    const inline = workflow("w", {
+      agents: { r: agent.fn(first, { name: "route" }) },
+      start: "A",
+      states: {
+        A: state.agent("r", { on: [otherwise("B")] }),
+        B: state.agent(route, { on: [otherwise("DONE")] }),
+        DONE: state.final(),
+      },
+    });
+    expect(findings(inline)).toEqual([]);
+    expect(inline.functions.route).toBe(first);
+    expect(Object.values(inline.functions)).toContain(route);
+
+    const child = (prompt: string) =>
+      workflow("child", {
+        agents: { bot: agent.command("cat") },
+        start: "A",
+        states: { A: state.agent("bot", { prompt, on: [otherwise("DONE")] }), DONE: state.final() },
+      });
+    const twins = workflow("parent", {
+      imports: { x: child("one"), y: child("two") },
+      start: "DONE",
+      states: { DONE: state.final() },
+    });
+    expect(findings(twins)).toContain(
+      "AEG106 imports 'x' and 'y' are two different workflows named 'child'",
+    );
   });
 });

@@ -19,6 +19,7 @@ import type {
 } from "../ast.ts";
 import { formatDuration } from "../expression.ts";
 import { isName } from "../lexer.ts";
+import { isProvider, providers } from "../providers.ts";
 import { SourceText } from "../source.ts";
 import { decodeTripleString } from "../strings.ts";
 import { expressionText, PrintError } from "./aegis.ts";
@@ -33,6 +34,25 @@ export interface TypeScriptOptions {
 
 const STEP = "  ";
 const identifier = /^[A-Za-z_$][\w$]*$/;
+/** Words an identifier of the module may not be: JavaScript's and the builder's imports. */
+const reserved = new Set(
+  "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval".split(
+    " ",
+  ),
+);
+const builderNames = [
+  "workflow",
+  "agent",
+  "input",
+  "state",
+  "on",
+  "otherwise",
+  "judge",
+  "env",
+  "secret",
+  "duration",
+  "word",
+];
 
 /** A property key: bare when it can be. */
 function key(name: string): string {
@@ -66,6 +86,7 @@ function stringLiteral(text: string, indent: string): string {
 class Emitter {
   private readonly helpers = new Set<string>(["workflow"]);
   private readonly functions: string[] = [];
+  private readonly functionIds = new Map<string, string>();
   private readonly lineComments: Map<number, string[]> = new Map();
   private readonly source: SourceText | undefined;
   private readonly builder: string;
@@ -93,6 +114,28 @@ class Emitter {
     for (let line = this.source.position(offset).line - 1; this.lineComments.has(line); line--)
       out.unshift(`${indent}${this.lineComments.get(line)![0]}`);
     return out.length ? `${out.join("\n")}\n` : "";
+  }
+
+  /** The identifier of the function written for `function("NAME")`: one per name. */
+  private functionIdentifier(fnName: string, agentName: string): string {
+    const known = this.functionIds.get(fnName);
+    if (known) return known;
+    const taken = new Set([...this.functionIds.values(), ...builderNames]);
+    const base =
+      identifier.test(fnName) && !reserved.has(fnName)
+        ? fnName
+        : `fn_${fnName.replace(/[^\w$]/g, "_")}`;
+    let id = taken.has(base) ? `${base}_fn` : base;
+    for (let i = 2; taken.has(id); i++) id = `${base}_fn${i}`;
+    this.functionIds.set(fnName, id);
+    this.functions.push(
+      `/** The function agent '${agentName}' (function("${fnName}")): given the call, return the answer. */`,
+      `export async function ${id}(call: { prompt: string }): Promise<unknown> {`,
+      `  throw new Error(${JSON.stringify(`${fnName}: not written yet (asked: `)} + call.prompt + ")");`,
+      "}",
+      "",
+    );
+    return id;
   }
 
   private use(helper: string): string {
@@ -190,9 +233,8 @@ class Emitter {
           ? JSON.stringify(v.text)
           : `${this.use("duration")}(${JSON.stringify(v.text)})`;
       case "symbol":
-        return mode === "fields"
-          ? JSON.stringify(v.name)
-          : `${this.use("word")}(${JSON.stringify(v.name)})`;
+        // A bare word reads as the string it spells wherever the language takes one.
+        return JSON.stringify(v.name);
       case "list":
         return `[${v.items.map((i) => this.value(i, indent, mode)).join(", ")}]`;
       case "object":
@@ -245,7 +287,7 @@ class Emitter {
   }
 
   private agent(a: AgentDecl, indent: string): string {
-    const options = [...a.options];
+    let options = [...a.options];
     const extra: string[] = [];
     if (a.session) extra.push("session: true");
     const provider = a.provider?.name;
@@ -267,14 +309,7 @@ class Emitter {
           : named?.kind === "string"
             ? named.value
             : a.name.name;
-      const fn = identifier.test(fnName) ? fnName : `fn_${this.functions.length}`;
-      this.functions.push(
-        `/** The function agent '${a.name.name}' (function("${fnName}")): given the call, return the answer. */`,
-        `export async function ${fn}(call: { prompt: string }): Promise<unknown> {`,
-        `  throw new Error(${JSON.stringify(`${fnName}: not written yet (asked: `)} + call.prompt + ")");`,
-        "}",
-        "",
-      );
+      const fn = this.functionIdentifier(fnName, a.name.name);
       const rest = options.filter((o) => o.key.name !== "name");
       const more = [
         ...(fnName !== a.name.name ? [`name: ${JSON.stringify(fnName)}`] : []),
@@ -283,7 +318,12 @@ class Emitter {
       const o = opts(rest, more);
       call = `${this.use("agent")}.fn(${fn}${o ? `, ${o}` : ""})`;
     } else {
-      const positional = a.args[0] ? this.value(a.args[0], indent) : undefined;
+      // The provider's positional argument, given by position or by its name.
+      const option = isProvider(provider) ? providers[provider].positional?.option : undefined;
+      const named = option ? options.find((o) => o.key.name === option) : undefined;
+      if (named) options = options.filter((o) => o !== named);
+      const first = a.args[0] ?? named?.value;
+      const positional = first ? this.value(first, indent) : undefined;
       const o = opts(options, extra);
       const args = [positional, o || (provider === "openai" ? "{}" : undefined)].filter(Boolean);
       call = `${this.use("agent")}.${provider}(${args.join(", ")})`;
