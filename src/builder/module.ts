@@ -8,7 +8,6 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { CompileResult } from "../compiler/compile-core.ts";
 import type { AgentFunction } from "../runtime/types.ts";
-import { withoutWarning } from "../runtime/without-warning.ts";
 import { hasWorkflowBrand } from "./brand.ts";
 
 /**
@@ -103,6 +102,8 @@ export async function loadWorkflowModule(
   if (!existsSync(path)) return { error: `cannot read ${path}: no such file` };
   resolveOwnPackage(entries);
   let exports: Record<string, unknown>;
+  // Loaded here: a host that compiles .aegis files only (a pre-commit hook) never needs it.
+  const { withoutWarning } = await import("../runtime/without-warning.ts");
   try {
     // The packaged command line is a script run by vm (bin/bundle-loader.js), where
     // import() still warns that it is experimental.
