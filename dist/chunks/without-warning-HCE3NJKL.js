@@ -1,0 +1,2 @@
+const require=process.getBuiltinModule("node:module").createRequire(import.meta.url);
+import"./chunk-CM7AQJEF.js";function a(o,i){let n=process.emitWarning;process.emitWarning=((t,...c)=>{let s=typeof t=="string"?t:t?.message;if(!(typeof s=="string"&&o(s)))return n.call(process,t,...c)});let e=()=>{process.emitWarning=n},r;try{r=i()}catch(t){throw e(),t}return r instanceof Promise?r.finally(e):(e(),r)}export{a as withoutWarning};
