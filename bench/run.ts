@@ -174,6 +174,7 @@ for (const e of engines) {
         : { error: firsts[0]?.error },
     }),
     ...(b.ok && b.value.buildWithDocument && { buildWithDocument: b.value.buildWithDocument }),
+    ...(b.ok && b.value.buildWithBuilder && { buildWithBuilder: b.value.buildWithBuilder }),
   };
   if (!s.ok) log(`${e}: scenarios failed: ${s.error}`);
 }
@@ -446,6 +447,12 @@ const aegisRows: string[][] = [
   [
     "build 10k, with the exported document and its hash",
     E.aegis?.buildWithDocument ? cell(E.aegis.buildWithDocument) + " ms" : "—",
+  ],
+  [
+    "build 10k in TypeScript (aegis-workflows/builder: parts made, then compiled; same graph)",
+    E.aegis?.buildWithBuilder
+      ? `${cell(E.aegis.buildWithBuilder)} ms (×${fmt(E.aegis.buildWithBuilder.median / E.aegis.build.median)} of the same chain from text)`
+      : "—",
   ],
   [
     "bundled action start-up (dist/index.js)",

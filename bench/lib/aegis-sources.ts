@@ -52,3 +52,28 @@ export function fanoutSource(n: number): string {
   final FAILED failure
 }`;
 }
+
+/**
+ * chainSource(n)'s workflow built with the TypeScript builder (aegis-workflows/builder):
+ * the same graph (content hash), for the bench's row that compares the two front ends.
+ */
+export async function buildChain(n: number, name = "chain") {
+  const { agent, on, otherwise, state, workflow } = await import("../../src/builder/index.ts");
+  return () => {
+    const states: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) {
+      const next = i + 1 < n ? `S${i + 1}` : "DONE";
+      states[`S${i}`] = state.agent("noop", {
+        prompt: "x",
+        on: [on("success", next), otherwise("FAILED")],
+      });
+    }
+    states.DONE = state.final();
+    states.FAILED = state.final("failure");
+    return workflow(name, {
+      agents: { noop: agent.fn(async () => "", { name: "noop" }) },
+      start: "S0",
+      states: states as never,
+    });
+  };
+}

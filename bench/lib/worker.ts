@@ -11,7 +11,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { chainSource } from "./aegis-sources.ts";
+import { buildChain, chainSource } from "./aegis-sources.ts";
 import { sample, stat } from "./stats.ts";
 
 const [mode, ...args] = process.argv.slice(2);
@@ -94,6 +94,16 @@ async function build(engine: string) {
     engine === "aegis"
       ? stat(await sample(() => e.build(source).document.hash, 1, samples), "ms/build")
       : undefined;
+  // aegis: the same chain built in TypeScript (aegis-workflows/builder), parts made and
+  // compiled; it must be the same graph.
+  let builder: ReturnType<typeof stat> | undefined;
+  if (engine === "aegis") {
+    const make = await buildChain(n);
+    const built = make().compile();
+    if (built.document.hash !== e.build(source).document.hash)
+      throw new Error("aegis: the built chain is not the text's graph");
+    builder = stat(await sample(() => make().compile(), 1, samples), "ms/build");
+  }
   // heap retained by one built graph
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -104,6 +114,7 @@ async function build(engine: string) {
   out({
     build: stat(times, "ms/build"),
     ...(withDocument && { buildWithDocument: withDocument }),
+    ...(builder && { buildWithBuilder: builder }),
     retainedHeapMB: retained / 2 ** 20,
     peakRssMB: process.memoryUsage().rss / 2 ** 20,
     states: n,
