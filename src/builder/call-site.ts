@@ -15,6 +15,7 @@ export interface CallSite {
 }
 
 const builderDir = dirname(fileURLToPath(import.meta.url)) + sep;
+const builderUrl = new URL(".", import.meta.url).href;
 
 /** `at fn (FILE:LINE:COL)` or `at FILE:LINE:COL`, FILE a path or a file: URL. */
 const frame = /\(?((?:file:\/\/|\/|[A-Za-z]:[\\/])[^()]*?):(\d+):(\d+)\)?\s*$/;
@@ -23,14 +24,14 @@ const frame = /\(?((?:file:\/\/|\/|[A-Za-z]:[\\/])[^()]*?):(\d+):(\d+)\)?\s*$/;
 export function callerSite(): CallSite | undefined {
   const limit = Error.stackTraceLimit;
   // A few frames of the builder itself, then the caller's.
-  Error.stackTraceLimit = 16;
+  Error.stackTraceLimit = 8;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
   for (const line of stack.split("\n").slice(1)) {
     const m = frame.exec(line);
     if (!m) continue;
+    if (m[1]!.startsWith(builderUrl) || m[1]!.startsWith(builderDir)) continue;
     const file = m[1]!.startsWith("file://") ? fileURLToPath(m[1]!) : m[1]!;
-    if (file.startsWith(builderDir)) continue;
     return { file, line: Number(m[2]), column: Number(m[3]) };
   }
   return undefined;

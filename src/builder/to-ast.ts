@@ -134,14 +134,20 @@ class Locator {
   /** The key `name` of an object literal, looked for before `before` (`NAME: state.agent(…)`). */
   keyBefore(name: string, before: number | undefined): Span | undefined {
     if (before === undefined) return undefined;
-    const from = Math.max(0, before - 400);
-    const slice = this.source.text.slice(from, before);
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const re = new RegExp(`(["']?)(${escaped})\\1\\s*:\\s*[\\w$.]*$`);
-    const m = re.exec(slice);
-    if (!m) return undefined;
-    const start = from + m.index + m[1]!.length;
-    return { start, end: start + name.length };
+    // Back over the callee (`state.agent`), the colon, and the key with its quotes.
+    const t = this.source.text;
+    let i = before;
+    while (i > 0 && /[\w$.]/.test(t[i - 1]!)) i--;
+    while (i > 0 && /\s/.test(t[i - 1]!)) i--;
+    if (t[i - 1] !== ":") return undefined;
+    i--;
+    while (i > 0 && /\s/.test(t[i - 1]!)) i--;
+    const quote = t[i - 1] === '"' || t[i - 1] === "'" ? t[i - 1] : "";
+    if (quote) i--;
+    const start = i - name.length;
+    if (start < 0 || t.slice(start, i) !== name) return undefined;
+    if (quote ? t[start - 1] !== quote : start > 0 && /[\w$]/.test(t[start - 1]!)) return undefined;
+    return { start, end: i };
   }
 
   /**
@@ -329,6 +335,19 @@ class TreeBuilder {
   }
 
   // ------------------------------------------------------------ places and findings
+
+  /** The first state's call after `offset` (binary search: a workflow may have 10,000). */
+  private nextStateCall(offset: number): number | undefined {
+    const calls = this.stateCalls;
+    let low = 0;
+    let high = calls.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (calls[mid]! <= offset) low = mid + 1;
+      else high = mid;
+    }
+    return calls[low];
+  }
 
   private placed(start: number, end: number): void {
     this.first = Math.min(this.first, start);
@@ -1000,7 +1019,7 @@ class TreeBuilder {
   ): void {
     const from = this.locate.offset(site);
     // Looked for in this state's call only: before the next state's.
-    const until = this.stateCalls.find((o) => from !== undefined && o > from);
+    const until = from === undefined ? undefined : this.nextStateCall(from);
     const keySpan = (key: string) => this.locate.keyAfter(key, from, until) ?? decl.kindSpan;
     const setting = (s: StateSetting) => decl.settings.push(s);
     const statement = (s: StateStatement) => decl.statements.push(s);
