@@ -18,4 +18,5 @@ export const commandModules = {
   workflows: "workflows",
   mcp: "mcp",
   worker: "worker",
+  lsp: "lsp",
 } as const satisfies Record<string, string>;

@@ -30,6 +30,7 @@ const commands: Record<string, () => Promise<Command>> = {
   workflows: async () => (await import("./commands/workflows.ts")).workflowsCommand,
   mcp: async () => (await import("./commands/mcp.ts")).mcpCommand,
   worker: async () => (await import("./commands/worker.ts")).workerCommand,
+  lsp: async () => (await import("./commands/lsp.ts")).lspCommand,
 };
 
 export async function main(

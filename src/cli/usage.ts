@@ -302,6 +302,20 @@ ${server}
 
 Exit status: 0 when the client closes stdin (or on SIGINT/SIGTERM), 2 usage error.`,
 
+  lsp: `Usage: aegis lsp [--stdio]
+
+The language server, for editors: the Language Server Protocol on stdin and stdout, for
+.aegis files and workflow YAML. Every edit is compiled as \`aegis compile --check\` does:
+its findings as you type, with codes, related places and quick fixes (the misspelt name,
+the missing {{quote …}}, an aegis-ignore comment); hover, go to definition, references,
+rename, completion, outline, folding and formatting. VS Code: editors/vscode; Neovim and
+Helix: docs/editors.md.
+
+Options:
+  --stdio            talk on stdin and stdout (the default; editors pass it)
+
+Exit status: 0 when the editor says exit or closes stdin, 2 usage error.`,
+
   worker: `Usage: aegis worker [--port PORT] [--host HOST] [--agents FILE] [--identity-key KEY]
                     [--register ADMIN_URL [--advertise URL] [--force]] [--module FILE …] [--verbose]
 
@@ -361,6 +375,7 @@ Server:
 
 Scale-out (Restate, docs/scale-out.md):
   worker             serve aegis's Restate workflow: run states for a Restate cluster
+  lsp                the language server, for editors (LSP on stdio)
 
 aegis help COMMAND (or aegis COMMAND --help) shows a command's usage; aegis --version
 its version.

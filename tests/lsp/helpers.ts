@@ -1,0 +1,74 @@
+// An editor's side of the language server: `aegis lsp --stdio` in a child process, driven by
+// the protocol's own client (vscode-languageserver-protocol over vscode-jsonrpc streams), as
+// VS Code's language client does.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import {
+  createProtocolConnection,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-languageserver-protocol/node";
+
+export const ROOT = join(import.meta.dirname, "../..");
+
+export interface Editor {
+  connection: ProtocolConnection;
+  child: ChildProcess;
+  /** The next diagnostics published for `uri` (after the given document version, if any). */
+  diagnostics(uri: string, version?: number): Promise<PublishDiagnosticsParams>;
+  stop(): Promise<void>;
+}
+
+export async function startEditor(cwd = ROOT): Promise<Editor> {
+  const child = spawn(process.execPath, [join(ROOT, "bin/aegis.js"), "lsp", "--stdio"], {
+    cwd,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const connection = createProtocolConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
+  const published: PublishDiagnosticsParams[] = [];
+  const waiting: { uri: string; version?: number; done: (p: PublishDiagnosticsParams) => void }[] =
+    [];
+  connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+    const i = waiting.findIndex(
+      (w) => w.uri === p.uri && (w.version === undefined || p.version === w.version),
+    );
+    if (i >= 0) waiting.splice(i, 1)[0]!.done(p);
+    else published.push(p);
+  });
+  connection.listen();
+  await connection.sendRequest("initialize", {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {},
+  });
+  await connection.sendNotification("initialized", {});
+  return {
+    connection,
+    child,
+    diagnostics(uri, version) {
+      const i = published.findIndex(
+        (p) => p.uri === uri && (version === undefined || p.version === version),
+      );
+      if (i >= 0) return Promise.resolve(published.splice(i, 1)[0]!);
+      return new Promise((done, fail) => {
+        waiting.push({ uri, ...(version !== undefined && { version }), done });
+        child.once("exit", (code) => fail(new Error(`aegis lsp exited (${code}): ${stderr}`)));
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((done) => child.once("exit", done));
+      await connection.sendRequest("shutdown");
+      await connection.sendNotification("exit");
+      await exited;
+      connection.dispose();
+    },
+  };
+}

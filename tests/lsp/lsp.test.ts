@@ -1,0 +1,206 @@
+// `aegis lsp` as an editor drives it: a real protocol client over stdio opens a document
+// with mistakes, edits it, and asks what editors ask: diagnostics (the compiler's, with
+// codes and related places), hover, definition, references, rename, completion, outline,
+// folding, formatting and quick fixes.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Editor, startEditor } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "aegis-lsp-"));
+const file = join(dir, "review.aegis");
+const uri = pathToFileURL(file).href;
+const source = `workflow review {
+  input branch: string "The branch to review"
+  agent bot = command("cat")
+
+  start CHECKOUT
+
+  state CHECKOUT = run "git checkout {{input.branch}}" timeout 1m {
+    on exit 0 -> REVIEW
+    otherwise -> FAILD
+  }
+
+  state REVIEW = agent bot timeout 1m {
+    prompt "Review {{input.branch}}: {{CHECKOUT.stdout}}"
+    on success -> DONE
+    otherwise -> FAILED
+  }
+
+  final DONE
+  final FAILED failure
+}
+`;
+writeFileSync(file, source);
+
+let editor: Editor;
+beforeAll(async () => {
+  editor = await startEditor(dir);
+});
+afterAll(async () => {
+  await editor.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The position of the `nth` occurrence of `text` (0-based line and character). */
+function positionOf(text: string, nth = 0, within = source) {
+  let at = -1;
+  for (let i = 0; i <= nth; i++) at = within.indexOf(text, at + 1);
+  const before = within.slice(0, at);
+  const line = before.split("\n").length - 1;
+  return { line, character: at - before.lastIndexOf("\n") - 1 };
+}
+
+describe("aegis lsp", () => {
+  it("publishes the compiler's findings as the document opens, with codes", async () => {
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri, languageId: "aegis", version: 1, text: source },
+    });
+    const { diagnostics } = await editor.diagnostics(uri, 1);
+    const found = diagnostics.map((d) => [d.code, d.range.start.line + 1, d.source]);
+    expect(found).toContainEqual(["AEG201", 9, "aegis"]);
+    expect(found).toContainEqual(["AEG606", 7, "aegis"]);
+    const unknown = diagnostics.find((d) => d.code === "AEG201")!;
+    expect(unknown.range.start).toEqual(positionOf("FAILD"));
+    expect(unknown.message).toContain("did you mean 'FAILED'?");
+  });
+
+  it("offers the fixes: the misspelt name, the missing quote, a suppression", async () => {
+    const { diagnostics } = await (async () => {
+      await editor.connection.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ text: source }],
+      });
+      return editor.diagnostics(uri, 2);
+    })();
+    const actions = (await editor.connection.sendRequest("textDocument/codeAction", {
+      textDocument: { uri },
+      range: diagnostics[0]!.range,
+      context: { diagnostics },
+    })) as { title: string; edit: { changes: Record<string, { newText: string }[]> } }[];
+    const titles = actions.map((a) => a.title);
+    expect(titles).toContain("Change to 'FAILED'");
+    expect(titles).toContain("Quote it for the shell ({{quote …}})");
+    expect(titles).toContain("Ignore AEG201 here");
+    const fix = actions.find((a) => a.title === "Change to 'FAILED'")!;
+    expect(fix.edit.changes[uri]).toEqual([expect.objectContaining({ newText: "FAILED" })]);
+  });
+
+  it("an edit that fixes the mistake clears its finding", async () => {
+    const at = positionOf("FAILD");
+    await editor.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 3 },
+      contentChanges: [
+        {
+          range: { start: at, end: { line: at.line, character: at.character + 5 } },
+          text: "FAILED",
+        },
+      ],
+    });
+    const { diagnostics } = await editor.diagnostics(uri, 3);
+    expect(diagnostics.map((d) => d.code)).toEqual(["AEG606"]);
+  });
+
+  const fixed = source.replace("FAILD", "FAILED");
+
+  it("hover: a state, an input, an agent, and whether a state has run where it is read", async () => {
+    const hover = async (text: string, nth = 0) =>
+      (
+        (await editor.connection.sendRequest("textDocument/hover", {
+          textDocument: { uri },
+          position: positionOf(text, nth, fixed),
+        })) as { contents: { value: string } } | null
+      )?.contents.value;
+    expect(await hover("REVIEW = agent")).toContain("**state REVIEW**: agent");
+    expect(await hover("REVIEW = agent")).toContain("timeout 1m");
+    expect(await hover("branch: string")).toContain("**input branch**: `string` (required)");
+    expect(await hover("bot = command")).toContain("**agent bot**: command");
+    expect(await hover("CHECKOUT.stdout")).toContain("has run on every path to REVIEW");
+  });
+
+  it("definition and references of a state, across transitions, start and templates", async () => {
+    const definition = (await editor.connection.sendRequest("textDocument/definition", {
+      textDocument: { uri },
+      position: positionOf("REVIEW", 0, fixed),
+    })) as { range: { start: unknown } }[];
+    expect(definition[0]!.range.start).toEqual(positionOf("REVIEW = agent", 0, fixed));
+    const references = (await editor.connection.sendRequest("textDocument/references", {
+      textDocument: { uri },
+      position: positionOf("CHECKOUT = run", 0, fixed),
+      context: { includeDeclaration: true },
+    })) as { range: { start: { line: number } } }[];
+    expect(references.map((r) => r.range.start.line + 1).sort((a, b) => a - b)).toEqual([5, 7, 13]);
+  });
+
+  it("rename of an input changes its declaration and every template that reads it", async () => {
+    const edit = (await editor.connection.sendRequest("textDocument/rename", {
+      textDocument: { uri },
+      position: positionOf("branch: string", 0, fixed),
+      newName: "ref",
+    })) as { changes: Record<string, { range: { start: { line: number } }; newText: string }[]> };
+    const edits = edit.changes[uri]!;
+    expect(edits.map((e) => [e.range.start.line + 1, e.newText])).toEqual([
+      [2, "ref"],
+      [7, "ref"],
+      [13, "ref"],
+    ]);
+  });
+
+  it("completion: states after ->, inputs after input., a state's fields, providers", async () => {
+    const complete = async (text: string) => {
+      const doc = `${fixed}\n${text}`;
+      const lines = doc.split("\n");
+      await editor.connection.sendNotification("textDocument/didChange", {
+        textDocument: { uri, version: 10 + text.length },
+        contentChanges: [{ text: doc }],
+      });
+      const items = (await editor.connection.sendRequest("textDocument/completion", {
+        textDocument: { uri },
+        position: { line: lines.length - 1, character: lines.at(-1)!.length },
+      })) as { label: string }[];
+      return items.map((i) => i.label);
+    };
+    expect(await complete("    on success -> ")).toEqual(
+      expect.arrayContaining(["CHECKOUT", "REVIEW", "DONE", "FAILED"]),
+    );
+    expect(await complete('    prompt "{{input.')).toEqual(["branch"]);
+    expect(await complete('    prompt "{{CHECKOUT.')).toContain("stdout");
+    expect(await complete("  agent other = ")).toContain("claude");
+    await editor.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 100 },
+      contentChanges: [{ text: fixed }],
+    });
+  });
+
+  it("outline, folding and formatting", async () => {
+    const symbols = (await editor.connection.sendRequest("textDocument/documentSymbol", {
+      textDocument: { uri },
+    })) as { name: string; children: { name: string; detail: string }[] }[];
+    expect(symbols[0]!.name).toBe("review");
+    expect(symbols[0]!.children.map((c) => `${c.name} ${c.detail}`)).toEqual([
+      "branch input",
+      "bot agent = command",
+      "CHECKOUT run",
+      "REVIEW agent",
+      "DONE final success",
+      "FAILED final failure",
+    ]);
+    const folds = (await editor.connection.sendRequest("textDocument/foldingRange", {
+      textDocument: { uri },
+    })) as { startLine: number; endLine: number }[];
+    expect(folds).toContainEqual({ startLine: 6, endLine: 9 });
+    const messy = fixed.replace("  start CHECKOUT", "      start    CHECKOUT");
+    await editor.connection.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 101 },
+      contentChanges: [{ text: messy }],
+    });
+    const edits = (await editor.connection.sendRequest("textDocument/formatting", {
+      textDocument: { uri },
+      options: { tabSize: 2, insertSpaces: true },
+    })) as { newText: string }[];
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.newText).toContain("\n  start CHECKOUT\n");
+  });
+});
