@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildAction } from "../scripts/build-action.ts";
 import { chainSource } from "./lib/aegis-sources.ts";
+import { benchLsp, type LspBench } from "./lib/lsp.ts";
 import type { RestateBench } from "./lib/restate.ts";
 import { benchServer, type ServerBench } from "./lib/server.ts";
 import { BARE, measureStartup, type StartupResult, startupCases } from "./lib/startup.ts";
@@ -92,8 +93,9 @@ const worker = (...args: string[]) => child(["lib/worker.ts", ...args]);
 const startupOnly = process.env.BENCH_ONLY === "startup";
 const serverOnly = process.env.BENCH_ONLY === "server";
 const restateOnly = process.env.BENCH_ONLY === "restate";
+const lspOnly = process.env.BENCH_ONLY === "lsp";
 const engines =
-  startupOnly || serverOnly || restateOnly
+  startupOnly || serverOnly || restateOnly || lspOnly
     ? []
     : (process.env.BENCH_ONLY?.split(",") ?? ["aegis", "langgraph", "xstate", "mastra"]);
 const peers = engines.filter((e) => e !== "aegis");
@@ -286,6 +288,16 @@ if (serverOnly || engines.includes("aegis")) {
   const runs = env("BENCH_SERVER_RUNS", 10_000);
   log(`aegis serve: ${runs} runs started and left waiting at a gate`);
   results.server = await benchServer(runs);
+}
+
+// ------------------------------------------------------------------ aegis lsp (issue 18)
+// The language server as an editor sees it: a document opened, then typed into, each
+// edit's diagnostics awaited; beside compile() of the same text (the work of an edit).
+if (lspOnly || engines.includes("aegis")) {
+  log("aegis lsp: open and edit 50, 500 and 5,000-state documents");
+  const dir = join(tmp, "lsp");
+  mkdirSync(dir, { recursive: true });
+  results.lsp = await benchLsp([50, 500, 5000], env("BENCH_LSP_EDITS", 15), dir);
 }
 
 // ------------------------------------------------------------------ Restate (issue 16)
@@ -556,6 +568,31 @@ const serverTable = (): string => {
     ),
   ].join("\n");
 };
+const lspTable = (): string => {
+  const L = results.lsp as LspBench[] | undefined;
+  if (!L) return "";
+  const ms = (v: Stat) => `${v.median.toFixed(1)} [${v.min.toFixed(1)}–${v.max.toFixed(1)}]`;
+  return [
+    "aegis lsp — `aegis lsp --stdio` driven by the protocol's client: a document opened, then typed into (each edit's diagnostics awaited); compile() of the same text in-process beside it",
+    "",
+    table(
+      [
+        "states",
+        "open → diagnostics (ms)",
+        "edit → diagnostics (ms, median [min–max])",
+        "compile() alone (ms)",
+        "target: 500 states within 50 ms",
+      ],
+      L.map((l) => [
+        String(l.states),
+        l.open.toFixed(1),
+        ms(l.edit),
+        ms(l.compile),
+        l.states === 500 ? (l.edit.median <= 50 ? "PASS" : "FAIL") : "",
+      ]),
+    ),
+  ].join("\n");
+};
 const restateTable = (): string => {
   const R = results.restate as RestateBench | { error: string } | undefined;
   if (!R) return "";
@@ -685,31 +722,35 @@ const text = startupOnly
     ? [title, "", serverTable()].join("\n")
     : restateOnly
       ? [title, "", restateTable()].join("\n")
-      : [
-          title,
-          `peers: ${Object.entries(results.versions ?? {})
-            .map(([k, v]) => `${k}@${v}`)
-            .join(", ")}`,
-          "",
-          table(header, rows),
-          "",
-          table(["aegis only", "value"], aegisRows),
-          "",
-          table(
-            ["target", "measured", "result"],
-            targets.map((t) => [
-              t.target,
-              t.value,
-              t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
-            ]),
-          ),
-          "",
-          startupTable(),
-          "",
-          serverTable(),
-          "",
-          restateTable(),
-        ].join("\n");
+      : lspOnly
+        ? [title, "", lspTable()].join("\n")
+        : [
+            title,
+            `peers: ${Object.entries(results.versions ?? {})
+              .map(([k, v]) => `${k}@${v}`)
+              .join(", ")}`,
+            "",
+            table(header, rows),
+            "",
+            table(["aegis only", "value"], aegisRows),
+            "",
+            table(
+              ["target", "measured", "result"],
+              targets.map((t) => [
+                t.target,
+                t.value,
+                t.pass === null ? "n/a" : t.pass ? "PASS" : "FAIL",
+              ]),
+            ),
+            "",
+            startupTable(),
+            "",
+            serverTable(),
+            "",
+            restateTable(),
+            "",
+            lspTable(),
+          ].join("\n");
 console.log(text);
 mkdirSync(join(bench, "results"), { recursive: true });
 results.table = text;
@@ -723,7 +764,9 @@ const resultsFile = join(
       ? "server.json"
       : restateOnly
         ? "restate.json"
-        : "latest.json",
+        : lspOnly
+          ? "lsp.json"
+          : "latest.json",
 );
 writeFileSync(join(root, resultsFile), `${JSON.stringify(results, null, 2)}\n`);
 console.log(`\nresults: ${resultsFile}`);

@@ -33,8 +33,16 @@ export async function startEditor(cwd = ROOT): Promise<Editor> {
     new StreamMessageWriter(child.stdin!),
   );
   const published: PublishDiagnosticsParams[] = [];
-  const waiting: { uri: string; version?: number; done: (p: PublishDiagnosticsParams) => void }[] =
-    [];
+  const waiting: {
+    uri: string;
+    version?: number;
+    done: (p: PublishDiagnosticsParams) => void;
+    fail: (e: Error) => void;
+  }[] = [];
+  // A server that dies fails whoever waits for it.
+  child.once("exit", (code) => {
+    for (const w of waiting.splice(0)) w.fail(new Error(`aegis lsp exited (${code}): ${stderr}`));
+  });
   connection.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
     const i = waiting.findIndex(
       (w) => w.uri === p.uri && (w.version === undefined || p.version === w.version),
@@ -57,9 +65,10 @@ export async function startEditor(cwd = ROOT): Promise<Editor> {
         (p) => p.uri === uri && (version === undefined || p.version === version),
       );
       if (i >= 0) return Promise.resolve(published.splice(i, 1)[0]!);
+      if (child.exitCode !== null)
+        return Promise.reject(new Error(`aegis lsp exited (${child.exitCode}): ${stderr}`));
       return new Promise((done, fail) => {
-        waiting.push({ uri, ...(version !== undefined && { version }), done });
-        child.once("exit", (code) => fail(new Error(`aegis lsp exited (${code}): ${stderr}`)));
+        waiting.push({ uri, ...(version !== undefined && { version }), done, fail });
       });
     },
     async stop() {
