@@ -278,6 +278,11 @@ export function createLexer(validate = false): Lexer {
 
 export const aegisLexer = createLexer();
 
+/** Whether a token is a keyword of the language (for editors' highlighting). */
+export function isKeyword(type: TokenType): boolean {
+  return keywordTokens.includes(type);
+}
+
 /** The words of the expression language (and/or/not/true/…): never names. */
 export const reservedWords: ReadonlySet<string> = reserved;
 

@@ -30,6 +30,7 @@ import { Analysis, type NameKind } from "./analysis.ts";
 import { type CompletionKind, completions } from "./completion.ts";
 import { hoverText } from "./hover.ts";
 import { foldingSpans, type OutlineItem, outline } from "./outline.ts";
+import { semanticTokens, tokenModifiers, tokenTypes } from "./tokens.ts";
 
 const yamlFile = /\.ya?ml$/i;
 
@@ -153,6 +154,10 @@ export function startLanguageServer(connection: Connection = createConnection())
         documentFormattingProvider: true,
         foldingRangeProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        semanticTokensProvider: {
+          legend: { tokenTypes: [...tokenTypes], tokenModifiers: [...tokenModifiers] },
+          full: true,
+        },
       },
       serverInfo: { name: "aegis" },
     }),
@@ -337,6 +342,12 @@ export function startLanguageServer(connection: Connection = createConnection())
       });
     }
     return actions;
+  });
+
+  connection.languages.semanticTokens.on(({ textDocument }) => {
+    const doc = documents.get(textDocument.uri);
+    const a = doc && !yamlFile.test(fileOf(doc.uri)) ? analysisOf(doc) : undefined;
+    return { data: a ? semanticTokens(a) : [] };
   });
 
   documents.listen(connection);

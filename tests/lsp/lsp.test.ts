@@ -203,4 +203,73 @@ describe("aegis lsp", () => {
     expect(edits).toHaveLength(1);
     expect(edits[0]!.newText).toContain("\n  start CHECKOUT\n");
   });
+
+  it("semantic tokens: keywords, strings, and each name as what it is declared", async () => {
+    const legend = [
+      "keyword",
+      "string",
+      "number",
+      "comment",
+      "operator",
+      "class",
+      "interface",
+      "parameter",
+      "property",
+      "namespace",
+    ];
+    const { data } = (await editor.connection.sendRequest("textDocument/semanticTokens/full", {
+      textDocument: { uri },
+    })) as { data: number[] };
+    // Decode the relative encoding back to (line, character, length, type, declaration).
+    const tokens: { text: string; type: string; declaration: boolean }[] = [];
+    const lines = fixed.split("\n");
+    let line = 0;
+    let char = 0;
+    for (let i = 0; i < data.length; i += 5) {
+      line += data[i]!;
+      char = data[i]! === 0 ? char + data[i + 1]! : data[i + 1]!;
+      tokens.push({
+        text: lines[line]!.slice(char, char + data[i + 2]!),
+        type: legend[data[i + 3]!]!,
+        declaration: data[i + 4] === 1,
+      });
+    }
+    expect(tokens).toContainEqual({ text: "workflow", type: "keyword", declaration: false });
+    expect(tokens).toContainEqual({ text: "CHECKOUT", type: "class", declaration: true });
+    expect(tokens).toContainEqual({ text: "REVIEW", type: "class", declaration: false });
+    expect(tokens).toContainEqual({ text: "bot", type: "interface", declaration: true });
+    expect(tokens).toContainEqual({ text: "branch", type: "parameter", declaration: true });
+    expect(tokens).toContainEqual({
+      text: '"The branch to review"',
+      type: "string",
+      declaration: false,
+    });
+    expect(tokens).toContainEqual({ text: "1m", type: "number", declaration: false });
+  });
+
+  it("a YAML workflow gets the compiler's findings; other YAML gets none", async () => {
+    const yamlUri = pathToFileURL(join(dir, "flow.yaml")).href;
+    const workflow = [
+      "id: flow",
+      "name: Flow",
+      "steps:",
+      "  - id: first",
+      "    agent: writer",
+      "    prompt: Write {{nope}}",
+      "",
+    ].join("\n");
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: yamlUri, languageId: "yaml", version: 1, text: workflow },
+    });
+    const { diagnostics } = await editor.diagnostics(yamlUri, 1);
+    expect(diagnostics.length).toBeGreaterThan(0);
+    expect(
+      diagnostics.every((d) => d.source === "aegis" && /^AEG\d{3}$/.test(String(d.code))),
+    ).toBe(true);
+    const ciUri = pathToFileURL(join(dir, "ci.yml")).href;
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: ciUri, languageId: "yaml", version: 1, text: "on: push\njobs: {}\n" },
+    });
+    expect((await editor.diagnostics(ciUri, 1)).diagnostics).toEqual([]);
+  });
 });
