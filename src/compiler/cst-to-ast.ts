@@ -126,6 +126,14 @@ export class AstBuilder {
     return { path: decoded.text, pathSpan: tokenSpan(path), alias, span: nodeSpan(n) };
   }
 
+  /** A state (or final state) declaration read alone, as a workflow item (incremental-parse.ts). */
+  workflowState(item: CstNode): StateDecl | undefined {
+    const [kind, child] = firstChild(item);
+    const c = child?.[0];
+    if (!c || isToken(c) || (kind !== "stateDecl" && kind !== "finalDecl")) return undefined;
+    return this.stateDecl(c, kind === "finalDecl");
+  }
+
   private workflowDecl(n: CstNode): WorkflowDecl {
     const wf: WorkflowDecl = {
       name: named(token(n, "Name")) ?? { name: "", span: nodeSpan(n) },

@@ -353,7 +353,7 @@ const prefixes = new Set(["Not", "Minus"]);
  * prefix operator until the operand after it (`not (not x)` is 3 levels). Also counts the
  * operators, each of which may deepen the tree by one level.
  */
-function measureNesting(tokens: readonly IToken[]): { deepest?: IToken; operators: number } {
+export function measureNesting(tokens: readonly IToken[]): { deepest?: IToken; operators: number } {
   // Prefix operators pending at each open bracket; `depth` is brackets plus all of them.
   const pending: number[] = [0];
   let depth = 0;

@@ -150,6 +150,11 @@ export class AegisParser extends CstParser {
     return this.parseWith(() => this.file(), tokens, maxErrors, before);
   }
 
+  /** Parses one declaration of a workflow's body (incremental-parse.ts), stopping at its first error. */
+  parseWorkflowItem(tokens: readonly IToken[]): FileParse {
+    return this.parseWith(() => this.workflowItem(), tokens, 1, []);
+  }
+
   /** Parses a lone expression, stopping at its first syntax error. */
   parseExpression(tokens: readonly IToken[]): FileParse {
     return this.parseWith(() => this.expression(), tokens, 1, []);

@@ -5,9 +5,10 @@
 // completion read the index; nothing here talks the protocol.
 import type { SourceFileAst, Span } from "../compiler/ast.ts";
 import { GraphFacts } from "../compiler/checks/context.ts";
-import { type CompileResult, compile } from "../compiler/compile.ts";
+import { type CompileResult, compile, compileTree } from "../compiler/compile.ts";
 import { pathsIn } from "../compiler/expression.ts";
 import type { StateNode } from "../compiler/graph.ts";
+import type { IncrementalParser } from "../compiler/incremental-parse.ts";
 import { analyzeTemplate, type TemplateReference } from "../compiler/templates.ts";
 
 export type NameKind = "state" | "agent" | "input" | "context" | "import";
@@ -36,11 +37,17 @@ export class Analysis {
   readonly text: string;
   private built?: { declared: Map<string, Declared>; uses: NameUse[]; facts?: GraphFacts };
 
-  constructor(uri: string, file: string, text: string) {
+  /**
+   * Compiles `text`; an .aegis document through its incremental parser (an edit inside one
+   * state parses that state again, not the document: incremental-parse.ts).
+   */
+  constructor(uri: string, file: string, text: string, parser?: IncrementalParser) {
     this.uri = uri;
     this.file = file;
     this.text = text;
-    this.result = compile(text, { filename: file });
+    this.result = parser
+      ? compileTree(parser.parse(text), text, { filename: file })
+      : compile(text, { filename: file });
   }
 
   get ast(): SourceFileAst {

@@ -25,6 +25,7 @@ import { looksLikeWorkflowYaml } from "../cli/files.ts";
 import type { Span } from "../compiler/ast.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { formatSource } from "../compiler/emit/aegis.ts";
+import { IncrementalParser } from "../compiler/incremental-parse.ts";
 import { isName } from "../compiler/lexer.ts";
 import { Analysis, type NameKind } from "./analysis.ts";
 import { type CompletionKind, completions } from "./completion.ts";
@@ -98,6 +99,7 @@ export interface LanguageServer {
 export function startLanguageServer(connection: Connection = createConnection()): LanguageServer {
   const documents = new TextDocuments(TextDocument);
   const analyses = new Map<string, Analysis>();
+  const parsers = new Map<string, IncrementalParser>();
   const pending = new Map<string, NodeJS.Immediate>();
 
   /** The document's analysis, compiled now if the text changed since. */
@@ -106,7 +108,12 @@ export function startLanguageServer(connection: Connection = createConnection())
     if (yamlFile.test(file) && !looksLikeWorkflowYaml(doc.getText())) return undefined;
     const known = analyses.get(doc.uri);
     if (known && known.text === doc.getText()) return known;
-    const fresh = new Analysis(doc.uri, file, doc.getText());
+    let parser = parsers.get(doc.uri);
+    if (!parser && !yamlFile.test(file)) {
+      parser = new IncrementalParser(file);
+      parsers.set(doc.uri, parser);
+    }
+    const fresh = new Analysis(doc.uri, file, doc.getText(), parser);
     analyses.set(doc.uri, fresh);
     return fresh;
   };
@@ -138,6 +145,7 @@ export function startLanguageServer(connection: Connection = createConnection())
     clearImmediate(pending.get(e.document.uri));
     pending.delete(e.document.uri);
     analyses.delete(e.document.uri);
+    parsers.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -219,13 +227,13 @@ export function startLanguageServer(connection: Connection = createConnection())
   const renamable = new Set<NameKind>(["state", "agent", "input", "context"]);
   connection.onPrepareRename(({ textDocument, position }) => {
     const found = declarationOf(textDocument.uri, position);
-    if (!found || !found.declared || !renamable.has(found.name.kind)) return null;
+    if (!found?.declared || !renamable.has(found.name.kind)) return null;
     return { range: rangeOf(found.doc, found.name.span), placeholder: found.name.name };
   });
 
   connection.onRenameRequest(({ textDocument, position, newName }) => {
     const found = declarationOf(textDocument.uri, position);
-    if (!found || !found.declared || !renamable.has(found.name.kind)) return null;
+    if (!found?.declared || !renamable.has(found.name.kind)) return null;
     if (!isName(newName)) throw new Error(`'${newName}' is not a name of the language`);
     const spans = [
       found.declared.span,
