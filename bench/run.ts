@@ -588,6 +588,7 @@ const lspTable = (): string => {
         l.open.toFixed(1),
         ms(l.edit),
         ms(l.compile),
+        l.rssMiB === undefined ? "—" : l.rssMiB.toFixed(0),
         l.states === 500 ? (l.edit.median <= 50 ? "PASS" : "FAIL") : "",
       ]),
     ),

@@ -3,6 +3,7 @@
 // (tests/lsp/helpers.ts): open a document of N states and wait for its diagnostics, then
 // type one character at a time (each edit's diagnostics awaited) — beside compile() of the
 // same text in this process, the work each edit does.
+import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { compile } from "../../src/compiler/compile.ts";
 import { startEditor } from "../../tests/lsp/helpers.ts";
@@ -14,6 +15,19 @@ export interface LspBench {
   open: number;
   edit: Stat;
   compile: Stat;
+  /** The server's resident memory after the document's edits (MiB), from /proc. */
+  rssMiB?: number;
+}
+
+/** A process's resident memory (MiB), where /proc tells it. */
+function rssOf(pid: number | undefined): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function benchLsp(sizes: number[], edits: number, dir: string): Promise<LspBench[]> {
@@ -56,7 +70,14 @@ export async function benchLsp(sizes: number[], edits: number, dir: string): Pro
         compile(text, { filename: `${dir}/chain-${n}.aegis` });
         compiles.push(performance.now() - t);
       }
-      out.push({ states: n, open, edit: stat(times, "ms"), compile: stat(compiles, "ms") });
+      const rssMiB = rssOf(editor.child.pid);
+      out.push({
+        states: n,
+        open,
+        edit: stat(times, "ms"),
+        compile: stat(compiles, "ms"),
+        ...(rssMiB !== undefined && { rssMiB }),
+      });
     }
   } finally {
     await editor.stop();
