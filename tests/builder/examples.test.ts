@@ -12,7 +12,7 @@ import tddStep from "../../examples/tdd_step/tdd_step.ts";
 import type { Workflow } from "../../src/builder/index.ts";
 import { compile, compileFile } from "../../src/compiler/compile.ts";
 import type { RunRecord } from "../../src/runtime/types.ts";
-import { aegis, json, ROOT, tempDir } from "../runtime/cli/helpers.ts";
+import { aegis, json, ROOT, tddRun, tempDir } from "../runtime/cli/helpers.ts";
 
 const example = (path: string) => join(ROOT, "examples", path);
 const built: [string, Workflow][] = [
@@ -132,22 +132,7 @@ describe("the builder's examples run", () => {
       agentsFile,
       JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
     );
-    const r = aegis(dir, [
-      "run",
-      example("tdd_step/tdd_step.ts"),
-      "--agents",
-      agentsFile,
-      "--param",
-      "plan_step=slugify titles",
-      "--param",
-      "test_command=node --test",
-      "--param",
-      "test_path=tdd-project/slugify.test.js",
-      "--workdir",
-      dir,
-      "--id",
-      "t",
-    ]);
+    const r = aegis(dir, tddRun(example("tdd_step/tdd_step.ts"), agentsFile, dir));
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     const record = json<RunRecord>(aegis(dir, ["status", "t", "--json"]).stdout);

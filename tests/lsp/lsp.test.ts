@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tokenTypes } from "../../src/lsp/tokens.ts";
 import { type Editor, startEditor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-lsp-"));
@@ -205,18 +206,7 @@ describe("aegis lsp", () => {
   });
 
   it("semantic tokens: keywords, strings, and each name as what it is declared", async () => {
-    const legend = [
-      "keyword",
-      "string",
-      "number",
-      "comment",
-      "operator",
-      "class",
-      "interface",
-      "parameter",
-      "property",
-      "namespace",
-    ];
+    const legend = tokenTypes;
     const { data } = (await editor.connection.sendRequest("textDocument/semanticTokens/full", {
       textDocument: { uri },
     })) as { data: number[] };

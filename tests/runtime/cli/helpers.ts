@@ -115,3 +115,26 @@ export function agentCalls(file: string): AgentCall[] {
 export function json<T = Record<string, unknown>>(text: string): T {
   return JSON.parse(text) as T;
 }
+
+/**
+ * `aegis run` of the tdd_step example (`file`: its .aegis or its TypeScript module) with
+ * the worker agents file `agentsFile`, working in `dir`, as run `t`.
+ */
+export function tddRun(file: string, agentsFile: string, dir: string): string[] {
+  return [
+    "run",
+    file,
+    "--agents",
+    agentsFile,
+    "--param",
+    "plan_step=slugify titles",
+    "--param",
+    "test_command=node --test",
+    "--param",
+    "test_path=tdd-project/slugify.test.js",
+    "--workdir",
+    dir,
+    "--id",
+    "t",
+  ];
+}

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../src/runtime/types.ts";
 import { FAKE_BIN } from "../executors/helpers.ts";
-import { aegis, json, launch, ROOT, stray, tempDir, until } from "./helpers.ts";
+import { aegis, json, launch, ROOT, stray, tddRun, tempDir, until } from "./helpers.ts";
 
 const WORKFLOW = `
 workflow tdd {
@@ -205,20 +205,7 @@ describe("kill -9 in the middle of a call, then aegis resume", () => {
 describe("examples/tdd_step", () => {
   const example = (name: string) => join(ROOT, "examples", name);
   const tdd = (dir: string, agentsFile: string) => [
-    "run",
-    example("tdd_step/tdd_step.aegis"),
-    "--agents",
-    agentsFile,
-    "--param",
-    "plan_step=slugify titles",
-    "--param",
-    "test_command=node --test",
-    "--param",
-    "test_path=tdd-project/slugify.test.js",
-    "--workdir",
-    dir,
-    "--id",
-    "t",
+    ...tddRun(example("tdd_step/tdd_step.aegis"), agentsFile, dir),
     "--store",
     "runs",
   ];
