@@ -115,6 +115,32 @@ export function completions(
       ...helpers.map((label) => ({ label, kind: "helper" }) as Completion),
     ];
   }
+  // Inside a provider's arguments: its options, or the values an option takes.
+  const call = /^\s*agent\s+[\w-]+\s*=\s*([\w-]+)\(([^)]*)$/.exec(lineBefore);
+  const info =
+    call && Object.hasOwn(providers, call[1]!)
+      ? providers[call[1]! as keyof typeof providers]
+      : undefined;
+  if (call && info) {
+    const args = call[2]!;
+    const option = /([\w-]+)\s*:\s*"?[\w-]*$/.exec(args)?.[1];
+    if (option) {
+      const values = info.options[option]?.values ?? [];
+      return values.map((v) => ({
+        label: JSON.stringify(v),
+        kind: "field",
+        detail: `${call[1]} ${option}`,
+      }));
+    }
+    const given = new Set([...args.matchAll(/([\w-]+)\s*:/g)].map((m) => m[1]));
+    return Object.entries(info.options)
+      .filter(([name]) => !given.has(name))
+      .map(([name, o]) => ({
+        label: name,
+        kind: "field",
+        detail: o.values ? o.values.join(" | ") : o.type,
+      }));
+  }
   if (/(->|\bstart|\bprotects\s*\[[^\]]*)\s*[\w-]*$/.test(lineBefore)) return names("state");
   if (/^\s*agent\s+[\w-]+\s*=\s*[\w-]*$/.test(lineBefore))
     return Object.entries(providers).map(([label, info]) => ({

@@ -2,6 +2,7 @@
 // compiler can bound its visits; an input: its type, default and description; an agent: its
 // provider and options; a state read by a template or a condition: whether it has run on
 // every path to the state that reads it.
+import { visitBounds } from "../compiler/checks/bounds.ts";
 import { formatDuration } from "../compiler/expression.ts";
 import type { InputType } from "../compiler/graph.ts";
 import type { Analysis, NameUse } from "./analysis.ts";
@@ -25,6 +26,17 @@ export function hoverText(a: Analysis, at: NameUse & { declaration: boolean }): 
       if (node.visits !== undefined) limits.push(`at most ${node.visits} visits`);
       if (node.retry) limits.push(`retry ${node.retry.max}`);
       if (limits.length) lines.push(limits.join(", "));
+      // What the bounds check proves of it: how often a run can enter it, at worst.
+      const facts = a.facts;
+      const index = facts?.indexOf.get(at.name);
+      if (facts && index !== undefined && facts.reachable.has(at.name)) {
+        const bound = visitBounds(facts)[index];
+        lines.push(
+          bound === undefined
+            ? "worst case: visits not bounded"
+            : `worst case: ${bound} visit${bound === 1 ? "" : "s"} a run${node.timeoutMs !== undefined ? `, ${formatDuration(bound * node.timeoutMs)}` : ""}`,
+        );
+      }
       if (at.from && at.from !== at.name && a.facts) {
         lines.push(
           a.facts.mustHaveRun(at.from, at.name)

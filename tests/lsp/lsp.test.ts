@@ -116,6 +116,7 @@ describe("aegis lsp", () => {
       )?.contents.value;
     expect(await hover("REVIEW = agent")).toContain("**state REVIEW**: agent");
     expect(await hover("REVIEW = agent")).toContain("timeout 1m");
+    expect(await hover("REVIEW = agent")).toContain("worst case: 1 visit a run, 1m");
     expect(await hover("branch: string")).toContain("**input branch**: `string` (required)");
     expect(await hover("bot = command")).toContain("**agent bot**: command");
     expect(await hover("CHECKOUT.stdout")).toContain("has run on every path to REVIEW");
@@ -169,6 +170,16 @@ describe("aegis lsp", () => {
     expect(await complete('    prompt "{{input.')).toEqual(["branch"]);
     expect(await complete('    prompt "{{CHECKOUT.')).toContain("stdout");
     expect(await complete("  agent other = ")).toContain("claude");
+    expect(await complete('  agent other = claude(model: "m", ')).toEqual(
+      expect.arrayContaining(["permission", "effort"]),
+    );
+    expect(await complete('  agent other = claude(model: "m", ')).not.toContain("model");
+    expect(await complete("  agent other = claude(permission: ")).toEqual([
+      '"read"',
+      '"write"',
+      '"full"',
+      '"auto"',
+    ]);
     await editor.connection.sendNotification("textDocument/didChange", {
       textDocument: { uri, version: 100 },
       contentChanges: [{ text: fixed }],
