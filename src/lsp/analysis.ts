@@ -11,7 +11,7 @@ import type { StateNode } from "../compiler/graph.ts";
 import type { IncrementalParser } from "../compiler/incremental-parse.ts";
 import { analyzeTemplate, type TemplateReference } from "../compiler/templates.ts";
 
-export type NameKind = "state" | "agent" | "input" | "context" | "import";
+export type NameKind = "state" | "agent" | "input" | "context" | "import" | "childInput";
 
 export interface NameUse {
   kind: NameKind;
@@ -19,6 +19,18 @@ export interface NameUse {
   span: Span;
   /** The state whose template or condition reads it (for "has it run on every path?"). */
   from?: string;
+  /** A subworkflow's input (`input { NAME: … }` of a subworkflow state): the import's alias. */
+  alias?: string;
+}
+
+/** A place in another file (an imported workflow). */
+export interface Elsewhere {
+  file: string;
+  /** 1-based. */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
 }
 
 export interface Declared {
@@ -81,6 +93,23 @@ export class Analysis {
     return use && { ...use, declaration: false };
   }
 
+  /** Where an imported workflow declares the input `name` (the child of import `alias`). */
+  childInput(alias: string, name: string): Elsewhere | undefined {
+    const child = this.result.imports.get(alias);
+    const input = child?.ast.workflow?.inputs.find((i) => i.name.name === name);
+    const text = child?.sources.get(child.file);
+    if (!child || !input || !text) return undefined;
+    const start = text.position(input.name.span.start);
+    const end = text.position(input.name.span.end);
+    return {
+      file: child.file,
+      line: start.line,
+      column: start.column,
+      endLine: end.line,
+      endColumn: end.column,
+    };
+  }
+
   /** The graph's node of a state. */
   node(state: string): StateNode | undefined {
     const g = this.result.graph;
@@ -118,6 +147,15 @@ function buildIndex(a: Analysis) {
     for (const sp of s.specialists ?? []) use("agent", sp.name, sp.span, s.name.name);
     if (s.workflowRef) use("import", s.workflowRef.name, s.workflowRef.span, s.name.name);
     for (const st of s.statements) {
+      if (st.kind === "input" && s.workflowRef && st.value.kind === "object")
+        for (const e of st.value.entries)
+          uses.push({
+            kind: "childInput",
+            name: e.key.name,
+            span: e.key.span,
+            from: s.name.name,
+            alias: s.workflowRef.name,
+          });
       if (st.kind === "judge") use("agent", st.agent.name, st.agent.span, s.name.name);
       if (st.kind === "protects")
         for (const p of st.states) use("state", p.name, p.span, s.name.name);

@@ -75,6 +75,12 @@ export function hoverText(a: Analysis, at: NameUse & { declaration: boolean }): 
       if (!context || !Object.hasOwn(context, at.name)) return undefined;
       return `**context ${at.name}** = \`${JSON.stringify(context[at.name])}\``;
     }
+    case "childInput": {
+      const child = at.alias ? a.result.imports.get(at.alias) : undefined;
+      const schema = child?.graph.getAttribute("inputs")?.find((i) => i.name === at.name);
+      if (!schema) return undefined;
+      return `**input ${at.name}** of subworkflow \`${at.alias}\`: \`${typeText(schema.type)}\`${schema.description ? `\n\n${schema.description}` : ""}`;
+    }
     case "import": {
       const imp = a.ast.imports.find((i) => i.alias.name === at.name);
       return imp && `**subworkflow ${at.name}**: \`${imp.path}\``;

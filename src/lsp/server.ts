@@ -212,6 +212,20 @@ export function startLanguageServer(connection: Connection = createConnection())
         },
       ];
     }
+    // A subworkflow's input: declared in the imported file.
+    if (found.name.kind === "childInput" && found.name.alias) {
+      const there = found.a.childInput(found.name.alias, found.name.name);
+      if (!there) return [];
+      return [
+        {
+          uri: pathToFileURL(resolve(there.file)).href,
+          range: {
+            start: { line: there.line - 1, character: there.column - 1 },
+            end: { line: there.endLine - 1, character: there.endColumn - 1 },
+          },
+        },
+      ];
+    }
     if (!found.declared) return [];
     return [{ uri: textDocument.uri, range: rangeOf(found.doc, found.declared.span) }];
   });

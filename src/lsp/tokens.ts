@@ -33,6 +33,7 @@ const byName: Record<NameKind, (typeof tokenTypes)[number]> = {
   input: "parameter",
   context: "property",
   import: "namespace",
+  childInput: "property",
 };
 
 function typeOf(token: IToken, a: Analysis): { type: number; declaration: boolean } | undefined {

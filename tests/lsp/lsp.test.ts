@@ -274,3 +274,57 @@ describe("aegis lsp", () => {
     expect((await editor.diagnostics(ciUri, 1)).diagnostics).toEqual([]);
   });
 });
+
+describe("aegis lsp across files", () => {
+  it("a subworkflow's input goes to its declaration in the imported file; the import path to the file", async () => {
+    const child = join(dir, "child.aegis");
+    writeFileSync(
+      child,
+      'workflow child {\n  input topic: string "What to summarise"\n  start DONE\n  final DONE\n}\n',
+    );
+    const parentUri = pathToFileURL(join(dir, "parent.aegis")).href;
+    const parent = [
+      'import "child.aegis" as kid',
+      "",
+      "workflow parent {",
+      "  start CALL",
+      "  state CALL = subworkflow kid timeout 1m {",
+      '    input { topic: "the news" }',
+      "    on success -> DONE",
+      "    otherwise -> DONE",
+      "  }",
+      "  final DONE",
+      "}",
+      "",
+    ].join("\n");
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: parentUri, languageId: "aegis", version: 1, text: parent },
+    });
+    await editor.diagnostics(parentUri, 1);
+    const toInput = (await editor.connection.sendRequest("textDocument/definition", {
+      textDocument: { uri: parentUri },
+      position: positionOf("topic", 0, parent),
+    })) as { uri: string; range: { start: { line: number; character: number } } }[];
+    expect(toInput).toEqual([
+      expect.objectContaining({
+        uri: pathToFileURL(child).href,
+        range: expect.objectContaining({ start: { line: 1, character: 8 } }),
+      }),
+    ]);
+    const hover = (await editor.connection.sendRequest("textDocument/hover", {
+      textDocument: { uri: parentUri },
+      position: positionOf("topic", 0, parent),
+    })) as { contents: { value: string } };
+    expect(hover.contents.value).toContain("**input topic** of subworkflow `kid`: `string`");
+    const toFile = (await editor.connection.sendRequest("textDocument/definition", {
+      textDocument: { uri: parentUri },
+      position: positionOf("child.aegis", 0, parent),
+    })) as { uri: string }[];
+    expect(toFile.map((l) => l.uri)).toEqual([pathToFileURL(child).href]);
+    const toImport = (await editor.connection.sendRequest("textDocument/definition", {
+      textDocument: { uri: parentUri },
+      position: positionOf("kid timeout", 0, parent),
+    })) as { range: { start: unknown } }[];
+    expect(toImport[0]!.range.start).toEqual(positionOf("kid", 0, parent));
+  });
+});
