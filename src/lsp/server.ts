@@ -3,6 +3,7 @@
 // vscode-languageserver libraries. Every edit compiles the document with the compiler the
 // command line uses: the findings are `aegis compile --check`'s, with their codes, related
 // places and fixes. Only open documents are kept (bounded memory over a long session).
+import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -21,7 +22,7 @@ import {
   type TextEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { looksLikeWorkflowYaml } from "../cli/files.ts";
+import { expandFiles, looksLikeWorkflowYaml } from "../cli/files.ts";
 import type { Span } from "../compiler/ast.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { formatSource } from "../compiler/emit/aegis.ts";
@@ -118,6 +119,15 @@ export function startLanguageServer(connection: Connection = createConnection())
     return fresh;
   };
 
+  /** A file of the workspace that is not open, read from disk. */
+  const analysisOfFile = (path: string): Analysis | undefined => {
+    try {
+      return new Analysis(pathToFileURL(path).href, path, readFileSync(path, "utf8"));
+    } catch {
+      return undefined;
+    }
+  };
+
   const publish = (doc: TextDocument) => {
     const a = analysisOf(doc);
     const diagnostics = a
@@ -149,8 +159,14 @@ export function startLanguageServer(connection: Connection = createConnection())
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
-  connection.onInitialize(
-    (): InitializeResult => ({
+  let roots: string[] = [];
+  connection.onInitialize((params): InitializeResult => {
+    roots = (params.workspaceFolders ?? [])
+      .map((f) => f.uri)
+      .concat(params.rootUri ? [params.rootUri] : [])
+      .filter((u) => u.startsWith("file:"))
+      .map((u) => fileURLToPath(u));
+    return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
@@ -168,8 +184,48 @@ export function startLanguageServer(connection: Connection = createConnection())
         },
       },
       serverInfo: { name: "aegis" },
-    }),
-  );
+    };
+  });
+
+  /**
+   * The workflows that import `file` and the uses they make of its input `name`
+   * (`input { NAME: … }` of their subworkflow states): among the open documents and the
+   * .aegis files of the workspace's folders.
+   */
+  const importersUses = async (
+    file: string,
+    name: string,
+  ): Promise<{ uri: string; range: Range }[]> => {
+    const open = new Map<string, Analysis>();
+    for (const doc of documents.all()) {
+      const a = analysisOf(doc);
+      if (a) open.set(a.file, a);
+    }
+    const onDisk = roots.length > 0 ? await expandFiles(roots, "aegis").catch(() => []) : [];
+    const out: { uri: string; range: Range }[] = [];
+    for (const path of new Set([...open.keys(), ...onDisk.map((p) => resolve(p))])) {
+      if (path === file) continue;
+      const a = open.get(path) ?? analysisOfFile(path);
+      if (!a) continue;
+      for (const [alias, child] of a.result.imports) {
+        if (resolve(child.file) !== file) continue;
+        const text = a.result.sources.get(a.file);
+        if (!text) continue;
+        for (const u of a.uses("childInput", name).filter((u) => u.alias === alias)) {
+          const start = text.position(u.span.start);
+          const end = text.position(u.span.end);
+          out.push({
+            uri: pathToFileURL(a.file).href,
+            range: {
+              start: { line: start.line - 1, character: start.column - 1 },
+              end: { line: end.line - 1, character: end.column - 1 },
+            },
+          });
+        }
+      }
+    }
+    return out;
+  };
 
   const at = (uri: string, position: { line: number; character: number }) => {
     const doc = documents.get(uri);
@@ -230,12 +286,15 @@ export function startLanguageServer(connection: Connection = createConnection())
     return [{ uri: textDocument.uri, range: rangeOf(found.doc, found.declared.span) }];
   });
 
-  connection.onReferences(({ textDocument, position, context }): Location[] => {
+  connection.onReferences(async ({ textDocument, position, context }): Promise<Location[]> => {
     const found = declarationOf(textDocument.uri, position);
     if (!found) return [];
     const spans = found.a.uses(found.name.kind, found.name.name).map((u) => u.span);
     if (context.includeDeclaration && found.declared) spans.unshift(found.declared.span);
-    return spans.map((s) => ({ uri: textDocument.uri, range: rangeOf(found.doc, s) }));
+    const here = spans.map((s) => ({ uri: textDocument.uri, range: rangeOf(found.doc, s) }));
+    // An input is also given by the workflows that import this one.
+    if (found.name.kind !== "input") return here;
+    return [...here, ...(await importersUses(found.a.file, found.name.name))];
   });
 
   const renamable = new Set<NameKind>(["state", "agent", "input", "context"]);
@@ -245,7 +304,7 @@ export function startLanguageServer(connection: Connection = createConnection())
     return { range: rangeOf(found.doc, found.name.span), placeholder: found.name.name };
   });
 
-  connection.onRenameRequest(({ textDocument, position, newName }) => {
+  connection.onRenameRequest(async ({ textDocument, position, newName }) => {
     const found = declarationOf(textDocument.uri, position);
     if (!found?.declared || !renamable.has(found.name.kind)) return null;
     if (!isName(newName)) throw new Error(`'${newName}' is not a name of the language`);
@@ -257,7 +316,12 @@ export function startLanguageServer(connection: Connection = createConnection())
       range: rangeOf(found.doc, s),
       newText: newName,
     }));
-    return { changes: { [textDocument.uri]: edits } };
+    const changes: Record<string, TextEdit[]> = { [textDocument.uri]: edits };
+    // An input's new name in the workflows that give it, too.
+    if (found.name.kind === "input")
+      for (const use of await importersUses(found.a.file, found.name.name))
+        (changes[use.uri] ??= []).push({ range: use.range, newText: newName });
+    return { changes };
   });
 
   connection.onCompletion(({ textDocument, position }) => {

@@ -3,6 +3,7 @@
 // VS Code's language client does.
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import {
   createProtocolConnection,
   type ProtocolConnection,
@@ -21,7 +22,8 @@ export interface Editor {
   stop(): Promise<void>;
 }
 
-export async function startEditor(cwd = ROOT): Promise<Editor> {
+/** The server started in `cwd`, with `workspace` (a folder) as the editor's workspace. */
+export async function startEditor(cwd = ROOT, workspace?: string): Promise<Editor> {
   const child = spawn(process.execPath, [join(ROOT, "bin/aegis.js"), "lsp", "--stdio"], {
     cwd,
     stdio: ["pipe", "pipe", "pipe"],
@@ -53,7 +55,7 @@ export async function startEditor(cwd = ROOT): Promise<Editor> {
   connection.listen();
   await connection.sendRequest("initialize", {
     processId: process.pid,
-    rootUri: null,
+    rootUri: workspace ? pathToFileURL(workspace).href : null,
     capabilities: {},
   });
   await connection.sendNotification("initialized", {});

@@ -2,7 +2,7 @@
 // with mistakes, edits it, and asks what editors ask: diagnostics (the compiler's, with
 // codes and related places), hover, definition, references, rename, completion, outline,
 // folding, formatting and quick fixes.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -38,7 +38,7 @@ writeFileSync(file, source);
 
 let editor: Editor;
 beforeAll(async () => {
-  editor = await startEditor(dir);
+  editor = await startEditor(dir, dir);
 });
 afterAll(async () => {
   await editor.stop();
@@ -326,5 +326,35 @@ describe("aegis lsp across files", () => {
       position: positionOf("kid timeout", 0, parent),
     })) as { range: { start: unknown } }[];
     expect(toImport[0]!.range.start).toEqual(positionOf("kid", 0, parent));
+
+    // References of the child's input: the open parent, and a workflow of the workspace
+    // that is not open; a rename changes them all.
+    writeFileSync(join(dir, "other.aegis"), parent.replace("workflow parent", "workflow other"));
+    const childUri = pathToFileURL(child).href;
+    const childText = readFileSync(child, "utf8");
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: childUri, languageId: "aegis", version: 1, text: childText },
+    });
+    await editor.diagnostics(childUri, 1);
+    const references = (await editor.connection.sendRequest("textDocument/references", {
+      textDocument: { uri: childUri },
+      position: positionOf("topic", 0, childText),
+      context: { includeDeclaration: true },
+    })) as { uri: string; range: { start: { line: number } } }[];
+    expect(references.map((r) => [r.uri.split("/").pop(), r.range.start.line + 1]).sort()).toEqual([
+      ["child.aegis", 2],
+      ["other.aegis", 6],
+      ["parent.aegis", 6],
+    ]);
+    const renamed = (await editor.connection.sendRequest("textDocument/rename", {
+      textDocument: { uri: childUri },
+      position: positionOf("topic", 0, childText),
+      newName: "subject",
+    })) as { changes: Record<string, { newText: string }[]> };
+    expect(
+      Object.keys(renamed.changes)
+        .map((u) => u.split("/").pop())
+        .sort(),
+    ).toEqual(["child.aegis", "other.aegis", "parent.aegis"]);
   });
 });
