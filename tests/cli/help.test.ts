@@ -39,6 +39,7 @@ const commands = [
   "workflows",
   "mcp",
   "worker",
+  "lsp",
 ];
 
 describe("a command's own help", () => {
