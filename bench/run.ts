@@ -581,6 +581,7 @@ const lspTable = (): string => {
         "open → diagnostics (ms)",
         "edit → diagnostics (ms, median [min–max])",
         "compile() alone (ms)",
+        "server RSS after (MiB)",
         "target: 500 states within 50 ms",
       ],
       L.map((l) => [
