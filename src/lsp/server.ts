@@ -319,8 +319,11 @@ export function startLanguageServer(connection: Connection = createConnection())
     const changes: Record<string, TextEdit[]> = { [textDocument.uri]: edits };
     // An input's new name in the workflows that give it, too.
     if (found.name.kind === "input")
-      for (const use of await importersUses(found.a.file, found.name.name))
-        (changes[use.uri] ??= []).push({ range: use.range, newText: newName });
+      for (const use of await importersUses(found.a.file, found.name.name)) {
+        const list = changes[use.uri] ?? [];
+        list.push({ range: use.range, newText: newName });
+        changes[use.uri] = list;
+      }
     return { changes };
   });
 
