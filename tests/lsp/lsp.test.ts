@@ -358,3 +358,41 @@ describe("aegis lsp across files", () => {
     ).toEqual(["child.aegis", "other.aegis", "parent.aegis"]);
   });
 });
+
+describe("aegis lsp on a broken document", () => {
+  it("answers every request on text that does not parse, and never fails one", async () => {
+    const brokenUri = pathToFileURL(join(dir, "broken.aegis")).href;
+    const text =
+      'workflow broken {\n  start A\n  state A = agent {\n    prompt "{{input.\n    on -> \n  }\n  state = \n';
+    await editor.connection.sendNotification("textDocument/didOpen", {
+      textDocument: { uri: brokenUri, languageId: "aegis", version: 1, text },
+    });
+    const { diagnostics } = await editor.diagnostics(brokenUri, 1);
+    expect(diagnostics.some((d) => d.code === "AEG101" || d.code === "AEG100")).toBe(true);
+    const lines = text.split("\n");
+    for (let line = 0; line < lines.length; line++) {
+      for (const character of [0, 3, lines[line]!.length]) {
+        const at = { textDocument: { uri: brokenUri }, position: { line, character } };
+        await editor.connection.sendRequest("textDocument/hover", at);
+        await editor.connection.sendRequest("textDocument/definition", at);
+        await editor.connection.sendRequest("textDocument/completion", at);
+        await editor.connection.sendRequest("textDocument/references", {
+          ...at,
+          context: { includeDeclaration: true },
+        });
+      }
+    }
+    for (const method of [
+      "textDocument/documentSymbol",
+      "textDocument/foldingRange",
+      "textDocument/semanticTokens/full",
+    ])
+      await editor.connection.sendRequest(method, { textDocument: { uri: brokenUri } });
+    const formatted = await editor.connection.sendRequest("textDocument/formatting", {
+      textDocument: { uri: brokenUri },
+      options: { tabSize: 2, insertSpaces: true },
+    });
+    // A file that does not parse is not formatted (its text would lose what did not parse).
+    expect(formatted).toEqual([]);
+  });
+});
