@@ -36,7 +36,6 @@ export {
   type StandardSchemaLike,
   secret,
   type Transition,
-  word,
 } from "./parts.ts";
 export { type State, type StateKind, state } from "./states.ts";
 export type { InputsRead } from "./typing.ts";

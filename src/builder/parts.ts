@@ -42,18 +42,10 @@ export function duration(text: Duration): DurationValue {
   return Object.freeze({ part: "duration", text, site: callerSite() });
 }
 
-/** A bare word where the language takes one (`strategy: weighted_average`). */
-export interface WordValue {
-  readonly part: "word";
-  readonly name: string;
-  readonly site?: CallSite;
-}
-
-export function word(name: string): WordValue {
-  return Object.freeze({ part: "word", name, site: callerSite() });
-}
-
-/** What an option map holds: JSON-like values, and the language's calls and durations. */
+/**
+ * What an option map holds: JSON-like values, and the language's calls and durations. (A
+ * bare word of the language, `strategy: weighted_average`, is the string it spells.)
+ */
 export type OptionValue =
   | string
   | number
@@ -61,7 +53,6 @@ export type OptionValue =
   | null
   | Reference
   | DurationValue
-  | WordValue
   | readonly OptionValue[]
   | { readonly [key: string]: OptionValue };
 

@@ -508,7 +508,6 @@ class TreeBuilder {
         const ms = this.duration(text, at, "a duration");
         return ms === undefined ? undefined : { kind: "duration", ms, text, span: at };
       }
-      if (part === "word") return { kind: "symbol", name: (v as { name: string }).name, span: at };
       if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) {
         this.report(
           "AEG104",

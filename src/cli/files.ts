@@ -1,6 +1,7 @@
 // What the commands over workflow files share: globs expanded and directories walked, files
 // (and stdin) read with a plain message for a missing one, findings printed in the text
 // format, and the codes of --ignore.
+
 import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CompileResult } from "../compiler/compile.ts";
@@ -15,6 +16,7 @@ import {
 import { formatText } from "../compiler/report/text.ts";
 import { SourceText } from "../compiler/source.ts";
 import { didYouMean } from "../compiler/suggest.ts";
+import { looksLikeWorkflowYaml } from "../compiler/yaml/files.ts";
 import { UsageError } from "./errors.ts";
 import type { Io } from "./io.ts";
 
@@ -108,26 +110,6 @@ function isWorkflowFile(path: string, walk: Walk): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Whether YAML text holds a workflow, as the YAML front ends recognise one, told from its
- * top-level keys without parsing: an AEGIS manifest (`apiVersion: 100monkeys.ai/…` and
- * `kind: Workflow`) or an AgentOS workflow (`steps:`). Other YAML in a directory (CI
- * configuration, Kubernetes manifests, AEGIS agent manifests) is not a workflow; a file
- * named on the command line is compiled whatever it holds.
- */
-export function looksLikeWorkflowYaml(text: string): boolean {
-  const top = (key: string) => new RegExp(`^["']?${key}["']?[ \\t]*:[ \\t]*(.*)$`, "m").exec(text);
-  const value = (m: RegExpExecArray | null) =>
-    m?.[1]
-      ?.replace(/\s+#.*$/, "")
-      .replace(/^["']|["']$/g, "")
-      .trim();
-  if (top("steps")) return true;
-  const api = value(top("apiVersion"));
-  const kind = value(top("kind"));
-  return !!api?.startsWith("100monkeys.ai/") && kind === "Workflow";
 }
 
 export function allSources(results: CompileResult[]): Map<string, SourceText> {

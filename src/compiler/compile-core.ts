@@ -99,6 +99,8 @@ export interface CompileResult {
   sources: Map<string, SourceText>;
   /** Imported workflows by alias. */
   imports: Map<string, CompileResult>;
+  /** What the checks learnt of the graph (paths, dominators, template uses), if they ran. */
+  facts?: GraphFacts;
 }
 
 /** Imports followed this many files deep; deeper chains are refused (each level recurses). */
@@ -288,6 +290,7 @@ function compileUnguarded(
     worstCase: worst,
     sources,
     imports,
+    ...(facts && { facts }),
   };
 }
 

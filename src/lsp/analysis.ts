@@ -164,7 +164,8 @@ function buildIndex(a: Analysis) {
   // Templates and conditions, as the checks read them (the graph's facts).
   let facts: GraphFacts | undefined;
   try {
-    facts = new GraphFacts(a.result.graph);
+    // The checks' facts when they ran (their template and condition uses are cached there).
+    facts = a.result.facts ?? new GraphFacts(a.result.graph);
     for (const u of facts.templateUses) {
       if (u.template.span.file !== a.file) continue;
       for (const r of analyzeTemplate(u.template).references)

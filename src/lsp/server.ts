@@ -22,12 +22,13 @@ import {
   type TextEdit,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { expandFiles, looksLikeWorkflowYaml } from "../cli/files.ts";
+import { expandFiles } from "../cli/files.ts";
 import type { Span } from "../compiler/ast.ts";
 import type { Diagnostic } from "../compiler/diagnostics.ts";
 import { formatSource } from "../compiler/emit/aegis.ts";
 import { IncrementalParser } from "../compiler/incremental-parse.ts";
 import { isName } from "../compiler/lexer.ts";
+import { looksLikeWorkflowYaml } from "../compiler/yaml/files.ts";
 import { Analysis, type NameKind } from "./analysis.ts";
 import { type CompletionKind, completions } from "./completion.ts";
 import { hoverText } from "./hover.ts";

@@ -2,10 +2,12 @@
 // Starting, answering and cancelling are sent fire-and-forget (`/send`): Restate accepts them
 // while no worker is up and delivers them when one is. Reading a run (`get`, `log`) calls
 // its shared handlers, which a worker answers.
+
 import type { GraphDocument } from "../compiler/graph.ts";
 import { graphOf } from "../runtime/graph-cache.ts";
 import { checkInputs } from "../runtime/inputs-check.ts";
 import type { SignalAnswer } from "../runtime/response.ts";
+import { newRunId } from "../runtime/run-id.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
 import { type RunObservation, type RunRecord, RuntimeError } from "../runtime/types.ts";
 import type { RunHead } from "./run-state.ts";
@@ -45,8 +47,7 @@ export class RestateRuns {
     const graph = graphOf(document);
     const name = graph.getAttribute("name");
     const checked = await checkInputs(graph.getAttribute("inputSchema"), inputs, name);
-    const id =
-      options.id ?? `${name}-${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+    const id = options.id ?? newRunId(name);
     if (!RUN_ID.test(id))
       throw new RuntimeError(
         "invalid-run-id",

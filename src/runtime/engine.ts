@@ -9,7 +9,8 @@
 // stop anywhere (a crash, `kill -9`, a human gate that waits for days with no process) and
 // be continued from its store: a state that was in flight is executed again with the same
 // idempotency key; a completed one never is.
-import { randomBytes, randomUUID } from "node:crypto";
+
+import { randomUUID } from "node:crypto";
 import type { CompileResult } from "../compiler/compile.ts";
 import type { GraphDocument, WorkflowGraph } from "../compiler/graph.ts";
 import { onAbort, untilAborted } from "./abort.ts";
@@ -27,6 +28,7 @@ import { settle } from "./executors/attempt.ts";
 import { graphOf, storedGraph } from "./graph-cache.ts";
 import { checkInputs, InputError, inputsFromText } from "./inputs-check.ts";
 import { answerEvent, type SignalAnswer } from "./response.ts";
+import { newRunId } from "./run-id.ts";
 import { openSession } from "./session-lease.ts";
 import { attemptKey, createRun, step } from "./step.ts";
 import { MemoryStore } from "./store/memory.ts";
@@ -195,13 +197,6 @@ export interface Engine {
 const terminal = (status: RunStatus) =>
   status === "succeeded" || status === "failed" || status === "cancelled";
 
-function runId(workflow: string, at: number): string {
-  const slug = workflow.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-]+/, "") || "run";
-  const time = new Date(at).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  // 6 random bytes: thousands of runs started in the same second must not collide.
-  return `${slug}-${time}-${randomBytes(6).toString("hex")}`;
-}
-
 interface Active {
   id: string;
   graph: WorkflowGraph;
@@ -298,7 +293,7 @@ class EngineImpl implements Engine {
       providers: this.executor === executeState,
     });
     const now = this.clock.now();
-    const id = options.id ?? runId(name, now);
+    const id = options.id ?? newRunId(name, now);
     if (!RUN_ID.test(id)) {
       throw new RuntimeError(
         "invalid-run-id",

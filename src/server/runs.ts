@@ -8,12 +8,13 @@
 // the server does not know. Runs being driven when the server stopped are resumed; runs
 // whose gate timed out while it was down are resumed, which fires the timer once (the core
 // ignores a timer whose gate was answered or that is not due).
-import { randomBytes } from "node:crypto";
+
 import { join } from "node:path";
 import type { RunSummary } from "../api/runs.ts";
 import type { GraphDocument } from "../compiler/graph.ts";
 import { createEngine } from "../runtime/engine.ts";
 import type { LoggedObservation } from "../runtime/events.ts";
+import { newRunId } from "../runtime/run-id.ts";
 import { FileStore } from "../runtime/store/file.ts";
 import type { RunCaller, RunMeta } from "../runtime/store/types.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
@@ -212,7 +213,7 @@ export class RunService {
           : `no workflow '${request.workflow}' is deployed`,
       );
     }
-    const id = request.id ?? runId(stored.name);
+    const id = request.id ?? newRunId(stored.name);
     if (!RUN_ID.test(id))
       throw new RuntimeError(
         "invalid-run-id",
@@ -560,10 +561,4 @@ function fromRow(row: IndexRow): IndexedRun {
     startedAt: row.started_at,
     updatedAt: row.updated_at,
   };
-}
-
-function runId(workflow: string): string {
-  const slug = workflow.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^[-]+/, "") || "run";
-  const time = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${slug}-${time}-${randomBytes(6).toString("hex")}`;
 }

@@ -51,7 +51,6 @@ const builderNames = [
   "env",
   "secret",
   "duration",
-  "word",
 ];
 
 /** A property key: bare when it can be. */
