@@ -7,6 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
+import { chevrotainCharCodes } from "./chevrotain-char-codes.ts";
 import { withoutSourceMap } from "./without-source-map.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -55,7 +56,7 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [withoutOidc, withoutSourceMap, builtinsByGetter],
+    plugins: [withoutOidc, withoutSourceMap, builtinsByGetter, chevrotainCharCodes],
     // CommonJS dependencies bundled into ESM still call require() for Node's modules.
     banner: { js: requireBanner },
   });

@@ -239,6 +239,43 @@ describe("as the package ships it: lib/bundle/, one script per command module", 
     expect(fromScript.stdout).toBe(fromSources.stdout);
   });
 
+  it("lexes text beyond Latin-1 as the sources do (its lexer computes the char-code index chevrotain tabulates)", () => {
+    // Strings and comments in Greek, CJK and an emoji (a surrogate pair), then a character
+    // no token starts with: the same findings, at the same columns, in every format.
+    const file = join(dir, "unicode.aegis");
+    writeFileSync(
+      file,
+      [
+        "// Grüße — 你好 — 🚀",
+        "workflow unicode {",
+        '  agent a = claude(model: "ψ-模型")',
+        "  start A",
+        '  state A = agent a { prompt "résumé 日本語 🚀 Ωmega" on success -> DONE otherwise -> FAILED }',
+        "  final DONE",
+        "  final FAILED failure",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    const broken = join(dir, "unicode-broken.aegis");
+    writeFileSync(broken, readFileSync(file, "utf8").replace("start A", "start A → ※ λ"));
+    for (const target of [file, broken])
+      for (const format of ["text", "json", "sarif"]) {
+        const args = ["compile", "--check", "--format", format, target];
+        const fromScript = shipped(args);
+        const fromSources = aegis(checkout, ...args);
+        expect([fromScript.status, fromScript.stdout, fromScript.stderr], format).toEqual([
+          fromSources.status,
+          fromSources.stdout,
+          fromSources.stderr,
+        ]);
+      }
+    expect(aegis(checkout, "compile", "--check", file).status).toBe(0);
+    const findings = aegis(checkout, "compile", "--check", "--format", "json", broken);
+    expect(findings.status).toBe(1);
+    expect(findings.stdout).toContain('"line": 4');
+  });
+
   it("keeps a command's code cache once it has run, uses it, and makes it again when V8 refuses it", () => {
     rmSync(cache, { recursive: true, force: true });
     // Another installation's caches: one unused for 40 days, one used today.
