@@ -73,14 +73,19 @@ function tokenNamed(tokens: ReadonlyMap<string, TokenType>, name: string): Token
   return token;
 }
 
-/** Builds the productions back, with the token types of `tokens` (by name). */
+const kindNamed = new Map<string, (typeof kinds)[number][1]>(kinds);
+
+/**
+ * Builds the productions back, with the token types of `tokens` (by name). It takes the
+ * recording apart as it goes (each node's fields become its production's options): the
+ * recording is parsed for this one use, at every start, so nothing is copied.
+ */
 export function replayNode(node: RecordedNode, tokens: ReadonlyMap<string, TokenType>): Production {
-  const type = kinds.find(([name]) => name === node.kind)?.[1];
+  const type = kindNamed.get(node.kind);
   if (!type) throw new Error(`unknown grammar production kind ${node.kind}`);
-  const options: Record<string, unknown> = { ...node.fields };
-  for (const [key, name] of Object.entries(node.tokens ?? {})) {
-    options[key] = tokenNamed(tokens, name);
-  }
+  const options: Record<string, unknown> = node.fields;
+  if (node.tokens)
+    for (const key in node.tokens) options[key] = tokenNamed(tokens, node.tokens[key]!);
   if (node.definition) options.definition = node.definition.map((n) => replayNode(n, tokens));
   return new type(options as never);
 }
