@@ -1,11 +1,14 @@
 // How a Restate run keeps its record and log in the workflow's state, for the shared
-// handlers (`get`, `log`, `answer`) to read while it runs. The driver holds the record in
-// memory (a replay rebuilds it from the journal); every byte it writes is journaled and
-// replicated, so each event writes one key with only what the event changed:
+// handlers (`get`, `log`, `answer`, `cancel`) to read while it runs. The driver holds the
+// record in memory (a replay rebuilds it from the journal); every key it writes is a
+// journal entry that the server appends, replicates and applies (what a state write costs
+// is mostly the entry, not its bytes), so each event writes one key, with only what the
+// event changed:
 //
-//   run       what never changes: id, workflow, graph hash, inputs, intent, start (once)
 //   event/N   the N-th event's head (the record's small fields that move: status, current,
-//             visits …), the results it changed, its observations and its history entries
+//             visits …), the results it changed, its observations and its history entries;
+//             the first event also what never changes (id, workflow, graph hash, inputs,
+//             intent, start), the run's meta and its invocation's id
 //
 // Reading puts the record back together: the last head, the latest result of each state,
 // and the history as step() keeps it (the latest entries), replayed from the events.
@@ -24,12 +27,18 @@ const fixed = [
   "startedAt",
 ] as const;
 type Fixed = Pick<RunRecord, (typeof fixed)[number]>;
+const isFixed: ReadonlySet<string> = new Set(fixed);
 type Head = Omit<RunRecord, (typeof fixed)[number] | "results" | "history">;
 
 /** A run's record without its results and history: where it is (what a follower polls). */
 export type RunHead = Omit<RunRecord, "results" | "history">;
 
-interface SavedEvent {
+/** What the first event holds besides the event: the run's fixed fields, and `T`. */
+type Opening<T> = Fixed & T;
+
+interface SavedEvent<T = unknown> {
+  /** The first event only: what never changes. */
+  run?: Opening<T>;
   /** How many observations the run reported before this event. */
   n: number;
   head: Head;
@@ -40,28 +49,36 @@ interface SavedEvent {
 
 const EVENT = "event/";
 
-/** Writes what each event changed (for one run handler invocation). */
-export class RunState {
+/**
+ * Writes what each event changed (for one run handler invocation); the first event also
+ * keeps `opening` (what the run's host keeps with it: its meta, its invocation).
+ */
+export class RunState<T extends object> {
   private events = 0;
   private observed = 0;
   private readonly ctx: restate.WorkflowContext;
+  private readonly opening: T;
 
-  constructor(ctx: restate.WorkflowContext) {
+  constructor(ctx: restate.WorkflowContext, opening: T) {
     this.ctx = ctx;
+    this.opening = opening;
   }
 
   /** After an event took the run from `before` to `after`, reporting `observations`. */
   save(before: RunRecord, after: RunRecord, observations: RunObservation[]): void {
+    const { results, history } = after;
+    // Copied key by key (no delete: an object that loses keys becomes slow to serialize).
+    const head: Record<string, unknown> = {};
+    for (const key in after)
+      if (!isFixed.has(key) && key !== "results" && key !== "history")
+        head[key] = after[key as keyof RunRecord];
+    const saved: SavedEvent<T> = { n: this.observed, head: head as Head };
     if (this.events === 0) {
-      const run: Partial<Fixed> = {};
+      const run = { ...this.opening } as Opening<T>;
       for (const key of fixed)
         if (after[key] !== undefined) Object.assign(run, { [key]: after[key] });
-      this.ctx.set("run", run);
+      saved.run = run;
     }
-    const { results, history, ...rest } = after;
-    const head = { ...rest } as Partial<RunRecord>;
-    for (const key of fixed) delete head[key];
-    const saved: SavedEvent = { n: this.observed, head: head as Head };
     this.observed += observations.length;
     for (const [state, result] of Object.entries(results)) {
       if (before.results[state] === result) continue;
@@ -69,9 +86,10 @@ export class RunState {
       saved.results[state] = result;
     }
     if (observations.length > 0) saved.observations = observations;
-    // The entries this event added: step() stamps each with the event's seq.
-    const added = history.filter((entry) => entry.seq === after.seq);
-    if (added.length > 0) saved.history = added;
+    // The entries this event added: the last ones, which step() stamps with the event's seq.
+    let first = history.length;
+    while (first > 0 && history[first - 1]!.seq === after.seq) first -= 1;
+    if (first < history.length) saved.history = history.slice(first);
     this.ctx.set(`${EVENT}${this.events}`, saved);
     this.events += 1;
   }
@@ -98,12 +116,29 @@ async function readEvents(
   return events;
 }
 
+/** The run's fixed fields, from what its first event keeps. */
+function fixedOf(opening: Opening<unknown> | undefined): Fixed {
+  if (!opening) throw new Error(`the run's state lacks what ${EVENT}0 keeps`);
+  const run: Partial<Fixed> = {};
+  for (const key of fixed)
+    if (opening[key] !== undefined) Object.assign(run, { [key]: opening[key] });
+  return run as Fixed;
+}
+
+/** What the run's host kept with its first event (its meta, its invocation), if it began. */
+export async function readOpening<T>(
+  ctx: restate.WorkflowSharedContext,
+): Promise<Opening<T> | undefined> {
+  return ((await ctx.get<SavedEvent<T>>(`${EVENT}0`)) ?? undefined)?.run;
+}
+
 /** Where the run is (its record without results and history), or undefined before it began. */
 export async function readHead(ctx: restate.WorkflowSharedContext): Promise<RunHead | undefined> {
   const count = await eventCount(ctx);
-  const run = await ctx.get<Fixed>("run");
-  if (count === 0 || !run) return undefined;
-  return { ...run, ...(await readEvent(ctx, count - 1)).head } as RunHead;
+  if (count === 0) return undefined;
+  const first = await readEvent(ctx, 0);
+  const last = count === 1 ? first : await readEvent(ctx, count - 1);
+  return { ...fixedOf(first.run), ...last.head } as RunHead;
 }
 
 /** The run's record as last saved, or undefined before its first event. */
@@ -111,8 +146,8 @@ export async function readRecord(
   ctx: restate.WorkflowSharedContext,
 ): Promise<RunRecord | undefined> {
   const events = await readEvents(ctx);
-  const run = await ctx.get<Fixed>("run");
-  if (events.length === 0 || !run) return undefined;
+  if (events.length === 0) return undefined;
+  const run = fixedOf(events[0]!.run);
   const results: RunRecord["results"] = {};
   let history: HistoryEntry[] = [];
   for (const saved of events) {

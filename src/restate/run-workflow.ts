@@ -47,7 +47,7 @@ import type {
   SessionEvent,
   StateResult,
 } from "../runtime/types.ts";
-import { RunState, readHead, readLog, readRecord } from "./run-state.ts";
+import { RunState, readHead, readLog, readOpening, readRecord } from "./run-state.ts";
 import { sessionIdFor } from "./session-id.ts";
 
 /** The Restate workflow's name: its ingress paths are /aegisRun/RUN-ID/HANDLER. */
@@ -75,6 +75,12 @@ export interface RestateRunMeta {
   caller?: RunCaller;
   agents?: Record<string, AgentOverride>;
   workdir?: string;
+}
+
+/** What a run's first event keeps besides the record (run-state.ts): for `get` and `cancel`. */
+interface RestateOpening {
+  meta: RestateRunMeta;
+  invocation: restate.InvocationId;
 }
 
 /** An answer to a gate: the `answer` handler's input. */
@@ -166,7 +172,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
             if (!(error instanceof restate.TerminalError)) throw error;
           }
         }
-        const invocation = await ctx.get<restate.InvocationId>("invocation");
+        const invocation = (await readOpening<RestateOpening>(ctx))?.invocation;
         if (invocation) {
           ctx.invocation(invocation).cancel();
           return;
@@ -188,7 +194,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       get: async (ctx: restate.WorkflowSharedContext) => {
         const record = await readRecord(ctx);
         if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
-        return { record, meta: (await ctx.get<RestateRunMeta>("meta")) ?? {} };
+        return { record, meta: (await readOpening<RestateOpening>(ctx))?.meta ?? {} };
       },
 
       document: async (ctx: restate.WorkflowSharedContext) => {
@@ -259,7 +265,8 @@ class RunDriver {
   private graph!: WorkflowGraph;
   private overrides: Record<string, AgentOverride> = {};
   private readonly providers = new Map<string, AgentProvider>();
-  private readonly saved: RunState;
+  /** Made when the run begins, with what its first event keeps. */
+  private saved!: RunState<RestateOpening>;
   /** The attempt running on this worker: aborted when the run is cancelled. */
   private inFlight: AbortController | undefined;
 
@@ -271,7 +278,6 @@ class RunDriver {
     this.ctx = ctx;
     this.start = start;
     this.host = host;
-    this.saved = new RunState(ctx);
   }
 
   async drive(): Promise<RunRecord> {
@@ -313,9 +319,9 @@ class RunDriver {
       ...(start.agents && { agents: start.agents }),
       ...(start.workdir !== undefined && { workdir: start.workdir }),
     };
-    ctx.set("meta", meta);
+    // The meta and the invocation go with the first event: one state write less each.
+    this.saved = new RunState(ctx, { meta, invocation: ctx.request().id });
     ctx.set("document", start.document);
-    ctx.set("invocation", ctx.request().id);
 
     let effects = this.apply({ type: "started", at });
     // A cancel that came before the run's invocation was known has only left its reason.
