@@ -73,12 +73,7 @@ export class RunState<T extends object> {
       if (!isFixed.has(key) && key !== "results" && key !== "history")
         head[key] = after[key as keyof RunRecord];
     const saved: SavedEvent<T> = { n: this.observed, head: head as Head };
-    if (this.events === 0) {
-      const run = { ...this.opening } as Opening<T>;
-      for (const key of fixed)
-        if (after[key] !== undefined) Object.assign(run, { [key]: after[key] });
-      saved.run = run;
-    }
+    if (this.events === 0) saved.run = { ...this.opening, ...fixedOf(after) };
     this.observed += observations.length;
     for (const [state, result] of Object.entries(results)) {
       if (before.results[state] === result) continue;
@@ -116,12 +111,12 @@ async function readEvents(
   return events;
 }
 
-/** The run's fixed fields, from what its first event keeps. */
-function fixedOf(opening: Opening<unknown> | undefined): Fixed {
-  if (!opening) throw new Error(`the run's state lacks what ${EVENT}0 keeps`);
+/** The fixed fields of a record, or of what a run's first event keeps. */
+function fixedOf(source: Fixed | undefined): Fixed {
+  if (!source) throw new Error(`the run's state lacks what ${EVENT}0 keeps`);
   const run: Partial<Fixed> = {};
   for (const key of fixed)
-    if (opening[key] !== undefined) Object.assign(run, { [key]: opening[key] });
+    if (source[key] !== undefined) Object.assign(run, { [key]: source[key] });
   return run as Fixed;
 }
 
@@ -141,13 +136,17 @@ export async function readHead(ctx: restate.WorkflowSharedContext): Promise<RunH
   return { ...fixedOf(first.run), ...last.head } as RunHead;
 }
 
-/** The run's record as last saved, or undefined before its first event. */
-export async function readRecord(
+/**
+ * The run's record as last saved, and what its host kept with its first event; undefined
+ * before its first event.
+ */
+export async function readRecord<T>(
   ctx: restate.WorkflowSharedContext,
-): Promise<RunRecord | undefined> {
-  const events = await readEvents(ctx);
+): Promise<{ record: RunRecord; opening: Opening<T> } | undefined> {
+  const events = (await readEvents(ctx)) as SavedEvent<T>[];
   if (events.length === 0) return undefined;
-  const run = fixedOf(events[0]!.run);
+  const opening = events[0]!.run;
+  const run = fixedOf(opening);
   const results: RunRecord["results"] = {};
   let history: HistoryEntry[] = [];
   for (const saved of events) {
@@ -155,7 +154,8 @@ export async function readRecord(
     // As step() keeps it: the latest entries before each event, then the event's own.
     if (saved.history) history = [...history.slice(-(HISTORY_LIMIT - 8)), ...saved.history];
   }
-  return { ...run, ...events.at(-1)!.head, results, history } as RunRecord;
+  const record = { ...run, ...events.at(-1)!.head, results, history } as RunRecord;
+  return { record, opening: opening! };
 }
 
 /**

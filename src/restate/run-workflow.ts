@@ -192,9 +192,9 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
-        const record = await readRecord(ctx);
-        if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
-        return { record, meta: (await readOpening<RestateOpening>(ctx))?.meta ?? {} };
+        const saved = await readRecord<RestateOpening>(ctx);
+        if (!saved) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
+        return { record: saved.record, meta: saved.opening.meta ?? {} };
       },
 
       document: async (ctx: restate.WorkflowSharedContext) => {
