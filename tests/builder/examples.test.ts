@@ -2,7 +2,6 @@
 // from a .aegis example compile to the same graph (content hash) as it; each prints as
 // source that compiles back to its hash; and each runs through the command line with
 // local agents (no network).
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import hello from "../../examples/hello/hello.ts";
@@ -12,7 +11,7 @@ import tddStep from "../../examples/tdd_step/tdd_step.ts";
 import type { Workflow } from "../../src/builder/index.ts";
 import { compile, compileFile } from "../../src/compiler/compile.ts";
 import type { RunRecord } from "../../src/runtime/types.ts";
-import { aegis, json, ROOT, tddRun, tempDir } from "../runtime/cli/helpers.ts";
+import { aegis, json, ROOT, tddRun, tddWorkerAgents, tempDir } from "../runtime/cli/helpers.ts";
 
 const example = (path: string) => join(ROOT, "examples", path);
 const built: [string, Workflow][] = [
@@ -124,14 +123,7 @@ describe("the builder's examples run", () => {
 
   it("tdd_step, one session red to green", () => {
     const dir = tempDir();
-    // The example's worker script, working in this directory (its agents file works in
-    // examples/agents).
-    const agentsFile = join(dir, "agents.json");
-    const worker = `node ${JSON.stringify(example("agents/tdd-worker.js"))}`;
-    writeFileSync(
-      agentsFile,
-      JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
-    );
+    const agentsFile = tddWorkerAgents(dir);
     const r = aegis(dir, tddRun(example("tdd_step/tdd_step.ts"), agentsFile, dir));
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);

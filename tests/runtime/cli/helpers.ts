@@ -1,11 +1,12 @@
 // Runs the real command line in child processes, as a user would: `node bin/aegis.js …`
 // in a temporary directory, with the example's local agents (no delay unless asked).
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
+import { eventually } from "../../helpers/eventually.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN = join(ROOT, "bin/aegis.js");
@@ -82,12 +83,9 @@ export function launch(
   return { child, output: () => text, exited };
 }
 
+/** Waits until `check` holds (tests/helpers/eventually.ts, looking every 25 ms). */
 export async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await eventually(what, () => (check() ? true : undefined), { deadlineMs: ms, everyMs: 25 });
 }
 
 export interface AgentCall {
@@ -137,4 +135,18 @@ export function tddRun(file: string, agentsFile: string, dir: string): string[] 
     "--id",
     "t",
   ];
+}
+
+/**
+ * An agents file in `dir` whose `worker` is the tdd_step example's worker script (its own
+ * agents file works in examples/agents); gives the file's path.
+ */
+export function tddWorkerAgents(dir: string): string {
+  const agentsFile = join(dir, "agents.json");
+  const worker = `node ${JSON.stringify(join(ROOT, "examples/agents/tdd-worker.js"))}`;
+  writeFileSync(
+    agentsFile,
+    JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
+  );
+  return agentsFile;
 }

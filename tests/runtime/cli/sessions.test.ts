@@ -8,7 +8,17 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../../src/runtime/types.ts";
 import { FAKE_BIN } from "../executors/helpers.ts";
-import { aegis, json, launch, ROOT, stray, tddRun, tempDir, until } from "./helpers.ts";
+import {
+  aegis,
+  json,
+  launch,
+  ROOT,
+  stray,
+  tddRun,
+  tddWorkerAgents,
+  tempDir,
+  until,
+} from "./helpers.ts";
 
 const WORKFLOW = `
 workflow tdd {
@@ -212,12 +222,7 @@ describe("examples/tdd_step", () => {
 
   it("runs offline: one worker session writes the tests, implements, and fixes from memory", () => {
     const dir = tempDir();
-    const agentsFile = join(dir, "agents.json");
-    const worker = `node ${JSON.stringify(example("agents/tdd-worker.js"))}`;
-    writeFileSync(
-      agentsFile,
-      JSON.stringify({ agents: { worker: { provider: "command", command: worker } } }),
-    );
+    const agentsFile = tddWorkerAgents(dir);
     const run = aegis(dir, tdd(dir, agentsFile), { AEGIS_AGENT_DELAY_MS: "0" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
