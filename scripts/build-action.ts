@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
 import { chevrotainCharCodes } from "./chevrotain-char-codes.ts";
+import { prototypeSetupMode } from "./prototype-setup-mode.ts";
 import { withoutSourceMap } from "./without-source-map.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,7 +57,13 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [withoutOidc, withoutSourceMap, builtinsByGetter, chevrotainCharCodes],
+    plugins: [
+      withoutOidc,
+      withoutSourceMap,
+      builtinsByGetter,
+      chevrotainCharCodes,
+      prototypeSetupMode,
+    ],
     // CommonJS dependencies bundled into ESM still call require() for Node's modules.
     banner: { js: requireBanner },
   });

@@ -17,6 +17,7 @@ import { commandModules } from "../src/cli/command-modules.ts";
 import { aliases } from "../src/cli/usage.ts";
 import { builtinsByGetter } from "./builtins-plugin.ts";
 import { chevrotainCharCodes } from "./chevrotain-char-codes.ts";
+import { prototypeSetupMode } from "./prototype-setup-mode.ts";
 import { withoutSourceMap } from "./without-source-map.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -56,7 +57,13 @@ export async function buildCli(outdir = join(root, "lib")): Promise<BundleInputs
       legalComments: "none",
       logLevel: "warning",
       metafile: true,
-      plugins: [onlyCommand(module), withoutSourceMap, builtinsByGetter, chevrotainCharCodes],
+      plugins: [
+        onlyCommand(module),
+        withoutSourceMap,
+        builtinsByGetter,
+        chevrotainCharCodes,
+        prototypeSetupMode,
+      ],
       // Loaded with import() when a server first opens a database (src/server/db.ts).
       external: ["node:sqlite"],
       // The one import.meta.url the command line has (src/server/web.ts: the web viewer's
