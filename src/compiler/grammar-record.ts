@@ -76,18 +76,22 @@ function tokenNamed(tokens: ReadonlyMap<string, TokenType>, name: string): Token
 const kindNamed = new Map<string, (typeof kinds)[number][1]>(kinds);
 
 /**
- * Builds the productions back, with the token types of `tokens` (by name). It takes the
- * recording apart as it goes (each node's fields become its production's options): the
- * recording is parsed for this one use, at every start, so nothing is copied.
+ * Builds the productions back, with the token types of `tokens` (by name). The recording
+ * holds every field a production's constructor would set (its defaults too), so each is
+ * made from its class's prototype and given them directly: Chevrotain's constructors copy
+ * their options through entries, filter and fromEntries, at every start.
  */
 export function replayNode(node: RecordedNode, tokens: ReadonlyMap<string, TokenType>): Production {
   const type = kindNamed.get(node.kind);
   if (!type) throw new Error(`unknown grammar production kind ${node.kind}`);
-  const options: Record<string, unknown> = node.fields;
+  const production = Object.create(type.prototype) as Production & Record<string, unknown>;
+  (production as unknown as { _definition: Production[] })._definition = node.definition
+    ? node.definition.map((n) => replayNode(n, tokens))
+    : [];
+  Object.assign(production, node.fields);
   if (node.tokens)
-    for (const key in node.tokens) options[key] = tokenNamed(tokens, node.tokens[key]!);
-  if (node.definition) options.definition = node.definition.map((n) => replayNode(n, tokens));
-  return new type(options as never);
+    for (const key in node.tokens) production[key] = tokenNamed(tokens, node.tokens[key]!);
+  return production;
 }
 
 /** The tokens that may follow each production (Chevrotain's `resyncFollows`), by key. */
