@@ -14,16 +14,19 @@ export const Identifier = createToken({
 });
 
 const keywordTokens: TokenType[] = [];
+/** The keywords that are names too (all but the reserved words). */
+const nameKeywords: TokenType[] = [];
 const reserved = new Set<string>();
+/** A keyword's token; it joins the Name category (unless reserved) with the others, below. */
 function keyword(word: string, isReserved = false): TokenType {
   if (isReserved) reserved.add(word);
   const token = createToken({
     name: word.charAt(0).toUpperCase() + word.slice(1),
     pattern: new RegExp(`${word}(?![A-Za-z0-9_]|-[A-Za-z0-9_])`),
     longer_alt: Identifier,
-    categories: isReserved ? [] : [Name],
   });
   keywordTokens.push(token);
+  if (!isReserved) nameKeywords.push(token);
   return token;
 }
 
@@ -210,6 +213,13 @@ export const allTokens: TokenType[] = [
   Identifier,
   Name,
 ];
+
+// The keywords join the Name category all at once, and the lexer built below (Chevrotain's
+// Lexer completes the category tables of the tokens it is given) fills in what follows.
+// Given to createToken one by one, each would make Chevrotain list the category's members
+// again: quadratic, ~1 ms of every start. tests/grammar/definitions.test.ts checks the
+// tables against tokens made with `categories`.
+for (const token of nameKeywords) token.CATEGORIES = [Name];
 
 // What each token can start with, and whether it can span lines: Chevrotain's
 // `start_chars_hint` and `line_breaks`. Given, the lexer skips analysing every regular

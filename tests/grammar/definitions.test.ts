@@ -2,6 +2,7 @@
 // alternatives, left recursion…). Those design-time checks are skipped when the compiler
 // starts, to start faster; they run here instead.
 import {
+  createToken,
   createTokenInstance,
   EOF,
   Lexer,
@@ -9,11 +10,21 @@ import {
   type Rule,
   serializeGrammar,
   type TokenType,
+  tokenMatcher,
 } from "chevrotain";
 import { expect, it } from "vitest";
 import { recordNode, replayLookahead, resyncFollowsOf } from "../../src/compiler/grammar-record.ts";
 import { recordedLookahead } from "../../src/compiler/grammar-recorded.ts";
-import { aegisLexer, allTokens, createLexer } from "../../src/compiler/lexer.ts";
+import {
+  And,
+  aegisLexer,
+  allTokens,
+  createLexer,
+  keywords,
+  Name,
+  reservedWords,
+  Timeout,
+} from "../../src/compiler/lexer.ts";
 import { alternationLookahead, optionalLookahead } from "../../src/compiler/lookahead.ts";
 import { AegisParser, getParser } from "../../src/compiler/parser.ts";
 
@@ -63,6 +74,36 @@ it("the parser built from the recorded grammar has the grammar its rules record"
   const follows = resyncFollowsOf(getParser());
   expect(Object.keys(follows).length).toBeGreaterThan(50);
   expect(follows).toEqual(resyncFollowsOf(new AegisParser(true)));
+});
+
+it("the keywords are in the Name category as if each had been made in it", () => {
+  // lexer.ts puts the keywords in the category after making them (one by one, Chevrotain
+  // would list the category's members again at each): its tables must be those createToken
+  // gives tokens made with `categories`, here the same tokens made again that way.
+  const category = createToken({ name: "ReferenceName", pattern: Lexer.NA });
+  const remade = new Map(
+    allTokens
+      .filter((token) => token !== Name)
+      .map((token) => [
+        token,
+        createToken({
+          name: `Reference${token.name}`,
+          pattern: token.PATTERN!,
+          ...(token.CATEGORIES?.includes(Name) && { categories: [category] }),
+        }),
+      ]),
+  );
+  const instance = (type: TokenType) => createTokenInstance(type, "x", 0, 0, 1, 1, 1, 1);
+  for (const [token, reference] of remade)
+    expect(tokenMatcher(instance(token), Name), token.name).toBe(
+      tokenMatcher(instance(reference), category),
+    );
+  expect(Name.categoryMatches?.length).toBe(category.categoryMatches?.length);
+  // Every keyword but the reserved words is a Name (and Identifier is).
+  expect(Name.categoryMatches?.length).toBe(keywords.length - reservedWords.size + 1);
+  expect(tokenMatcher(instance(Timeout), Name)).toBe(true);
+  expect(tokenMatcher(instance(And), Name)).toBe(false);
+  expect(aegisLexer.tokenize("timeout").tokens[0]?.tokenType).toBe(Timeout);
 });
 
 it("the tokens' start characters and line breaks are what Chevrotain's own analysis finds", () => {
