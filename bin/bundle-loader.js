@@ -6,18 +6,14 @@
 // $XDG_CACHE_HOME/aegis, else ~/.cache/aegis; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
 // A cache V8 refuses (another Node, other flags) is made again; one that cannot be written
 // (a read-only home) is simply not kept.
-const { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, renameSync, rmSync } =
-  process.getBuiltinModule("node:fs");
-const { join, dirname } = process.getBuiltinModule("node:path");
-const { homedir } = process.getBuiltinModule("node:os");
-const vm = process.getBuiltinModule("node:vm");
-const { createRequire, wrap } = process.getBuiltinModule("node:module");
+// Node's modules are got when a script is loaded, not when this module is: bin/aegis.js
+// imports it before it checks the Node version, and an older Node has no getBuiltinModule.
 
-function cacheDir() {
+function cacheDir(join) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   if (process.env.AEGIS_CACHE_DIR) return process.env.AEGIS_CACHE_DIR;
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "aegis");
+  const home = () => process.getBuiltinModule("node:os").homedir();
+  return join(process.env.XDG_CACHE_HOME || join(home(), ".cache"), "aegis");
 }
 
 /** A short hash of a string (the script's path), to tell installations apart. */
@@ -32,8 +28,13 @@ function hashOf(text) {
  * to call once the command has run, which keeps the code cache if there was none to use.
  */
 export function loadBundle(file) {
+  const { readFileSync, readdirSync, statSync, mkdirSync, writeFileSync, renameSync, rmSync } =
+    process.getBuiltinModule("node:fs");
+  const { join, dirname } = process.getBuiltinModule("node:path");
+  const vm = process.getBuiltinModule("node:vm");
+  const { createRequire, wrap } = process.getBuiltinModule("node:module");
   const source = readFileSync(file, "utf8");
-  const dir = cacheDir();
+  const dir = cacheDir(join);
   let cacheFile;
   let cached;
   let prefix;

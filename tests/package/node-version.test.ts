@@ -25,10 +25,12 @@ describe("aegis on Node 20", () => {
   });
 
   it("as installed (no sources beside it): says it needs Node 22.13, in one line, exit 2", () => {
-    // The package's layout without its sources: bin/aegis.js and nothing it could load.
+    // The package's layout without its sources: its bin/ (aegis.js imports bundle-loader.js
+    // before it checks the version) and no lib/ that an older Node could fail to load.
     mkdirSync(join(dir, "package", "bin"), { recursive: true });
     const bin = join(dir, "package", "bin", "aegis.js");
-    copyFileSync(join(root, "bin", "aegis.js"), bin);
+    for (const file of ["aegis.js", "bundle-loader.js"])
+      copyFileSync(join(root, "bin", file), join(dir, "package", "bin", file));
     for (const args of [["--help"], ["compile", "--check", "x.aegis"], []]) {
       const r = aegis(old.node, bin, ...args);
       expect(r.stderr).toBe(`aegis needs Node 22.13 or later; this is Node ${old.version}\n`);
