@@ -91,7 +91,7 @@ export class AegisParser extends CstParser {
     const lookahead = recording?.lookahead ?? recordingLookahead(maxLookahead);
     super(T.allTokens, {
       recoveryEnabled: true,
-      nodeLocationTracking: "full",
+      nodeLocationTracking: "onlyOffset",
       maxLookahead,
       lookaheadStrategy: lookahead,
       skipValidations: !validate,
