@@ -1,2 +1,0 @@
-const require=process.getBuiltinModule("node:module").createRequire(import.meta.url);
-import{a as b}from"./chunk-VDPKUHLJ.js";import{A as a}from"./chunk-EESSM3UO.js";import"./chunk-JCVO3HSY.js";import"./chunk-IUTVIHDS.js";import"./chunk-CM7AQJEF.js";export{a as isYamlFile,b as parseYamlWorkflow};
