@@ -6,13 +6,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   chevrotainCharCodes,
   withComputedCharCodeIndex,
 } from "../../scripts/chevrotain-char-codes.ts";
+import { bundled } from "../helpers/bundle.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-charcodes-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,34 +26,26 @@ const lexerJs = join(
 );
 
 /** chevrotain, bundled with or without the plugin; a lexer built; the index exported. */
-async function bundled(patched: boolean) {
-  const out = join(dir, `${patched ? "patched" : "original"}.mjs`);
-  await build({
-    stdin: {
-      contents: [
-        'import { Lexer, createToken } from "chevrotain";',
-        `export { charCodeToOptimizedIndex } from ${JSON.stringify(lexerJs)};`,
-        'const Word = createToken({ name: "Word", pattern: /[^\\s"]+/ });',
-        'const Text = createToken({ name: "Text", pattern: /"[^"]*"/ });',
-        'const Space = createToken({ name: "Space", pattern: /\\s+/, group: Lexer.SKIPPED });',
-        "const lexer = new Lexer([Space, Text, Word], { positionTracking: 'full' });",
-        "export const lex = (text) => { const r = lexer.tokenize(text);",
-        "  return { tokens: r.tokens.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startColumn]), errors: r.errors.map((e) => [e.offset, e.line, e.column]) }; };",
-      ].join("\n"),
-      resolveDir: process.cwd(),
-      loader: "js",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile: out,
-    logLevel: "silent",
-    plugins: patched ? [chevrotainCharCodes] : [],
-  });
-  return (await import(pathToFileURL(out).href)) as {
+async function bundledLexer(patched: boolean) {
+  const { module } = await bundled<{
     charCodeToOptimizedIndex: (code: number) => number;
     lex: (text: string) => unknown;
-  };
+  }>(
+    dir,
+    patched ? "patched" : "original",
+    [
+      'import { Lexer, createToken } from "chevrotain";',
+      `export { charCodeToOptimizedIndex } from ${JSON.stringify(lexerJs)};`,
+      'const Word = createToken({ name: "Word", pattern: /[^\\s"]+/ });',
+      'const Text = createToken({ name: "Text", pattern: /"[^"]*"/ });',
+      'const Space = createToken({ name: "Space", pattern: /\\s+/, group: Lexer.SKIPPED });',
+      "const lexer = new Lexer([Space, Text, Word], { positionTracking: 'full' });",
+      "export const lex = (text) => { const r = lexer.tokenize(text);",
+      "  return { tokens: r.tokens.map((t) => [t.tokenType.name, t.image, t.startOffset, t.startColumn]), errors: r.errors.map((e) => [e.offset, e.line, e.column]) }; };",
+    ].join("\n"),
+    patched ? [chevrotainCharCodes] : [],
+  );
+  return module;
 }
 
 describe("chevrotain's char-code index, computed in the bundles", () => {
@@ -67,7 +58,7 @@ describe("chevrotain's char-code index, computed in the bundles", () => {
   });
 
   it("gives the table's index for every char code, and the same tokens for text beyond Latin-1", async () => {
-    const [original, patched] = [await bundled(false), await bundled(true)];
+    const [original, patched] = [await bundledLexer(false), await bundledLexer(true)];
     for (let code = 0; code < 65536; code++)
       if (patched.charCodeToOptimizedIndex(code) !== original.charCodeToOptimizedIndex(code))
         expect.fail(

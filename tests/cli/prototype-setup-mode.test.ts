@@ -6,10 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 import { inSetupMode, patches, prototypeSetupMode } from "../../scripts/prototype-setup-mode.ts";
+import { bundled } from "../helpers/bundle.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "aegis-setup-mode-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,42 +28,29 @@ const chain = (proto: object | null): string[][] => {
 };
 
 /** graphology and chevrotain bundled with or without the plugin, and what they do. */
-async function bundled(patched: boolean) {
-  const out = join(dir, `${patched ? "patched" : "original"}.mjs`);
-  await build({
-    stdin: {
-      contents: [
-        'import { DirectedGraph, MultiGraph } from "graphology";',
-        'import { CstParser, createToken } from "chevrotain";',
-        "export { DirectedGraph, MultiGraph, CstParser };",
-        'const A = createToken({ name: "A", pattern: /a/ });',
-        "class Tiny extends CstParser {",
-        "  constructor() { super([A]); this.RULE('as', () => this.MANY(() => this.CONSUME(A))); this.performSelfAnalysis(); }",
-        "}",
-        "export const parseAs = (n) => { const p = new Tiny(); p.input = Array.from({ length: n }, (_, i) =>",
-        "  ({ image: 'a', startOffset: i, endOffset: i, tokenTypeIdx: A.tokenTypeIdx, tokenType: A }));",
-        "  const cst = p.as(); return { count: cst.children.A?.length ?? 0, errors: p.errors.length }; };",
-      ].join("\n"),
-      resolveDir: process.cwd(),
-      loader: "js",
-    },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    outfile: out,
-    logLevel: "silent",
-    plugins: patched ? [prototypeSetupMode] : [],
-  });
-  return {
-    source: readFileSync(out, "utf8"),
-    module: (await import(pathToFileURL(out).href)) as {
-      DirectedGraph: new () => GraphLike;
-      MultiGraph: new () => GraphLike;
-      CstParser: { prototype: object };
-      parseAs: (n: number) => { count: number; errors: number };
-    },
-  };
-}
+const bundledDependencies = (patched: boolean) =>
+  bundled<{
+    DirectedGraph: new () => GraphLike;
+    MultiGraph: new () => GraphLike;
+    CstParser: { prototype: object };
+    parseAs: (n: number) => { count: number; errors: number };
+  }>(
+    dir,
+    patched ? "patched" : "original",
+    [
+      'import { DirectedGraph, MultiGraph } from "graphology";',
+      'import { CstParser, createToken } from "chevrotain";',
+      "export { DirectedGraph, MultiGraph, CstParser };",
+      'const A = createToken({ name: "A", pattern: /a/ });',
+      "class Tiny extends CstParser {",
+      "  constructor() { super([A]); this.RULE('as', () => this.MANY(() => this.CONSUME(A))); this.performSelfAnalysis(); }",
+      "}",
+      "export const parseAs = (n) => { const p = new Tiny(); p.input = Array.from({ length: n }, (_, i) =>",
+      "  ({ image: 'a', startOffset: i, endOffset: i, tokenTypeIdx: A.tokenTypeIdx, tokenType: A }));",
+      "  const cst = p.as(); return { count: cst.children.A?.length ?? 0, errors: p.errors.length }; };",
+    ].join("\n"),
+    patched ? [prototypeSetupMode] : [],
+  );
 
 interface GraphLike {
   addNode(node: string, attributes?: object): void;
@@ -131,7 +117,7 @@ describe("prototypes in setup mode, in the bundles", () => {
   });
 
   it("gives the same prototypes, method for method and in order, that behave the same", async () => {
-    const [original, patched] = [await bundled(false), await bundled(true)];
+    const [original, patched] = [await bundledDependencies(false), await bundledDependencies(true)];
     expect(original.source).not.toContain("Object.setPrototypeOf({}, Graph.prototype)");
     expect(patched.source).toContain("Object.setPrototypeOf({}, Graph.prototype)");
     expect(patched.source).toContain("Object.setPrototypeOf({}, Parser.prototype)");
