@@ -14,7 +14,7 @@
 //     no process started per state), batches of runs started together.
 //
 //   node bench/lib/restate.ts      prints the results as JSON
-// Settings: BENCH_RESTATE_SAMPLES (21 rounds), BENCH_RESTATE_STATES (20),
+// Settings: BENCH_RESTATE_SAMPLES (101 rounds), BENCH_RESTATE_STATES (20),
 // BENCH_RESTATE_RUNS (200 runs in a batch), BENCH_RESTATE_BATCHES (2 per pass; each
 // configuration runs two passes).
 import { type ChildProcess, spawn } from "node:child_process";
@@ -543,7 +543,8 @@ export async function benchRestate(): Promise<RestateBench> {
   const t0 = performance.now();
   const states = env("BENCH_RESTATE_STATES", 20);
   const smallStates = Math.max(1, Math.round(states / 4));
-  const rounds = env("BENCH_RESTATE_SAMPLES", 21);
+  // Many rounds: a run is ~25 ms, and a ratio of medians of 21 moved by ±0.04 between runs.
+  const rounds = env("BENCH_RESTATE_SAMPLES", 101);
   const server = await startRestate({ nodes: 1 });
   let compared: Awaited<ReturnType<typeof perState>>;
   try {
