@@ -7,6 +7,10 @@
 // it imports is an object of getters, one per export (by the names the building Node
 // gives), since the bundle's import helper reads every property's descriptor, and a
 // descriptor is enough to load a lazy part (node:util's TextDecoder loads worker_threads).
+// The getters are on the object's prototype: the import helper (esbuild's __toESM) copies
+// a CommonJS module's own properties, as getters, for every module that imports it (node:fs's
+// hundred, seven times over in `compile`: half a millisecond of every start), and the
+// object it makes inherits from the module's prototype, where the getters are found.
 import { isBuiltin } from "node:module";
 import type { Plugin } from "esbuild";
 
@@ -39,7 +43,7 @@ export const builtinsByGetter: Plugin = {
         contents: [
           "let module_;",
           `const m = () => (module_ ??= process.getBuiltinModule(${name}));`,
-          `module.exports = { ${getters.join(", ")} };`,
+          `module.exports = Object.create({ ${getters.join(", ")} });`,
         ].join("\n"),
         loader: "js",
       };
