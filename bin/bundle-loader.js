@@ -12,7 +12,8 @@
 function cacheDir(join) {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   if (process.env.AEGIS_CACHE_DIR) return process.env.AEGIS_CACHE_DIR;
-  const home = () => process.getBuiltinModule("node:os").homedir();
+  // $HOME is what os.homedir() gives on POSIX: node:os is not loaded for it (0.1 ms).
+  const home = () => process.env.HOME || process.getBuiltinModule("node:os").homedir();
   return join(process.env.XDG_CACHE_HOME || join(home(), ".cache"), "aegis");
 }
 
