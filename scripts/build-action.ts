@@ -6,10 +6,8 @@ import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { builtinsByGetter, requireBanner } from "./builtins-plugin.ts";
-import { chevrotainCharCodes } from "./chevrotain-char-codes.ts";
-import { prototypeSetupMode } from "./prototype-setup-mode.ts";
-import { withoutSourceMap } from "./without-source-map.ts";
+import { requireBanner } from "./builtins-plugin.ts";
+import { startupPlugins } from "./bundle-plugins.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -57,13 +55,7 @@ export async function buildAction(outdir = join(root, "dist")): Promise<void> {
     minify: true,
     legalComments: "none",
     logLevel: "warning",
-    plugins: [
-      withoutOidc,
-      withoutSourceMap,
-      builtinsByGetter,
-      chevrotainCharCodes,
-      prototypeSetupMode,
-    ],
+    plugins: [withoutOidc, ...startupPlugins],
     // CommonJS dependencies bundled into ESM still call require() for Node's modules.
     banner: { js: requireBanner },
   });

@@ -15,10 +15,7 @@ import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { commandModules } from "../src/cli/command-modules.ts";
 import { aliases } from "../src/cli/usage.ts";
-import { builtinsByGetter } from "./builtins-plugin.ts";
-import { chevrotainCharCodes } from "./chevrotain-char-codes.ts";
-import { prototypeSetupMode } from "./prototype-setup-mode.ts";
-import { withoutSourceMap } from "./without-source-map.ts";
+import { startupPlugins } from "./bundle-plugins.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -57,13 +54,7 @@ export async function buildCli(outdir = join(root, "lib")): Promise<BundleInputs
       legalComments: "none",
       logLevel: "warning",
       metafile: true,
-      plugins: [
-        onlyCommand(module),
-        withoutSourceMap,
-        builtinsByGetter,
-        chevrotainCharCodes,
-        prototypeSetupMode,
-      ],
+      plugins: [onlyCommand(module), ...startupPlugins],
       // Loaded with import() when a server first opens a database (src/server/db.ts).
       external: ["node:sqlite"],
       // The one import.meta.url the command line has (src/server/web.ts: the web viewer's
