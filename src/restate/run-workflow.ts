@@ -47,7 +47,15 @@ import type {
   SessionEvent,
   StateResult,
 } from "../runtime/types.ts";
-import { RunState, readHead, readLog, readOpening, readRecord } from "./run-state.ts";
+import {
+  RunState,
+  readHead,
+  readLog,
+  readOpening,
+  readRecord,
+  type StateReader,
+  stateReader,
+} from "./run-state.ts";
 import { sessionIdFor } from "./session-id.ts";
 
 /** The Restate workflow's name: its ingress paths are /aegisRun/RUN-ID/HANDLER. */
@@ -119,6 +127,10 @@ export function gatePromise(
   return `gate/${waiting.state}/${record.visits[waiting.state] ?? 1}`;
 }
 
+/** A shared handler's view of the run's state (its reads at once with Restate's combinator). */
+const reader = (ctx: restate.WorkflowSharedContext): StateReader =>
+  stateReader(ctx, restate.RestatePromise.all);
+
 /** The aegisRun workflow, with this worker's agents. */
 export function runWorkflow(options: RunWorkflowOptions = {}) {
   const host = {
@@ -134,7 +146,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         new RunDriver(ctx, start, host).drive(),
 
       answer: async (ctx: restate.WorkflowSharedContext, answer: RestateAnswer) => {
-        const record = await readHead(ctx);
+        const record = await readHead(reader(ctx));
         if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         const gate = gatePromise(record);
         if (!gate || !record.waiting) {
@@ -172,7 +184,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
             if (!(error instanceof restate.TerminalError)) throw error;
           }
         }
-        const invocation = (await readOpening<RestateOpening>(ctx))?.invocation;
+        const invocation = (await readOpening<RestateOpening>(reader(ctx)))?.invocation;
         if (invocation) {
           ctx.invocation(invocation).cancel();
           return;
@@ -192,7 +204,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
-        const saved = await readRecord<RestateOpening>(ctx);
+        const saved = await readRecord<RestateOpening>(reader(ctx));
         if (!saved) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return { record: saved.record, meta: saved.opening.meta ?? {} };
       },
@@ -204,10 +216,10 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       log: (ctx: restate.WorkflowSharedContext, request?: { after?: number }) =>
-        readLog(ctx, request?.after ?? 0),
+        readLog(reader(ctx), request?.after ?? 0),
 
       head: async (ctx: restate.WorkflowSharedContext) => {
-        const head = await readHead(ctx);
+        const head = await readHead(reader(ctx));
         if (!head) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return head;
       },
