@@ -41,7 +41,6 @@ const fixed = [
 ] as const;
 type Fixed = Pick<RunRecord, (typeof fixed)[number]>;
 const isFixed: ReadonlySet<string> = new Set(fixed);
-type Head = Omit<RunRecord, (typeof fixed)[number] | "results" | "history">;
 const inHead = (key: string) => !isFixed.has(key) && key !== "results" && key !== "history";
 
 /**
@@ -209,8 +208,7 @@ function mapPatch(
   for (const name in now) {
     if (now[name] === was[name] || now[name] === undefined) continue;
     changed ??= {};
-    changed[name] =
-      key === "sessions" ? withoutMessages(now[name] as SessionRecord) : now[name];
+    changed[name] = key === "sessions" ? withoutMessages(now[name] as SessionRecord) : now[name];
   }
   if (changed) patch[key] = changed;
   const removed = gone(was, now);
@@ -246,7 +244,10 @@ function addedMessages(
     if (kept && added.length === 0) continue;
     saved.messages ??= {};
     saved.messages[name] = added;
-    if (!kept) (saved.restarted ??= []).push(name);
+    if (!kept) {
+      saved.restarted ??= [];
+      saved.restarted.push(name);
+    }
   }
 }
 
@@ -332,7 +333,8 @@ const headSessions = (head: Record<string, unknown>) =>
 /** An observation as step() made it: the run's id after its type, the event's time last. */
 function restoreObservation(o: SavedObservation, run: string, t: string | undefined) {
   const restored: Record<string, unknown> = { type: o.type, run: o.run ?? run };
-  for (const key in o) if (key !== "type" && key !== "run") restored[key] = o[key as keyof typeof o];
+  for (const key in o)
+    if (key !== "type" && key !== "run") restored[key] = o[key as keyof typeof o];
   if (restored.at === undefined && t !== undefined) restored.at = t;
   return restored as RunObservation;
 }

@@ -20,7 +20,10 @@ import { at, drive, Harness, type Script, T0, wf } from "../runtime/core/drive.t
 /** A workflow's state as Restate keeps it: values stored as JSON. */
 class JsonState {
   readonly values = new Map<string, string>();
-  constructor(readonly key = "run-1") {}
+  readonly key: string;
+  constructor(key = "run-1") {
+    this.key = key;
+  }
   set(key: string, value: unknown): void {
     this.values.set(key, JSON.stringify(value));
   }
@@ -84,7 +87,10 @@ async function replayAndCheck(h: Harness, events: RunEvent[]): Promise<JsonState
 }
 
 /** Drives `source` with `script`, then replays the same events through the saved state. */
-async function check(source: string, script: Script): Promise<{ state: JsonState; record: RunRecord }> {
+async function check(
+  source: string,
+  script: Script,
+): Promise<{ state: JsonState; record: RunRecord }> {
   const driven = drive(source, script);
   const h = new Harness(driven.graph, script.inputs ?? {});
   const state = await replayAndCheck(h, driven.events);
@@ -115,7 +121,10 @@ describe("a Restate run's state", () => {
       results: {
         IMPLEMENT: { output: "code" },
         TEST: [{ exit_code: 1, stdout: "" }, { exit_code: 0 }, { exit_code: 0 }],
-        REVIEW: [{ score: 0.5, output: "meh" }, { score: 0.9, output: "good" }],
+        REVIEW: [
+          { score: 0.5, output: "meh" },
+          { score: 0.9, output: "good" },
+        ],
       },
     });
     expect(record.status).toBe("succeeded");
@@ -215,6 +224,39 @@ describe("a Restate run's state", () => {
     expect(last.length).toBeLessThan(1000);
   });
 
+  it("writes a conversation whole when its messages did not only grow", async () => {
+    const h = new Harness(feedbackLoop);
+    const first = step(h.graph, h.records[0]!, { type: "started", at: T0 }).record;
+    const message = (content: string) => ({ role: "user" as const, content });
+    const session = { agent: "bot", id: "c", turns: 1, unsettled: false };
+    const talked = { ...first, seq: 2, sessions: { r: { ...session, messages: [message("a")] } } };
+    const grew = {
+      ...talked,
+      seq: 3,
+      sessions: { r: { ...session, messages: [...talked.sessions.r.messages, message("b")] } },
+    };
+    const restarted = {
+      ...grew,
+      seq: 4,
+      sessions: { r: { ...session, messages: [message("c")] } },
+    };
+    const state = new JsonState();
+    const saver = new RunState(state, { meta: {}, invocation: "inv_1" });
+    saver.save(h.records[0]!, first, []);
+    saver.save(first, talked, []);
+    saver.save(talked, grew, []);
+    expect(JSON.parse(state.values.get("event/2")!).messages).toEqual({ r: [message("b")] });
+    expect((await readRecord(state.reader()))!.record.sessions?.r?.messages).toEqual([
+      message("a"),
+      message("b"),
+    ]);
+    saver.save(grew, restarted, []);
+    expect((await readRecord(state.reader()))!.record.sessions?.r?.messages).toEqual([
+      message("c"),
+    ]);
+    expect((await readHead(state.reader()))!.sessions).toEqual({ r: session });
+  });
+
   it("reads a run written whole event by event (the format before), and goes on from it", async () => {
     const driven = drive(feedbackLoop, {
       results: { IMPLEMENT: {}, TEST: { exit_code: 0 }, REVIEW: { score: 0.9 } },
@@ -229,7 +271,17 @@ describe("a Restate run's state", () => {
       const count = step(driven.graph, before, driven.events[index]!).observations.length;
       state.set(`event/${index}`, {
         ...(index === 0 && {
-          run: { meta: {}, invocation: "inv_0", format, version, id, workflow, graphHash, inputs, startedAt },
+          run: {
+            meta: {},
+            invocation: "inv_0",
+            format,
+            version,
+            id,
+            workflow,
+            graphHash,
+            inputs,
+            startedAt,
+          },
         }),
         n: observed,
         head,
