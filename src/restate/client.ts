@@ -10,6 +10,7 @@ import type { SignalAnswer } from "../runtime/response.ts";
 import { newRunId } from "../runtime/run-id.ts";
 import { RUN_ID } from "../runtime/store/types.ts";
 import { type RunObservation, type RunRecord, RuntimeError } from "../runtime/types.ts";
+import { documentsOf, GRAPH_SERVICE } from "./graph-registry.ts";
 import type { RunHead } from "./run-state.ts";
 import { type RestateRunMeta, type RestateRunStart, RUN_SERVICE } from "./run-workflow.ts";
 
@@ -18,7 +19,8 @@ export interface RestateRunsOptions {
   ingress: string;
 }
 
-export interface RestateStartOptions extends Omit<RestateRunStart, "document" | "inputs"> {
+export interface RestateStartOptions
+  extends Omit<RestateRunStart, "document" | "inputs" | "registered"> {
   id?: string;
 }
 
@@ -30,6 +32,8 @@ export interface Sent {
 
 export class RestateRuns {
   private readonly ingress: string;
+  /** Documents put in the graph registry by this client (false: the cluster has none). */
+  private readonly registered = new Map<string, Promise<boolean>>();
 
   constructor(options: RestateRunsOptions) {
     this.ingress = options.ingress.replace(/\/+$/, "");
@@ -54,11 +58,13 @@ export class RestateRuns {
         `'${id}' is not a run id (letters, digits, '.', '_' and '-')`,
       );
     const { id: _id, ...rest } = options;
+    const registered = await this.register(document);
     const start: RestateRunStart = {
       document,
       inputs: checked,
       at: new Date().toISOString(),
       ...rest,
+      ...(registered && { registered: true }),
     };
     return { id, ...(await this.send(id, "run", start)) };
   }
@@ -102,6 +108,42 @@ export class RestateRuns {
       ...(signal && { signal }),
     });
     return (await this.read(response, id)) as RunRecord;
+  }
+
+  /**
+   * Puts the document and its subworkflows' in the graph registry, once per document for
+   * this client (sent: accepted with no worker up, and served before any later `get`).
+   * False when the cluster has no registry (a worker serving aegisRun alone): the run then
+   * keeps its document itself.
+   */
+  private register(document: GraphDocument): Promise<boolean> {
+    let registered = this.registered.get(document.hash);
+    if (!registered) {
+      registered = this.put(documentsOf(document));
+      this.registered.set(document.hash, registered);
+      // A failure is not kept: the next start tries again.
+      registered.catch(() => this.registered.delete(document.hash));
+    }
+    return registered;
+  }
+
+  private async put(documents: GraphDocument[]): Promise<boolean> {
+    const sent = await Promise.all(
+      documents.map(async (document) => {
+        const response = await this.fetch(`/${GRAPH_SERVICE}/${document.hash}/put/send`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(document),
+        });
+        if (response.status === 404) {
+          await response.body?.cancel();
+          return false;
+        }
+        await this.read(response, document.hash);
+        return true;
+      }),
+    );
+    return sent.every(Boolean);
   }
 
   private async send(id: string, handler: string, body: unknown): Promise<Sent> {

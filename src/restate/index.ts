@@ -8,6 +8,7 @@ export {
   type RestateStartOptions,
   type Sent,
 } from "./client.ts";
+export { GRAPH_SERVICE, graphRegistry } from "./graph-registry.ts";
 export {
   type RestateAnswer,
   type RestateRunMeta,

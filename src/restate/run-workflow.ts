@@ -47,6 +47,7 @@ import type {
   SessionEvent,
   StateResult,
 } from "../runtime/types.ts";
+import { GRAPH_SERVICE } from "./graph-registry.ts";
 import {
   RunState,
   readHead,
@@ -57,6 +58,7 @@ import {
   stateReader,
 } from "./run-state.ts";
 import { sessionIdFor } from "./session-id.ts";
+import { terminal } from "./terminal.ts";
 
 /** The Restate workflow's name: its ingress paths are /aegisRun/RUN-ID/HANDLER. */
 export const RUN_SERVICE = "aegisRun";
@@ -75,6 +77,11 @@ export interface RestateRunStart {
   workdir?: string;
   /** When it was started (default: when the workflow first runs). */
   at?: string;
+  /**
+   * The document (and its subworkflows') is in the graph registry (graph-registry.ts): the
+   * run does not keep a copy of its own for `document`.
+   */
+  registered?: boolean;
 }
 
 /** What the run's state holds besides its record. */
@@ -210,9 +217,20 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       document: async (ctx: restate.WorkflowSharedContext) => {
-        const document = await ctx.get<GraphDocument>("document");
-        if (!document) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
-        return document;
+        // Its own copy (a run whose starter did not put it in the registry), else the
+        // registry's, by the hash the run's first event keeps.
+        const kept = await ctx.get<GraphDocument>("document");
+        if (kept) return kept;
+        const opening = await readOpening(reader(ctx));
+        if (!opening) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
+        return ctx.genericCall<undefined, GraphDocument>({
+          service: GRAPH_SERVICE,
+          method: "get",
+          key: opening.graphHash,
+          parameter: undefined,
+          inputSerde: restate.serde.json,
+          outputSerde: restate.serde.json,
+        });
       },
 
       log: (ctx: restate.WorkflowSharedContext, request?: { after?: number }) =>
@@ -267,10 +285,6 @@ const isTimeout = (error: unknown) =>
 const isCancellation = (error: unknown) =>
   error instanceof restate.CancelledError ||
   (error instanceof restate.TerminalError && error.code === 409);
-
-function terminal(code: string, message: string, status: number): restate.TerminalError {
-  return new restate.TerminalError(`${code}: ${message}`, { errorCode: status });
-}
 
 class RunDriver {
   private record!: RunRecord;
@@ -333,7 +347,7 @@ class RunDriver {
     };
     // The meta and the invocation go with the first event: one state write less each.
     this.saved = new RunState(ctx, { meta, invocation: ctx.request().id });
-    ctx.set("document", start.document);
+    if (!start.registered) ctx.set("document", start.document);
 
     let effects = this.apply({ type: "started", at });
     // A cancel that came before the run's invocation was known has only left its reason.
@@ -541,6 +555,8 @@ class RunDriver {
       ...(this.start.caller && { caller: this.start.caller }),
       ...(Object.keys(this.overrides).length > 0 && { agents: this.overrides }),
       ...(this.start.workdir !== undefined && { workdir: this.start.workdir }),
+      // Its starter put the subworkflows' documents in the registry with the parent's.
+      ...(this.start.registered && { registered: true }),
     };
     const target = { service: RUN_SERVICE, method: "run", key: id };
     if (spec.mode === "detached") {

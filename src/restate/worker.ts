@@ -7,6 +7,7 @@ import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import * as restate from "@restatedev/restate-sdk";
 import { RuntimeError } from "../runtime/types.ts";
+import { graphRegistry } from "./graph-registry.ts";
 import { type RunWorkflowOptions, runWorkflow } from "./run-workflow.ts";
 
 export interface WorkerOptions extends RunWorkflowOptions {
@@ -40,7 +41,7 @@ export interface Worker {
 
 export async function startWorker(options: WorkerOptions = {}): Promise<Worker> {
   const log = options.log ?? quiet;
-  let endpoint = restate.endpoint().bind(runWorkflow(options));
+  let endpoint = restate.endpoint().bind(runWorkflow(options)).bind(graphRegistry);
   if (options.identityKeys?.length) endpoint = endpoint.withIdentityV1(...options.identityKeys);
   endpoint = endpoint.setLogger((meta, message, ...rest) => {
     // A replayed invocation's messages were given when it first ran.

@@ -374,8 +374,10 @@ ${ts ? 'import type { Workflow } from "aegis-workflows/builder";\n' : ""}`;
          out.inRoot = Object.keys(lib).filter((k) => k in root);`,
       );
       expect(out.names).toEqual([
+        "GRAPH_SERVICE",
         "RUN_SERVICE",
         "RestateRuns",
+        "graphRegistry",
         "registerWorker",
         "runWorkflow",
         "startWorker",

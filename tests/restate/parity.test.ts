@@ -90,19 +90,21 @@ it("runs the workflow of every state kind as the local engine does", async () =>
   const got = await runs.get(id);
   expect(got.record).toEqual(record);
   expect(got.meta).toEqual({ workdir: FIXTURES });
-  // One state key per event and the graph document: what never changes, the meta and the
-  // invocation ride with the first event (each key written is a journal entry).
+  // One state key per event: what never changes, the meta and the invocation ride with the
+  // first event (each key written is a journal entry); the graph document is the registry's.
   const keys = await restate().adminQuery<{ key: string }>(
     `SELECT key FROM state WHERE service_name = 'aegisRun' AND service_key = '${id}'`,
   );
   const events = keys.filter((k) => /^event\/\d+$/.test(k.key)).length;
   expect(events).toBeGreaterThan(5);
   expect(keys.map((k) => k.key).sort()).toEqual(
-    ["document", ...Array.from({ length: events }, (_, i) => `event/${i}`)].sort(),
+    Array.from({ length: events }, (_, i) => `event/${i}`).sort(),
   );
-  // A child's meta names its parent run and state.
-  const notifyMeta = (await runs.get(record.results.NOTIFY?.child_execution_id as string)).meta;
-  expect(notifyMeta.parent).toEqual({ run: id, state: "NOTIFY" });
+  expect(await runs.document(id)).toEqual(compiled.document);
+  // A child's meta names its parent run and state; its document is its subworkflow's.
+  const notifyId = record.results.NOTIFY?.child_execution_id as string;
+  expect((await runs.get(notifyId)).meta.parent).toEqual({ run: id, state: "NOTIFY" });
+  expect(await runs.document(notifyId)).toEqual(compiled.document.subworkflows?.child);
   // The same, but for the run's id (containers are named after it).
   const same = (r: RunRecord) => JSON.parse(JSON.stringify(essence(r)).replaceAll(r.id, "RUN"));
   expect(same(record)).toEqual(same(localRecord));
