@@ -252,23 +252,19 @@ function addedMessages(
 }
 
 function stripObservation(o: RunObservation, run: string, t: string): SavedObservation {
-  const saved: Record<string, unknown> = {};
-  for (const key in o) {
-    const value = o[key as keyof RunObservation];
-    if ((key === "run" && value === run) || (key === "at" && value === t)) continue;
-    saved[key] = value;
-  }
-  return saved as SavedObservation;
+  const { run: own, at, ...saved } = o as RunObservation & { run?: string; at?: string };
+  const kept = saved as SavedObservation;
+  if (own !== run) kept.run = own;
+  if (at !== t) kept.at = at;
+  return kept;
 }
 
 function stripEntry(entry: HistoryEntry, seq: number, t: string): SavedHistoryEntry {
-  const saved: Record<string, unknown> = {};
-  for (const key in entry) {
-    const value = entry[key as keyof HistoryEntry];
-    if ((key === "seq" && value === seq) || (key === "at" && value === t)) continue;
-    saved[key] = value;
-  }
-  return saved as SavedHistoryEntry;
+  const { seq: own, at, ...saved } = entry;
+  const kept = saved as SavedHistoryEntry;
+  if (own !== seq) kept.seq = own;
+  if (at !== t) kept.at = at;
+  return kept;
 }
 
 // ------------------------------------------------------------------ reading events
