@@ -6,8 +6,7 @@
 // it starts them; `get` is exclusive, so it is served after any put sent before it.
 // Documents stay until removed (docs/scale-out.md): one per version of each workflow.
 import * as restate from "@restatedev/restate-sdk";
-import type { GraphDocument } from "../compiler/graph.ts";
-import { storedGraph } from "../runtime/graph-cache.ts";
+import { type GraphDocument, loadGraph } from "../compiler/graph.ts";
 import { terminal } from "./terminal.ts";
 
 /** The virtual object's name: its ingress paths are /aegisGraph/HASH/put and …/get. */
@@ -21,8 +20,10 @@ export const graphRegistry = restate.object({
       if (typeof document?.hash !== "string" || document.hash !== ctx.key)
         throw terminal("invalid-workflow", `the document's hash is not '${ctx.key}'`, 400);
       if ((await ctx.get("document")) !== null) return;
+      // Loaded here, not taken from the worker's cache of graphs by hash (which trusts the
+      // hash): the content must be what the hash says.
       try {
-        storedGraph(document);
+        loadGraph(document);
       } catch (error) {
         throw terminal(
           "invalid-workflow",

@@ -364,6 +364,7 @@ export async function readHead(ctx: StateReader): Promise<RunHead | undefined> {
   let from = count - 1 - ((count - 1) % CHECKPOINT);
   const [first, ...events] = await readEvents(ctx, [0, ...range(from, count)]);
   while (!isWhole(events[0]!)) {
+    if (from === 0) throw new Error(`the run's ${EVENT}0 does not keep its whole head`);
     const back = Math.max(0, from - CHECKPOINT);
     events.unshift(...(await readEvents(ctx, range(back, from))));
     from = back;
@@ -390,11 +391,11 @@ export async function readRecord<T>(
     head = foldEvent(head, saved);
     foldMessages(messages, saved);
     Object.assign(results, saved.results);
-    // As step() keeps it: the latest entries before each event, then the event's own.
-    if (saved.history) {
-      const added = saved.history.map((entry) => restoreEntry(entry, head.seq as number, saved.t));
-      history = [...history.slice(-(HISTORY_LIMIT - 8)), ...added];
-    }
+    // As step() keeps it: at every event the latest entries, then the event's own.
+    history = history.slice(-(HISTORY_LIMIT - 8));
+    if (saved.history)
+      for (const entry of saved.history)
+        history.push(restoreEntry(entry, head.seq as number, saved.t));
   }
   // Conversations with their messages (an event of the format before kept them whole).
   if (messages.size > 0) {

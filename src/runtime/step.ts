@@ -516,7 +516,7 @@ function ordinal(n: number): string {
 
 /** Applies one event to a run. Pure: the input record is not modified. */
 export function step(graph: WorkflowGraph, record: RunRecord, event: RunEvent): StepOutput {
-  // Copy on write: the parts step changes are copied (see Stepper.writable), the rest
+  // Copy on write: the parts step changes are copied (see Stepper.setIn), the rest
   // (inputs, results already recorded) is shared.
   const run: RunRecord = { ...record, history: record.history.slice(-(HISTORY_LIMIT - 8)) };
   run.seq += 1;

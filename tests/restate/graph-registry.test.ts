@@ -12,6 +12,7 @@ import { RestateRuns } from "../../src/restate/client.ts";
 import { GRAPH_SERVICE } from "../../src/restate/graph-registry.ts";
 import { RUN_SERVICE, runWorkflow } from "../../src/restate/run-workflow.ts";
 import { registerWorker, startWorker, type Worker } from "../../src/restate/worker.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { useRestate } from "../helpers/restate.ts";
 
 const source = `workflow registry {
@@ -64,6 +65,29 @@ describe("with the registry (aegis worker)", () => {
       expect(await stateKeys(RUN_SERVICE, id)).toEqual(["event/0", "event/1"]);
     }
     expect(await stateKeys(GRAPH_SERVICE, document.hash)).toEqual(["document"]);
+
+    // Removed as docs/scale-out.md says: a document claiming its hash with other content is
+    // refused, though the worker has that hash's graph loaded already.
+    const cleared = await fetch(`${adminUrl}/services/${GRAPH_SERVICE}/state`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ object_key: document.hash, new_state: {} }),
+    });
+    expect(cleared.ok).toBe(true);
+    await eventually("the document removed", async () =>
+      (await stateKeys(GRAPH_SERVICE, document.hash)).length === 0 ? true : undefined,
+    );
+    const forged = structuredClone(document);
+    (forged.graph.nodes[0]!.attributes as unknown as Record<string, unknown>).prompt = {
+      text: "something else",
+    };
+    const refused = await fetch(`${ingressUrl}/${GRAPH_SERVICE}/${document.hash}/put`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(forged),
+    });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("invalid-workflow");
   });
 
   it("takes a document only under its own hash", async () => {

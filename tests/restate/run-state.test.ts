@@ -257,6 +257,29 @@ describe("a Restate run's state", () => {
     expect((await readHead(state.reader()))!.sessions).toEqual({ r: session });
   });
 
+  it("cuts the history as step() does at events that add none (a session's)", async () => {
+    const states = Array.from(
+      { length: 40 },
+      (_, i) =>
+        `  state S${i} = agent bot { prompt "x" on success -> ${i < 39 ? `S${i + 1}` : "DONE"} otherwise -> FAILED }`,
+    );
+    const h = new Harness(wf(states.join("\n"), { start: "S0" }));
+    const events: RunEvent[] = [{ type: "started", at: T0 }];
+    for (let i = 0; i < 35; i++) {
+      const result = { status: "succeeded" as const, attempts: 1, duration: 1, agentCalls: 1 };
+      events.push({ type: "state-completed", state: `S${i}`, result, at: at(i * 1000) });
+    }
+    events.push({
+      type: "session",
+      session: "s",
+      agent: "bot",
+      call: "started",
+      id: "c",
+      at: at(36_000),
+    });
+    await replayAndCheck(h, events);
+  });
+
   it("reads a run written whole event by event (the format before), and goes on from it", async () => {
     const driven = drive(feedbackLoop, {
       results: { IMPLEMENT: {}, TEST: { exit_code: 0 }, REVIEW: { score: 0.9 } },
