@@ -15,6 +15,7 @@
 //   - the record and what the run reported are the workflow's state (`get`, `log`).
 import * as restate from "@restatedev/restate-sdk";
 import type { GraphDocument, WorkflowGraph } from "../compiler/graph.ts";
+import { onAbort } from "../runtime/abort.ts";
 import { checkAgents, normalizeAgentOverrides } from "../runtime/agents.ts";
 import {
   agentProvider,
@@ -293,8 +294,12 @@ class RunDriver {
   private readonly providers = new Map<string, AgentProvider>();
   /** Made when the run begins, with what its first event keeps. */
   private saved!: RunState<RestateOpening>;
-  /** The attempt running on this worker: aborted when the run is cancelled. */
-  private inFlight: AbortController | undefined;
+  /**
+   * Stops what this invocation attempt runs: when the run is cancelled (it then only
+   * finishes), or when Restate has given the run to another attempt (a stale one). One for
+   * the attempt, not one per state: a state's executor then listens cheaply (abort.ts).
+   */
+  private readonly stop = new AbortController();
 
   private readonly ctx: restate.WorkflowContext;
   private readonly start: RestateRunStart;
@@ -304,6 +309,7 @@ class RunDriver {
     this.ctx = ctx;
     this.start = start;
     this.host = host;
+    onAbort(ctx.request().attemptCompletedSignal, () => this.stop.abort());
   }
 
   async drive(): Promise<RunRecord> {
@@ -360,7 +366,7 @@ class RunDriver {
         effects = effect.type === "execute" ? await this.execute(effect) : await this.gate(effect);
       } catch (error) {
         if (!isCancellation(error)) throw error;
-        this.inFlight?.abort();
+        this.stop.abort();
         // Through the `cancel` handler, with its reason; else by Restate's own API.
         const reason = (await ctx.promise<string>("cancel").peek()) ?? "cancelled through Restate";
         effects = this.apply({ type: "cancelled", reason, at: await ctx.date.toJSON() });
@@ -417,15 +423,7 @@ class RunDriver {
 
   /** One attempt of a state, on this worker (inside ctx.run: no Restate calls here). */
   private async perform(effect: Effect & { type: "execute" }): Promise<StepOutcome> {
-    const controller = new AbortController();
-    this.inFlight = controller;
-    // A stale attempt (Restate has given the step to another attempt) stops too. (A
-    // listener, not AbortSignal.any: cheaper, and this runs for every state.)
-    const completed = this.ctx.request().attemptCompletedSignal;
-    const stale = () => controller.abort();
-    if (completed.aborted) controller.abort();
-    else completed.addEventListener("abort", stale, { once: true });
-    const signal = controller.signal;
+    const signal = this.stop.signal;
     const observations: RunObservation[] = [];
     const sessions: SessionEvent[] = [];
     let known = this.record.sessions;
@@ -468,9 +466,6 @@ class RunDriver {
       );
     } catch (error) {
       result = thrownResult(error, effect.attempt, Date.now() - started);
-    } finally {
-      if (this.inFlight === controller) this.inFlight = undefined;
-      completed.removeEventListener("abort", stale);
     }
     return { result, sessions, observations, at: new Date().toISOString() };
   }

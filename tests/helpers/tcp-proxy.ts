@@ -5,6 +5,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
   readonly url: string;
+  /** Ends every connection open through it (as a network failure would); it still listens. */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,9 @@ export async function startTcpProxy(
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
+    cut: () => {
+      for (const socket of open) socket.destroy();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of open) socket.destroy();
