@@ -19,7 +19,7 @@
 // event (a run's visits would be written again and again), nor is a conversation (its
 // messages are read back by `get`; `head` gives where the run is, without them).
 // Events written before this format (a whole head, whole entries; no `t`) are read too.
-import type * as restate from "@restatedev/restate-sdk";
+import * as restate from "@restatedev/restate-sdk";
 import { HISTORY_LIMIT } from "../runtime/step.ts";
 import type {
   HistoryEntry,
@@ -104,17 +104,14 @@ export interface StateReader {
   all<T>(reads: PromiseLike<T>[]): PromiseLike<T[]>;
 }
 
-/** A handler's context as a StateReader; `all` is Restate's combinator (RestatePromise.all). */
-export function stateReader(
-  ctx: restate.WorkflowSharedContext,
-  all: (reads: restate.RestatePromise<unknown>[]) => restate.RestatePromise<unknown[]>,
-): StateReader {
+/** A handler's context as a StateReader (its reads at once with RestatePromise.all). */
+export function stateReader(ctx: restate.WorkflowSharedContext): StateReader {
   return {
     key: ctx.key,
     get: <T>(key: string) => ctx.get<T>(key),
     keys: () => ctx.stateKeys(),
     all: <T>(reads: PromiseLike<T>[]) =>
-      all(reads as restate.RestatePromise<unknown>[]) as PromiseLike<T[]>,
+      restate.RestatePromise.all(reads as restate.RestatePromise<T>[]),
   };
 }
 
@@ -184,9 +181,8 @@ function headPatch(before: RunRecord, after: RunRecord): HeadPatch {
   for (const key in now) {
     if (!inHead(key) || key === "updatedAt" || now[key] === was[key] || now[key] === undefined)
       continue;
-    if (isMap.has(key) && isObject(now[key]) && isObject(was[key]))
-      mapPatch(patch, key as MapKey, was[key], now[key]);
-    else if (key === "sessions" && isObject(now[key])) patch[key] = bareSessions(now[key]);
+    if (isMap.has(key) && isObject(now[key]))
+      mapPatch(patch, key as MapKey, isObject(was[key]) ? was[key] : {}, now[key]);
     else patch[key] = now[key];
   }
   const removed = gone(was, now).filter(inHead);

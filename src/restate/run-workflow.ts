@@ -49,15 +49,7 @@ import type {
   StateResult,
 } from "../runtime/types.ts";
 import { GRAPH_SERVICE } from "./graph-registry.ts";
-import {
-  RunState,
-  readHead,
-  readLog,
-  readOpening,
-  readRecord,
-  type StateReader,
-  stateReader,
-} from "./run-state.ts";
+import { RunState, readHead, readLog, readOpening, readRecord, stateReader } from "./run-state.ts";
 import { sessionIdFor } from "./session-id.ts";
 import { terminal } from "./terminal.ts";
 
@@ -135,10 +127,6 @@ export function gatePromise(
   return `gate/${waiting.state}/${record.visits[waiting.state] ?? 1}`;
 }
 
-/** A shared handler's view of the run's state (its reads at once with Restate's combinator). */
-const reader = (ctx: restate.WorkflowSharedContext): StateReader =>
-  stateReader(ctx, restate.RestatePromise.all);
-
 /** The aegisRun workflow, with this worker's agents. */
 export function runWorkflow(options: RunWorkflowOptions = {}) {
   const host = {
@@ -154,7 +142,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         new RunDriver(ctx, start, host).drive(),
 
       answer: async (ctx: restate.WorkflowSharedContext, answer: RestateAnswer) => {
-        const record = await readHead(reader(ctx));
+        const record = await readHead(stateReader(ctx));
         if (!record) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         const gate = gatePromise(record);
         if (!gate || !record.waiting) {
@@ -192,7 +180,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
             if (!(error instanceof restate.TerminalError)) throw error;
           }
         }
-        const invocation = (await readOpening<RestateOpening>(reader(ctx)))?.invocation;
+        const invocation = (await readOpening<RestateOpening>(stateReader(ctx)))?.invocation;
         if (invocation) {
           ctx.invocation(invocation).cancel();
           return;
@@ -212,7 +200,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       get: async (ctx: restate.WorkflowSharedContext) => {
-        const saved = await readRecord<RestateOpening>(reader(ctx));
+        const saved = await readRecord<RestateOpening>(stateReader(ctx));
         if (!saved) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return { record: saved.record, meta: saved.opening.meta ?? {} };
       },
@@ -222,7 +210,7 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
         // registry's, by the hash the run's first event keeps.
         const kept = await ctx.get<GraphDocument>("document");
         if (kept) return kept;
-        const opening = await readOpening(reader(ctx));
+        const opening = await readOpening(stateReader(ctx));
         if (!opening) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return ctx.genericCall<undefined, GraphDocument>({
           service: GRAPH_SERVICE,
@@ -235,10 +223,10 @@ export function runWorkflow(options: RunWorkflowOptions = {}) {
       },
 
       log: (ctx: restate.WorkflowSharedContext, request?: { after?: number }) =>
-        readLog(reader(ctx), request?.after ?? 0),
+        readLog(stateReader(ctx), request?.after ?? 0),
 
       head: async (ctx: restate.WorkflowSharedContext) => {
-        const head = await readHead(reader(ctx));
+        const head = await readHead(stateReader(ctx));
         if (!head) throw terminal("run-not-found", `no run '${ctx.key}'`, 404);
         return head;
       },

@@ -86,6 +86,9 @@ function outgoing(graph: WorkflowGraph, state: string): ReturnType<typeof transi
 
 const affirmative = /^(y|yes|approve|approved|ok|lgtm|accept|accepted)$/i;
 
+/** The record's maps that step() changes. */
+type MapKey = "results" | "visits" | "feedback";
+
 class Stepper {
   readonly effects: Effect[] = [];
   readonly observations: RunObservation[] = [];
@@ -99,32 +102,20 @@ class Stepper {
     this.at = at;
   }
 
-  private readonly copied = { results: false, visits: false, feedback: false };
-
   /**
-   * Copy on write: the record's maps are shared with the record stepped from until the
-   * first change of a step (copying them all at every event costs O(states) each time).
-   * The copy is made with its new entry in one literal: a copy given an entry afterwards
-   * (or losing one to `delete`) can turn into a dictionary-mode object, which V8 copies
-   * ~70× slower (60 µs for 300 states' visits).
+   * Copy on write: the record's maps are shared with the record stepped from, and a change
+   * makes a new map (copying them all at every event costs O(states) each time). The copy
+   * is made with its new entry in one literal: a copy given an entry afterwards (or losing
+   * one to `delete`) can turn into a dictionary-mode object, which V8 copies ~70× slower
+   * (60 µs for 300 states' visits).
    */
-  private setIn<K extends keyof Stepper["copied"]>(
-    key: K,
-    name: string,
-    value: RunRecord[K][string],
-  ): void {
-    if (this.copied[key]) {
-      (this.run[key] as Record<string, unknown>)[name] = value;
-      return;
-    }
-    this.run[key] = { ...this.run[key], [name]: value };
-    this.copied[key] = true;
+  private setIn<K extends MapKey>(key: K, name: string, value: RunRecord[K][string]): void {
+    (this.run as unknown as Record<MapKey, unknown>)[key] = { ...this.run[key], [name]: value };
   }
 
-  private deleteIn(key: keyof Stepper["copied"], name: string): void {
+  private deleteIn(key: MapKey, name: string): void {
     const { [name]: _removed, ...rest } = this.run[key];
-    (this.run as unknown as Record<string, unknown>)[key] = rest;
-    this.copied[key] = true;
+    (this.run as unknown as Record<MapKey, unknown>)[key] = rest;
   }
 
   private node(state: string): StateNode {
